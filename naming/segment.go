@@ -1,0 +1,52 @@
+package naming
+
+// DefaultOrg is the organisation prefix of ELMO's own names.
+const DefaultOrg = "elmo"
+
+const ruleSnake = "must be lowercase snake_case ([a-z][a-z0-9]*(_[a-z0-9]+)*)"
+
+// isSnake reports whether s is lowercase snake_case:
+// [a-z][a-z0-9]*(_[a-z0-9]+)*.
+func isSnake(s string) bool {
+	if s == "" || !isLower(s[0]) {
+		return false
+	}
+	for i := 1; i < len(s); i++ {
+		c := s[i]
+		switch {
+		case isLower(c) || isDigit(c):
+		case c == '_':
+			if i == len(s)-1 || s[i+1] == '_' {
+				return false
+			}
+		default:
+			return false
+		}
+	}
+	return true
+}
+
+// isKebab reports whether s is lowercase kebab-case:
+// [a-z][a-z0-9]*(-[a-z0-9]+)*.
+func isKebab(s string) bool {
+	if s == "" || !isLower(s[0]) {
+		return false
+	}
+	for i := 1; i < len(s); i++ {
+		c := s[i]
+		switch {
+		case isLower(c) || isDigit(c):
+		case c == '-':
+			if i == len(s)-1 || s[i+1] == '-' {
+				return false
+			}
+		default:
+			return false
+		}
+	}
+	return true
+}
+
+func isLower(c byte) bool { return 'a' <= c && c <= 'z' }
+func isUpper(c byte) bool { return 'A' <= c && c <= 'Z' }
+func isDigit(c byte) bool { return '0' <= c && c <= '9' }
