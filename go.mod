@@ -2,7 +2,10 @@ module github.com/elmosoftware/eventprotocol
 
 go 1.26.8
 
-require github.com/stretchr/testify v1.11.1
+require (
+	github.com/google/uuid v1.6.0
+	github.com/stretchr/testify v1.11.1
+)
 
 require (
 	github.com/davecgh/go-spew v1.1.1 // indirect

@@ -1,0 +1,208 @@
+package envelope
+
+import (
+	"cmp"
+	"errors"
+	"fmt"
+	"slices"
+	"strconv"
+	"strings"
+)
+
+// Errors of decoding that stop it: the input is not a JSON event at all.
+var (
+	// ErrMalformed reports input that is not well-formed JSON, or not a JSON
+	// object (an array for a batch) at the top level.
+	ErrMalformed = errors.New("malformed JSON")
+	// ErrInvalidUTF8 reports a JSON string that is not valid UTF-8.
+	ErrInvalidUTF8 = errors.New("invalid UTF-8 in JSON string")
+	// ErrTooDeep reports JSON nested deeper than the decoder's limit.
+	ErrTooDeep = errors.New("JSON nested too deeply")
+	// ErrTooLarge reports input larger than the decoder's limit.
+	ErrTooLarge = errors.New("input too large")
+)
+
+// ErrInvalid matches every [*ValidationError] and [*BatchError] with errors.Is.
+var ErrInvalid = errors.New("invalid event")
+
+// SyntaxError reports input that cannot be decoded at all. Err is one of
+// ErrMalformed, ErrInvalidUTF8, ErrTooDeep and ErrTooLarge.
+type SyntaxError struct {
+	Err    error
+	Offset int    // byte offset in the input where the problem was found
+	Msg    string // what was found there
+}
+
+// Error implements error.
+func (e *SyntaxError) Error() string {
+	return fmt.Sprintf("envelope: %v at offset %d: %s", e.Err, e.Offset, e.Msg)
+}
+
+// Unwrap returns Err.
+func (e *SyntaxError) Unwrap() error { return e.Err }
+
+// Rule is one rule of the protocol. Every rule is a sentinel error of this
+// package; a [Violation] matches its rule with errors.Is. Code is a stable
+// identifier for machine output and documentation.
+type Rule struct {
+	Code string // stable, snake_case, e.g. "required"
+	Text string // what the rule demands, e.g. "is required"
+}
+
+// Error implements error.
+func (r *Rule) Error() string { return r.Text }
+
+// Rules of the CloudEvents 1.0 specification and its JSON event format,
+// checked by both profiles.
+var (
+	ErrRequired         = &Rule{"required", "is required"}
+	ErrEmpty            = &Rule{"empty", "must not be empty when present"}
+	ErrType             = &Rule{"type", "has the wrong JSON type"}
+	ErrSpecVersion      = &Rule{"specversion", `must be "1.0"`}
+	ErrTimestamp        = &Rule{"timestamp", "must be an RFC 3339 timestamp"}
+	ErrMediaType        = &Rule{"media_type", "must be an RFC 2046 media type"}
+	ErrURIReference     = &Rule{"uri_reference", "must be an RFC 3986 URI-reference"}
+	ErrAbsoluteURI      = &Rule{"absolute_uri", "must be an absolute RFC 3986 URI"}
+	ErrAttributeName    = &Rule{"attribute_name", "must be lowercase letters a-z and digits 0-9"}
+	ErrInteger          = &Rule{"integer", "must be a whole number from -2147483648 to 2147483647"}
+	ErrDataConflict     = &Rule{"data_conflict", "data and data_base64 must not both be present"}
+	ErrBase64           = &Rule{"base64", "must be standard base64"}
+	ErrDuplicate        = &Rule{"duplicate", "appears more than once"}
+	ErrBatchSpecVersion = &Rule{"batch_specversion", "must be the same in every event of a batch"}
+	ErrNotObject        = &Rule{"not_object", "a batch element must be a JSON object"}
+)
+
+// Rules that only the ELMO profile checks.
+var (
+	ErrUUID           = &Rule{"uuid", "must be a UUID in canonical lowercase form (strict mode)"}
+	ErrSource         = &Rule{"source", "must be urn:<org>:service:<service-name> of the configured org"}
+	ErrTypeName       = &Rule{"type_name", "must be <org>.<domain>.<entity>.<action>.v<major> of the configured org"}
+	ErrUTC            = &Rule{"utc", "must be in UTC (Z) with at most millisecond precision"}
+	ErrSubject        = &Rule{"subject", "must be the ERN of the entity the event is about"}
+	ErrTenant         = &Rule{"tenant", "must be a valid tenant id matching the subject's tenant"}
+	ErrContentType    = &Rule{"content_type", `must be "application/json" or absent`}
+	ErrDataObject     = &Rule{"data_object", "must be a JSON object"}
+	ErrExtensionName  = &Rule{"extension_name", "must be lowercase letters and digits, at most 20 characters"}
+	ErrTraceParent    = &Rule{"traceparent", "must be a W3C traceparent: 00-<32 hex>-<16 hex>-<2 hex>, ids not all zero"}
+	ErrTraceState     = &Rule{"tracestate", "must be a W3C tracestate list of at most 32 key=value members"}
+	ErrAuthType       = &Rule{"authtype", "must be app_user, user, service_account, api_key, system, unauthenticated or unknown"}
+	ErrClassification = &Rule{"classification", "must be public, internal, confidential or restricted"}
+	ErrExtensionValue = &Rule{"extension_value", "must be a string, a boolean or an int32"}
+	ErrReservedName   = &Rule{"reserved_name", "is an attribute with a field of its own and cannot be an extension"}
+	ErrDataJSON       = &Rule{"data_json", "must be valid JSON text"}
+	ErrUTF8           = &Rule{"utf8", "must be valid UTF-8"}
+)
+
+// Violation is one broken rule: the attribute (or member) and the rule it
+// breaks, with a detail about the value.
+type Violation struct {
+	Attribute string
+	Rule      *Rule
+	Detail    string // e.g. the offending value or the underlying parse error
+	Cause     error  // an underlying error, e.g. a *naming.Error, or nil
+}
+
+// Error implements error: "attribute: rule (detail)".
+func (v Violation) Error() string {
+	if v.Detail == "" {
+		return v.Attribute + ": " + v.Rule.Text
+	}
+	return v.Attribute + ": " + v.Rule.Text + " (" + v.Detail + ")"
+}
+
+// Unwrap returns the rule and the cause, so errors.Is(v, ErrRequired) and
+// errors.As(v, &namingErr) both work.
+func (v Violation) Unwrap() []error {
+	if v.Cause == nil {
+		return []error{v.Rule}
+	}
+	return []error{v.Rule, v.Cause}
+}
+
+// ValidationError lists every violation of one event, in a stable order:
+// attributes in the order of the protocol's table, then extensions by name.
+type ValidationError struct {
+	Violations []Violation
+}
+
+// Error implements error, one violation after another.
+func (e *ValidationError) Error() string {
+	var b strings.Builder
+	b.WriteString("envelope: invalid event: ")
+	for i, v := range e.Violations {
+		if i > 0 {
+			b.WriteString("; ")
+		}
+		b.WriteString(v.Error())
+	}
+	return b.String()
+}
+
+// Is reports whether target is ErrInvalid.
+func (e *ValidationError) Is(target error) bool { return target == ErrInvalid }
+
+// Unwrap returns the violations, so errors.Is(err, ErrRequired) works on the
+// whole error.
+func (e *ValidationError) Unwrap() []error {
+	errs := make([]error, len(e.Violations))
+	for i, v := range e.Violations {
+		errs[i] = v
+	}
+	return errs
+}
+
+// EventError is the error of one event of a batch.
+type EventError struct {
+	Index int // position in the batch, from 0
+	Err   error
+}
+
+// Error implements error.
+func (e EventError) Error() string { return "event " + strconv.Itoa(e.Index) + ": " + e.Err.Error() }
+
+// Unwrap returns Err.
+func (e EventError) Unwrap() error { return e.Err }
+
+// BatchError lists the errors of the events of a batch that are invalid, in
+// batch order.
+type BatchError struct {
+	Events []EventError
+}
+
+// Error implements error.
+func (e *BatchError) Error() string {
+	var b strings.Builder
+	b.WriteString("envelope: invalid batch: ")
+	for i, ev := range e.Events {
+		if i > 0 {
+			b.WriteString(" | ")
+		}
+		b.WriteString(ev.Error())
+	}
+	return b.String()
+}
+
+// Is reports whether target is ErrInvalid.
+func (e *BatchError) Is(target error) bool { return target == ErrInvalid }
+
+// Unwrap returns the events' errors.
+func (e *BatchError) Unwrap() []error {
+	errs := make([]error, len(e.Events))
+	for i, ev := range e.Events {
+		errs[i] = ev
+	}
+	return errs
+}
+
+// sortViolations orders violations by attribute: the attributes with a field
+// of their own in the protocol's order, then the others by name. Violations
+// of one attribute keep the order in which they were found.
+func sortViolations(vs []Violation) []Violation {
+	slices.SortStableFunc(vs, func(a, b Violation) int {
+		if c := cmp.Compare(attrOrder(a.Attribute), attrOrder(b.Attribute)); c != 0 {
+			return c
+		}
+		return strings.Compare(a.Attribute, b.Attribute)
+	})
+	return vs
+}

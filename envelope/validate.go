@@ -1,0 +1,328 @@
+package envelope
+
+import (
+	"strings"
+	"time"
+
+	"github.com/google/uuid"
+
+	"github.com/elmosoftware/eventprotocol/naming"
+)
+
+// Profile selects the rules a [Validator] checks.
+type Profile int
+
+const (
+	// ELMO checks the CloudEvents rules and every rule of the ELMO protocol.
+	// It is the zero Profile.
+	ELMO Profile = iota
+	// CloudEvents checks exactly the rules of CloudEvents 1.0 and its JSON
+	// event format.
+	CloudEvents
+)
+
+// String returns "elmo" or "cloudevents".
+func (p Profile) String() string {
+	if p == CloudEvents {
+		return "cloudevents"
+	}
+	return "elmo"
+}
+
+// ParseProfile parses "elmo" or "cloudevents".
+func ParseProfile(s string) (Profile, bool) {
+	switch s {
+	case "elmo":
+		return ELMO, true
+	case "cloudevents":
+		return CloudEvents, true
+	}
+	return 0, false
+}
+
+// Validator checks envelopes against a profile. The zero Validator checks
+// the ELMO profile for the org "elmo". A Validator is a value and safe for
+// concurrent use.
+type Validator struct {
+	// Profile is the set of rules; the zero value is ELMO.
+	Profile Profile
+	// Org is the organisation that types, sources and ERNs must belong to
+	// (ELMO profile); empty means naming.DefaultOrg.
+	Org string
+	// Strict also flags what a tolerant consumer accepts: an id that is not
+	// a UUID in canonical lowercase form (ELMO profile). Producers and CI
+	// lint validate strictly; consumers need not.
+	Strict bool
+	// TenantLess reports whether events of a type carry no tenantid (ELMO
+	// profile). Nil means every type needs one.
+	TenantLess func(naming.Type) bool
+}
+
+// Validate checks e and returns a [*ValidationError] listing every
+// violation, or nil.
+func (v Validator) Validate(e *Envelope) error {
+	vs := v.violations(e, nil)
+	if len(vs) == 0 {
+		return nil
+	}
+	return &ValidationError{Violations: sortViolations(vs)}
+}
+
+// ValidateBatch checks every event of a batch, and that they share one
+// specversion. It returns a [*BatchError] or nil.
+func (v Validator) ValidateBatch(events []Envelope) error {
+	return v.batch(events, nil)
+}
+
+// Check decodes one event and validates it: the violations of the format
+// found while decoding and those of the profile, in one [*ValidationError].
+// Input that is not a JSON object gives a [*SyntaxError].
+func (v Validator) Check(b []byte) (Envelope, error) {
+	e, err := Decode(b)
+	var verr *ValidationError
+	if err != nil && !asValidation(err, &verr) {
+		return Envelope{}, err
+	}
+	var found []Violation
+	if verr != nil {
+		found = verr.Violations
+	}
+	vs := v.violations(&e, found)
+	if len(vs) == 0 {
+		return e, nil
+	}
+	return e, &ValidationError{Violations: sortViolations(vs)}
+}
+
+// CheckBatch decodes a batch and validates every event, like [Validator.Check].
+func (v Validator) CheckBatch(b []byte) ([]Envelope, error) {
+	events, err := DecodeBatch(b)
+	found := map[int][]Violation{}
+	if err != nil {
+		berr, ok := err.(*BatchError)
+		if !ok {
+			return nil, err
+		}
+		for _, ev := range berr.Events {
+			found[ev.Index] = ev.Err.(*ValidationError).Violations
+		}
+	}
+	return events, v.batch(events, found)
+}
+
+func asValidation(err error, target **ValidationError) bool {
+	verr, ok := err.(*ValidationError)
+	*target = verr
+	return ok
+}
+
+func (v Validator) batch(events []Envelope, found map[int][]Violation) error {
+	var errs []EventError
+	specversion := ""
+	for i := range events {
+		vs := found[i]
+		if len(vs) == 1 && vs[0].Rule == ErrNotObject {
+			errs = append(errs, EventError{i, &ValidationError{Violations: vs}})
+			continue
+		}
+		vs = v.violations(&events[i], vs)
+		if sv := events[i].SpecVersion; sv != "" {
+			if specversion == "" {
+				specversion = sv
+			} else if sv != specversion {
+				vs = append(vs, Violation{Attribute: AttrSpecVersion, Rule: ErrBatchSpecVersion,
+					Detail: sv + " after " + specversion})
+			}
+		}
+		if len(vs) > 0 {
+			errs = append(errs, EventError{i, &ValidationError{Violations: sortViolations(vs)}})
+		}
+	}
+	if len(errs) > 0 {
+		return &BatchError{Events: errs}
+	}
+	return nil
+}
+
+// violations appends to found the violations of e, leaving out attributes
+// that found already names.
+func (v Validator) violations(e *Envelope, found []Violation) []Violation {
+	c := checker{v: v, e: e, vs: found, known: len(found)}
+	c.cloudEvents()
+	if v.Profile == ELMO {
+		c.elmo()
+	}
+	return c.vs
+}
+
+type checker struct {
+	v     Validator
+	e     *Envelope
+	vs    []Violation
+	known int // the first known violations came from decoding
+}
+
+func (c *checker) add(attr string, rule *Rule, detail string, cause error) {
+	for _, v := range c.vs[:c.known] {
+		if v.Attribute == attr {
+			return
+		}
+	}
+	c.vs = append(c.vs, Violation{Attribute: attr, Rule: rule, Detail: detail, Cause: cause})
+}
+
+func (c *checker) required(attr, value string) bool {
+	if value == "" {
+		c.add(attr, ErrRequired, "", nil)
+		return false
+	}
+	return true
+}
+
+func (c *checker) cloudEvents() {
+	e := c.e
+	if c.required(AttrSpecVersion, e.SpecVersion) && e.SpecVersion != SpecVersion {
+		c.add(AttrSpecVersion, ErrSpecVersion, quote(e.SpecVersion), nil)
+	}
+	c.required(AttrID, e.ID)
+	if c.required(AttrSource, e.Source) && !isURIReference(e.Source) {
+		c.add(AttrSource, ErrURIReference, quote(e.Source), nil)
+	}
+	c.required(AttrType, e.Type)
+	if e.DataContentType != "" && !isMediaType(e.DataContentType) {
+		c.add(AttrDataContentType, ErrMediaType, quote(e.DataContentType), nil)
+	}
+	if e.DataSchema != "" && !isAbsoluteURI(e.DataSchema) {
+		c.add(AttrDataSchema, ErrAbsoluteURI, quote(e.DataSchema), nil)
+	}
+	if e.Data != nil && e.DataBase64 != nil {
+		c.add(AttrDataBase64, ErrDataConflict, "", nil)
+	}
+	if e.Data != nil && !validJSON(e.Data) {
+		c.add(AttrData, ErrDataJSON, "", nil)
+	}
+	for name, val := range e.Extensions {
+		switch {
+		case IsReserved(name):
+			c.add(name, ErrReservedName, "", nil)
+		case !isAttributeName(name):
+			c.add(name, ErrAttributeName, quote(name), nil)
+		}
+		switch val.(type) {
+		case string, bool, int32:
+		default:
+			c.add(name, ErrExtensionValue, typeName(val), nil)
+		}
+	}
+}
+
+func (c *checker) elmo() {
+	e, org := c.e, c.v.Org
+	if org == "" {
+		org = naming.DefaultOrg
+	}
+	if c.v.Strict && e.ID != "" {
+		if id, err := uuid.Parse(e.ID); err != nil || id.String() != e.ID {
+			c.add(AttrID, ErrUUID, quote(e.ID), err)
+		}
+	}
+	if e.Source != "" {
+		if src, err := naming.ParseSource(e.Source); err != nil {
+			c.add(AttrSource, ErrSource, quote(e.Source), err)
+		} else if src.Org() != org {
+			c.add(AttrSource, ErrSource, "org "+quote(src.Org())+", want "+quote(org), nil)
+		}
+	}
+	var typ naming.Type
+	if e.Type != "" {
+		var err error
+		if typ, err = naming.ParseType(e.Type); err != nil {
+			c.add(AttrType, ErrTypeName, quote(e.Type), err)
+		} else if typ.Org() != org {
+			c.add(AttrType, ErrTypeName, "org "+quote(typ.Org())+", want "+quote(org), nil)
+		}
+	}
+	if e.Time.IsZero() {
+		c.add(AttrTime, ErrRequired, "", nil)
+	} else {
+		c.utc(AttrTime, e.Time)
+	}
+	if !e.EffectiveTime.IsZero() {
+		c.utc(AttrEffectiveTime, e.EffectiveTime)
+	}
+	var subjectTenant string
+	if c.required(AttrSubject, e.Subject) {
+		if ern, err := naming.ParseERN(e.Subject); err != nil {
+			c.add(AttrSubject, ErrSubject, quote(e.Subject), err)
+		} else if ern.Org() != org {
+			c.add(AttrSubject, ErrSubject, "org "+quote(ern.Org())+", want "+quote(org), nil)
+		} else {
+			subjectTenant = ern.Tenant()
+		}
+	}
+	if e.DataContentType != "" && !isJSONMediaType(e.DataContentType) {
+		c.add(AttrDataContentType, ErrContentType, quote(e.DataContentType), nil)
+	}
+	switch {
+	case e.Data != nil && !isJSONObject(e.Data):
+		c.add(AttrData, ErrDataObject, "", nil)
+	case e.DataBase64 != nil && !isJSONObject(e.DataBase64):
+		c.add(AttrDataBase64, ErrDataObject, "decoded data_base64", nil)
+	}
+	tenantLess := c.v.TenantLess != nil && !typ.IsZero() && c.v.TenantLess(typ)
+	switch {
+	case e.TenantID == "" && !tenantLess:
+		c.add(AttrTenantID, ErrRequired, "", nil)
+	case e.TenantID != "" && !naming.IsTenantID(e.TenantID):
+		c.add(AttrTenantID, ErrTenant, quote(e.TenantID), nil)
+	case e.TenantID != "" && subjectTenant != "" && subjectTenant != e.TenantID:
+		c.add(AttrTenantID, ErrTenant, quote(e.TenantID)+" but the subject's tenant is "+quote(subjectTenant), nil)
+	}
+	c.required(AttrCorrelationID, e.CorrelationID)
+	if e.TraceParent != "" && !isTraceParent(e.TraceParent) {
+		c.add(AttrTraceParent, ErrTraceParent, quote(e.TraceParent), nil)
+	}
+	if e.TraceState != "" && !isTraceState(e.TraceState) {
+		c.add(AttrTraceState, ErrTraceState, quote(e.TraceState), nil)
+	}
+	if e.AuthType != "" && !oneOf(e.AuthType, "app_user", "user", "service_account", "api_key", "system", "unauthenticated", "unknown") {
+		c.add(AttrAuthType, ErrAuthType, quote(e.AuthType), nil)
+	}
+	if e.DataClassification != "" && !oneOf(e.DataClassification,
+		ClassificationPublic, ClassificationInternal, ClassificationConfidential, ClassificationRestricted) {
+		c.add(AttrDataClassification, ErrClassification, quote(e.DataClassification), nil)
+	}
+	for name := range e.Extensions {
+		if isAttributeName(name) && len(name) > naming.MaxExtensionNameLen {
+			c.add(name, ErrExtensionName, quote(name), nil)
+		}
+	}
+}
+
+func (c *checker) utc(attr string, t time.Time) {
+	if t.Location() != time.UTC || t.Nanosecond()%int(time.Millisecond) != 0 {
+		c.add(attr, ErrUTC, string(appendTimestamp(nil, t)), nil)
+	}
+}
+
+func oneOf(s string, values ...string) bool {
+	for _, v := range values {
+		if s == v {
+			return true
+		}
+	}
+	return false
+}
+
+func quote(s string) string {
+	const max = 80
+	if len(s) > max {
+		s = s[:max] + "..."
+	}
+	return `"` + strings.ToValidUTF8(s, "\uFFFD") + `"`
+}
+
+func isJSONObject(b []byte) bool {
+	s := scanner{b: b, maxDepth: DefaultMaxDepth}
+	return s.peek() == '{' && s.skip(0) == nil && s.end() == nil
+}
