@@ -12,7 +12,18 @@ import (
 // MarshalJSON encodes e in the CloudEvents JSON event format. See
 // [Envelope.AppendJSON].
 func (e Envelope) MarshalJSON() ([]byte, error) {
-	return e.AppendJSON(make([]byte, 0, 256+len(e.Data)+len(e.DataBase64)*4/3))
+	return e.AppendJSON(make([]byte, 0, e.sizeHint()))
+}
+
+// sizeHint estimates the encoded size of e, so that one allocation suffices.
+func (e *Envelope) sizeHint() int {
+	n := 128 + len(e.Data) + len(e.DataBase64)*4/3 + 32*len(e.Extensions)
+	for _, name := range attrSequence {
+		if f := stringField(e, name); f != nil {
+			n += len(*f) + len(name) + 8
+		}
+	}
+	return n + n/16
 }
 
 // AppendJSON appends e in the CloudEvents JSON event format to dst: the
@@ -25,106 +36,112 @@ func (e Envelope) MarshalJSON() ([]byte, error) {
 // of their own or outside the CloudEvents character set, and extension values
 // other than string, bool and int32.
 func (e *Envelope) AppendJSON(dst []byte) ([]byte, error) {
-	var vs []Violation
-	dst = append(dst, '{')
-	first := true
-	key := func(name string) {
-		if !first {
-			dst = append(dst, ',')
-		}
-		first = false
-		dst = append(dst, '"')
-		dst = append(dst, name...)
-		dst = append(dst, '"', ':')
-	}
-	str := func(name, v string) {
-		if v == "" {
-			return
-		}
-		if !utf8.ValidString(v) {
-			vs = append(vs, Violation{Attribute: name, Rule: ErrUTF8})
-			return
-		}
-		key(name)
-		dst = appendString(dst, v)
-	}
-	timestamp := func(name string, t time.Time) {
-		if t.IsZero() {
-			return
-		}
-		key(name)
-		dst = append(dst, '"')
-		dst = appendTimestamp(dst, t)
-		dst = append(dst, '"')
-	}
-
+	w := writer{buf: append(dst, '{')}
 	for _, name := range attrSequence {
 		switch name {
 		case AttrTime:
-			timestamp(name, e.Time)
+			w.timestamp(name, e.Time)
 		case AttrEffectiveTime:
-			timestamp(name, e.EffectiveTime)
+			w.timestamp(name, e.EffectiveTime)
 		case AttrData, AttrDataBase64:
 			// last, after the other extensions
 		default:
-			str(name, *stringField(e, name))
+			if v := *stringField(e, name); v != "" {
+				w.str(name, v)
+			}
 		}
 	}
-
 	if len(e.Extensions) > 0 {
-		names := make([]string, 0, len(e.Extensions))
-		for name := range e.Extensions {
-			names = append(names, name)
-		}
-		slices.Sort(names)
-		for _, name := range names {
-			switch {
-			case IsReserved(name):
-				vs = append(vs, Violation{Attribute: name, Rule: ErrReservedName})
-				continue
-			case !isAttributeName(name):
-				vs = append(vs, Violation{Attribute: name, Rule: ErrAttributeName})
-				continue
-			}
-			switch v := e.Extensions[name].(type) {
-			case string:
-				if !utf8.ValidString(v) {
-					vs = append(vs, Violation{Attribute: name, Rule: ErrUTF8})
-					continue
-				}
-				key(name)
-				dst = appendString(dst, v)
-			case bool:
-				key(name)
-				dst = strconv.AppendBool(dst, v)
-			case int32:
-				key(name)
-				dst = strconv.AppendInt(dst, int64(v), 10)
-			default:
-				vs = append(vs, Violation{Attribute: name, Rule: ErrExtensionValue, Detail: typeName(v)})
-			}
-		}
+		w.extensions(e.Extensions)
 	}
-
 	if e.Data != nil {
 		if !validJSON(e.Data) {
-			vs = append(vs, Violation{Attribute: AttrData, Rule: ErrDataJSON})
+			w.fail(AttrData, ErrDataJSON, "")
 		} else {
-			key(AttrData)
-			dst = append(dst, e.Data...)
+			w.key(AttrData)
+			w.buf = append(w.buf, e.Data...)
 		}
 	}
 	if e.DataBase64 != nil {
-		key(AttrDataBase64)
-		dst = append(dst, '"')
-		dst = base64.StdEncoding.AppendEncode(dst, e.DataBase64)
-		dst = append(dst, '"')
+		w.key(AttrDataBase64)
+		w.buf = append(w.buf, '"')
+		w.buf = base64.StdEncoding.AppendEncode(w.buf, e.DataBase64)
+		w.buf = append(w.buf, '"')
 	}
-	dst = append(dst, '}')
-	if len(vs) > 0 {
-		return nil, &ValidationError{Violations: sortViolations(vs)}
+	if len(w.vs) > 0 {
+		return nil, &ValidationError{Violations: sortViolations(w.vs)}
 	}
-	return dst, nil
+	return append(w.buf, '}'), nil
+}
+
+// writer appends the members of one JSON object.
+type writer struct {
+	buf      []byte
+	notFirst bool
+	vs       []Violation
+}
+
+func (w *writer) fail(attr string, rule *Rule, detail string) {
+	w.vs = append(w.vs, Violation{Attribute: attr, Rule: rule, Detail: detail})
+}
+
+func (w *writer) key(name string) {
+	if w.notFirst {
+		w.buf = append(w.buf, ',')
+	}
+	w.notFirst = true
+	w.buf = append(w.buf, '"')
+	w.buf = append(w.buf, name...)
+	w.buf = append(w.buf, '"', ':')
+}
+
+func (w *writer) str(name, v string) {
+	if !utf8.ValidString(v) {
+		w.fail(name, ErrUTF8, "")
+		return
+	}
+	w.key(name)
+	w.buf = appendString(w.buf, v)
+}
+
+func (w *writer) timestamp(name string, t time.Time) {
+	if t.IsZero() {
+		return
+	}
+	w.key(name)
+	w.buf = append(w.buf, '"')
+	w.buf = appendTimestamp(w.buf, t)
+	w.buf = append(w.buf, '"')
+}
+
+func (w *writer) extensions(exts map[string]any) {
+	names := make([]string, 0, len(exts))
+	for name := range exts {
+		names = append(names, name)
+	}
+	slices.Sort(names)
+	for _, name := range names {
+		switch {
+		case IsReserved(name):
+			w.fail(name, ErrReservedName, "")
+			continue
+		case !isAttributeName(name):
+			w.fail(name, ErrAttributeName, "")
+			continue
+		}
+		switch v := exts[name].(type) {
+		case string:
+			w.str(name, v)
+		case bool:
+			w.key(name)
+			w.buf = strconv.AppendBool(w.buf, v)
+		case int32:
+			w.key(name)
+			w.buf = strconv.AppendInt(w.buf, int64(v), 10)
+		default:
+			w.fail(name, ErrExtensionValue, typeName(v))
+		}
+	}
 }
 
 func typeName(v any) string {
@@ -161,12 +178,11 @@ func appendString(dst []byte, s string) []byte {
 	dst = append(dst, '"')
 	start := 0
 	for i := 0; i < len(s); i++ {
-		c := s[i]
-		if c >= 0x20 && c != '"' && c != '\\' && c != '<' && c != '>' && c != '&' {
+		if c := s[i]; !needsEscape[c] {
 			continue
 		}
 		dst = append(dst, s[start:i]...)
-		switch c {
+		switch c := s[i]; c {
 		case '"', '\\':
 			dst = append(dst, '\\', c)
 		case '\n':
@@ -182,4 +198,13 @@ func appendString(dst []byte, s string) []byte {
 	}
 	dst = append(dst, s[start:]...)
 	return append(dst, '"')
+}
+
+// needsEscape marks the bytes appendString escapes.
+var needsEscape = [256]bool{
+	0: true, 1: true, 2: true, 3: true, 4: true, 5: true, 6: true, 7: true,
+	8: true, 9: true, 10: true, 11: true, 12: true, 13: true, 14: true, 15: true,
+	16: true, 17: true, 18: true, 19: true, 20: true, 21: true, 22: true, 23: true,
+	24: true, 25: true, 26: true, 27: true, 28: true, 29: true, 30: true, 31: true,
+	'"': true, '\\': true, '<': true, '>': true, '&': true,
 }

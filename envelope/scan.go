@@ -1,6 +1,7 @@
 package envelope
 
 import (
+	"encoding/binary"
 	"strconv"
 	"unicode/utf8"
 )
@@ -72,7 +73,8 @@ func (s *scanner) skipString() (end int, esc bool, err *SyntaxError) {
 	b := s.b
 	i := s.i + 1
 	for {
-		// Fast path over plain ASCII.
+		// Fast path over plain ASCII, eight bytes at a time.
+		i += plainPrefix(b[i:])
 		for i < len(b) && b[i] >= 0x20 && b[i] < 0x80 && b[i] != '"' && b[i] != '\\' {
 			i++
 		}
@@ -115,6 +117,23 @@ func (s *scanner) skipString() (end int, esc bool, err *SyntaxError) {
 			i += size
 		}
 	}
+}
+
+// plainPrefix returns a length, a multiple of 8, of a prefix of b in which
+// no byte is a quote, a backslash, a control character or non-ASCII. It
+// may stop early: the caller goes on byte by byte.
+func plainPrefix(b []byte) int {
+	const lo, hi = 0x0101010101010101, 0x8080808080808080
+	i := 0
+	for ; i+8 <= len(b); i += 8 {
+		x := binary.LittleEndian.Uint64(b[i:])
+		quote, backslash := x^(lo*'"'), x^(lo*'\\')
+		special := (x - lo*0x20) | (quote-lo)&^quote | (backslash-lo)&^backslash | x
+		if special&hi != 0 {
+			break
+		}
+	}
+	return i
 }
 
 func isHex4(b []byte) bool {
@@ -189,62 +208,95 @@ func hex4(b []byte) int {
 	return n
 }
 
-// skip moves past one JSON value of any kind and checks it.
+// skip moves past one JSON value of any kind and checks it. depth is the
+// nesting level of the value (an event's members are at level 1). It loops
+// instead of recursing, with a bit stack of the open containers.
 func (s *scanner) skip(depth int) *SyntaxError {
-	switch c := s.peek(); {
-	case c == '"':
-		_, _, err := s.skipString()
-		return err
-	case c == '{' || c == '[':
-		if depth >= s.maxDepth {
-			return s.fail(ErrTooDeep, "more than "+strconv.Itoa(s.maxDepth)+" levels of nesting")
-		}
-		s.i++
-		closer := byte('}')
-		if c == '[' {
-			closer = ']'
-		}
-		if s.peek() == closer {
-			s.i++
-			return nil
-		}
-		for {
-			if c == '{' {
-				if s.peek() != '"' {
-					return s.unexpected("object key")
-				}
-				if _, _, err := s.skipString(); err != nil {
-					return err
-				}
-				if err := s.expect(':', "':'"); err != nil {
-					return err
-				}
-			}
-			if err := s.skip(depth + 1); err != nil {
+	var inObject []bool // the open containers: true for an object
+	b := s.b
+value:
+	for {
+		c := s.peek()
+		switch {
+		case c == '"':
+			if _, _, err := s.skipString(); err != nil {
 				return err
 			}
-			switch s.peek() {
-			case ',':
+		case c == '{' || c == '[':
+			if depth+len(inObject) >= s.maxDepth {
+				return s.fail(ErrTooDeep, "more than "+strconv.Itoa(s.maxDepth)+" levels of nesting")
+			}
+			s.i++
+			closer := byte(']')
+			if c == '{' {
+				closer = '}'
+			}
+			if s.peek() == closer {
 				s.i++
-			case closer:
+				break
+			}
+			inObject = append(inObject, c == '{')
+			if c == '{' {
+				if err := s.objectKey(); err != nil {
+					return err
+				}
+			}
+			continue value
+		case c == 't':
+			if err := s.literal("true"); err != nil {
+				return err
+			}
+		case c == 'f':
+			if err := s.literal("false"); err != nil {
+				return err
+			}
+		case c == 'n':
+			if err := s.literal("null"); err != nil {
+				return err
+			}
+		case c == '-' || ('0' <= c && c <= '9'):
+			if _, err := s.number(); err != nil {
+				return err
+			}
+		default:
+			return s.unexpected("a JSON value")
+		}
+		// After a value: close containers until one continues.
+		for len(inObject) > 0 {
+			obj := inObject[len(inObject)-1]
+			s.ws()
+			if s.i < len(b) && b[s.i] == ',' {
 				s.i++
-				return nil
-			default:
+				if obj {
+					if err := s.objectKey(); err != nil {
+						return err
+					}
+				}
+				continue value
+			}
+			closer := byte(']')
+			if obj {
+				closer = '}'
+			}
+			if s.i >= len(b) || b[s.i] != closer {
 				return s.unexpected("',' or " + strconv.QuoteRune(rune(closer)))
 			}
+			s.i++
+			inObject = inObject[:len(inObject)-1]
 		}
-	case c == 't':
-		return s.literal("true")
-	case c == 'f':
-		return s.literal("false")
-	case c == 'n':
-		return s.literal("null")
-	case c == '-' || ('0' <= c && c <= '9'):
-		_, err := s.number()
-		return err
-	default:
-		return s.unexpected("a JSON value")
+		return nil
 	}
+}
+
+// objectKey moves past a member name and its colon.
+func (s *scanner) objectKey() *SyntaxError {
+	if s.peek() != '"' {
+		return s.unexpected("object key")
+	}
+	if _, _, err := s.skipString(); err != nil {
+		return err
+	}
+	return s.expect(':', "':'")
 }
 
 func (s *scanner) literal(lit string) *SyntaxError {

@@ -1,0 +1,9 @@
+// Package compare holds benchmarks that measure the library side by side with
+// other implementations of the same work, in one run. It is a module of its
+// own so that the library never depends on what it is compared with; nothing
+// imports it.
+//
+// Run from this folder:
+//
+//	go test -run '^$' -bench . -benchmem
+package compare

@@ -1,0 +1,196 @@
+package compare
+
+import (
+	"encoding/json"
+	"strings"
+	"testing"
+	"time"
+
+	cloudevents "github.com/cloudevents/sdk-go/v2/event"
+
+	"github.com/elmosoftware/eventprotocol/envelope"
+)
+
+// payload is a typical ELMO payload, about 850 bytes as JSON.
+type payload struct {
+	Employee   string   `json:"employee"`
+	LeaveType  string   `json:"leaveType"`
+	Days       string   `json:"days"`
+	Reason     string   `json:"reason"`
+	Comment    string   `json:"comment"`
+	ApprovedBy string   `json:"approvedBy"`
+	Dates      []string `json:"dates"`
+	Balance    struct {
+		Before string `json:"before"`
+		After  string `json:"after"`
+	} `json:"balance"`
+	Tags   []string `json:"tags"`
+	Policy struct {
+		ID            string `json:"id"`
+		DaysPerPeriod string `json:"daysPerPeriod"`
+		PeriodDays    int    `json:"periodDays"`
+		Anchor        string `json:"anchorDate"`
+	} `json:"policy"`
+	Attachments int  `json:"attachments"`
+	Urgent      bool `json:"urgent"`
+}
+
+func newPayload() payload {
+	var p payload
+	p.Employee = "ern:elmo:hr:acme:employee/e-1001"
+	p.LeaveType = "ANNUAL_LEAVE"
+	p.Days = "4.5"
+	p.Reason = "FAMILY_HOLIDAY"
+	p.Comment = strings.Repeat("Visiting family over the school holidays. ", 8)
+	p.ApprovedBy = "ern:elmo:hr:acme:employee/m-17"
+	p.Dates = []string{"2026-12-21", "2026-12-22", "2026-12-23", "2026-12-24", "2026-12-29"}
+	p.Balance.Before = "17.5"
+	p.Balance.After = "13"
+	p.Tags = []string{"HOLIDAY", "PLANNED", "APPROVED_BY_MANAGER"}
+	p.Policy.ID = "ern:elmo:leave:acme:accrual_policy/standard-full-time"
+	p.Policy.DaysPerPeriod = "1.6667"
+	p.Policy.PeriodDays = 30
+	p.Policy.Anchor = "2020-01-01"
+	p.Attachments = 2
+	return p
+}
+
+var recorded = time.Date(2026, 11, 26, 9, 30, 15, 123_000_000, time.UTC)
+
+// The event's attributes: the core ones and three extensions.
+const (
+	id          = "019a6b1e-7c2d-7a3b-8c4d-5e6f7a8b9c0d"
+	source      = "urn:elmo:service:leave-balance"
+	typ         = "elmo.leave.absence.approved.v1"
+	subject     = "ern:elmo:hr:acme:employee/e-1001"
+	tenant      = "acme"
+	correlation = "019a6b1e-0000-7a3b-8c4d-5e6f7a8b9c0d"
+	class       = "confidential"
+)
+
+// floorEvent is the hand-written struct of the floor: encoding/json on a
+// struct with the payload inline.
+type floorEvent struct {
+	SpecVersion        string    `json:"specversion"`
+	ID                 string    `json:"id"`
+	Source             string    `json:"source"`
+	Type               string    `json:"type"`
+	Time               time.Time `json:"time"`
+	Subject            string    `json:"subject"`
+	DataContentType    string    `json:"datacontenttype"`
+	TenantID           string    `json:"tenantid"`
+	CorrelationID      string    `json:"correlationid"`
+	DataClassification string    `json:"dataclassification"`
+	Data               payload   `json:"data"`
+}
+
+func ours(p payload) (envelope.Envelope, error) {
+	data, err := json.Marshal(&p)
+	return envelope.Envelope{
+		SpecVersion: "1.0", ID: id, Source: source, Type: typ, Time: recorded, Subject: subject,
+		DataContentType: "application/json", TenantID: tenant, CorrelationID: correlation,
+		DataClassification: class, Data: data,
+	}, err
+}
+
+func sdk(p payload) (cloudevents.Event, error) {
+	ev := cloudevents.New()
+	ev.SetID(id)
+	ev.SetSource(source)
+	ev.SetType(typ)
+	ev.SetTime(recorded)
+	ev.SetSubject(subject)
+	ev.SetExtension("tenantid", tenant)
+	ev.SetExtension("correlationid", correlation)
+	ev.SetExtension("dataclassification", class)
+	return ev, ev.SetData("application/json", p)
+}
+
+func floor(p payload) floorEvent {
+	return floorEvent{"1.0", id, source, typ, recorded, subject, "application/json", tenant, correlation, class, p}
+}
+
+// BenchmarkEncode: a payload and its attributes to the wire form.
+func BenchmarkEncode(b *testing.B) {
+	p := newPayload()
+	b.Run("elmo", func(b *testing.B) {
+		b.ReportAllocs()
+		for b.Loop() {
+			e, err := ours(p)
+			if err != nil {
+				b.Fatal(err)
+			}
+			if _, err := e.MarshalJSON(); err != nil {
+				b.Fatal(err)
+			}
+		}
+	})
+	b.Run("sdk-go", func(b *testing.B) {
+		b.ReportAllocs()
+		for b.Loop() {
+			ev, err := sdk(p)
+			if err != nil {
+				b.Fatal(err)
+			}
+			if _, err := json.Marshal(ev); err != nil {
+				b.Fatal(err)
+			}
+		}
+	})
+	b.Run("floor", func(b *testing.B) {
+		b.ReportAllocs()
+		for b.Loop() {
+			if _, err := json.Marshal(floor(p)); err != nil {
+				b.Fatal(err)
+			}
+		}
+	})
+}
+
+// BenchmarkDecodePayload: the wire form to the attributes and the payload in
+// its Go type.
+func BenchmarkDecodePayload(b *testing.B) {
+	e, err := ours(newPayload())
+	if err != nil {
+		b.Fatal(err)
+	}
+	raw, err := e.MarshalJSON()
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.Run("elmo", func(b *testing.B) {
+		b.ReportAllocs()
+		for b.Loop() {
+			got, err := envelope.Decode(raw)
+			if err != nil {
+				b.Fatal(err)
+			}
+			var p payload
+			if err := json.Unmarshal(got.Data, &p); err != nil {
+				b.Fatal(err)
+			}
+		}
+	})
+	b.Run("sdk-go", func(b *testing.B) {
+		b.ReportAllocs()
+		for b.Loop() {
+			var ev cloudevents.Event
+			if err := json.Unmarshal(raw, &ev); err != nil {
+				b.Fatal(err)
+			}
+			var p payload
+			if err := ev.DataAs(&p); err != nil {
+				b.Fatal(err)
+			}
+		}
+	})
+	b.Run("floor", func(b *testing.B) {
+		b.ReportAllocs()
+		for b.Loop() {
+			var f floorEvent
+			if err := json.Unmarshal(raw, &f); err != nil {
+				b.Fatal(err)
+			}
+		}
+	})
+}
