@@ -1,0 +1,28 @@
+// Package event is the typed face of the protocol for service code: it binds
+// a Go payload type to an event type, builds envelopes from payloads and
+// decodes payloads from envelopes.
+//
+// # Definitions
+//
+// A [Definition] names its event type explicitly. The wire name never comes
+// from the Go type's name, so renaming a struct never renames an event:
+//
+//	var SignedUp = event.MustDefine[ClientSignedUp]("elmo.identity.client.signed_up.v1",
+//		event.WithClassification(envelope.ClassificationConfidential))
+//
+//	env, err := SignedUp.New(producer, payload, event.Subject(client), event.Tenant("acme"))
+//	...
+//	payload, err := SignedUp.Decode(&env)
+//
+// Decoding is a tolerant reader: members of the payload that the Go type does
+// not know are ignored, so producers can add optional members in a minor
+// version without breaking consumers.
+//
+// # Enumerations
+//
+// Enumeration values are UPPER_SNAKE_CASE strings. Declare them as a string
+// type and list the known values in an [EnumSet]. Decoding a payload keeps a
+// value the consumer does not know (a newer producer may send one);
+// [EnumSet.Known] tells the consumer, and [EnumSet.Check] is the strict form
+// for producers and CI.
+package event

@@ -1,0 +1,163 @@
+package event_test
+
+import (
+	"encoding/json"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/elmosoftware/eventprotocol/envelope"
+	"github.com/elmosoftware/eventprotocol/event"
+	"github.com/elmosoftware/eventprotocol/naming"
+)
+
+type Plan string
+
+const (
+	PlanStandard Plan = "STANDARD"
+	PlanPremium  Plan = "PREMIUM"
+)
+
+var plans = event.MustEnumSet(PlanStandard, PlanPremium)
+
+type ClientSignedUp struct {
+	Client      naming.ERN `json:"client"`
+	CompanyName string     `json:"companyName"`
+	Plan        Plan       `json:"plan"`
+}
+
+var signedUp = event.MustDefine[ClientSignedUp]("elmo.identity.client.signed_up.v1",
+	event.WithDataSchema("https://schemas.elmo.example/identity/client.signed_up/1.0"),
+	event.WithClassification(envelope.ClassificationConfidential))
+
+func producer(source string) *envelope.Producer {
+	n := 0
+	return &envelope.Producer{
+		Source: source,
+		Now:    func() time.Time { return time.Date(2026, 11, 26, 10, 0, 0, 0, time.UTC) },
+		NewID: func() (string, error) {
+			n++
+			return "019a6b20-0000-7000-8000-00000000000" + string(rune('0'+n)), nil
+		},
+	}
+}
+
+func TestNewAndDecode(t *testing.T) {
+	client := naming.MustParseERN("ern:elmo:identity:acme:client/acme")
+	p := producer("urn:elmo:service:identity")
+	in := ClientSignedUp{Client: client, CompanyName: "Acme", Plan: PlanPremium}
+	effective := time.Date(2026, 12, 1, 0, 0, 0, 999_999, time.FixedZone("", 3600))
+	e, err := signedUp.New(p, in, event.Subject(client), event.Tenant("acme"),
+		event.EffectiveAt(effective), event.PartitionKey(client.String()))
+	require.NoError(t, err)
+	assert.Equal(t, "elmo.identity.client.signed_up.v1", e.Type)
+	assert.Equal(t, "https://schemas.elmo.example/identity/client.signed_up/1.0", e.DataSchema)
+	assert.Equal(t, "confidential", e.DataClassification)
+	assert.Equal(t, client.String(), e.Subject)
+	assert.Equal(t, client.String(), e.PartitionKey)
+	assert.Equal(t, time.Date(2026, 11, 30, 23, 0, 0, 0, time.UTC), e.EffectiveTime)
+	require.NoError(t, envelope.Validator{Strict: true}.Validate(&e))
+	assert.True(t, signedUp.Matches(&e))
+
+	// Through the wire and back.
+	b, err := e.MarshalJSON()
+	require.NoError(t, err)
+	decoded, err := envelope.Decode(b)
+	require.NoError(t, err)
+	out, err := signedUp.Decode(&decoded)
+	require.NoError(t, err)
+	assert.Equal(t, in, out)
+}
+
+func TestNewCaused(t *testing.T) {
+	type Provisioned struct {
+		Tenant naming.ERN `json:"tenant"`
+	}
+	provisioned := event.MustDefine[Provisioned]("elmo.platform.tenant.provisioned.v1")
+	parent, err := signedUp.New(producer("urn:elmo:service:identity"), ClientSignedUp{Plan: PlanStandard}, event.Tenant("acme"))
+	require.NoError(t, err)
+	child, err := provisioned.NewCaused(producer("urn:elmo:service:provisioning"), &parent,
+		Provisioned{Tenant: naming.MustParseERN("ern:elmo:platform:acme:tenant/acme")})
+	require.NoError(t, err)
+	assert.Equal(t, parent.ID, child.CausationID)
+	assert.Equal(t, parent.CorrelationID, child.CorrelationID)
+	assert.Equal(t, "acme", child.TenantID)
+	assert.Equal(t, "internal", child.DataClassification, "the default classification")
+}
+
+func TestDecodeErrors(t *testing.T) {
+	good, err := signedUp.New(producer("urn:elmo:service:identity"), ClientSignedUp{Plan: PlanStandard})
+	require.NoError(t, err)
+
+	cases := []struct {
+		name string
+		edit func(*envelope.Envelope)
+		err  error
+	}{
+		{"other type", func(e *envelope.Envelope) { e.Type = "elmo.identity.client.signed_up.v2" }, event.ErrTypeMismatch},
+		{"no data", func(e *envelope.Envelope) { e.Data = nil }, event.ErrNoData},
+		{"wrong JSON type", func(e *envelope.Envelope) { e.Data = json.RawMessage(`{"companyName":7}`) }, event.ErrPayload},
+		{"not JSON", func(e *envelope.Envelope) { e.Data = json.RawMessage(`{`) }, event.ErrPayload},
+		{"bad ERN", func(e *envelope.Envelope) { e.Data = json.RawMessage(`{"client":"nope"}`) }, naming.ErrInvalidERN},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			e := good
+			tc.edit(&e)
+			_, err := signedUp.Decode(&e)
+			require.ErrorIs(t, err, tc.err)
+		})
+	}
+
+	// data_base64 holding JSON is read too, and unknown members are ignored.
+	e := good
+	e.Data = nil
+	e.DataBase64 = []byte(`{"companyName":"Acme","plan":"ENTERPRISE","addedInV1_3":true}`)
+	out, err := signedUp.Decode(&e)
+	require.NoError(t, err)
+	assert.Equal(t, "Acme", out.CompanyName)
+	assert.Equal(t, Plan("ENTERPRISE"), out.Plan, "the tolerant reader keeps unknown enum values")
+	assert.False(t, plans.Known(out.Plan))
+}
+
+func TestDefineErrors(t *testing.T) {
+	_, err := event.Define[ClientSignedUp]("elmo.identity.client.sign_up.v1")
+	require.ErrorIs(t, err, naming.ErrInvalidType)
+	_, err = event.Define[ClientSignedUp]("elmo.identity.client.signed_up.v1", event.WithClassification("secret"))
+	require.ErrorIs(t, err, event.ErrClassification)
+	assert.Panics(t, func() { event.MustDefine[ClientSignedUp]("nope") })
+}
+
+func TestNewRejectsNonObjectPayload(t *testing.T) {
+	list := event.MustDefine[[]int]("elmo.test.list.created.v1")
+	_, err := list.New(producer("urn:elmo:service:test"), []int{1})
+	require.ErrorIs(t, err, event.ErrPayload)
+	fn := event.MustDefine[func()]("elmo.test.func.created.v1")
+	_, err = fn.New(producer("urn:elmo:service:test"), func() {})
+	require.ErrorIs(t, err, event.ErrPayload)
+	_, err = signedUp.New(&envelope.Producer{}, ClientSignedUp{})
+	require.ErrorIs(t, err, envelope.ErrNoSource)
+}
+
+func TestEnumSet(t *testing.T) {
+	assert.True(t, plans.Known(PlanStandard))
+	assert.False(t, plans.Known("GOLD"))
+	assert.NoError(t, plans.Check(PlanPremium))
+	assert.ErrorIs(t, plans.Check("GOLD"), event.ErrUnknownEnumValue)
+	assert.ErrorIs(t, plans.Check("gold"), naming.ErrInvalidEnumValue)
+	assert.Equal(t, []Plan{PlanPremium, PlanStandard}, plans.Values())
+
+	_, err := event.NewEnumSet[Plan]("ok_no", "Bad", "GOOD")
+	require.ErrorIs(t, err, naming.ErrInvalidEnumValue)
+	assert.Contains(t, err.Error(), "ok_no")
+	assert.Contains(t, err.Error(), "Bad")
+	assert.Panics(t, func() { event.MustEnumSet[Plan]("bad") })
+
+	dup, err := event.NewEnumSet(PlanStandard, PlanStandard)
+	require.NoError(t, err)
+	assert.Len(t, dup.Values(), 1)
+	var zero event.EnumSet[Plan]
+	assert.False(t, zero.Known(PlanStandard))
+}
