@@ -1,0 +1,221 @@
+package main
+
+import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+
+	"github.com/elmosoftware/eventprotocol/envelope"
+)
+
+// maxFileBytes bounds what eventctl reads from one file.
+const maxFileBytes = 512 << 20
+
+// result is the outcome for one event.
+type result struct {
+	File       string      `json:"file"`
+	Index      int         `json:"index"`          // position in the file, from 0
+	Line       int         `json:"line,omitempty"` // for JSON lines, from 1
+	Valid      bool        `json:"valid"`
+	Violations []violation `json:"violations,omitempty"`
+}
+
+type violation struct {
+	Attribute string `json:"attribute,omitempty"`
+	Rule      string `json:"rule"`
+	Message   string `json:"message"`
+}
+
+type report struct {
+	Profile string   `json:"profile"`
+	Events  []result `json:"events"`
+	Valid   int      `json:"valid"`
+	Invalid int      `json:"invalid"`
+}
+
+func check(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
+	fs := flag.NewFlagSet("check", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	profileName := fs.String("profile", "elmo", "rules to check: elmo or cloudevents")
+	asJSON := fs.Bool("json", false, "print a JSON report instead of text")
+	org := fs.String("org", "", "organisation of types, sources and ERNs (default elmo)")
+	strict := fs.Bool("strict", true, "also flag ids that are not canonical UUIDs (elmo profile)")
+	fs.Usage = func() {
+		fmt.Fprintln(stderr, "usage: eventctl check [--profile elmo|cloudevents] [--json] [--org ORG] [--strict=false] FILE...")
+		fs.PrintDefaults()
+	}
+	if err := fs.Parse(args); err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			return exitOK
+		}
+		return exitUsage
+	}
+	profile, ok := envelope.ParseProfile(*profileName)
+	if !ok {
+		fmt.Fprintf(stderr, "eventctl check: unknown profile %q (want elmo or cloudevents)\n", *profileName)
+		return exitUsage
+	}
+	if fs.NArg() == 0 {
+		fs.Usage()
+		return exitUsage
+	}
+	v := envelope.Validator{Profile: profile, Org: *org, Strict: *strict}
+
+	rep := report{Profile: profile.String(), Events: []result{}}
+	for _, name := range fs.Args() {
+		b, err := readInput(name, stdin)
+		if err != nil {
+			fmt.Fprintf(stderr, "eventctl check: %v\n", err)
+			return exitUsage
+		}
+		rep.Events = append(rep.Events, checkDocument(v, name, b)...)
+	}
+	for _, r := range rep.Events {
+		if r.Valid {
+			rep.Valid++
+		} else {
+			rep.Invalid++
+		}
+	}
+	if *asJSON {
+		enc := json.NewEncoder(stdout)
+		enc.SetIndent("", "  ")
+		if err := enc.Encode(rep); err != nil {
+			fmt.Fprintf(stderr, "eventctl check: %v\n", err)
+			return exitUsage
+		}
+	} else {
+		printText(stdout, rep)
+	}
+	if rep.Invalid > 0 {
+		return exitInvalid
+	}
+	return exitOK
+}
+
+func readInput(name string, stdin io.Reader) ([]byte, error) {
+	r := stdin
+	if name != "-" {
+		f, err := os.Open(name)
+		if err != nil {
+			return nil, err
+		}
+		defer f.Close()
+		r = f
+	}
+	b, err := io.ReadAll(io.LimitReader(r, maxFileBytes+1))
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", name, err)
+	}
+	if len(b) > maxFileBytes {
+		return nil, fmt.Errorf("%s: larger than %d bytes", name, maxFileBytes)
+	}
+	return b, nil
+}
+
+// checkDocument checks the events of one file: a batch, JSON lines or one
+// event.
+func checkDocument(v envelope.Validator, name string, b []byte) []result {
+	trimmed := bytes.TrimSpace(b)
+	if bytes.HasPrefix(trimmed, []byte("[")) {
+		events, err := v.CheckBatch(b)
+		var berr *envelope.BatchError
+		if err != nil && !errors.As(err, &berr) {
+			return []result{fileResult(name, 0, 0, err)}
+		}
+		results := make([]result, len(events))
+		for i := range events {
+			results[i] = result{File: name, Index: i, Valid: true}
+		}
+		if berr != nil {
+			for _, ev := range berr.Events {
+				results[ev.Index] = fileResult(name, ev.Index, 0, ev.Err)
+			}
+		}
+		return results
+	}
+	if lines := jsonLines(trimmed); lines != nil {
+		var results []result
+		for _, l := range lines {
+			_, err := v.Check(l.text)
+			results = append(results, fileResult(name, len(results), l.number, err))
+		}
+		return results
+	}
+	_, err := v.Check(b)
+	return []result{fileResult(name, 0, 0, err)}
+}
+
+type line struct {
+	number int
+	text   []byte
+}
+
+// jsonLines splits b into its non-blank lines when b is JSON lines: more
+// than one non-blank line, the first of which is a whole JSON value. It
+// returns nil for anything else, such as one pretty-printed event.
+func jsonLines(b []byte) []line {
+	var lines []line
+	for i, l := range bytes.Split(b, []byte("\n")) {
+		if l = bytes.TrimSpace(l); len(l) > 0 {
+			lines = append(lines, line{i + 1, l})
+		}
+	}
+	if len(lines) < 2 || !json.Valid(lines[0].text) {
+		return nil
+	}
+	return lines
+}
+
+func fileResult(name string, index, lineNo int, err error) result {
+	r := result{File: name, Index: index, Line: lineNo, Valid: err == nil}
+	var verr *envelope.ValidationError
+	var serr *envelope.SyntaxError
+	switch {
+	case err == nil:
+	case errors.As(err, &verr):
+		for _, v := range verr.Violations {
+			r.Violations = append(r.Violations, violation{Attribute: v.Attribute, Rule: v.Rule.Code, Message: v.Error()})
+		}
+	case errors.As(err, &serr):
+		r.Violations = []violation{{Rule: syntaxCode(serr.Err), Message: serr.Error()}}
+	default:
+		r.Violations = []violation{{Rule: "error", Message: err.Error()}}
+	}
+	return r
+}
+
+func syntaxCode(err error) string {
+	switch err {
+	case envelope.ErrInvalidUTF8:
+		return "invalid_utf8"
+	case envelope.ErrTooDeep:
+		return "too_deep"
+	case envelope.ErrTooLarge:
+		return "too_large"
+	}
+	return "malformed"
+}
+
+func printText(w io.Writer, rep report) {
+	for _, r := range rep.Events {
+		where := fmt.Sprintf("%s: event %d", r.File, r.Index)
+		if r.Line > 0 {
+			where += fmt.Sprintf(" (line %d)", r.Line)
+		}
+		if r.Valid {
+			fmt.Fprintf(w, "%s: valid\n", where)
+			continue
+		}
+		fmt.Fprintf(w, "%s: invalid\n", where)
+		for _, v := range r.Violations {
+			fmt.Fprintf(w, "    [%s] %s\n", v.Rule, v.Message)
+		}
+	}
+	fmt.Fprintf(w, "%s profile: %d events checked, %d valid, %d invalid\n",
+		rep.Profile, rep.Valid+rep.Invalid, rep.Valid, rep.Invalid)
+}
