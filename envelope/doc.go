@@ -1,0 +1,45 @@
+// Package envelope is the ELMO event envelope: a CloudEvents 1.0 event with
+// the ELMO extension attributes, its JSON event format (structured mode),
+// validation in two profiles, and a [Producer] that builds new events.
+//
+// # The envelope
+//
+// [Envelope] has a field for every attribute of the protocol (see
+// PROTOCOL.md at the root of the module) and keeps any other extension
+// attribute in Extensions, so that nothing is dropped on decode and
+// re-encode. Data holds the "data" member as JSON text; the payload is
+// decoded by the caller, usually through package event.
+//
+// # Encoding and decoding
+//
+// [Decode] and [DecodeBatch] read the CloudEvents JSON event format strictly
+// (RFC 8259, UTF-8 only, no duplicate members) in one pass without
+// reflection, within size and nesting limits ([Decoder]). [Envelope.MarshalJSON]
+// and [Envelope.AppendJSON] write it in a fixed order: decode(encode(e)) == e
+// for every envelope whose times are in UTC or carry a non-zero offset, and
+// encode(decode(b)) is stable.
+//
+// # Validation
+//
+// A [Validator] checks one of two profiles: [CloudEvents], exactly the rules
+// of CloudEvents 1.0 and its JSON format, and [ELMO] (the default), those plus
+// every rule of the protocol. [Validator.Check] decodes and validates in one
+// call. Validation reports every violation at once in a [*ValidationError],
+// in a stable order (the protocol's attribute order, then extensions by
+// name); each [Violation] names its attribute and matches its [*Rule] with
+// errors.Is, and a cause such as a *naming.Error with errors.As.
+//
+// # Errors
+//
+//   - [*SyntaxError]: the input is not a JSON event at all; it matches
+//     [ErrMalformed], [ErrInvalidUTF8], [ErrTooDeep] or [ErrTooLarge].
+//   - [*ValidationError] and [*BatchError]: the event or batch breaks rules;
+//     both match [ErrInvalid], and each violation's rule.
+//   - [ErrNoSource]: a [Producer] without a source.
+//
+// # Producing
+//
+// [Producer.New] mints a UUIDv7 id and the time (both injectable) and starts
+// a correlation; [Producer.Caused] derives an event from its cause,
+// propagating the correlation id, tenant and trace context.
+package envelope
