@@ -4,6 +4,7 @@ import (
 	"encoding/base64"
 	"math"
 	"strconv"
+	"unsafe"
 )
 
 // Default limits of a [Decoder].
@@ -143,10 +144,36 @@ func (s *scanner) end() *SyntaxError {
 	return nil
 }
 
+// pendingString is a decoded string value waiting for the arena to become a
+// string, and the field it goes to.
+type pendingString struct {
+	dst    *string
+	off, n int
+}
+
+// pendingExt is an extension attribute waiting for the arena.
+type pendingExt struct {
+	keyOff, keyN int
+	val          any // bool or int32; a string value is in valOff/valN
+	valOff, valN int
+	isString     bool
+}
+
+// decodeState holds what one event's decoding collects. Every string of the
+// event is appended to one arena that becomes a single string at the end, so
+// an event costs a handful of allocations however many attributes it has.
+type decodeState struct {
+	arena []byte
+	strs  []pendingString
+	exts  []pendingExt
+	vs    []Violation
+}
+
 // object decodes the members of one event object, starting at '{'.
 func (s *scanner) object() (Envelope, []Violation, *SyntaxError) {
 	var e Envelope
-	var vs []Violation
+	var d decodeState
+	d.arena = make([]byte, 0, 512)
 	var seen uint32 // bit per attribute with a field of its own
 	s.i++
 	if s.peek() == '}' {
@@ -157,27 +184,35 @@ func (s *scanner) object() (Envelope, []Violation, *SyntaxError) {
 		if s.peek() != '"' {
 			return e, nil, s.unexpected("a member name")
 		}
-		key, serr := s.str()
+		kstart := s.i + 1
+		kend, esc, serr := s.skipString()
 		if serr != nil {
 			return e, nil, serr
+		}
+		key := s.b[kstart:kend]
+		if esc {
+			key = []byte(unescape(key))
 		}
 		if serr := s.expect(':', "':'"); serr != nil {
 			return e, nil, serr
 		}
-		bit := attrBit(key)
+		name := knownAttr(key)
+		bit := attrBit(name)
 		if bit != 0 && seen&bit != 0 {
-			vs = append(vs, Violation{Attribute: key, Rule: ErrDuplicate})
+			d.vs = append(d.vs, Violation{Attribute: name, Rule: ErrDuplicate})
 			if serr := s.skip(1); serr != nil {
 				return e, nil, serr
 			}
 		} else {
 			seen |= bit
-			v, serr := s.member(&e, key)
+			var serr *SyntaxError
+			if name == "" {
+				serr = s.extension(&d, key)
+			} else {
+				serr = s.member(&e, &d, name)
+			}
 			if serr != nil {
 				return e, nil, serr
-			}
-			if v.Rule != nil {
-				vs = append(vs, v)
 			}
 		}
 		switch s.peek() {
@@ -191,130 +226,163 @@ func (s *scanner) object() (Envelope, []Violation, *SyntaxError) {
 		}
 		break
 	}
+	d.finish(&e)
 	if e.Data != nil && e.DataBase64 != nil {
-		vs = append(vs, Violation{Attribute: AttrDataBase64, Rule: ErrDataConflict})
+		d.vs = append(d.vs, Violation{Attribute: AttrDataBase64, Rule: ErrDataConflict})
 	}
-	return e, vs, nil
+	return e, d.vs, nil
 }
 
-// member decodes the value of one member into e. A value that breaks the
-// format's rules is skipped and reported as a Violation.
-func (s *scanner) member(e *Envelope, key string) (Violation, *SyntaxError) {
-	switch key {
-	case AttrData:
+// finish turns the arena into one string and assigns its parts.
+func (d *decodeState) finish(e *Envelope) {
+	if len(d.arena) == 0 {
+		return
+	}
+	all := unsafe.String(unsafe.SliceData(d.arena), len(d.arena))
+	for _, p := range d.strs {
+		*p.dst = all[p.off : p.off+p.n]
+	}
+	if len(d.exts) > 0 {
+		e.Extensions = make(map[string]any, len(d.exts))
+		for _, x := range d.exts {
+			var v any = x.val
+			if x.isString {
+				v = all[x.valOff : x.valOff+x.valN]
+			}
+			e.Extensions[all[x.keyOff:x.keyOff+x.keyN]] = v
+		}
+	}
+}
+
+// appendString decodes the string at s.i into the arena.
+func (s *scanner) appendString(d *decodeState) (off, n int, serr *SyntaxError) {
+	start := s.i + 1
+	end, esc, serr := s.skipString()
+	if serr != nil {
+		return 0, 0, serr
+	}
+	off = len(d.arena)
+	if esc {
+		d.arena = append(d.arena, unescape(s.b[start:end])...)
+	} else {
+		d.arena = append(d.arena, s.b[start:end]...)
+	}
+	return off, len(d.arena) - off, nil
+}
+
+// member decodes the value of an attribute with a field of its own into e. A
+// value that breaks the format's rules is skipped and reported.
+func (s *scanner) member(e *Envelope, d *decodeState, key string) *SyntaxError {
+	if key == AttrData {
 		if s.peek() == 'n' {
-			return Violation{}, s.literal("null")
+			return s.literal("null")
 		}
 		start := s.i
 		if serr := s.skip(1); serr != nil {
-			return Violation{}, serr
+			return serr
 		}
 		e.Data = append([]byte(nil), s.b[start:s.i]...)
-		return Violation{}, nil
+		return nil
+	}
+	switch c := s.peek(); c {
+	case 'n':
+		return s.literal("null")
+	case '"':
+	default:
+		start := s.i
+		if serr := s.skip(1); serr != nil {
+			return serr
+		}
+		d.vs = append(d.vs, Violation{Attribute: key, Rule: ErrType, Detail: "want a string, got " + jsonKind(s.b[start])})
+		return nil
+	}
+	off, n, serr := s.appendString(d)
+	if serr != nil {
+		return serr
+	}
+	if n == 0 {
+		d.vs = append(d.vs, Violation{Attribute: key, Rule: ErrEmpty})
+		return nil
+	}
+	text := d.arena[off : off+n]
+	if key == AttrDataBase64 || key == AttrTime || key == AttrEffectiveTime {
+		defer func() { d.arena = d.arena[:off] }() // parsed, not kept as text
+	}
+	switch key {
 	case AttrDataBase64:
-		str, ok, v, serr := s.stringValue(key)
-		if serr != nil || !ok {
-			return v, serr
-		}
-		data, err := base64.StdEncoding.DecodeString(str)
+		data := make([]byte, base64.StdEncoding.DecodedLen(n))
+		m, err := base64.StdEncoding.Decode(data, text)
 		if err != nil {
-			return Violation{Attribute: key, Rule: ErrBase64, Detail: err.Error()}, nil
+			d.vs = append(d.vs, Violation{Attribute: key, Rule: ErrBase64, Detail: err.Error()})
+			return nil
 		}
-		e.DataBase64 = data
-		return Violation{}, nil
+		e.DataBase64 = data[:m]
 	case AttrTime, AttrEffectiveTime:
-		str, ok, v, serr := s.stringValue(key)
-		if serr != nil || !ok {
-			return v, serr
-		}
-		if str == "" {
-			return Violation{Attribute: key, Rule: ErrEmpty}, nil
-		}
-		t, valid := parseTimestamp(str)
+		t, valid := parseTimestamp(text)
 		if !valid {
-			return Violation{Attribute: key, Rule: ErrTimestamp, Detail: strconv.Quote(str)}, nil
+			d.vs = append(d.vs, Violation{Attribute: key, Rule: ErrTimestamp, Detail: strconv.Quote(string(text))})
+			return nil
 		}
 		if key == AttrTime {
 			e.Time = t
 		} else {
 			e.EffectiveTime = t
 		}
-		return Violation{}, nil
+	default:
+		d.strs = append(d.strs, pendingString{dst: stringField(e, key), off: off, n: n})
 	}
-	if field := stringField(e, key); field != nil {
-		str, ok, v, serr := s.stringValue(key)
-		if ok {
-			if str == "" {
-				return Violation{Attribute: key, Rule: ErrEmpty}, nil
-			}
-			*field = str
-		}
-		return v, serr
-	}
-	return s.extension(e, key)
+	return nil
 }
 
-// stringValue reads a JSON string, or null (ok false, no violation), or
-// reports a value of another type.
-func (s *scanner) stringValue(key string) (str string, ok bool, v Violation, serr *SyntaxError) {
-	switch s.peek() {
-	case '"':
-		str, serr = s.str()
-		return str, serr == nil, Violation{}, serr
-	case 'n':
-		return "", false, Violation{}, s.literal("null")
-	}
-	start := s.i
-	if serr := s.skip(1); serr != nil {
-		return "", false, Violation{}, serr
-	}
-	return "", false, Violation{Attribute: key, Rule: ErrType, Detail: "want a string, got " + jsonKind(s.b[start])}, nil
-}
-
-func (s *scanner) extension(e *Envelope, key string) (Violation, *SyntaxError) {
-	var val any
+func (s *scanner) extension(d *decodeState, key []byte) *SyntaxError {
+	x := pendingExt{}
 	switch c := s.peek(); {
 	case c == '"':
-		str, serr := s.str()
+		off, n, serr := s.appendString(d)
 		if serr != nil {
-			return Violation{}, serr
+			return serr
 		}
-		val = str
+		x.valOff, x.valN, x.isString = off, n, true
 	case c == 't' || c == 'f':
 		if serr := s.skip(1); serr != nil {
-			return Violation{}, serr
+			return serr
 		}
-		val = c == 't'
+		x.val = c == 't'
 	case c == 'n':
-		return Violation{}, s.literal("null")
+		return s.literal("null")
 	case c == '-' || ('0' <= c && c <= '9'):
 		start := s.i
 		integer, serr := s.number()
 		if serr != nil {
-			return Violation{}, serr
+			return serr
 		}
 		text := string(s.b[start:s.i])
 		n, err := strconv.ParseInt(text, 10, 32)
 		if !integer || err != nil || n < math.MinInt32 || n > math.MaxInt32 {
-			return Violation{Attribute: key, Rule: ErrInteger, Detail: text}, nil
+			d.vs = append(d.vs, Violation{Attribute: string(key), Rule: ErrInteger, Detail: text})
+			return nil
 		}
-		val = int32(n)
+		x.val = int32(n)
 	default:
 		start := s.i
 		if serr := s.skip(1); serr != nil {
-			return Violation{}, serr
+			return serr
 		}
-		return Violation{Attribute: key, Rule: ErrType,
-			Detail: "want a string, boolean or integer, got " + jsonKind(s.b[start])}, nil
+		d.vs = append(d.vs, Violation{Attribute: string(key), Rule: ErrType,
+			Detail: "want a string, boolean or integer, got " + jsonKind(s.b[start])})
+		return nil
 	}
-	if _, dup := e.Extensions[key]; dup {
-		return Violation{Attribute: key, Rule: ErrDuplicate}, nil
+	for _, other := range d.exts {
+		if string(d.arena[other.keyOff:other.keyOff+other.keyN]) == string(key) {
+			d.vs = append(d.vs, Violation{Attribute: string(key), Rule: ErrDuplicate})
+			return nil
+		}
 	}
-	if e.Extensions == nil {
-		e.Extensions = make(map[string]any, 4)
-	}
-	e.Extensions[key] = val
-	return Violation{}, nil
+	x.keyOff = len(d.arena)
+	d.arena = append(d.arena, key...)
+	x.keyN = len(key)
+	d.exts = append(d.exts, x)
+	return nil
 }
 
 func jsonKind(c byte) string {
@@ -376,9 +444,59 @@ func stringField(e *Envelope, key string) *string {
 
 // attrBit returns a bit for each attribute with a field of its own, 0 for
 // others, to detect duplicate members.
-func attrBit(key string) uint32 {
-	if i := attrOrder(key); i < len(attrSequence) {
-		return 1 << i
+func attrBit(name string) uint32 {
+	if name == "" {
+		return 0
 	}
-	return 0
+	return 1 << attrOrder(name)
+}
+
+// knownAttr returns the name of an attribute with a field of its own, or ""
+// for any other member name. It does not allocate.
+func knownAttr(key []byte) string {
+	switch string(key) {
+	case AttrSpecVersion:
+		return AttrSpecVersion
+	case AttrID:
+		return AttrID
+	case AttrSource:
+		return AttrSource
+	case AttrType:
+		return AttrType
+	case AttrTime:
+		return AttrTime
+	case AttrSubject:
+		return AttrSubject
+	case AttrDataContentType:
+		return AttrDataContentType
+	case AttrDataSchema:
+		return AttrDataSchema
+	case AttrData:
+		return AttrData
+	case AttrDataBase64:
+		return AttrDataBase64
+	case AttrTenantID:
+		return AttrTenantID
+	case AttrCorrelationID:
+		return AttrCorrelationID
+	case AttrCausationID:
+		return AttrCausationID
+	case AttrEffectiveTime:
+		return AttrEffectiveTime
+	case AttrTraceParent:
+		return AttrTraceParent
+	case AttrTraceState:
+		return AttrTraceState
+	case AttrPartitionKey:
+		return AttrPartitionKey
+	case AttrSequence:
+		return AttrSequence
+	case AttrAuthType:
+		return AttrAuthType
+	case AttrAuthID:
+		return AttrAuthID
+	case AttrDataClassification:
+		return AttrDataClassification
+	}
+	return ""
 }

@@ -1,6 +1,7 @@
 package envelope
 
 import (
+	"bytes"
 	"encoding/base64"
 	"fmt"
 	"slices"
@@ -31,10 +32,17 @@ func (e *Envelope) sizeHint() int {
 // data last. Absent attributes are left out.
 //
 // It does not validate the protocol's rules, but it refuses, with a
-// [*ValidationError], what it cannot encode faithfully: Data that is not
-// valid JSON, strings that are not valid UTF-8, extension names with a field
-// of their own or outside the CloudEvents character set, and extension values
-// other than string, bool and int32.
+// [*ValidationError], what it cannot encode faithfully: strings that are not
+// valid UTF-8, extension names with a field of their own or outside the
+// CloudEvents character set, extension values other than string, bool and
+// int32, and Data that is plainly not JSON (empty, or not starting and ending
+// like one JSON value, as truncated text does).
+//
+// Data is written as it is, without scanning it again: the payload is
+// scanned once, where it enters. Data from json.Marshal (package event), from
+// [Decode], or checked by [Validator.Validate] (which the transports call
+// before publishing) is valid JSON; code that sets Data by hand should
+// validate the envelope before encoding it.
 func (e *Envelope) AppendJSON(dst []byte) ([]byte, error) {
 	w := writer{buf: append(dst, '{')}
 	for _, name := range attrSequence {
@@ -55,7 +63,7 @@ func (e *Envelope) AppendJSON(dst []byte) ([]byte, error) {
 		w.extensions(e.Extensions)
 	}
 	if e.Data != nil {
-		if !validJSON(e.Data) {
+		if !plausibleJSON(e.Data) {
 			w.fail(AttrData, ErrDataJSON, "")
 		} else {
 			w.key(AttrData)
@@ -149,6 +157,29 @@ func typeName(v any) string {
 		return "nil"
 	}
 	return fmt.Sprintf("%T", v)
+}
+
+// plausibleJSON is the constant-time check of Data before encoding: b, less
+// surrounding white space, starts and ends like one JSON value.
+func plausibleJSON(b []byte) bool {
+	b = bytes.TrimSpace(b)
+	if len(b) == 0 {
+		return false
+	}
+	first, last := b[0], b[len(b)-1]
+	switch first {
+	case '{':
+		return last == '}'
+	case '[':
+		return last == ']'
+	case '"':
+		return len(b) >= 2 && last == '"'
+	case 't', 'n':
+		return last == 'e' || last == 'l'
+	case 'f':
+		return last == 'e'
+	}
+	return (first == '-' || '0' <= first && first <= '9') && '0' <= last && last <= '9'
 }
 
 // validJSON reports whether b is exactly one valid JSON value.

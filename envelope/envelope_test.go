@@ -63,7 +63,10 @@ func TestEncodeRefusesWhatItCannotEncode(t *testing.T) {
 		rule *envelope.Rule
 	}{
 		{"invalid data", func(e *envelope.Envelope) { e.Data = json.RawMessage(`{"a":`) }, "data", envelope.ErrDataJSON},
-		{"two values as data", func(e *envelope.Envelope) { e.Data = json.RawMessage(`{} {}`) }, "data", envelope.ErrDataJSON},
+		{"empty data", func(e *envelope.Envelope) { e.Data = json.RawMessage(` `) }, "data", envelope.ErrDataJSON},
+		{"truncated array", func(e *envelope.Envelope) { e.Data = json.RawMessage(`[1,`) }, "data", envelope.ErrDataJSON},
+		{"truncated string", func(e *envelope.Envelope) { e.Data = json.RawMessage(`"`) }, "data", envelope.ErrDataJSON},
+		{"word", func(e *envelope.Envelope) { e.Data = json.RawMessage(`hello`) }, "data", envelope.ErrDataJSON},
 		{"invalid UTF-8", func(e *envelope.Envelope) { e.Subject = "a\xffb" }, "subject", envelope.ErrUTF8},
 		{"reserved extension", func(e *envelope.Envelope) { e.Extensions["tenantid"] = "x" }, "tenantid", envelope.ErrReservedName},
 		{"bad extension name", func(e *envelope.Envelope) { e.Extensions["My-Ext"] = "x" }, "My-Ext", envelope.ErrAttributeName},

@@ -54,19 +54,6 @@ func (s *scanner) expect(c byte, want string) *SyntaxError {
 	return nil
 }
 
-// str reads a string starting at '"' and returns its decoded value.
-func (s *scanner) str() (string, *SyntaxError) {
-	start := s.i + 1
-	end, esc, err := s.skipString()
-	if err != nil {
-		return "", err
-	}
-	if !esc {
-		return string(s.b[start:end]), nil
-	}
-	return unescape(s.b[start:end]), nil
-}
-
 // skipString moves past a string starting at '"' and checks it. It returns
 // the offset of the closing quote and whether the string has escapes.
 func (s *scanner) skipString() (end int, esc bool, err *SyntaxError) {

@@ -7,7 +7,7 @@ import "time"
 // Z or ±hh:mm with hh <= 23 and mm <= 59. A "Z" offset gives a time in
 // time.UTC; a numeric offset a fixed zone, so that the text's form survives.
 // Leap seconds (second 60) are refused: time.Time cannot hold them.
-func parseTimestamp(s string) (time.Time, bool) {
+func parseTimestamp[T string | []byte](s T) (time.Time, bool) {
 	if len(s) < len("2006-01-02T15:04:05Z") {
 		return time.Time{}, false
 	}
@@ -44,7 +44,7 @@ func parseTimestamp(s string) (time.Time, bool) {
 	}
 	var loc *time.Location
 	switch {
-	case rest == "Z" || rest == "z":
+	case len(rest) == 1 && (rest[0] == 'Z' || rest[0] == 'z'):
 		loc = time.UTC
 	case len(rest) == 6 && (rest[0] == '+' || rest[0] == '-') && rest[3] == ':':
 		oh, ok1 := digits(rest[1:3])
@@ -63,7 +63,7 @@ func parseTimestamp(s string) (time.Time, bool) {
 	return time.Date(year, time.Month(month), day, hour, minute, sec, nsec, loc), true
 }
 
-func digits(s string) (int, bool) {
+func digits[T string | []byte](s T) (int, bool) {
 	n := 0
 	for i := 0; i < len(s); i++ {
 		c := s[i]

@@ -264,7 +264,7 @@ func (c *checker) elmo() {
 		c.add(AttrDataContentType, ErrContentType, quote(e.DataContentType), nil)
 	}
 	switch {
-	case e.Data != nil && !isJSONObject(e.Data):
+	case e.Data != nil && !startsObject(e.Data): // validity was checked above
 		c.add(AttrData, ErrDataObject, "", nil)
 	case e.DataBase64 != nil && !isJSONObject(e.DataBase64):
 		c.add(AttrDataBase64, ErrDataObject, "decoded data_base64", nil)
@@ -320,6 +320,12 @@ func quote(s string) string {
 		s = s[:max] + "..."
 	}
 	return `"` + strings.ToValidUTF8(s, "\uFFFD") + `"`
+}
+
+// startsObject reports whether b, valid JSON, is an object.
+func startsObject(b []byte) bool {
+	s := scanner{b: b}
+	return s.peek() == '{'
 }
 
 func isJSONObject(b []byte) bool {

@@ -91,3 +91,13 @@ func TestProfileNames(t *testing.T) {
 	_, ok := envelope.ParseProfile("strict")
 	assert.False(t, ok)
 }
+
+func TestValidateCatchesInvalidData(t *testing.T) {
+	for _, data := range []string{`{} {}`, `{"a":1,}`, `{"a":"\xff"}`, `[1,]`} {
+		e := sampleEnvelope()
+		e.Data = []byte(data)
+		for _, p := range []envelope.Profile{envelope.ELMO, envelope.CloudEvents} {
+			assert.ErrorIs(t, envelope.Validator{Profile: p}.Validate(&e), envelope.ErrDataJSON, data)
+		}
+	}
+}
