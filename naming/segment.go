@@ -7,28 +7,14 @@ const ruleSnake = "must be lowercase snake_case ([a-z][a-z0-9]*(_[a-z0-9]+)*)"
 
 // isSnake reports whether s is lowercase snake_case:
 // [a-z][a-z0-9]*(_[a-z0-9]+)*.
-func isSnake(s string) bool {
-	if s == "" || !isLower(s[0]) {
-		return false
-	}
-	for i := 1; i < len(s); i++ {
-		c := s[i]
-		switch {
-		case isLower(c) || isDigit(c):
-		case c == '_':
-			if i == len(s)-1 || s[i+1] == '_' {
-				return false
-			}
-		default:
-			return false
-		}
-	}
-	return true
-}
+func isSnake(s string) bool { return isSeparated(s, '_') }
 
 // isKebab reports whether s is lowercase kebab-case:
 // [a-z][a-z0-9]*(-[a-z0-9]+)*.
-func isKebab(s string) bool {
+func isKebab(s string) bool { return isSeparated(s, '-') }
+
+// isSeparated reports whether s is [a-z][a-z0-9]*(sep[a-z0-9]+)*.
+func isSeparated(s string, sep byte) bool {
 	if s == "" || !isLower(s[0]) {
 		return false
 	}
@@ -36,8 +22,8 @@ func isKebab(s string) bool {
 		c := s[i]
 		switch {
 		case isLower(c) || isDigit(c):
-		case c == '-':
-			if i == len(s)-1 || s[i+1] == '-' {
+		case c == sep:
+			if i == len(s)-1 || s[i+1] == sep {
 				return false
 			}
 		default:
