@@ -1,6 +1,6 @@
 module github.com/elmosoftware/eventprotocol
 
-go 1.26.8
+go 1.24
 
 require (
 	github.com/google/uuid v1.6.0
