@@ -55,42 +55,72 @@ func (r *Rule) Error() string { return r.Text }
 // Rules of the CloudEvents 1.0 specification and its JSON event format,
 // checked by both profiles.
 var (
-	ErrRequired         = &Rule{"required", "is required"}
-	ErrEmpty            = &Rule{"empty", "must not be empty when present"}
-	ErrType             = &Rule{"type", "has the wrong JSON type"}
-	ErrSpecVersion      = &Rule{"specversion", `must be "1.0"`}
-	ErrTimestamp        = &Rule{"timestamp", "must be an RFC 3339 timestamp"}
-	ErrMediaType        = &Rule{"media_type", "must be an RFC 2046 media type"}
-	ErrURIReference     = &Rule{"uri_reference", "must be an RFC 3986 URI-reference"}
-	ErrAbsoluteURI      = &Rule{"absolute_uri", "must be an absolute RFC 3986 URI"}
-	ErrAttributeName    = &Rule{"attribute_name", "must be lowercase letters a-z and digits 0-9"}
-	ErrInteger          = &Rule{"integer", "must be a whole number from -2147483648 to 2147483647"}
-	ErrDataConflict     = &Rule{"data_conflict", "data and data_base64 must not both be present"}
-	ErrBase64           = &Rule{"base64", "must be standard base64"}
-	ErrDuplicate        = &Rule{"duplicate", "appears more than once"}
+	// ErrRequired is the rule with code "required": is required.
+	ErrRequired = &Rule{"required", "is required"}
+	// ErrEmpty is the rule with code "empty": must not be empty when present.
+	ErrEmpty = &Rule{"empty", "must not be empty when present"}
+	// ErrType is the rule with code "type": has the wrong JSON type.
+	ErrType        = &Rule{"type", "has the wrong JSON type"}
+	ErrSpecVersion = &Rule{"specversion", `must be "1.0"`}
+	// ErrTimestamp is the rule with code "timestamp": must be an RFC 3339 timestamp.
+	ErrTimestamp = &Rule{"timestamp", "must be an RFC 3339 timestamp"}
+	// ErrMediaType is the rule with code "media_type": must be an RFC 2046 media type.
+	ErrMediaType = &Rule{"media_type", "must be an RFC 2046 media type"}
+	// ErrURIReference is the rule with code "uri_reference": must be an RFC 3986 URI-reference.
+	ErrURIReference = &Rule{"uri_reference", "must be an RFC 3986 URI-reference"}
+	// ErrAbsoluteURI is the rule with code "absolute_uri": must be an absolute RFC 3986 URI.
+	ErrAbsoluteURI = &Rule{"absolute_uri", "must be an absolute RFC 3986 URI"}
+	// ErrAttributeName is the rule with code "attribute_name": must be lowercase letters a-z and digits 0-9.
+	ErrAttributeName = &Rule{"attribute_name", "must be lowercase letters a-z and digits 0-9"}
+	// ErrInteger is the rule with code "integer": must be a whole number from -2147483648 to 2147483647.
+	ErrInteger = &Rule{"integer", "must be a whole number from -2147483648 to 2147483647"}
+	// ErrDataConflict is the rule with code "data_conflict": data and data_base64 must not both be present.
+	ErrDataConflict = &Rule{"data_conflict", "data and data_base64 must not both be present"}
+	// ErrBase64 is the rule with code "base64": must be standard base64.
+	ErrBase64 = &Rule{"base64", "must be standard base64"}
+	// ErrDuplicate is the rule with code "duplicate": appears more than once.
+	ErrDuplicate = &Rule{"duplicate", "appears more than once"}
+	// ErrBatchSpecVersion is the rule with code "batch_specversion": must be the same in every event of a batch.
 	ErrBatchSpecVersion = &Rule{"batch_specversion", "must be the same in every event of a batch"}
-	ErrNotObject        = &Rule{"not_object", "a batch element must be a JSON object"}
+	// ErrNotObject is the rule with code "not_object": a batch element must be a JSON object.
+	ErrNotObject = &Rule{"not_object", "a batch element must be a JSON object"}
 )
 
 // Rules that only the ELMO profile checks.
 var (
-	ErrUUID           = &Rule{"uuid", "must be a UUID in canonical lowercase form (strict mode)"}
-	ErrSource         = &Rule{"source", "must be urn:<org>:service:<service-name> of the configured org"}
-	ErrTypeName       = &Rule{"type_name", "must be <org>.<domain>.<entity>.<action>.v<major> of the configured org"}
-	ErrUTC            = &Rule{"utc", "must be in UTC (Z) with at most millisecond precision"}
-	ErrSubject        = &Rule{"subject", "must be the ERN of the entity the event is about"}
-	ErrTenant         = &Rule{"tenant", "must be a valid tenant id matching the subject's tenant"}
-	ErrContentType    = &Rule{"content_type", `must be "application/json" or absent`}
-	ErrDataObject     = &Rule{"data_object", "must be a JSON object"}
-	ErrExtensionName  = &Rule{"extension_name", "must be lowercase letters and digits, at most 20 characters"}
-	ErrTraceParent    = &Rule{"traceparent", "must be a W3C traceparent: 00-<32 hex>-<16 hex>-<2 hex>, ids not all zero"}
-	ErrTraceState     = &Rule{"tracestate", "must be a W3C tracestate list of at most 32 key=value members"}
-	ErrAuthType       = &Rule{"authtype", "must be app_user, user, service_account, api_key, system, unauthenticated or unknown"}
+	// ErrUUID is the rule with code "uuid": must be a UUID in canonical lowercase form (strict mode).
+	ErrUUID = &Rule{"uuid", "must be a UUID in canonical lowercase form (strict mode)"}
+	// ErrSource is the rule with code "source": must be urn:<org>:service:<service-name> of the configured org.
+	ErrSource = &Rule{"source", "must be urn:<org>:service:<service-name> of the configured org"}
+	// ErrTypeName is the rule with code "type_name": must be <org>.<domain>.<entity>.<action>.v<major> of the configured org.
+	ErrTypeName = &Rule{"type_name", "must be <org>.<domain>.<entity>.<action>.v<major> of the configured org"}
+	// ErrUTC is the rule with code "utc": must be in UTC (Z) with at most millisecond precision.
+	ErrUTC = &Rule{"utc", "must be in UTC (Z) with at most millisecond precision"}
+	// ErrSubject is the rule with code "subject": must be the ERN of the entity the event is about.
+	ErrSubject = &Rule{"subject", "must be the ERN of the entity the event is about"}
+	// ErrTenant is the rule with code "tenant": must be a valid tenant id matching the subject's tenant.
+	ErrTenant      = &Rule{"tenant", "must be a valid tenant id matching the subject's tenant"}
+	ErrContentType = &Rule{"content_type", `must be "application/json" or absent`}
+	// ErrDataObject is the rule with code "data_object": must be a JSON object.
+	ErrDataObject = &Rule{"data_object", "must be a JSON object"}
+	// ErrExtensionName is the rule with code "extension_name": must be lowercase letters and digits, at most 20 characters.
+	ErrExtensionName = &Rule{"extension_name", "must be lowercase letters and digits, at most 20 characters"}
+	// ErrTraceParent is the rule with code "traceparent": must be a W3C traceparent: 00-<32 hex>-<16 hex>-<2 hex>, ids not all zero.
+	ErrTraceParent = &Rule{"traceparent", "must be a W3C traceparent: 00-<32 hex>-<16 hex>-<2 hex>, ids not all zero"}
+	// ErrTraceState is the rule with code "tracestate": must be a W3C tracestate list of at most 32 key=value members.
+	ErrTraceState = &Rule{"tracestate", "must be a W3C tracestate list of at most 32 key=value members"}
+	// ErrAuthType is the rule with code "authtype": must be app_user, user, service_account, api_key, system, unauthenticated or unknown.
+	ErrAuthType = &Rule{"authtype", "must be app_user, user, service_account, api_key, system, unauthenticated or unknown"}
+	// ErrClassification is the rule with code "classification": must be public, internal, confidential or restricted.
 	ErrClassification = &Rule{"classification", "must be public, internal, confidential or restricted"}
+	// ErrExtensionValue is the rule with code "extension_value": must be a string, a boolean or an int32.
 	ErrExtensionValue = &Rule{"extension_value", "must be a string, a boolean or an int32"}
-	ErrReservedName   = &Rule{"reserved_name", "is an attribute with a field of its own and cannot be an extension"}
-	ErrDataJSON       = &Rule{"data_json", "must be valid JSON text"}
-	ErrUTF8           = &Rule{"utf8", "must be valid UTF-8"}
+	// ErrReservedName is the rule with code "reserved_name": is an attribute with a field of its own and cannot be an extension.
+	ErrReservedName = &Rule{"reserved_name", "is an attribute with a field of its own and cannot be an extension"}
+	// ErrDataJSON is the rule with code "data_json": must be valid JSON text.
+	ErrDataJSON = &Rule{"data_json", "must be valid JSON text"}
+	// ErrUTF8 is the rule with code "utf8": must be valid UTF-8.
+	ErrUTF8 = &Rule{"utf8", "must be valid UTF-8"}
 )
 
 // Violation is one broken rule: the attribute (or member) and the rule it
