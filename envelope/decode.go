@@ -305,32 +305,29 @@ func (s *scanner) member(e *Envelope, d *decodeState, key string) *SyntaxError {
 		return nil
 	}
 	text := d.arena[off : off+n]
-	if key == AttrDataBase64 || key == AttrTime || key == AttrEffectiveTime {
-		defer func() { d.arena = d.arena[:off] }() // parsed, not kept as text
-	}
 	switch key {
 	case AttrDataBase64:
 		data := make([]byte, base64.StdEncoding.DecodedLen(n))
-		m, err := base64.StdEncoding.Decode(data, text)
-		if err != nil {
+		if m, err := base64.StdEncoding.Decode(data, text); err != nil {
 			d.vs = append(d.vs, Violation{Attribute: key, Rule: ErrBase64, Detail: err.Error()})
-			return nil
+		} else {
+			e.DataBase64 = data[:m]
 		}
-		e.DataBase64 = data[:m]
 	case AttrTime, AttrEffectiveTime:
 		t, valid := parseTimestamp(text)
-		if !valid {
+		switch {
+		case !valid:
 			d.vs = append(d.vs, Violation{Attribute: key, Rule: ErrTimestamp, Detail: strconv.Quote(string(text))})
-			return nil
-		}
-		if key == AttrTime {
+		case key == AttrTime:
 			e.Time = t
-		} else {
+		default:
 			e.EffectiveTime = t
 		}
 	default:
 		d.strs = append(d.strs, pendingString{dst: stringField(e, key), off: off, n: n})
+		return nil
 	}
+	d.arena = d.arena[:off] // parsed, not kept as text
 	return nil
 }
 

@@ -316,13 +316,9 @@ func (s *scanner) number() (integer bool, err *SyntaxError) {
 	integer = true
 	if i < len(b) && b[i] == '.' {
 		integer = false
-		i++
-		if i >= len(b) || b[i] < '0' || b[i] > '9' {
-			s.i = i
+		if i = requiredDigits(b, i+1); i < 0 {
+			s.i = -i
 			return false, s.unexpected("a digit")
-		}
-		for i < len(b) && '0' <= b[i] && b[i] <= '9' {
-			i++
 		}
 	}
 	if i < len(b) && (b[i] == 'e' || b[i] == 'E') {
@@ -331,14 +327,24 @@ func (s *scanner) number() (integer bool, err *SyntaxError) {
 		if i < len(b) && (b[i] == '+' || b[i] == '-') {
 			i++
 		}
-		if i >= len(b) || b[i] < '0' || b[i] > '9' {
-			s.i = i
+		if i = requiredDigits(b, i); i < 0 {
+			s.i = -i
 			return false, s.unexpected("a digit")
-		}
-		for i < len(b) && '0' <= b[i] && b[i] <= '9' {
-			i++
 		}
 	}
 	s.i = i
 	return integer, nil
+}
+
+// requiredDigits moves past one or more digits from b[i] and returns the
+// index after them, or -i when b[i] is not a digit.
+func requiredDigits(b []byte, i int) int {
+	start := i
+	for i < len(b) && '0' <= b[i] && b[i] <= '9' {
+		i++
+	}
+	if i == start {
+		return -start
+	}
+	return i
 }

@@ -1,6 +1,7 @@
 package envelope
 
 import (
+	"errors"
 	"strings"
 	"time"
 
@@ -80,7 +81,7 @@ func (v Validator) ValidateBatch(events []Envelope) error {
 func (v Validator) Check(b []byte) (Envelope, error) {
 	e, err := Decode(b)
 	var verr *ValidationError
-	if err != nil && !asValidation(err, &verr) {
+	if err != nil && !errors.As(err, &verr) {
 		return Envelope{}, err
 	}
 	var found []Violation
@@ -108,12 +109,6 @@ func (v Validator) CheckBatch(b []byte) ([]Envelope, error) {
 		}
 	}
 	return events, v.batch(events, found)
-}
-
-func asValidation(err error, target **ValidationError) bool {
-	verr, ok := err.(*ValidationError)
-	*target = verr
-	return ok
 }
 
 func (v Validator) batch(events []Envelope, found map[int][]Violation) error {
