@@ -4,7 +4,9 @@ go 1.24
 
 require (
 	github.com/google/uuid v1.6.0
+	github.com/santhosh-tekuri/jsonschema/v6 v6.0.3
 	github.com/stretchr/testify v1.11.1
+	golang.org/x/text v0.14.0
 )
 
 require (

@@ -21,7 +21,7 @@ func sampleEnvelope() envelope.Envelope {
 		Time:               fixedTime,
 		Subject:            "ern:elmo:hr:acme:employee/e-1001",
 		DataContentType:    "application/json",
-		DataSchema:         "https://schemas.elmo.example/leave/balance.adjusted/1.2",
+		DataSchema:         "https://schemas.elmo.example/elmo.leave.balance.adjusted/1.2",
 		Data:               json.RawMessage(`{"employee":"ern:elmo:hr:acme:employee/e-1001","days":"1.5","reason":"CORRECTION"}`),
 		TenantID:           "acme",
 		CorrelationID:      "019a6b1e-0000-7a3b-8c4d-5e6f7a8b9c0d",

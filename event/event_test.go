@@ -29,7 +29,7 @@ type ClientSignedUp struct {
 }
 
 var signedUp = event.MustDefine[ClientSignedUp]("elmo.identity.client.signed_up.v1",
-	event.WithDataSchema("https://schemas.elmo.example/identity/client.signed_up/1.0"),
+	event.WithDataSchema("https://schemas.elmo.example/elmo.identity.client.signed_up/1.0"),
 	event.WithClassification(envelope.ClassificationConfidential))
 
 func producer(source string) *envelope.Producer {
@@ -53,7 +53,7 @@ func TestNewAndDecode(t *testing.T) {
 		event.EffectiveAt(effective), event.PartitionKey(client.String()))
 	require.NoError(t, err)
 	assert.Equal(t, "elmo.identity.client.signed_up.v1", e.Type)
-	assert.Equal(t, "https://schemas.elmo.example/identity/client.signed_up/1.0", e.DataSchema)
+	assert.Equal(t, "https://schemas.elmo.example/elmo.identity.client.signed_up/1.0", e.DataSchema)
 	assert.Equal(t, "confidential", e.DataClassification)
 	assert.Equal(t, client.String(), e.Subject)
 	assert.Equal(t, client.String(), e.PartitionKey)

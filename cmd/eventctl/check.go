@@ -10,6 +10,7 @@ import (
 	"os"
 
 	"github.com/elmosoftware/eventprotocol/envelope"
+	"github.com/elmosoftware/eventprotocol/schema"
 )
 
 // maxFileBytes bounds what eventctl reads from one file.
@@ -38,14 +39,29 @@ type report struct {
 }
 
 func check(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
-	fs := flag.NewFlagSet("check", flag.ContinueOnError)
+	return checkCommand("check", args, stdin, stdout, stderr)
+}
+
+func validate(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
+	return checkCommand("validate", args, stdin, stdout, stderr)
+}
+
+// checkCommand runs check (envelopes) or validate (envelopes and payloads).
+func checkCommand(name string, args []string, stdin io.Reader, stdout, stderr io.Writer) int {
+	fs := flag.NewFlagSet(name, flag.ContinueOnError)
 	fs.SetOutput(stderr)
+	var catalogDir *string
+	synopsis := "usage: eventctl check [--profile elmo|cloudevents] [--json] [--org ORG] [--strict=false] FILE..."
+	if name == "validate" {
+		catalogDir = fs.String("catalog", "", "folder of the payload schema catalogue (required)")
+		synopsis = "usage: eventctl validate --catalog DIR [--profile elmo|cloudevents] [--json] [--org ORG] [--strict=false] FILE..."
+	}
 	profileName := fs.String("profile", "elmo", "rules to check: elmo or cloudevents")
 	asJSON := fs.Bool("json", false, "print a JSON report instead of text")
 	org := fs.String("org", "", "organisation of types, sources and ERNs (default elmo)")
 	strict := fs.Bool("strict", true, "also flag ids that are not canonical UUIDs (elmo profile)")
 	fs.Usage = func() {
-		fmt.Fprintln(stderr, "usage: eventctl check [--profile elmo|cloudevents] [--json] [--org ORG] [--strict=false] FILE...")
+		fmt.Fprintln(stderr, synopsis)
 		fs.PrintDefaults()
 	}
 	if err := fs.Parse(args); err != nil {
@@ -56,23 +72,31 @@ func check(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	}
 	profile, ok := envelope.ParseProfile(*profileName)
 	if !ok {
-		fmt.Fprintf(stderr, "eventctl check: unknown profile %q (want elmo or cloudevents)\n", *profileName)
+		fmt.Fprintf(stderr, "eventctl %s: unknown profile %q (want elmo or cloudevents)\n", name, *profileName)
 		return exitUsage
 	}
-	if fs.NArg() == 0 {
+	if fs.NArg() == 0 || (catalogDir != nil && *catalogDir == "") {
 		fs.Usage()
 		return exitUsage
 	}
-	v := envelope.Validator{Profile: profile, Org: *org, Strict: *strict}
-
-	rep := report{Profile: profile.String(), Events: []result{}}
-	for _, name := range fs.Args() {
-		b, err := readInput(name, stdin)
+	c := checker{v: envelope.Validator{Profile: profile, Org: *org, Strict: *strict}}
+	if catalogDir != nil {
+		cat, err := schema.LoadDir(*catalogDir)
 		if err != nil {
-			fmt.Fprintf(stderr, "eventctl check: %v\n", err)
+			fmt.Fprintf(stderr, "eventctl %s: %v\n", name, err)
 			return exitUsage
 		}
-		rep.Events = append(rep.Events, checkDocument(v, name, b)...)
+		c.catalog = cat
+	}
+
+	rep := report{Profile: profile.String(), Events: []result{}}
+	for _, file := range fs.Args() {
+		b, err := readInput(file, stdin)
+		if err != nil {
+			fmt.Fprintf(stderr, "eventctl %s: %v\n", name, err)
+			return exitUsage
+		}
+		rep.Events = append(rep.Events, c.document(file, b)...)
 	}
 	for _, r := range rep.Events {
 		if r.Valid {
@@ -85,7 +109,7 @@ func check(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 		enc := json.NewEncoder(stdout)
 		enc.SetIndent("", "  ")
 		if err := enc.Encode(rep); err != nil {
-			fmt.Fprintf(stderr, "eventctl check: %v\n", err)
+			fmt.Fprintf(stderr, "eventctl %s: %v\n", name, err)
 			return exitUsage
 		}
 	} else {
@@ -117,19 +141,37 @@ func readInput(name string, stdin io.Reader) ([]byte, error) {
 	return b, nil
 }
 
-// checkDocument checks the events of one file: a batch, JSON lines or one
-// event.
-func checkDocument(v envelope.Validator, name string, b []byte) []result {
+// checker checks envelopes, and their payloads when it has a catalogue.
+type checker struct {
+	v       envelope.Validator
+	catalog *schema.Catalog // nil: envelopes only
+}
+
+// one checks one event.
+func (c checker) one(b []byte) error {
+	e, err := c.v.Check(b)
+	if err != nil || c.catalog == nil {
+		return err
+	}
+	return c.catalog.Validate(&e)
+}
+
+// document checks the events of one file: a batch, JSON lines or one event.
+func (c checker) document(name string, b []byte) []result {
 	trimmed := bytes.TrimSpace(b)
 	if bytes.HasPrefix(trimmed, []byte("[")) {
-		events, err := v.CheckBatch(b)
+		events, err := c.v.CheckBatch(b)
 		var berr *envelope.BatchError
 		if err != nil && !errors.As(err, &berr) {
 			return []result{fileResult(name, 0, 0, err)}
 		}
 		results := make([]result, len(events))
 		for i := range events {
-			results[i] = result{File: name, Index: i, Valid: true}
+			var err error
+			if c.catalog != nil {
+				err = c.catalog.Validate(&events[i])
+			}
+			results[i] = fileResult(name, i, 0, err)
 		}
 		if berr != nil {
 			for _, ev := range berr.Events {
@@ -141,13 +183,12 @@ func checkDocument(v envelope.Validator, name string, b []byte) []result {
 	if lines := jsonLines(trimmed); lines != nil {
 		var results []result
 		for _, l := range lines {
-			_, err := v.Check(l.text)
+			err := c.one(l.text)
 			results = append(results, fileResult(name, len(results), l.number, err))
 		}
 		return results
 	}
-	_, err := v.Check(b)
-	return []result{fileResult(name, 0, 0, err)}
+	return []result{fileResult(name, 0, 0, c.one(b))}
 }
 
 type line struct {
@@ -175,6 +216,7 @@ func fileResult(name string, index, lineNo int, err error) result {
 	r := result{File: name, Index: index, Line: lineNo, Valid: err == nil}
 	var verr *envelope.ValidationError
 	var serr *envelope.SyntaxError
+	var perr *schema.ValidationError
 	switch {
 	case err == nil:
 	case errors.As(err, &verr):
@@ -183,6 +225,18 @@ func fileResult(name string, index, lineNo int, err error) result {
 		}
 	case errors.As(err, &serr):
 		r.Violations = []violation{{Rule: syntaxCode(serr.Err), Message: serr.Error()}}
+	case errors.As(err, &perr):
+		for _, v := range perr.Violations {
+			r.Violations = append(r.Violations, violation{Attribute: "data" + v.Pointer, Rule: "payload_schema", Message: v.Message + " (" + v.SchemaLocation + ")"})
+		}
+	case errors.Is(err, schema.ErrUnknownSchema):
+		r.Violations = []violation{{Attribute: "type", Rule: "unknown_schema", Message: err.Error()}}
+	case errors.Is(err, schema.ErrSchemaMismatch):
+		r.Violations = []violation{{Attribute: "dataschema", Rule: "schema_mismatch", Message: err.Error()}}
+	case errors.Is(err, schema.ErrNoData):
+		r.Violations = []violation{{Attribute: "data", Rule: "no_data", Message: err.Error()}}
+	case errors.Is(err, envelope.ErrMalformed):
+		r.Violations = []violation{{Attribute: "data", Rule: "malformed", Message: err.Error()}}
 	default:
 		r.Violations = []violation{{Rule: "error", Message: err.Error()}}
 	}

@@ -1,14 +1,28 @@
-// Command eventctl checks ELMO events and, in later commands, schemas and
-// AWS topologies. It is meant for CI and for people at a terminal.
+// Command eventctl checks ELMO events, payload schemas and schema changes.
+// It is meant for CI and for people at a terminal.
 //
 // Usage:
 //
 //	eventctl check [--profile elmo|cloudevents] [--json] [--org ORG] [--strict=false] FILE...
+//	eventctl validate --catalog DIR [--profile elmo|cloudevents] [--json] [--org ORG] [--strict=false] FILE...
+//	eventctl lint [--json] DIR
+//	eventctl compat [--mode MODE] [--json] OLD.json NEW.json
+//	eventctl compat [--mode MODE] [--json] --catalog NEW_DIR --baseline OLD_DIR
 //
-// FILE "-" is standard input. A file holds one JSON event, a JSON array of
-// events (a batch), or JSON lines (one event per line). The exit status is 0
-// when every event is valid, 1 when any is invalid, and 2 on a usage or I/O
-// error.
+// check validates envelopes; validate also validates each payload against
+// its schema in the catalogue. For both, FILE "-" is standard input, and a
+// file holds one JSON event, a JSON array of events (a batch), or JSON lines
+// (one event per line).
+//
+// lint reports every breach of the catalogue conventions (see package
+// schema). compat compares two versions of a JSON Schema, or every schema of
+// a baseline catalogue with its successor, in mode backward (the default),
+// forward, full, or their _transitive forms, and prints each breaking change
+// with its JSON pointer and rule.
+//
+// The exit status is 0 when everything is valid or compatible, 1 when
+// anything is invalid, has a finding or is incompatible, and 2 on a usage or
+// I/O error.
 package main
 
 import (
@@ -27,7 +41,10 @@ const (
 const usage = `usage: eventctl <command> [arguments]
 
 commands:
-  check   validate events against the protocol (eventctl check -h)
+  check     check events against the protocol (eventctl check -h)
+  validate  check events and their payloads against a schema catalogue
+  lint      check a schema catalogue against the protocol's conventions
+  compat    check that a schema (or a catalogue) change is compatible
 `
 
 func main() {
@@ -44,6 +61,12 @@ func run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	switch args[0] {
 	case "check":
 		return check(args[1:], stdin, stdout, stderr)
+	case "validate":
+		return validate(args[1:], stdin, stdout, stderr)
+	case "lint":
+		return lint(args[1:], stdout, stderr)
+	case "compat":
+		return compat(args[1:], stdout, stderr)
 	case "-h", "-help", "--help", "help":
 		fmt.Fprint(stdout, usage)
 		return exitOK

@@ -1,0 +1,165 @@
+package main
+
+import (
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"slices"
+
+	"github.com/elmosoftware/eventprotocol/schema"
+)
+
+// pair is the comparison of one old schema with its successor.
+type pair struct {
+	Old        string          `json:"old"`
+	New        string          `json:"new,omitempty"` // empty: the type was removed
+	Compatible bool            `json:"compatible"`
+	Breaking   []schema.Change `json:"breaking,omitempty"`
+	Changes    []schema.Change `json:"changes"`
+}
+
+type compatReport struct {
+	Mode       string `json:"mode"`
+	Compatible bool   `json:"compatible"`
+	Pairs      []pair `json:"pairs"`
+}
+
+func compat(args []string, stdout, stderr io.Writer) int {
+	fs := flag.NewFlagSet("compat", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	modeName := fs.String("mode", "backward", "backward, forward, full, or one of them with _transitive")
+	asJSON := fs.Bool("json", false, "print a JSON report instead of text")
+	catalogDir := fs.String("catalog", "", "folder of the new catalogue (with --baseline)")
+	baselineDir := fs.String("baseline", "", "folder of the old catalogue, e.g. the base branch's")
+	fs.Usage = func() {
+		fmt.Fprintln(stderr, "usage: eventctl compat [--mode MODE] [--json] OLD.json NEW.json")
+		fmt.Fprintln(stderr, "       eventctl compat [--mode MODE] [--json] --catalog NEW_DIR --baseline OLD_DIR")
+		fs.PrintDefaults()
+	}
+	if err := fs.Parse(args); err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			return exitOK
+		}
+		return exitUsage
+	}
+	mode, err := schema.ParseMode(*modeName)
+	if err != nil {
+		fmt.Fprintf(stderr, "eventctl compat: %v\n", err)
+		return exitUsage
+	}
+	var rep compatReport
+	switch {
+	case *catalogDir != "" && *baselineDir != "" && fs.NArg() == 0:
+		rep, err = compareCatalogs(*baselineDir, *catalogDir, mode)
+	case *catalogDir == "" && *baselineDir == "" && fs.NArg() == 2:
+		rep, err = compareFiles(fs.Arg(0), fs.Arg(1), mode)
+	default:
+		fs.Usage()
+		return exitUsage
+	}
+	if err != nil {
+		fmt.Fprintf(stderr, "eventctl compat: %v\n", err)
+		return exitUsage
+	}
+	if *asJSON {
+		if err := writeJSON(stdout, rep); err != nil {
+			fmt.Fprintf(stderr, "eventctl compat: %v\n", err)
+			return exitUsage
+		}
+	} else {
+		printCompat(stdout, rep)
+	}
+	if !rep.Compatible {
+		return exitInvalid
+	}
+	return exitOK
+}
+
+func newPair(oldName, newName string, r *schema.Report, mode schema.Mode) pair {
+	p := pair{Old: oldName, New: newName, Compatible: r.Compatible(mode), Breaking: r.Breaking(mode), Changes: r.Changes}
+	if p.Changes == nil {
+		p.Changes = []schema.Change{}
+	}
+	return p
+}
+
+func compareFiles(oldPath, newPath string, mode schema.Mode) (compatReport, error) {
+	oldSchema, err := os.ReadFile(oldPath)
+	if err != nil {
+		return compatReport{}, err
+	}
+	newSchema, err := os.ReadFile(newPath)
+	if err != nil {
+		return compatReport{}, err
+	}
+	r, err := schema.Compare(oldSchema, newSchema)
+	if err != nil {
+		return compatReport{}, err
+	}
+	return summarise(mode, []pair{newPair(oldPath, newPath, r, mode)}), nil
+}
+
+// compareCatalogs checks every type and major of the baseline against its
+// latest version in the new catalogue: the baseline's latest version, or
+// every baseline version when the mode is transitive. A type and major that
+// disappeared is a breaking change in every mode.
+func compareCatalogs(baselineDir, catalogDir string, mode schema.Mode) (compatReport, error) {
+	baseline, err := schema.LoadDir(baselineDir)
+	if err != nil {
+		return compatReport{}, fmt.Errorf("baseline: %w", err)
+	}
+	current, err := schema.LoadDir(catalogDir)
+	if err != nil {
+		return compatReport{}, fmt.Errorf("catalogue: %w", err)
+	}
+	var pairs []pair
+	schemas := baseline.Schemas()
+	for i, old := range schemas {
+		t := old.ID().Type
+		latestOld := i == len(schemas)-1 || schemas[i+1].ID().Type != t
+		if !latestOld && !mode.Transitive() {
+			continue
+		}
+		successor, ok := current.Lookup(t)
+		if !ok {
+			pairs = append(pairs, pair{Old: old.ID().URI, Breaking: []schema.Change{{
+				Rule: "schema-removed", Detail: fmt.Sprintf("%s has no schema in the new catalogue", t), Effect: schema.Narrows | schema.Widens,
+			}}, Changes: []schema.Change{}})
+			continue
+		}
+		pairs = append(pairs, newPair(old.ID().URI, successor.ID().URI, schema.CompareSchemas(old, successor), mode))
+	}
+	return summarise(mode, pairs), nil
+}
+
+func summarise(mode schema.Mode, pairs []pair) compatReport {
+	if pairs == nil {
+		pairs = []pair{}
+	}
+	return compatReport{Mode: mode.String(), Pairs: pairs, Compatible: !slices.ContainsFunc(pairs, func(p pair) bool { return !p.Compatible })}
+}
+
+func printCompat(w io.Writer, rep compatReport) {
+	for _, p := range rep.Pairs {
+		verdict := "compatible"
+		if !p.Compatible {
+			verdict = "INCOMPATIBLE"
+		}
+		target := p.New
+		if target == "" {
+			target = "(removed)"
+		}
+		fmt.Fprintf(w, "%s -> %s: %s (%s)\n", p.Old, target, verdict, rep.Mode)
+		for _, c := range p.Breaking {
+			fmt.Fprintf(w, "    %s\n", c)
+		}
+	}
+	fmt.Fprintf(w, "%d comparisons, mode %s: ", len(rep.Pairs), rep.Mode)
+	if rep.Compatible {
+		fmt.Fprintln(w, "compatible")
+	} else {
+		fmt.Fprintln(w, "incompatible")
+	}
+}

@@ -1,0 +1,66 @@
+package main
+
+import (
+	"encoding/json"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+
+	"github.com/elmosoftware/eventprotocol/schema"
+)
+
+func lint(args []string, stdout, stderr io.Writer) int {
+	fs := flag.NewFlagSet("lint", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	asJSON := fs.Bool("json", false, "print the findings as a JSON array")
+	fs.Usage = func() {
+		fmt.Fprintln(stderr, "usage: eventctl lint [--json] DIR")
+		fs.PrintDefaults()
+	}
+	if err := fs.Parse(args); err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			return exitOK
+		}
+		return exitUsage
+	}
+	if fs.NArg() != 1 {
+		fs.Usage()
+		return exitUsage
+	}
+	dir := fs.Arg(0)
+	if st, err := os.Stat(dir); err != nil || !st.IsDir() {
+		fmt.Fprintf(stderr, "eventctl lint: %s is not a folder\n", dir)
+		return exitUsage
+	}
+	findings, err := schema.Lint(os.DirFS(dir))
+	if err != nil {
+		fmt.Fprintf(stderr, "eventctl lint: %v\n", err)
+		return exitUsage
+	}
+	if *asJSON {
+		if findings == nil {
+			findings = []schema.Finding{}
+		}
+		if err := writeJSON(stdout, findings); err != nil {
+			fmt.Fprintf(stderr, "eventctl lint: %v\n", err)
+			return exitUsage
+		}
+	} else {
+		for _, f := range findings {
+			fmt.Fprintln(stdout, f)
+		}
+		fmt.Fprintf(stdout, "%s: %d findings\n", dir, len(findings))
+	}
+	if len(findings) > 0 {
+		return exitInvalid
+	}
+	return exitOK
+}
+
+func writeJSON(w io.Writer, v any) error {
+	enc := json.NewEncoder(w)
+	enc.SetIndent("", "  ")
+	return enc.Encode(v)
+}

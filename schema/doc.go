@@ -1,0 +1,65 @@
+// Package schema holds the payload schemas of the ELMO event protocol: a
+// catalogue that validates payloads, a lint of the catalogue's conventions,
+// and a compatibility check between schema versions for CI.
+//
+// # The catalogue
+//
+// Every event type and major version has one JSON Schema (draft 2020-12)
+// per minor version. A schema declares what it describes in its $id, an
+// absolute URI whose path ends in /<unversioned type>/<major>.<minor> (see
+// [ID]), and lives at <domain>/<entity>.<action>.v<major>.<minor>.json in
+// the catalogue's folder:
+//
+//	leave/absence.approved.v1.1.json  $id https://schemas.elmo.example/elmo.leave.absence.approved/1.1
+//
+// [Load] reads a catalogue from any fs.FS, so a service can embed its own
+// with //go:embed; [LoadDir] reads a folder. Schemas compile once, at load;
+// a [Catalog] is then immutable and safe for concurrent use. References
+// resolve inside the catalogue only: nothing is ever fetched from the
+// network or the file system, and a reference cycle that consumes no data
+// (such as {"$ref": "#"}) is refused at load instead of overflowing the
+// stack at validation.
+//
+// [Catalog.Validate] checks an envelope's payload against the schema its
+// dataschema names, or the latest minor version of its type. An event whose
+// type has no schema fails with [ErrUnknownSchema]: a missing schema is never
+// a pass. A payload that fails gets a [*ValidationError] listing every
+// violation, sorted, each with the JSON pointer into the payload, the
+// schema location of the failed keyword and a message. Formats are asserted
+// (date-time, date, uuid, email, uri, ...) and so is "ern", an ELMO Resource
+// Name. The validator is github.com/santhosh-tekuri/jsonschema/v6, whose
+// types never appear in this package's API.
+//
+// # Lint
+//
+// [Lint] checks the conventions: $schema, $id and file layout, valid type
+// names, UPPER_SNAKE_CASE enumeration values, an explicit
+// additionalProperties on every object, title and description, examples
+// that validate, formats the validator asserts, no duplicate type and
+// version, and minor versions that run 0, 1, 2, ... with each backward
+// compatible with every earlier one. Each [Finding] names its rule.
+//
+// # Compatibility
+//
+// [Compare] classifies every change between two versions of any draft
+// 2020-12 schema, and [Report.Compatible] gives the verdict for a [Mode]
+// with the Confluent Schema Registry's meanings: [Backward] (consumers on
+// the new schema read data written with the old), [Forward] (consumers on
+// the old schema read data written with the new), [Full] (both), and their
+// transitive forms for [CheckChain]. Each [Change] has an [Effect]: it
+// widens the accepted payloads (breaks Forward), narrows them (breaks
+// Backward), or cannot be proven either way (breaks every mode, with the
+// reason "cannot prove"). The comparison is conservative: what it cannot
+// prove compatible it reports as incompatible, never the reverse.
+//
+// Properties are compared under their content model: a property added to
+// a closed model (additionalProperties false) widens; added to an open one
+// it narrows unless it allows anything; added where an additionalProperties
+// schema or a patternProperties schema governed it, it is compared with
+// that schema. The same holds in reverse for removed properties.
+//
+// # The envelope's schema
+//
+// [EnvelopeSchema] returns a JSON Schema of the envelope itself, for tools
+// in other languages.
+package schema

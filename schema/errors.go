@@ -1,0 +1,102 @@
+package schema
+
+import (
+	"errors"
+	"fmt"
+	"strings"
+)
+
+// Sentinel errors of this package. Errors returned by it match one of them
+// with errors.Is; [*LoadError] and [*ValidationError] carry the details.
+var (
+	// ErrID reports a $id (or dataschema) that does not follow the
+	// convention of [ID].
+	ErrID = errors.New("invalid schema id")
+	// ErrLoad matches every [*LoadError]: a schema that cannot be loaded.
+	ErrLoad = errors.New("cannot load schema")
+	// ErrJSON reports a schema file that is not valid JSON.
+	ErrJSON = errors.New("schema is not valid JSON")
+	// ErrDraft reports a schema whose $schema is not JSON Schema draft 2020-12.
+	ErrDraft = errors.New("schema is not draft 2020-12")
+	// ErrRef reports a $ref that does not resolve inside the catalogue. No
+	// reference is ever fetched from the network or the file system.
+	ErrRef = errors.New("unresolvable $ref")
+	// ErrRefLoop reports references that lead back to themselves without
+	// consuming any data, such as {"$ref": "#"}.
+	ErrRefLoop = errors.New("$ref loop")
+	// ErrDuplicate reports two schemas that claim the same $id.
+	ErrDuplicate = errors.New("duplicate schema id")
+	// ErrCompile reports any other reason the validator refused a schema.
+	ErrCompile = errors.New("invalid schema")
+	// ErrUnknownSchema reports an event whose type or dataschema names no
+	// schema of the catalogue. An event without a schema is never a pass.
+	ErrUnknownSchema = errors.New("no schema in the catalogue")
+	// ErrSchemaMismatch reports an event whose dataschema names a schema of
+	// another event type.
+	ErrSchemaMismatch = errors.New("dataschema does not match the event type")
+	// ErrNoData reports an event that has no payload to validate.
+	ErrNoData = errors.New("event has no data")
+	// ErrInvalidData matches every [*ValidationError]: a payload that its
+	// schema rejects.
+	ErrInvalidData = errors.New("payload does not match its schema")
+)
+
+// LoadError reports a schema file that cannot be loaded. Err matches one of
+// ErrJSON, ErrDraft, ErrRef, ErrRefLoop, ErrDuplicate, ErrID or ErrCompile,
+// and the error also matches ErrLoad.
+type LoadError struct {
+	Path string // file path inside the catalogue, or the schema's URI
+	Err  error
+}
+
+// Error implements error.
+func (e *LoadError) Error() string { return fmt.Sprintf("schema %s: %v", e.Path, e.Err) }
+
+// Unwrap returns ErrLoad and Err.
+func (e *LoadError) Unwrap() []error { return []error{ErrLoad, e.Err} }
+
+// Violation is one reason a payload fails its schema.
+type Violation struct {
+	// Pointer is the JSON pointer (RFC 6901) of the offending value in the
+	// payload, "" for the payload itself.
+	Pointer string `json:"pointer"`
+	// SchemaLocation is the absolute location of the failed keyword:
+	// the schema's URI, "#" and a JSON pointer into the schema.
+	SchemaLocation string `json:"schemaLocation"`
+	// Message says what is wrong, in English.
+	Message string `json:"message"`
+}
+
+// String formats the violation as "<pointer>: <message>".
+func (v Violation) String() string {
+	p := v.Pointer
+	if p == "" {
+		p = "(root)"
+	}
+	return p + ": " + v.Message
+}
+
+// ValidationError reports every violation of a payload against its schema,
+// sorted by pointer, then schema location, then message. It matches
+// [ErrInvalidData].
+type ValidationError struct {
+	Schema     string // URI of the schema
+	Violations []Violation
+}
+
+// Error implements error.
+func (e *ValidationError) Error() string {
+	var b strings.Builder
+	fmt.Fprintf(&b, "payload does not match schema %s:", e.Schema)
+	for i, v := range e.Violations {
+		if i > 0 {
+			b.WriteByte(';')
+		}
+		b.WriteByte(' ')
+		b.WriteString(v.String())
+	}
+	return b.String()
+}
+
+// Is reports whether target is ErrInvalidData.
+func (e *ValidationError) Is(target error) bool { return target == ErrInvalidData }

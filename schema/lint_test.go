@@ -1,0 +1,101 @@
+package schema_test
+
+import (
+	"os"
+	"strings"
+	"testing"
+	"testing/fstest"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/elmosoftware/eventprotocol/schema"
+)
+
+func TestLintSampleCatalogIsClean(t *testing.T) {
+	findings, err := schema.Lint(os.DirFS(catalogDir))
+	require.NoError(t, err)
+	assert.Empty(t, findings)
+}
+
+// good returns a schema that passes every lint rule, with replacements
+// applied to its text.
+func good(minor string, replace ...string) string {
+	s := `{
+  "$schema": "https://json-schema.org/draft/2020-12/schema",
+  "$id": "https://schemas.elmo.example/elmo.x.thing.happened/1.MINOR",
+  "title": "Thing happened",
+  "description": "A thing happened.",
+  "type": "object",
+  "additionalProperties": false,
+  "required": ["kind"],
+  "properties": {
+    "kind": {"enum": ["BIG", "SMALL"]},
+    "at": {"type": "string", "format": "date"},
+    "nested": {"type": "object", "additionalProperties": false, "properties": {"n": {"type": "integer"}}}
+  },
+  "examples": [{"kind": "BIG", "at": "2026-01-01"}]
+}`
+	s = strings.ReplaceAll(s, "MINOR", minor)
+	for i := 0; i+1 < len(replace); i += 2 {
+		s = strings.Replace(s, replace[i], replace[i+1], 1)
+	}
+	return s
+}
+
+func TestLintRules(t *testing.T) {
+	const path = "x/thing.happened.v1.0.json"
+	cases := []struct {
+		name    string
+		files   map[string]string
+		rule    string
+		pointer string
+	}{
+		{"clean", map[string]string{path: good("0")}, "", ""},
+		{"unloadable", map[string]string{path: good("0", `"$ref"`, `"x"`, `"additionalProperties": false`, `"additionalProperties": false, "$ref": "#"`)}, schema.LintLoad, ""},
+		{"no $schema", map[string]string{path: good("0", `"$schema": "https://json-schema.org/draft/2020-12/schema",`, ``)}, schema.LintSchemaKeyword, ""},
+		{"bad $id", map[string]string{path: good("0", `elmo.x.thing.happened/1.0`, `elmo.x.thing.happened/v1`)}, schema.LintID, "/$id"},
+		{"type name not past tense", map[string]string{"x/thing.happen.v1.0.json": good("0", `thing.happened`, `thing.happen`)}, schema.LintTypeName, "/$id"},
+		{"wrong file layout", map[string]string{"thing.json": good("0")}, schema.LintLayout, "/$id"},
+		{"duplicate type and version", map[string]string{path: good("0"), "x/copy.json": good("0")}, schema.LintDuplicate, "/$id"},
+		{"no title", map[string]string{path: good("0", `"title": "Thing happened",`, ``)}, schema.LintTitle, ""},
+		{"no description", map[string]string{path: good("0", `"description": "A thing happened.",`, ``)}, schema.LintDescription, ""},
+		{"open object without policy", map[string]string{path: good("0", `"type": "object", "additionalProperties": false, "properties": {"n"`, `"type": "object", "properties": {"n"`)}, schema.LintAdditionalProperties, "/properties/nested"},
+		{"enum not UPPER_SNAKE_CASE", map[string]string{path: good("0", `"SMALL"`, `"small"`)}, schema.LintEnumCase, "/properties/kind/enum/1"},
+		{"unknown format", map[string]string{path: good("0", `"format": "date"`, `"format": "calendar-date"`)}, schema.LintFormat, "/properties/at/format"},
+		{"no examples", map[string]string{path: good("0", `"examples": [{"kind": "BIG", "at": "2026-01-01"}]`, `"examples": []`)}, schema.LintExamples, ""},
+		{"invalid example", map[string]string{path: good("0", `"at": "2026-01-01"`, `"at": "2026-13-01"`)}, schema.LintExampleInvalid, "/examples/0"},
+		{"minor versions with a gap", map[string]string{path: good("0"), "x/thing.happened.v1.2.json": good("2")}, schema.LintChainGap, "/$id"},
+		{"minor version not backward compatible", map[string]string{path: good("0"), "x/thing.happened.v1.1.json": good("1", `"required": ["kind"]`, `"required": ["kind", "at"]`)}, schema.LintChainIncompatible, "/required"},
+		{"minor version not backward compatible with an earlier one", map[string]string{
+			path:                         good("0"),
+			"x/thing.happened.v1.1.json": good("1", `"enum": ["BIG", "SMALL"]`, `"enum": ["BIG", "SMALL", "HUGE"]`),
+			"x/thing.happened.v1.2.json": good("2", `"enum": ["BIG", "SMALL"]`, `"enum": ["BIG", "HUGE"]`),
+		}, schema.LintChainIncompatible, "/properties/kind/enum"},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			fsys := fstest.MapFS{}
+			for p, data := range tc.files {
+				fsys[p] = &fstest.MapFile{Data: []byte(data)}
+			}
+			findings, err := schema.Lint(fsys)
+			require.NoError(t, err)
+			if tc.rule == "" {
+				assert.Empty(t, findings)
+				return
+			}
+			var match *schema.Finding
+			for i, f := range findings {
+				if f.Rule == tc.rule {
+					match = &findings[i]
+					break
+				}
+			}
+			require.NotNil(t, match, "want a %s finding, got %v", tc.rule, findings)
+			assert.Equal(t, tc.pointer, match.Pointer)
+			assert.NotEmpty(t, match.Message)
+			assert.NotEmpty(t, match.Path)
+		})
+	}
+}
