@@ -88,7 +88,7 @@ func (v Validator) Check(b []byte) (Envelope, error) {
 	if verr != nil {
 		found = verr.Violations
 	}
-	vs := v.violations(&e, found)
+	vs := v.decodedViolations(&e, found)
 	if len(vs) == 0 {
 		return e, nil
 	}
@@ -143,8 +143,19 @@ func (v Validator) batch(events []Envelope, found map[int][]Violation) error {
 // that found already names.
 func (v Validator) violations(e *Envelope, found []Violation) []Violation {
 	c := checker{v: v, e: e, vs: found, known: len(found)}
+	return c.run()
+}
+
+// decodedViolations is violations for an envelope that Decode produced,
+// whose data the decoder has already checked to be one valid JSON value.
+func (v Validator) decodedViolations(e *Envelope, found []Violation) []Violation {
+	c := checker{v: v, e: e, vs: found, known: len(found), dataValid: true}
+	return c.run()
+}
+
+func (c *checker) run() []Violation {
 	c.cloudEvents()
-	if v.Profile == ELMO {
+	if c.v.Profile == ELMO {
 		c.elmo()
 	}
 	return c.vs
@@ -155,6 +166,8 @@ type checker struct {
 	e     *Envelope
 	vs    []Violation
 	known int // the first known violations came from decoding
+	// dataValid: e.Data came from the decoder, which checked its syntax.
+	dataValid bool
 }
 
 func (c *checker) add(attr string, rule *Rule, detail string, cause error) {
@@ -193,7 +206,7 @@ func (c *checker) cloudEvents() {
 	if e.Data != nil && e.DataBase64 != nil {
 		c.add(AttrDataBase64, ErrDataConflict, "", nil)
 	}
-	if e.Data != nil && !validJSON(e.Data) {
+	if e.Data != nil && !c.dataValid && !validJSON(e.Data) {
 		c.add(AttrData, ErrDataJSON, "", nil)
 	}
 	for name, val := range e.Extensions {

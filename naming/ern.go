@@ -38,8 +38,8 @@ func NewERN(org, domain, tenant, resourceType, resourceID string) (ERN, error) {
 
 // ParseERN parses an ERN strictly.
 func ParseERN(s string) (ERN, error) {
-	parts := strings.SplitN(s, ":", 5)
-	if len(parts) != 5 || parts[0] != "ern" {
+	var parts [5]string
+	if split(parts[:], s, ':') != 5 || parts[0] != "ern" {
 		return ERN{}, newError(ErrInvalidERN, s, "",
 			"must have the form ern:<org>:<domain>:<tenant-id>:<resource-type>/<resource-id>")
 	}

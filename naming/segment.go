@@ -1,5 +1,7 @@
 package naming
 
+import "strings"
+
 // DefaultOrg is the organisation prefix of ELMO's own names.
 const DefaultOrg = "elmo"
 
@@ -36,3 +38,20 @@ func isSeparated(s string, sep byte) bool {
 func isLower(c byte) bool { return 'a' <= c && c <= 'z' }
 func isUpper(c byte) bool { return 'A' <= c && c <= 'Z' }
 func isDigit(c byte) bool { return '0' <= c && c <= '9' }
+
+// split splits s at sep into dst without allocating: each part but the last
+// ends at a sep, and the last holds the rest of s. It returns the number of
+// parts filled, which is len(dst) when s has len(dst)-1 seps or more.
+func split(dst []string, s string, sep byte) int {
+	n := 0
+	for n < len(dst)-1 {
+		i := strings.IndexByte(s, sep)
+		if i < 0 {
+			break
+		}
+		dst[n], s = s[:i], s[i+1:]
+		n++
+	}
+	dst[n] = s
+	return n + 1
+}

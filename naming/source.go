@@ -2,7 +2,6 @@ package naming
 
 import (
 	"strconv"
-	"strings"
 )
 
 // maxServiceLen bounds a service name so that derived queue names stay within
@@ -29,8 +28,8 @@ func NewSource(org, service string) (Source, error) {
 
 // ParseSource parses a source URN.
 func ParseSource(s string) (Source, error) {
-	parts := strings.Split(s, ":")
-	if len(parts) != 4 || parts[0] != "urn" || parts[2] != "service" {
+	var parts [5]string
+	if split(parts[:], s, ':') != 4 || parts[0] != "urn" || parts[2] != "service" {
 		return Source{}, newError(ErrInvalidSource, s, "", "must have the form urn:<org>:service:<service-name>")
 	}
 	src := Source{org: parts[1], service: parts[3]}

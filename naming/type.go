@@ -2,7 +2,6 @@ package naming
 
 import (
 	"strconv"
-	"strings"
 )
 
 // maxMajor bounds the major version so that it always fits an int.
@@ -28,8 +27,8 @@ func NewType(org, domain, entity, action string, major int) (Type, error) {
 // ParseType parses an event type name. It accepts any valid org; use
 // [Type.Org] to check the organisation.
 func ParseType(s string) (Type, error) {
-	parts := strings.Split(s, ".")
-	if len(parts) != 5 {
+	var parts [6]string
+	if split(parts[:], s, '.') != 5 {
 		return Type{}, newError(ErrInvalidType, s, "",
 			"must have five dot-separated segments <org>.<domain>.<entity>.<action>.v<major>")
 	}

@@ -1,0 +1,109 @@
+// Package transportbench holds the publish -> handled throughput benchmark
+// that transport/memory and the comparison module (internal/compare) share,
+// so both measure the same work.
+package transportbench
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/elmosoftware/eventprotocol/envelope"
+	"github.com/elmosoftware/eventprotocol/internal/benchdata"
+	"github.com/elmosoftware/eventprotocol/transport"
+	"github.com/elmosoftware/eventprotocol/transport/memory"
+)
+
+// EventType is the type of the benchmark events.
+const EventType = "elmo.leave.absence.approved.v1"
+
+// Events returns n valid envelopes carrying the sample payload, each with
+// its own id.
+func Events(tb testing.TB, n int) []*envelope.Envelope {
+	data, err := json.Marshal(benchdata.NewPayload())
+	if err != nil {
+		tb.Fatal(err)
+	}
+	p := &envelope.Producer{Source: "urn:elmo:service:leave"}
+	out := make([]*envelope.Envelope, n)
+	for i := range out {
+		e, err := p.New(EventType, data)
+		if err != nil {
+			tb.Fatal(err)
+		}
+		e.Subject = fmt.Sprintf("ern:elmo:hr:acme:employee/e-%d", i)
+		e.TenantID = "acme"
+		out[i] = &e
+	}
+	return out
+}
+
+// Work is what every benchmark handler does with an event: decode its
+// payload.
+func Work(data []byte) error {
+	var p benchdata.Payload
+	return json.Unmarshal(data, &p)
+}
+
+// PublishBatch is how many events one Publish call carries in the
+// throughput benchmarks.
+const PublishBatch = 10
+
+// MemoryThroughput publishes b.N events through the memory transport and
+// waits until handlers running on the given number of goroutines have
+// handled all of them. It reports events/s.
+func MemoryThroughput(b *testing.B, handlers int) {
+	events := Events(b, b.N)
+	broker := memory.New(memory.Config{})
+	if err := broker.CreateSubscription(memory.SubscriptionConfig{Name: "bench", Topics: []string{"leave"}}); err != nil {
+		b.Fatal(err)
+	}
+	pub, err := transport.NewPublisher(broker.Sender(), nil)
+	if err != nil {
+		b.Fatal(err)
+	}
+	recv, err := broker.Receiver("bench")
+	if err != nil {
+		b.Fatal(err)
+	}
+	cons, err := transport.NewConsumer(recv, &transport.ConsumerConfig{Concurrency: handlers})
+	if err != nil {
+		b.Fatal(err)
+	}
+	var handled atomic.Int64
+	done := make(chan struct{})
+	err = cons.HandleFunc(EventType, func(_ context.Context, d *transport.Delivery) error {
+		if err := Work(d.Envelope.Data); err != nil {
+			return err
+		}
+		if handled.Add(1) == int64(b.N) {
+			close(done)
+		}
+		return nil
+	})
+	if err != nil {
+		b.Fatal(err)
+	}
+	ctx := context.Background()
+	if err := cons.Start(ctx); err != nil {
+		b.Fatal(err)
+	}
+	b.ReportAllocs()
+	b.ResetTimer()
+	for i := 0; i < len(events); i += PublishBatch {
+		if err := pub.Publish(ctx, events[i:min(i+PublishBatch, len(events))]...); err != nil {
+			b.Fatal(err)
+		}
+	}
+	<-done
+	b.StopTimer()
+	b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "events/s")
+	sctx, cancel := context.WithTimeout(ctx, 10*time.Second)
+	defer cancel()
+	if err := cons.Shutdown(sctx); err != nil {
+		b.Fatal(err)
+	}
+}

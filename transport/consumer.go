@@ -1,0 +1,558 @@
+package transport
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"math/rand/v2"
+	"slices"
+	"sync"
+	"time"
+
+	"github.com/elmosoftware/eventprotocol/envelope"
+	"github.com/elmosoftware/eventprotocol/event"
+	"github.com/elmosoftware/eventprotocol/schema"
+	"github.com/elmosoftware/eventprotocol/transport/driver"
+)
+
+// Delivery is one delivery of an event to a handler.
+type Delivery struct {
+	// Envelope is the decoded, validated event.
+	Envelope *envelope.Envelope
+	// ReceiveCount is how often the message has been delivered, this time
+	// included. Transports may approximate it.
+	ReceiveCount int
+	// Attributes are the message's transport attributes.
+	Attributes map[string]string
+}
+
+// HandlerFunc handles one delivery. Returning nil acknowledges the message;
+// an error makes it a failed delivery, retried after a backoff, unless it
+// matches ErrPermanent, which dead-letters the message at once. Handlers
+// must respect ctx: it is cancelled when Shutdown's deadline passes.
+type HandlerFunc func(ctx context.Context, d *Delivery) error
+
+// Middleware wraps a handler with behaviour of its own.
+type Middleware func(HandlerFunc) HandlerFunc
+
+// ConsumerConfig configures a [Consumer]. A nil *ConsumerConfig, like the
+// zero value, means the defaults.
+type ConsumerConfig struct {
+	// Name identifies the consumer in logs, e.g. the subscription's name.
+	Name string
+	// Concurrency is the number of handler goroutines. Default 8.
+	Concurrency int
+	// Pollers is the number of goroutines receiving from the transport.
+	// Default 1.
+	Pollers int
+	// VisibilityTimeout must equal the queue's: a message whose handler
+	// is still running has its visibility extended by this much every
+	// third of it. Default 30s.
+	VisibilityTimeout time.Duration
+	// MaxAttempts dead-letters a message, with the last error as the
+	// reason, once a delivery with this receive count fails. Default 5.
+	// The queue's own maxReceiveCount should be higher: it is the backstop
+	// for messages whose consumer died.
+	MaxAttempts int
+	// Backoff gives the delay before a failed message is delivered again;
+	// the message goes back to the transport with that delay, and no
+	// goroutine waits for it. Default: 1s doubling up to 5m, ±20% jitter.
+	Backoff Backoff
+	// Validator checks each envelope; invalid ones are dead-lettered. The
+	// zero value is the ELMO profile, which is strict about what producers
+	// must write; use Validator{} with care for tolerant reading.
+	Validator envelope.Validator
+	// Catalog, when set, validates each payload against its schema and
+	// dead-letters those that fail (see [ValidatePayload]).
+	Catalog *schema.Catalog
+	// Idempotency deduplicates deliveries by (source, id). Default: a
+	// MemoryStore with its defaults. Set DisableIdempotency to turn it off.
+	Idempotency        IdempotencyStore
+	DisableIdempotency bool
+	// Middleware wraps every handler, first is outermost, inside the
+	// built-in recovery, payload validation and idempotency.
+	Middleware []Middleware
+	// AckDelay bounds how long an acknowledgement waits to be batched with
+	// others. Default 20ms.
+	AckDelay time.Duration
+	// Logger receives a record per failed or dead-lettered delivery (debug
+	// level for successes); nil means no logging. Payloads are never logged.
+	Logger *slog.Logger
+	// Rand returns numbers in [0, 1) for backoff jitter; nil means
+	// math/rand/v2.
+	Rand func() float64
+}
+
+// Consumer receives the messages of one subscription and dispatches each
+// event, by type, to its handler: at-least-once delivery with retries,
+// dead-lettering and deduplication. Register handlers, then Start; Shutdown
+// stops it.
+type Consumer struct {
+	recv     driver.Receiver
+	cfg      ConsumerConfig
+	log      *slog.Logger
+	handlers map[string]HandlerFunc
+	chain    HandlerFunc
+
+	mu       sync.Mutex
+	started  bool
+	stopped  bool
+	inflight map[string]*tracked // by handle
+	cancel   context.CancelFunc  // stops receiving
+	hcancel  context.CancelFunc  // cancels handlers
+	work     chan job
+	acks     chan string
+	done     chan struct{} // closed when Shutdown begins
+	pollers  sync.WaitGroup
+	workers  sync.WaitGroup
+	helpers  sync.WaitGroup
+	shutErr  error
+}
+
+type tracked struct {
+	msg      *driver.Message
+	id       string // the event's, once decoded
+	extended time.Time
+}
+
+// NewConsumer returns a Consumer of the receiver's messages.
+func NewConsumer(r driver.Receiver, cfg *ConsumerConfig) (*Consumer, error) {
+	if r == nil {
+		return nil, errors.New("transport: NewConsumer: nil receiver")
+	}
+	var c ConsumerConfig
+	if cfg != nil {
+		c = *cfg
+	}
+	var errs []error
+	if c.Concurrency < 0 || c.Pollers < 0 || c.MaxAttempts < 0 || c.VisibilityTimeout < 0 || c.AckDelay < 0 {
+		errs = append(errs, errors.New("transport: NewConsumer: negative setting"))
+	}
+	if c.Concurrency == 0 {
+		c.Concurrency = 8
+	}
+	if c.Pollers == 0 {
+		c.Pollers = 1
+	}
+	if c.VisibilityTimeout == 0 {
+		c.VisibilityTimeout = 30 * time.Second
+	}
+	if c.MaxAttempts == 0 {
+		c.MaxAttempts = 5
+	}
+	if c.AckDelay == 0 {
+		c.AckDelay = 20 * time.Millisecond
+	}
+	if c.Rand == nil {
+		c.Rand = rand.Float64
+	}
+	if c.Idempotency == nil && !c.DisableIdempotency {
+		c.Idempotency = NewMemoryStore(MemoryStoreConfig{})
+	}
+	if err := errors.Join(errs...); err != nil {
+		return nil, err
+	}
+	cons := &Consumer{recv: r, cfg: c, log: logger(c.Logger).With(slog.String("consumer", c.Name)),
+		handlers: map[string]HandlerFunc{}, inflight: map[string]*tracked{}}
+	return cons, nil
+}
+
+// HandleFunc registers the handler of an event type (with its major
+// version, e.g. elmo.leave.balance.adjusted.v1). Register every handler
+// before Start.
+func (c *Consumer) HandleFunc(eventType string, h HandlerFunc) error {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.started {
+		return ErrStarted
+	}
+	if h == nil {
+		return fmt.Errorf("transport: nil handler for %s", eventType)
+	}
+	if _, dup := c.handlers[eventType]; dup {
+		return fmt.Errorf("transport: %w: %s", ErrHandlerExists, eventType)
+	}
+	c.handlers[eventType] = h
+	return nil
+}
+
+// Handle registers a typed handler for the events of a definition: the
+// payload is decoded into T before h runs. A payload that does not decode
+// is a permanent failure.
+func Handle[T any](c *Consumer, def *event.Definition[T], h func(ctx context.Context, e *envelope.Envelope, payload T) error) error {
+	return c.HandleFunc(def.Type().String(), func(ctx context.Context, d *Delivery) error {
+		payload, err := def.Decode(d.Envelope)
+		if err != nil {
+			return Permanent(err)
+		}
+		return h(ctx, d.Envelope, payload)
+	})
+}
+
+func (c *Consumer) dispatch(ctx context.Context, d *Delivery) error {
+	h, ok := c.handlers[d.Envelope.Type]
+	if !ok {
+		return fmt.Errorf("%w: %s", ErrNoHandler, d.Envelope.Type)
+	}
+	return h(ctx, d)
+}
+
+// Start begins receiving. It returns at once; ctx bounds the whole life of
+// the consumer (cancelling it is like a Shutdown with no time to drain).
+func (c *Consumer) Start(ctx context.Context) error {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	switch {
+	case c.stopped:
+		return ErrShutdown
+	case c.started:
+		return ErrStarted
+	}
+	c.started = true
+	var h HandlerFunc = c.dispatch
+	for i := len(c.cfg.Middleware) - 1; i >= 0; i-- {
+		h = c.cfg.Middleware[i](h)
+	}
+	if c.cfg.Idempotency != nil {
+		h = Idempotent(c.cfg.Idempotency)(h)
+	}
+	if c.cfg.Catalog != nil {
+		h = ValidatePayload(c.cfg.Catalog)(h)
+	}
+	c.chain = Recover(h)
+
+	recvCtx, cancel := context.WithCancel(ctx)
+	handlerCtx, hcancel := context.WithCancel(context.WithoutCancel(ctx))
+	c.cancel, c.hcancel = cancel, hcancel
+	c.work = make(chan job, c.batchSize())
+	c.acks = make(chan string, 4*c.batchSize())
+	for range c.cfg.Pollers {
+		c.pollers.Add(1)
+		go c.poll(recvCtx)
+	}
+	for range c.cfg.Concurrency {
+		c.workers.Add(1)
+		go c.worker(handlerCtx)
+	}
+	c.helpers.Add(2)
+	go c.acker()
+	go c.extender(recvCtx)
+	c.done = make(chan struct{})
+	go func() {
+		select {
+		case <-ctx.Done():
+			now, cancel := context.WithCancel(context.Background())
+			cancel()
+			c.Shutdown(now) //nolint:errcheck // a later Shutdown returns the same error
+		case <-c.done:
+		}
+	}()
+	return nil
+}
+
+func (c *Consumer) batchSize() int {
+	if n := c.recv.Limits().MaxBatch; n > 0 {
+		return n
+	}
+	return 10
+}
+
+// poll receives messages and hands each to a worker. Messages it cannot
+// hand over because receiving stopped are released at once.
+func (c *Consumer) poll(ctx context.Context) {
+	defer c.pollers.Done()
+	for ctx.Err() == nil {
+		msgs, err := c.recv.Receive(ctx, c.batchSize())
+		if err != nil {
+			if ctx.Err() != nil {
+				return
+			}
+			c.log.LogAttrs(ctx, slog.LevelWarn, "receive failed", slog.Any("error", err))
+			sleep(ctx, time.Second) // the transport is failing: do not spin
+			continue
+		}
+		c.mu.Lock()
+		now := time.Now()
+		for _, m := range msgs {
+			c.inflight[m.Handle] = &tracked{msg: m, extended: now}
+		}
+		c.mu.Unlock()
+		for i, m := range msgs {
+			d := c.prepare(ctx, m)
+			if d == nil {
+				continue // dead-lettered
+			}
+			select {
+			case c.work <- job{m, d}:
+			case <-ctx.Done():
+				for _, rest := range msgs[i:] {
+					c.release(rest)
+				}
+				return
+			}
+		}
+	}
+}
+
+// job is a message ready for its handler.
+type job struct {
+	m *driver.Message
+	d *Delivery
+}
+
+func (c *Consumer) worker(ctx context.Context) {
+	defer c.workers.Done()
+	for j := range c.work {
+		if ctx.Err() != nil {
+			continue // Shutdown's deadline passed and released the message
+		}
+		c.process(ctx, j.m, j.d)
+	}
+}
+
+// prepare decodes and validates a received message, in the receiving
+// goroutine so that it overlaps with the handlers' work. A message that can
+// never succeed is dead-lettered and prepare returns nil.
+func (c *Consumer) prepare(ctx context.Context, m *driver.Message) *Delivery {
+	e, err := c.cfg.Validator.Check(m.Body)
+	if err != nil {
+		c.deadLetter(ctx, m, "", fmt.Errorf("%w: %w", ErrUndecodable, err))
+		return nil
+	}
+	if err := checkAttributes(m.Attributes, &e); err != nil {
+		c.deadLetter(ctx, m, e.ID, err)
+		return nil
+	}
+	c.mu.Lock()
+	if t := c.inflight[m.Handle]; t != nil {
+		t.id = e.ID
+	}
+	c.mu.Unlock()
+	return &Delivery{Envelope: &e, ReceiveCount: m.ReceiveCount, Attributes: m.Attributes}
+}
+
+// process runs the handler chain and settles the message: ack, redelivery
+// after a backoff, or dead letter.
+func (c *Consumer) process(ctx context.Context, m *driver.Message, d *Delivery) {
+	e := d.Envelope
+	hctx := context.WithValue(ctx, deliveryKey{}, d) // also its trace context, see TraceContext
+	err := c.chain(hctx, d)
+	attrs := func() []slog.Attr {
+		return []slog.Attr{slog.String("id", e.ID), slog.String("type", e.Type), slog.String("source", e.Source), slog.Int("receive_count", m.ReceiveCount)}
+	}
+	switch {
+	case err == nil:
+		if c.log.Enabled(ctx, slog.LevelDebug) {
+			c.log.LogAttrs(ctx, slog.LevelDebug, "handled", attrs()...)
+		}
+		c.ack(m)
+	case errors.Is(err, ErrPermanent):
+		c.deadLetter(ctx, m, e.ID, err)
+	case m.ReceiveCount >= c.cfg.MaxAttempts:
+		c.deadLetter(ctx, m, e.ID, fmt.Errorf("failed %d deliveries, the consumer's MaxAttempts; last error: %w", m.ReceiveCount, err))
+	default:
+		if !c.settle(m) {
+			return // released by Shutdown already
+		}
+		delay := c.cfg.Backoff.Delay(m.ReceiveCount, c.cfg.Rand)
+		c.log.LogAttrs(ctx, slog.LevelWarn, "handler failed; will retry", append(attrs(), slog.Duration("retry_in", delay), slog.Any("error", err))...)
+		if err := c.recv.SetVisibility(context.WithoutCancel(ctx), m.Handle, delay); err != nil {
+			c.log.LogAttrs(ctx, slog.LevelWarn, "could not delay the redelivery; the visibility timeout will", append(attrs(), slog.Any("error", err))...)
+		}
+	}
+}
+
+// checkAttributes refuses mirrored attributes that contradict the envelope.
+// An attribute the message lacks is not a contradiction.
+func checkAttributes(attrs map[string]string, e *envelope.Envelope) error {
+	for _, a := range [...]struct{ name, want string }{
+		{driver.AttrType, e.Type}, {driver.AttrSource, e.Source}, {driver.AttrTenantID, e.TenantID},
+	} {
+		if got, ok := attrs[a.name]; ok && got != a.want {
+			return fmt.Errorf("%w: %s is %q in the message, %q in the envelope", ErrAttributeMismatch, a.name, got, a.want)
+		}
+	}
+	return nil
+}
+
+// settle stops tracking a message whose fate is decided. It reports
+// whether the message was still tracked (not released by Shutdown).
+func (c *Consumer) settle(m *driver.Message) bool {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	_, ok := c.inflight[m.Handle]
+	delete(c.inflight, m.Handle)
+	return ok
+}
+
+func (c *Consumer) ack(m *driver.Message) {
+	c.settle(m)
+	c.acks <- m.Handle
+}
+
+func (c *Consumer) release(m *driver.Message) {
+	c.settle(m)
+	if err := c.recv.SetVisibility(context.Background(), m.Handle, 0); err != nil {
+		c.log.LogAttrs(context.Background(), slog.LevelWarn, "could not release a message; its visibility timeout will", slog.Any("error", err))
+	}
+}
+
+func (c *Consumer) deadLetter(ctx context.Context, m *driver.Message, id string, reason error) {
+	if !c.settle(m) {
+		return // released by Shutdown already
+	}
+	attrs := []slog.Attr{slog.String("id", id), slog.String("type", m.Attributes[driver.AttrType]), slog.Int("receive_count", m.ReceiveCount), slog.Any("reason", reason)}
+	if err := c.recv.DeadLetter(context.WithoutCancel(ctx), m, reason.Error()); err != nil {
+		// Not lost: the message stays in its queue and comes back after
+		// its visibility timeout, and the queue's redrive policy is the
+		// backstop.
+		c.log.LogAttrs(ctx, slog.LevelError, "could not dead-letter a message; it stays in its queue", append(attrs, slog.Any("error", err))...)
+		return
+	}
+	c.log.LogAttrs(ctx, slog.LevelError, "dead-lettered", attrs...)
+}
+
+// acker batches acknowledgements.
+func (c *Consumer) acker() {
+	defer c.helpers.Done()
+	size := c.batchSize()
+	var pending []string
+	timer := time.NewTimer(time.Hour)
+	timer.Stop()
+	flush := func() {
+		if len(pending) == 0 {
+			return
+		}
+		if err := c.recv.Ack(context.Background(), pending); err != nil {
+			c.log.LogAttrs(context.Background(), slog.LevelWarn, "acknowledgement failed; the messages will be delivered again and deduplicated", slog.Int("messages", len(pending)), slog.Any("error", err))
+		}
+		pending = pending[:0]
+	}
+	for {
+		select {
+		case h, ok := <-c.acks:
+			if !ok {
+				flush()
+				return
+			}
+			if len(pending) == 0 {
+				timer.Reset(c.cfg.AckDelay)
+			}
+			pending = append(pending, h)
+			if len(pending) >= size {
+				timer.Stop()
+				flush()
+			}
+		case <-timer.C:
+			flush()
+		}
+	}
+}
+
+// extender keeps the messages in flight invisible while they are handled.
+func (c *Consumer) extender(ctx context.Context) {
+	defer c.helpers.Done()
+	period := c.cfg.VisibilityTimeout / 3
+	tick := time.NewTicker(period)
+	defer tick.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case now := <-tick.C:
+			var due []string
+			c.mu.Lock()
+			for h, t := range c.inflight {
+				if now.Sub(t.extended) >= period {
+					t.extended = now
+					due = append(due, h)
+				}
+			}
+			c.mu.Unlock()
+			for _, h := range due {
+				if err := c.recv.SetVisibility(ctx, h, c.cfg.VisibilityTimeout); err != nil && ctx.Err() == nil {
+					c.log.LogAttrs(ctx, slog.LevelWarn, "could not extend a message's visibility", slog.Any("error", err))
+				}
+			}
+		}
+	}
+}
+
+// Shutdown stops receiving, lets the handlers in flight finish until ctx is
+// done, then cancels the handlers' contexts and releases the messages that
+// did not finish for redelivery, flushes pending acknowledgements and
+// returns. It returns nil when everything finished, or a *ShutdownError
+// naming what did not. Shutdown is idempotent: later calls wait for the
+// first and return its result.
+func (c *Consumer) Shutdown(ctx context.Context) error {
+	c.mu.Lock()
+	if !c.started || c.stopped {
+		started := c.started
+		c.stopped = true
+		c.mu.Unlock()
+		if started {
+			c.helpers.Wait()
+		}
+		c.mu.Lock()
+		defer c.mu.Unlock()
+		return c.shutErr
+	}
+	c.stopped = true
+	close(c.done)
+	c.mu.Unlock()
+
+	c.cancel()
+	c.pollers.Wait()
+	close(c.work)
+	done := make(chan struct{})
+	go func() {
+		c.workers.Wait()
+		close(done)
+	}()
+	var err error
+	select {
+	case <-done:
+	case <-ctx.Done():
+		c.mu.Lock()
+		var unfinished []string
+		var msgs []*driver.Message
+		for h, t := range c.inflight {
+			id := t.id
+			if id == "" {
+				id = "handle " + h
+			}
+			unfinished = append(unfinished, id)
+			msgs = append(msgs, t.msg)
+		}
+		c.mu.Unlock()
+		c.hcancel()
+		for _, m := range msgs {
+			c.release(m)
+		}
+		<-done // handlers were cancelled; their results no longer matter
+		slices.Sort(unfinished)
+		err = &ShutdownError{Unfinished: unfinished, Err: ctx.Err()}
+	}
+	c.hcancel()
+	close(c.acks)
+	c.helpers.Wait()
+	c.mu.Lock()
+	c.shutErr = err
+	c.mu.Unlock()
+	return err
+}
+
+// Run starts the consumer, waits until ctx is done, then shuts it down,
+// giving handlers in flight up to drain to finish.
+func (c *Consumer) Run(ctx context.Context, drain time.Duration) error {
+	inner, cancel := context.WithCancel(context.WithoutCancel(ctx))
+	defer cancel()
+	if err := c.Start(inner); err != nil {
+		return err
+	}
+	<-ctx.Done()
+	sctx, scancel := context.WithTimeout(context.Background(), drain)
+	defer scancel()
+	return c.Shutdown(sctx)
+}

@@ -1,0 +1,251 @@
+package transport_test
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"os"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/elmosoftware/eventprotocol/envelope"
+	"github.com/elmosoftware/eventprotocol/event"
+	"github.com/elmosoftware/eventprotocol/schema"
+	"github.com/elmosoftware/eventprotocol/transport"
+	"github.com/elmosoftware/eventprotocol/transport/driver"
+	"github.com/elmosoftware/eventprotocol/transport/memory"
+)
+
+func TestHandlerPanicIsAFailedDelivery(t *testing.T) {
+	r := newRig(t, memory.SubscriptionConfig{})
+	var calls counter
+	done := make(chan int, 1)
+	r.start(t, transport.ConsumerConfig{}, func(ctx context.Context, d *transport.Delivery) error {
+		if calls.inc() == 1 {
+			panic("nil map somewhere")
+		}
+		done <- d.ReceiveCount
+		return nil
+	})
+	require.NoError(t, r.pub.Publish(context.Background(), signedUp(t, 1)))
+	assert.Equal(t, 2, within(t, done, "the redelivery after the panic"))
+}
+
+func TestHandlerAlwaysPanicsIsDeadLettered(t *testing.T) {
+	r := newRig(t, memory.SubscriptionConfig{})
+	r.start(t, transport.ConsumerConfig{MaxAttempts: 2}, func(ctx context.Context, d *transport.Delivery) error {
+		panic("always")
+	})
+	require.NoError(t, r.pub.Publish(context.Background(), signedUp(t, 1)))
+	dl := r.deadLetters(t, "email", 1)
+	assert.Contains(t, dl[0].Attributes[driver.AttrDeadLetterReason], "handler panicked: always")
+}
+
+func TestFailsThreeTimesThenSucceeds(t *testing.T) {
+	r := newRig(t, memory.SubscriptionConfig{})
+	var calls counter
+	done := make(chan int, 1)
+	r.start(t, transport.ConsumerConfig{MaxAttempts: 5}, func(ctx context.Context, d *transport.Delivery) error {
+		if calls.inc() <= 3 {
+			return errors.New("provider down")
+		}
+		done <- d.ReceiveCount
+		return nil
+	})
+	require.NoError(t, r.pub.Publish(context.Background(), signedUp(t, 1)))
+	assert.Equal(t, 4, within(t, done, "the fourth delivery"))
+	assert.Equal(t, 4, calls.get())
+	dl, err := r.broker.DeadLetters("email")
+	require.NoError(t, err)
+	assert.Empty(t, dl)
+}
+
+func TestAlwaysFailsIsDeadLetteredAfterMaxAttempts(t *testing.T) {
+	r := newRig(t, memory.SubscriptionConfig{MaxReceiveCount: 10})
+	var calls counter
+	r.start(t, transport.ConsumerConfig{MaxAttempts: 3}, func(ctx context.Context, d *transport.Delivery) error {
+		calls.inc()
+		return errors.New("invoice service rejects the plan")
+	})
+	require.NoError(t, r.pub.Publish(context.Background(), signedUp(t, 1)))
+	dl := r.deadLetters(t, "email", 1)
+	assert.Equal(t, 3, calls.get())
+	assert.Contains(t, dl[0].Attributes[driver.AttrDeadLetterReason], "failed 3 deliveries")
+	assert.Contains(t, dl[0].Attributes[driver.AttrDeadLetterReason], "invoice service rejects the plan")
+	assert.Equal(t, "3", dl[0].Attributes[driver.AttrDeadLetterReceiveCount])
+}
+
+func TestPermanentErrorIsDeadLetteredAtOnce(t *testing.T) {
+	r := newRig(t, memory.SubscriptionConfig{})
+	var calls counter
+	r.start(t, transport.ConsumerConfig{}, func(ctx context.Context, d *transport.Delivery) error {
+		calls.inc()
+		return transport.Permanent(errors.New("client is on a blocked list"))
+	})
+	require.NoError(t, r.pub.Publish(context.Background(), signedUp(t, 1)))
+	dl := r.deadLetters(t, "email", 1)
+	assert.Equal(t, 1, calls.get())
+	assert.Contains(t, dl[0].Attributes[driver.AttrDeadLetterReason], "blocked list")
+}
+
+func TestDuplicateDeliveredTwiceIsProcessedOnce(t *testing.T) {
+	r := newRig(t, memory.SubscriptionConfig{})
+	var calls counter
+	handled := make(chan string, 10)
+	r.start(t, transport.ConsumerConfig{}, func(ctx context.Context, d *transport.Delivery) error {
+		calls.inc()
+		handled <- d.Envelope.ID
+		return nil
+	})
+	e := signedUp(t, 1)
+	other := signedUp(t, 2)
+	// The same event published twice (a producer retry) is delivered twice.
+	require.NoError(t, r.pub.Publish(context.Background(), e))
+	require.NoError(t, r.pub.Publish(context.Background(), e, other))
+	assert.ElementsMatch(t, []string{e.ID, other.ID}, []string{within(t, handled, "a delivery"), within(t, handled, "a delivery")})
+	require.Eventually(t, func() bool {
+		st, err := r.broker.Stats("email")
+		require.NoError(t, err)
+		return st.Visible == 0 && st.InFlight == 0
+	}, 5*time.Second, time.Millisecond, "all three deliveries settled")
+	assert.Equal(t, 2, calls.get())
+}
+
+func TestIdempotentMiddleware(t *testing.T) {
+	store := transport.NewMemoryStore(transport.MemoryStoreConfig{})
+	var calls counter
+	fail := true
+	h := transport.Idempotent(store)(func(ctx context.Context, d *transport.Delivery) error {
+		calls.inc()
+		if fail {
+			return errors.New("boom")
+		}
+		return nil
+	})
+	d := &transport.Delivery{Envelope: signedUp(t, 1)}
+	ctx := context.Background()
+	require.Error(t, h(ctx, d), "a failure is reported")
+	fail = false
+	require.NoError(t, h(ctx, d), "a failure released the claim")
+	require.NoError(t, h(ctx, d), "a duplicate succeeds")
+	assert.Equal(t, 2, calls.get(), "the duplicate did not run the handler")
+
+	// A claim held by a delivery in progress makes the twin retry later.
+	busy := signedUp(t, 2)
+	res, err := store.Claim(ctx, busy.Source+"\x00"+busy.ID)
+	require.NoError(t, err)
+	require.Equal(t, transport.Claimed, res)
+	assert.ErrorIs(t, h(ctx, &transport.Delivery{Envelope: busy}), transport.ErrInProgress)
+
+	// A panicking handler releases its claim too.
+	p := signedUp(t, 3)
+	panicky := transport.Recover(transport.Idempotent(store)(func(context.Context, *transport.Delivery) error { panic("x") }))
+	assert.ErrorIs(t, panicky(ctx, &transport.Delivery{Envelope: p}), transport.ErrPanic)
+	res, err = store.Claim(ctx, p.Source+"\x00"+p.ID)
+	require.NoError(t, err)
+	assert.Equal(t, transport.Claimed, res)
+}
+
+func TestMemoryStoreBounds(t *testing.T) {
+	now := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
+	store := transport.NewMemoryStore(transport.MemoryStoreConfig{MaxEntries: 3, TTL: time.Hour, Now: func() time.Time { return now }})
+	ctx := context.Background()
+	for i := range 5 {
+		require.NoError(t, store.Complete(ctx, fmt.Sprint(i)))
+	}
+	assert.Equal(t, 3, store.Len(), "size bound")
+	res, _ := store.Claim(ctx, "0")
+	assert.Equal(t, transport.Claimed, res, "the oldest key was evicted")
+	res, _ = store.Claim(ctx, "4")
+	assert.Equal(t, transport.AlreadyDone, res)
+	now = now.Add(2 * time.Hour)
+	res, _ = store.Claim(ctx, "4")
+	assert.Equal(t, transport.Claimed, res, "expired after the TTL")
+	assert.Equal(t, 1, store.Len())
+}
+
+func TestValidatePayloadDeadLetters(t *testing.T) {
+	cat, err := schema.Load(os.DirFS("../testdata/catalog"))
+	require.NoError(t, err)
+	r := newRig(t, memory.SubscriptionConfig{})
+	handled := make(chan string, 2)
+	r.start(t, transport.ConsumerConfig{Catalog: cat}, func(ctx context.Context, d *transport.Delivery) error {
+		handled <- d.Envelope.ID
+		return nil
+	})
+	good, bad := signedUp(t, 1), signedUp(t, 2)
+	bad.Data = []byte(`{"client":"ern:elmo:identity:acme:client/c-2","companyName":"Acme","plan":"GOLD","contactEmail":"ops@acme.example"}`)
+	require.NoError(t, r.pub.Publish(context.Background(), good, bad))
+	assert.Equal(t, good.ID, within(t, handled, "the valid event"))
+	dl := r.deadLetters(t, "email", 1)
+	reason := dl[0].Attributes[driver.AttrDeadLetterReason]
+	assert.Contains(t, reason, "payload does not match")
+	assert.Contains(t, reason, "/plan")
+}
+
+func TestNoHandlerIsDeadLettered(t *testing.T) {
+	r := newRig(t, memory.SubscriptionConfig{})
+	recv, err := r.broker.Receiver("email")
+	require.NoError(t, err)
+	c, err := transport.NewConsumer(recv, nil)
+	require.NoError(t, err)
+	require.NoError(t, c.HandleFunc("elmo.identity.client.closed.v1", func(context.Context, *transport.Delivery) error { return nil }))
+	require.NoError(t, c.Start(context.Background()))
+	defer c.Shutdown(context.Background()) //nolint:errcheck
+	require.NoError(t, r.pub.Publish(context.Background(), signedUp(t, 1)))
+	dl := r.deadLetters(t, "email", 1)
+	assert.Contains(t, dl[0].Attributes[driver.AttrDeadLetterReason], "no handler")
+}
+
+type signedUpPayload struct {
+	Client string `json:"client"`
+	Plan   string `json:"plan"`
+}
+
+func TestTypedHandlerAndTraceContext(t *testing.T) {
+	r := newRig(t, memory.SubscriptionConfig{Name: "provisioning"})
+	require.NoError(t, r.broker.CreateSubscription(memory.SubscriptionConfig{Name: "audit", Topics: []string{"platform"}}))
+	def := event.MustDefine[signedUpPayload](typeSignedUp)
+	recv, err := r.broker.Receiver("provisioning")
+	require.NoError(t, err)
+	c, err := transport.NewConsumer(recv, &transport.ConsumerConfig{Name: "provisioning"})
+	require.NoError(t, err)
+	plans := make(chan string, 1)
+	p := &envelope.Producer{Source: "urn:elmo:service:provisioning"}
+	require.NoError(t, transport.Handle(c, def, func(ctx context.Context, e *envelope.Envelope, payload signedUpPayload) error {
+		if d, ok := transport.DeliveryFrom(ctx); !ok || d.Envelope.ID != e.ID {
+			return errors.New("the context does not carry the delivery")
+		}
+		plans <- payload.Plan
+		out, err := p.New("elmo.platform.tenant.provisioned.v1", []byte(`{"tenant":"acme"}`))
+		if err != nil {
+			return err
+		}
+		out.Subject, out.TenantID = "ern:elmo:platform:acme:tenant/acme", "acme"
+		return r.pub.Publish(ctx, &out) // no trace context of its own: it inherits the delivery's
+	}))
+	require.ErrorIs(t, transport.Handle(c, def, nil), transport.ErrHandlerExists)
+	require.NoError(t, c.Start(context.Background()))
+	defer c.Shutdown(context.Background()) //nolint:errcheck
+	require.ErrorIs(t, c.Start(context.Background()), transport.ErrStarted)
+
+	e := signedUp(t, 1)
+	e.TraceParent = "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01"
+	e.TraceState = "elmo=1"
+	require.NoError(t, r.pub.Publish(context.Background(), e))
+	assert.Equal(t, "STANDARD", within(t, plans, "the typed payload"))
+
+	audit, err := r.broker.Receiver("audit")
+	require.NoError(t, err)
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	msgs, err := audit.Receive(ctx, 1)
+	require.NoError(t, err)
+	got, err := envelope.Decode(msgs[0].Body)
+	require.NoError(t, err)
+	assert.Equal(t, e.TraceParent, got.TraceParent)
+	assert.Equal(t, e.TraceState, got.TraceState)
+}

@@ -1,0 +1,62 @@
+// Package transport is the portable API services use to publish and
+// consume ELMO events, over any transport driver (package
+// transport/driver): the in-memory broker of transport/memory for examples
+// and tests, and SNS/SQS in production.
+//
+// # Publishing
+//
+// A [Publisher] validates every envelope (and, with a catalogue, every
+// payload) before anything is sent, refuses an encoded message over
+// [MaxMessageBytes] (256 KiB) with a [*TooLargeError], mirrors the type,
+// source and tenantid attributes onto the message for subscription
+// filters, sends in batches within the driver's limits, and retries what
+// the driver reports as retryable. A [*PublishError] names every event
+// that was not accepted; nothing is dropped silently.
+//
+// # Consuming
+//
+// A [Consumer] receives one subscription's messages and dispatches each
+// event by type to its handler ([Consumer.HandleFunc], or [Handle] for a
+// typed payload via an event.Definition). Delivery is at least once. The
+// runtime settles every message in one of three ways:
+//
+//   - the handler returned nil: the message is acknowledged (in batches);
+//   - the handler failed: the message goes back to the transport with a
+//     redelivery delay from [Backoff] (exponential, with jitter). No
+//     goroutine sleeps on it. After MaxAttempts deliveries it is
+//     dead-lettered with the last error as the reason;
+//   - the message can never succeed: dead-lettered at once with the reason.
+//     This covers a body that is not a valid envelope, mirrored attributes
+//     that contradict the envelope, a payload that fails its schema, a type
+//     without a handler, or a handler error wrapped with [Permanent].
+//
+// Built in: a panic in a handler is a failed delivery, never a crashed
+// process ([Recover]); payloads are validated against the catalogue
+// ([ValidatePayload]); deliveries are deduplicated on (source, id) with a
+// pluggable [IdempotencyStore] ([Idempotent]; the default [MemoryStore] is
+// bounded in size and age). Handlers run on at most Concurrency goroutines.
+// A message whose handler is still working has its visibility extended
+// every third of the visibility timeout. The W3C trace context of the event
+// is in the handler's context ([TraceContext]), and events the handler
+// publishes with that context carry it on. Logging goes through log/slog,
+// is off by default, and never prints payloads.
+//
+// Middleware is plain function wrapping ([Middleware]);
+// ConsumerConfig.Middleware adds your own inside the built-in ones.
+//
+// # Shutdown
+//
+// [Consumer.Shutdown] stops receiving and lets the handlers in flight
+// finish until its context is done. It then cancels the handlers'
+// contexts, releases their messages for immediate redelivery, flushes
+// pending acknowledgements, and returns a [*ShutdownError] naming what did
+// not finish.
+//
+// # Errors
+//
+// Sentinels: [ErrTooLarge], [ErrPermanent] (and the reasons that match it:
+// [ErrUndecodable], [ErrAttributeMismatch], [ErrInvalidPayload],
+// [ErrNoHandler]), [ErrPanic], [ErrInProgress], [ErrStarted],
+// [ErrHandlerExists] and [ErrShutdown]. Types: [*PublishError],
+// [*TooLargeError] and [*ShutdownError].
+package transport

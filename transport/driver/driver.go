@@ -1,0 +1,160 @@
+package driver
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strings"
+	"time"
+)
+
+// Attribute names mirrored from the envelope onto every message, so that
+// subscriptions can filter without parsing bodies. The envelope in the body
+// is the truth: a consumer refuses a message whose mirrored attributes
+// contradict it.
+const (
+	AttrType     = "type"
+	AttrSource   = "source"
+	AttrTenantID = "tenantid"
+)
+
+// Attributes a dead-lettered message carries, besides its own.
+const (
+	// AttrDeadLetterReason says why the message was dead-lettered.
+	AttrDeadLetterReason = "deadletter_reason"
+	// AttrDeadLetterReceiveCount is how often the message had been received.
+	AttrDeadLetterReceiveCount = "deadletter_receive_count"
+)
+
+// Message is one message as a transport carries it: the encoded envelope and
+// a few string attributes.
+type Message struct {
+	// Body is the structured JSON envelope. A driver must not modify it.
+	Body []byte
+	// Attributes are the mirrored attributes (AttrType, AttrSource,
+	// AttrTenantID) and, on dead-lettered messages, the AttrDeadLetter ones.
+	Attributes map[string]string
+	// GroupID orders messages on transports with FIFO ordering (the
+	// envelope's partitionkey); other transports ignore it.
+	GroupID string
+	// DedupID is the envelope's id; FIFO transports deduplicate on it.
+	DedupID string
+
+	// Set by a Receiver:
+
+	// Handle identifies this delivery for Ack and SetVisibility. A new
+	// delivery of the same message gets a new handle.
+	Handle string
+	// ReceiveCount is how often the message has been delivered, this time
+	// included (1 on the first delivery). Some transports only approximate it.
+	ReceiveCount int
+}
+
+// Size is the message's size as SNS and SQS count it: the body plus each
+// attribute's name, data type ("String") and value.
+func (m *Message) Size() int {
+	n := len(m.Body)
+	for k, v := range m.Attributes {
+		n += len(k) + len("String") + len(v)
+	}
+	return n
+}
+
+// Limits are the batch limits of a driver. Zero means no limit.
+type Limits struct {
+	MaxBatch      int // messages in one Send, Receive or Ack call
+	MaxBatchBytes int // total Size of the messages of one Send call
+}
+
+// Sender publishes messages to topics.
+//
+// Send must be safe for concurrent use. It may keep the Body and Attributes
+// of the messages (an in-process transport stores them as they are): the
+// caller hands them over and never modifies them afterwards.
+type Sender interface {
+	// Send publishes msgs to the topic, in one request where the transport
+	// allows it. The portable layer never passes more than Limits allow.
+	// When some messages were accepted and others not, Send returns a
+	// *BatchError naming the others; any other error means none was sent
+	// (or it is unknown which were: the portable layer then resends all,
+	// which at-least-once delivery allows).
+	Send(ctx context.Context, topic string, msgs []*Message) error
+	// Limits returns the batch limits of Send.
+	Limits() Limits
+	// IsRetryable reports whether sending again may succeed after err.
+	IsRetryable(err error) bool
+}
+
+// Receiver receives the messages of one subscription (one queue).
+//
+// Every method must be safe for concurrent use. The Body and Attributes of
+// received messages may be shared with the driver: callers must not modify
+// them. A message is invisible to
+// other receives from its delivery until it is acknowledged or its
+// visibility timeout passes; then it is delivered again, with a higher
+// ReceiveCount.
+type Receiver interface {
+	// Receive returns up to max messages. It blocks until at least one is
+	// available or ctx is done, in which case it returns ctx's error and no
+	// message. A driver may also return an empty slice and no error after
+	// a long poll that found nothing.
+	Receive(ctx context.Context, max int) ([]*Message, error)
+	// Ack deletes delivered messages by their handles. When some were
+	// deleted and others not, it returns a *BatchError naming the others.
+	Ack(ctx context.Context, handles []string) error
+	// SetVisibility makes the delivered message visible again after d:
+	// d = 0 releases it at once, a short d is a retry backoff, a d as long
+	// as the visibility timeout extends it while a handler still works.
+	SetVisibility(ctx context.Context, handle string, d time.Duration) error
+	// DeadLetter moves a delivered message to the subscription's
+	// dead-letter queue with reason in AttrDeadLetterReason, then deletes
+	// it. It must not lose the message: if the dead-letter queue did not
+	// take it, the original is left in place and an error returned.
+	DeadLetter(ctx context.Context, m *Message, reason string) error
+	// Limits returns the batch limits of Receive and Ack.
+	Limits() Limits
+	// IsRetryable reports whether the call may succeed when tried again.
+	IsRetryable(err error) bool
+}
+
+// ErrInvalidHandle reports a handle that names no current delivery: the
+// message was acknowledged, or delivered again under another handle.
+var ErrInvalidHandle = errors.New("invalid or expired receipt handle")
+
+// ErrQueueFull reports a queue that is at its size limit. The message was
+// not accepted.
+var ErrQueueFull = errors.New("queue is full")
+
+// ErrNotFound reports a topic or subscription that does not exist.
+var ErrNotFound = errors.New("topic or subscription not found")
+
+// BatchError reports the items of a batch call that failed while others
+// succeeded.
+type BatchError struct {
+	Failed []BatchFailure
+}
+
+// BatchFailure is one failed item of a batch: its index in the call's
+// argument and why it failed.
+type BatchFailure struct {
+	Index int
+	Err   error
+}
+
+// Error implements error.
+func (e *BatchError) Error() string {
+	parts := make([]string, 0, len(e.Failed))
+	for _, f := range e.Failed {
+		parts = append(parts, fmt.Sprintf("#%d: %v", f.Index, f.Err))
+	}
+	return fmt.Sprintf("%d items of the batch failed: %s", len(e.Failed), strings.Join(parts, "; "))
+}
+
+// Unwrap returns the errors of the failed items.
+func (e *BatchError) Unwrap() []error {
+	errs := make([]error, len(e.Failed))
+	for i, f := range e.Failed {
+		errs[i] = f.Err
+	}
+	return errs
+}

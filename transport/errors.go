@@ -1,0 +1,123 @@
+package transport
+
+import (
+	"errors"
+	"fmt"
+	"strings"
+)
+
+// ErrTooLarge matches every [*TooLargeError].
+var ErrTooLarge = errors.New("encoded event too large")
+
+// TooLargeError reports an event whose encoded message (body and mirrored
+// attributes) exceeds the 256 KiB limit of SNS and SQS. It is refused before
+// anything is sent.
+type TooLargeError struct {
+	ID    string // the event's id
+	Size  int    // bytes of the encoded message
+	Limit int
+}
+
+// Error implements error.
+func (e *TooLargeError) Error() string {
+	return fmt.Sprintf("event %s: encoded message is %d bytes, over the limit of %d", e.ID, e.Size, e.Limit)
+}
+
+// Is reports whether target is ErrTooLarge.
+func (e *TooLargeError) Is(target error) bool { return target == ErrTooLarge }
+
+// PublishError names every event of a Publish call that was not accepted,
+// with the reason. Events not named were accepted. When any event is
+// invalid (envelope, payload or size), nothing at all is sent.
+type PublishError struct {
+	Failed []FailedEvent
+}
+
+// FailedEvent is one event that was not accepted.
+type FailedEvent struct {
+	Index int    // position in the Publish call
+	ID    string // the event's id
+	Err   error  // why: a validation error, a *TooLargeError, or the transport's error
+}
+
+// Error implements error.
+func (e *PublishError) Error() string {
+	parts := make([]string, 0, len(e.Failed))
+	for _, f := range e.Failed {
+		parts = append(parts, fmt.Sprintf("event %d (%s): %v", f.Index, f.ID, f.Err))
+	}
+	return fmt.Sprintf("transport: %d events not published: %s", len(e.Failed), strings.Join(parts, "; "))
+}
+
+// Unwrap returns the errors of the failed events, so errors.Is(err,
+// ErrTooLarge) and errors.Is(err, envelope.ErrInvalid) work.
+func (e *PublishError) Unwrap() []error {
+	errs := make([]error, len(e.Failed))
+	for i, f := range e.Failed {
+		errs[i] = f.Err
+	}
+	return errs
+}
+
+// ErrPermanent marks a handler error that no retry can fix: the runtime
+// dead-letters the message at once instead of redelivering it. Wrap an
+// error with [Permanent], or return one that matches ErrPermanent.
+var ErrPermanent = errors.New("permanent failure")
+
+// Permanent wraps err so that it matches ErrPermanent (and still err).
+func Permanent(err error) error {
+	if err == nil {
+		return nil
+	}
+	return permanentError{err}
+}
+
+type permanentError struct{ err error }
+
+func (e permanentError) Error() string   { return e.err.Error() }
+func (e permanentError) Unwrap() []error { return []error{ErrPermanent, e.err} }
+
+// Reasons for which the runtime dead-letters a message at once. Each
+// matches ErrPermanent.
+var (
+	// ErrUndecodable: the body is not a valid envelope.
+	ErrUndecodable = Permanent(errors.New("message is not a valid event"))
+	// ErrAttributeMismatch: a mirrored attribute contradicts the envelope.
+	ErrAttributeMismatch = Permanent(errors.New("mirrored attribute contradicts the envelope"))
+	// ErrInvalidPayload: the payload does not match its schema.
+	ErrInvalidPayload = Permanent(errors.New("payload does not match its schema"))
+	// ErrNoHandler: no handler is registered for the event's type.
+	ErrNoHandler = Permanent(errors.New("no handler for the event type"))
+	// ErrPanic: the handler panicked. Unlike the others it is retried: a
+	// panic is a failed delivery.
+	ErrPanic = errors.New("handler panicked")
+	// ErrInProgress: another delivery of the same event is being handled
+	// right now; this one is retried later.
+	ErrInProgress = errors.New("the same event is being handled by another delivery")
+)
+
+// ErrStarted reports a second Start of a Consumer, or a handler registered
+// after Start.
+var ErrStarted = errors.New("consumer already started")
+
+// ErrHandlerExists reports a second handler for one event type.
+var ErrHandlerExists = errors.New("a handler for the event type is already registered")
+
+// ErrShutdown reports a Start after Shutdown.
+var ErrShutdown = errors.New("consumer shut down")
+
+// ShutdownError reports the deliveries that did not finish before the
+// Shutdown deadline. Their handlers' contexts were cancelled and the
+// messages released for redelivery. It matches the deadline's context error.
+type ShutdownError struct {
+	Unfinished []string // event ids (or message handles when undecoded)
+	Err        error    // the context error that ended the wait
+}
+
+// Error implements error.
+func (e *ShutdownError) Error() string {
+	return fmt.Sprintf("transport: shutdown: %d deliveries did not finish (%v): %s", len(e.Unfinished), e.Err, strings.Join(e.Unfinished, ", "))
+}
+
+// Unwrap returns Err.
+func (e *ShutdownError) Unwrap() error { return e.Err }

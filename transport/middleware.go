@@ -1,0 +1,80 @@
+package transport
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"runtime/debug"
+
+	"github.com/elmosoftware/eventprotocol/schema"
+)
+
+// Recover turns a panic in the handler into a failed delivery (an error
+// matching ErrPanic, retried like any failure), so a panic never crashes
+// the process. The consumer always installs it outermost.
+func Recover(next HandlerFunc) HandlerFunc {
+	return func(ctx context.Context, d *Delivery) (err error) {
+		defer func() {
+			if r := recover(); r != nil {
+				err = fmt.Errorf("%w: %v\n%s", ErrPanic, r, debug.Stack())
+			}
+		}()
+		return next(ctx, d)
+	}
+}
+
+// ValidatePayload checks the payload against its schema in the catalogue
+// before the handler runs. A payload that fails, or has no schema, is a
+// permanent failure matching ErrInvalidPayload, with the violations in the
+// reason.
+func ValidatePayload(c *schema.Catalog) Middleware {
+	return func(next HandlerFunc) HandlerFunc {
+		return func(ctx context.Context, d *Delivery) error {
+			if err := c.Validate(d.Envelope); err != nil {
+				return fmt.Errorf("%w: %w", ErrInvalidPayload, err)
+			}
+			return next(ctx, d)
+		}
+	}
+}
+
+// Idempotent runs the handler at most once per event, keyed by the
+// envelope's source and id: a delivery of an event already handled
+// succeeds without running the handler, and one whose twin is being
+// handled right now fails with ErrInProgress, to be retried later. A
+// failed handler releases its claim so a redelivery can try again.
+func Idempotent(store IdempotencyStore) Middleware {
+	return func(next HandlerFunc) HandlerFunc {
+		return func(ctx context.Context, d *Delivery) error {
+			key := d.Envelope.Source + "\x00" + d.Envelope.ID
+			claim, err := store.Claim(ctx, key)
+			if err != nil {
+				return fmt.Errorf("transport: idempotency store: %w", err)
+			}
+			switch claim {
+			case AlreadyDone:
+				return nil
+			case InProgress:
+				return ErrInProgress
+			}
+			finished := false
+			defer func() {
+				if !finished { // the handler panicked: release, and let Recover report it
+					_ = store.Release(context.WithoutCancel(ctx), key)
+				}
+			}()
+			err = next(ctx, d)
+			finished = true
+			if err != nil {
+				if rerr := store.Release(context.WithoutCancel(ctx), key); rerr != nil {
+					return errors.Join(err, fmt.Errorf("transport: idempotency store: %w", rerr))
+				}
+				return err
+			}
+			if err := store.Complete(context.WithoutCancel(ctx), key); err != nil {
+				return fmt.Errorf("transport: idempotency store: handled, but not recorded: %w", err)
+			}
+			return nil
+		}
+	}
+}

@@ -1,0 +1,169 @@
+package transport_test
+
+import (
+	"context"
+	"errors"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/elmosoftware/eventprotocol/envelope"
+	"github.com/elmosoftware/eventprotocol/transport"
+	"github.com/elmosoftware/eventprotocol/transport/driver"
+)
+
+var errThrottled = errors.New("throttled")
+
+// fakeSender records batches and fails the messages its fail function
+// names, per attempt.
+type fakeSender struct {
+	limits driver.Limits
+	fail   func(attempt int, m *driver.Message) error // nil: accept
+
+	mu       sync.Mutex
+	attempts map[string]int // by DedupID
+	batches  [][]string
+	accepted []string
+}
+
+func (f *fakeSender) Limits() driver.Limits      { return f.limits }
+func (f *fakeSender) IsRetryable(err error) bool { return errors.Is(err, errThrottled) }
+func (f *fakeSender) Send(_ context.Context, topic string, msgs []*driver.Message) error {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	if f.attempts == nil {
+		f.attempts = map[string]int{}
+	}
+	var ids []string
+	var failed []driver.BatchFailure
+	for i, m := range msgs {
+		ids = append(ids, m.DedupID)
+		f.attempts[m.DedupID]++
+		if f.fail != nil {
+			if err := f.fail(f.attempts[m.DedupID], m); err != nil {
+				failed = append(failed, driver.BatchFailure{Index: i, Err: err})
+				continue
+			}
+		}
+		f.accepted = append(f.accepted, m.DedupID)
+	}
+	f.batches = append(f.batches, ids)
+	if len(failed) > 0 {
+		return &driver.BatchError{Failed: failed}
+	}
+	return nil
+}
+
+func fastPublisher(t *testing.T, s driver.Sender) *transport.Publisher {
+	t.Helper()
+	p, err := transport.NewPublisher(s, &transport.PublisherConfig{MaxAttempts: 3, Backoff: transport.Backoff{Initial: time.Millisecond, Max: time.Millisecond, Jitter: -1}})
+	require.NoError(t, err)
+	return p
+}
+
+func TestPublishBatchesWithinLimits(t *testing.T) {
+	s := &fakeSender{limits: driver.Limits{MaxBatch: 4, MaxBatchBytes: 3000}}
+	p := fastPublisher(t, s)
+	var events []*envelope.Envelope
+	for i := range 10 {
+		events = append(events, signedUp(t, i))
+	}
+	require.NoError(t, p.Publish(context.Background(), events...))
+	assert.Len(t, s.accepted, 10)
+	for _, b := range s.batches {
+		assert.LessOrEqual(t, len(b), 4)
+	}
+	// About 700 bytes a message: the byte limit allows 4 per batch too,
+	// so 10 messages take 3 batches (4, 4, 2); check the byte limit with
+	// a tighter one.
+	assert.Len(t, s.batches, 3)
+	s2 := &fakeSender{limits: driver.Limits{MaxBatch: 10, MaxBatchBytes: 1500}}
+	require.NoError(t, fastPublisher(t, s2).Publish(context.Background(), events...))
+	assert.Len(t, s2.accepted, 10)
+	assert.Greater(t, len(s2.batches), 4, "batches split by bytes")
+}
+
+func TestPublishRetriesPartialFailures(t *testing.T) {
+	events := []*envelope.Envelope{signedUp(t, 0), signedUp(t, 1), signedUp(t, 2), signedUp(t, 3)}
+	flaky, broken, hopeless := events[1].ID, events[2].ID, events[3].ID
+	s := &fakeSender{fail: func(attempt int, m *driver.Message) error {
+		switch {
+		case m.DedupID == flaky && attempt < 3:
+			return errThrottled // succeeds on the third attempt
+		case m.DedupID == broken:
+			return errors.New("authorization error") // not retryable
+		case m.DedupID == hopeless:
+			return errThrottled // never succeeds
+		}
+		return nil
+	}}
+	err := fastPublisher(t, s).Publish(context.Background(), events...)
+	var perr *transport.PublishError
+	require.ErrorAs(t, err, &perr)
+	var failedIDs []string
+	for _, f := range perr.Failed {
+		failedIDs = append(failedIDs, f.ID)
+		assert.Equal(t, events[f.Index].ID, f.ID)
+	}
+	assert.ElementsMatch(t, []string{broken, hopeless}, failedIDs)
+	assert.ElementsMatch(t, []string{events[0].ID, flaky}, s.accepted)
+	assert.Equal(t, 1, s.attempts[broken], "a non-retryable error is not retried")
+	assert.Equal(t, 3, s.attempts[hopeless], "retried up to MaxAttempts")
+	assert.ErrorIs(t, err, errThrottled)
+}
+
+func TestPublishWholeCallFailure(t *testing.T) {
+	s := &failingSender{err: errors.New("connection refused")}
+	err := fastPublisher(t, s).Publish(context.Background(), signedUp(t, 1), signedUp(t, 2))
+	var perr *transport.PublishError
+	require.ErrorAs(t, err, &perr)
+	assert.Len(t, perr.Failed, 2)
+	assert.Equal(t, 1, s.calls, "not retryable")
+}
+
+type failingSender struct {
+	err   error
+	calls int
+}
+
+func (f *failingSender) Limits() driver.Limits  { return driver.Limits{} }
+func (f *failingSender) IsRetryable(error) bool { return false }
+func (f *failingSender) Send(context.Context, string, []*driver.Message) error {
+	f.calls++
+	return f.err
+}
+
+func TestPublishRefusesInvalidBeforeSending(t *testing.T) {
+	s := &fakeSender{}
+	p := fastPublisher(t, s)
+	bad := signedUp(t, 2)
+	bad.Time = time.Time{}
+	err := p.Publish(context.Background(), signedUp(t, 1), bad, nil)
+	var perr *transport.PublishError
+	require.ErrorAs(t, err, &perr)
+	require.Len(t, perr.Failed, 2)
+	assert.ErrorIs(t, perr.Failed[0].Err, envelope.ErrRequired)
+	assert.Equal(t, 2, perr.Failed[1].Index)
+	assert.Empty(t, s.batches, "nothing is sent when any event is invalid")
+}
+
+func TestNewPublisherAndConsumerRefuseNil(t *testing.T) {
+	_, err := transport.NewPublisher(nil, nil)
+	assert.Error(t, err)
+	_, err = transport.NewConsumer(nil, nil)
+	assert.Error(t, err)
+}
+
+func TestBackoffDelay(t *testing.T) {
+	b := transport.Backoff{Initial: time.Second, Max: 10 * time.Second, Multiplier: 2, Jitter: -1}
+	for n, want := range map[int]time.Duration{0: time.Second, 1: time.Second, 2: 2 * time.Second, 3: 4 * time.Second, 4: 8 * time.Second, 5: 10 * time.Second, 50: 10 * time.Second} {
+		assert.Equal(t, want, b.Delay(n, nil), "attempt %d", n)
+	}
+	j := transport.Backoff{Initial: time.Second, Jitter: 0.5}
+	assert.Equal(t, 500*time.Millisecond, j.Delay(1, func() float64 { return 0 }))
+	assert.Equal(t, 1500*time.Millisecond, j.Delay(1, func() float64 { return 1 }))
+	assert.Equal(t, time.Second, transport.Backoff{}.Delay(1, func() float64 { return 0.5 }), "defaults: 1s, jitter centred")
+}

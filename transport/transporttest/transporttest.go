@@ -1,0 +1,64 @@
+package transporttest
+
+import (
+	"context"
+	"testing"
+	"time"
+
+	"github.com/elmosoftware/eventprotocol/naming"
+	"github.com/elmosoftware/eventprotocol/transport/driver"
+)
+
+// Capabilities declares what a transport does, so the suite checks what it
+// promises.
+type Capabilities struct {
+	// FIFO: subscriptions created with FIFO deliver each partition key's
+	// events in order.
+	FIFO bool
+	// ExactReceiveCount: a message's ReceiveCount grows by one on every
+	// delivery. When false (GoAws always says 1), the suite checks
+	// dead-lettering after repeated failures through the transport's own
+	// redrive instead of the consumer's MaxAttempts.
+	ExactReceiveCount bool
+	// Tick is the shortest delay the transport honours precisely: timeouts
+	// and backoffs in the suite are multiples of it. SQS counts visibility
+	// in whole seconds; the memory transport takes milliseconds.
+	Tick time.Duration
+	// SendBatchLimit is the most messages one Send takes. The suite
+	// publishes more than that in one call.
+	SendBatchLimit int
+}
+
+// Subscription describes a subscription a test needs.
+type Subscription struct {
+	Name              string   // unique within one Open
+	Domains           []string // the subscription receives from these domains' topics
+	Types             []string // filter on the type attribute; empty: all
+	VisibilityTimeout time.Duration
+	MaxReceiveCount   int // the transport's redrive (backstop); 0: none
+	FIFO              bool
+}
+
+// Harness creates isolated environments for the suite.
+type Harness interface {
+	Capabilities() Capabilities
+	// Open creates the subscriptions and the topics of their domains,
+	// fresh for this call (no messages from other tests), and registers
+	// their removal with t.Cleanup.
+	Open(ctx context.Context, t *testing.T, subs []Subscription) (Env, error)
+}
+
+// Env is one environment created by a Harness.
+type Env interface {
+	// Topic maps an event type to the name of its domain's topic in this
+	// environment, for PublisherConfig.Topic and Sender.Send.
+	Topic(t naming.Type) string
+	// Sender publishes to the environment's topics.
+	Sender() driver.Sender
+	// Receiver receives a subscription's messages.
+	Receiver(subscription string) driver.Receiver
+	// DeadLetters returns the messages in a subscription's dead-letter
+	// queue, each with its AttrDeadLetterReason when the consumer
+	// dead-lettered it.
+	DeadLetters(ctx context.Context, subscription string) ([]*driver.Message, error)
+}
