@@ -16,9 +16,9 @@ const fifoSuffix = ".fifo"
 
 // AWSNames derives the names of the AWS resources of an environment:
 //
-//	SNS topic, one per domain:             <env>-<org>-<domain>-events
-//	SQS queue, per consumer and domain:    <env>-<org>-<service>-<domain>
-//	its dead-letter queue:                 <env>-<org>-<service>-<domain>-dlq
+//	SNS topic, one per domain:                <env>-<org>-<domain>-events
+//	SQS queue, one per consuming service:     <env>-<org>-<service>
+//	its dead-letter queue:                    <env>-<org>-<service>-dlq
 //
 // FIFO variants end in ".fifo". Names use only the characters AWS allows
 // (letters, digits, '-' and '_') and stay within its length limits; a name
@@ -33,6 +33,9 @@ type AWSNames struct {
 
 // Topic returns the SNS topic name of a domain.
 func (n AWSNames) Topic(domain string, fifo bool) (string, error) {
+	if domain == "" {
+		return "", newError(ErrInvalidAWSName, "", "domain", "is required")
+	}
 	name := n.Env + "-" + n.org() + "-" + domain + "-events"
 	if err := n.check(name, domain); err != nil {
 		return "", err
@@ -40,20 +43,21 @@ func (n AWSNames) Topic(domain string, fifo bool) (string, error) {
 	return finish(name, fifo, MaxTopicNameLen)
 }
 
-// Queue returns the SQS queue name of a consuming service for a domain. It
-// also checks that the queue's dead-letter queue name fits the limit.
-func (n AWSNames) Queue(service, domain string, fifo bool) (string, error) {
-	if _, err := n.DeadLetterQueue(service, domain, fifo); err != nil {
+// Queue returns the SQS queue name of a consuming service; the queue is
+// subscribed to every domain topic the service needs. It also checks that
+// the queue's dead-letter queue name fits the limit.
+func (n AWSNames) Queue(service string, fifo bool) (string, error) {
+	if _, err := n.DeadLetterQueue(service, fifo); err != nil {
 		return "", err
 	}
-	return finish(n.Env+"-"+n.org()+"-"+service+"-"+domain, fifo, MaxQueueNameLen)
+	return finish(n.Env+"-"+n.org()+"-"+service, fifo, MaxQueueNameLen)
 }
 
 // DeadLetterQueue returns the name of the dead-letter queue of the queue
 // that Queue names for the same arguments.
-func (n AWSNames) DeadLetterQueue(service, domain string, fifo bool) (string, error) {
-	name := n.Env + "-" + n.org() + "-" + service + "-" + domain + "-dlq"
-	if err := n.check(name, domain); err != nil {
+func (n AWSNames) DeadLetterQueue(service string, fifo bool) (string, error) {
+	name := n.Env + "-" + n.org() + "-" + service + "-dlq"
+	if err := n.check(name, ""); err != nil {
 		return "", err
 	}
 	if !isKebab(service) || len(service) > maxServiceLen {
@@ -69,13 +73,15 @@ func (n AWSNames) org() string {
 	return n.Org
 }
 
+// check checks the environment, the organisation and, unless empty, the
+// domain.
 func (n AWSNames) check(name, domain string) error {
 	switch {
 	case !isEnv(n.Env):
 		return newError(ErrInvalidAWSName, name, "env "+strconv.Quote(n.Env), "must be [a-z][a-z0-9]* of at most 16 characters")
 	case !isSnake(n.org()):
 		return newError(ErrInvalidAWSName, name, "org "+strconv.Quote(n.org()), ruleSnake)
-	case !isSnake(domain):
+	case domain != "" && !isSnake(domain):
 		return newError(ErrInvalidAWSName, name, "domain "+strconv.Quote(domain), ruleSnake)
 	}
 	return nil

@@ -35,13 +35,13 @@ func ExampleParseERN() {
 func ExampleAWSNames() {
 	names := naming.AWSNames{Env: "prod"}
 	topic, _ := names.Topic("identity", false)
-	queue, _ := names.Queue("billing", "identity", false)
-	dlq, _ := names.DeadLetterQueue("billing", "identity", false)
+	queue, _ := names.Queue("billing", false)
+	dlq, _ := names.DeadLetterQueue("billing", false)
 	fmt.Println(topic)
 	fmt.Println(queue)
 	fmt.Println(dlq)
 	// Output:
 	// prod-elmo-identity-events
-	// prod-elmo-billing-identity
-	// prod-elmo-billing-identity-dlq
+	// prod-elmo-billing
+	// prod-elmo-billing-dlq
 }

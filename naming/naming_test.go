@@ -250,9 +250,9 @@ func TestAWSNames(t *testing.T) {
 	}{
 		{"topic", func() (string, error) { return n.Topic("leave", false) }, "prod-elmo-leave-events"},
 		{"fifo topic", func() (string, error) { return n.Topic("leave", true) }, "prod-elmo-leave-events.fifo"},
-		{"queue", func() (string, error) { return n.Queue("leave-balance", "hr", false) }, "prod-elmo-leave-balance-hr"},
-		{"dlq", func() (string, error) { return n.DeadLetterQueue("leave-balance", "hr", false) }, "prod-elmo-leave-balance-hr-dlq"},
-		{"fifo dlq", func() (string, error) { return n.DeadLetterQueue("billing", "identity", true) }, "prod-elmo-billing-identity-dlq.fifo"},
+		{"queue", func() (string, error) { return n.Queue("leave-balance", false) }, "prod-elmo-leave-balance"},
+		{"dlq", func() (string, error) { return n.DeadLetterQueue("leave-balance", false) }, "prod-elmo-leave-balance-dlq"},
+		{"fifo dlq", func() (string, error) { return n.DeadLetterQueue("billing", true) }, "prod-elmo-billing-dlq.fifo"},
 		{"other org", func() (string, error) {
 			return naming.AWSNames{Env: "dev", Org: "acme"}.Topic("pay_run", false)
 		}, "dev-acme-pay_run-events"},
@@ -277,15 +277,26 @@ func TestAWSNames(t *testing.T) {
 		}},
 		{"bad org", func() error { _, err := naming.AWSNames{Env: "p", Org: "A"}.Topic("leave", false); return err }},
 		{"bad domain", func() error { _, err := n.Topic("le-ave", false); return err }},
-		{"bad service", func() error { _, err := n.Queue("Billing", "hr", false); return err }},
-		{"queue too long", func() error { _, err := n.Queue(long, "a_very_long_domain_name_x", true); return err }},
-		{"dlq too long", func() error { _, err := n.DeadLetterQueue(long, "a_very_long_domain_name_x", true); return err }},
+		{"no domain", func() error { _, err := n.Topic("", false); return err }},
+		{"bad service", func() error { _, err := n.Queue("Billing", false); return err }},
+		{"service too long", func() error { _, err := n.Queue(long+"s", false); return err }},
+		{"queue too long", func() error {
+			_, err := naming.AWSNames{Env: "prod", Org: strings.Repeat("o", 40)}.Queue(long, true)
+			return err
+		}},
+		{"dlq too long", func() error {
+			_, err := naming.AWSNames{Env: "prod", Org: strings.Repeat("o", 40)}.DeadLetterQueue(long, true)
+			return err
+		}},
 	}
 	for _, tc := range bad {
 		assert.ErrorIs(t, tc.err(), naming.ErrInvalidAWSName, tc.name)
 	}
 	// A queue whose name fits but whose DLQ would not is refused too.
-	q := strings.Repeat("q", 40)
-	_, err := naming.AWSNames{Env: "prod"}.Queue(q, strings.Repeat("d", 22), true)
+	fits := naming.AWSNames{Env: "prod", Org: strings.Repeat("o", 25)}
+	_, err := fits.Queue(long, true) // 76 characters, its DLQ 80
+	require.NoError(t, err)
+	tooLong := naming.AWSNames{Env: "prod", Org: strings.Repeat("o", 26)}
+	_, err = tooLong.Queue(long, true) // 77 characters, its DLQ 81
 	require.ErrorIs(t, err, naming.ErrInvalidAWSName)
 }

@@ -8,6 +8,8 @@
 //	eventctl lint [--json] DIR
 //	eventctl compat [--mode MODE] [--json] OLD.json NEW.json
 //	eventctl compat [--mode MODE] [--json] --catalog NEW_DIR --baseline OLD_DIR
+//	eventctl provision --topology FILE.json [--endpoint URL] [--region R] [--dry-run] [--skip-queue-policy]
+//	eventctl teardown --topology FILE.json [--endpoint URL] [--region R] [--dry-run]
 //
 // check validates envelopes; validate also validates each payload against
 // its schema in the catalogue. For both, FILE "-" is standard input, and a
@@ -20,9 +22,16 @@
 // forward, full, or their _transitive forms, and prints each breaking change
 // with its JSON pointer and rule.
 //
+// provision applies a topology (see package transport/snssqs) idempotently
+// and prints the ARNs and URLs it created or found, as JSON; with
+// --dry-run it prints the plan and calls nothing. teardown removes what
+// provision created. Credentials come from the AWS SDK's default chain (the
+// environment, shared files, roles); --endpoint points at a local server
+// such as GoAws or LocalStack.
+//
 // The exit status is 0 when everything is valid or compatible, 1 when
-// anything is invalid, has a finding or is incompatible, and 2 on a usage or
-// I/O error.
+// anything is invalid, has a finding or is incompatible (or provisioning
+// failed), and 2 on a usage or I/O error.
 package main
 
 import (
@@ -45,6 +54,8 @@ commands:
   validate  check events and their payloads against a schema catalogue
   lint      check a schema catalogue against the protocol's conventions
   compat    check that a schema (or a catalogue) change is compatible
+  provision create the SNS topics and SQS queues of a topology (--dry-run: plan only)
+  teardown  remove them
 `
 
 func main() {
@@ -67,6 +78,8 @@ func run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 		return lint(args[1:], stdout, stderr)
 	case "compat":
 		return compat(args[1:], stdout, stderr)
+	case "provision", "teardown":
+		return provision(args[0], args[1:], stdout, stderr)
 	case "-h", "-help", "--help", "help":
 		fmt.Fprint(stdout, usage)
 		return exitOK

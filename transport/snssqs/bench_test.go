@@ -1,0 +1,243 @@
+package snssqs_test
+
+import (
+	"context"
+	"strconv"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/sns"
+	snstypes "github.com/aws/aws-sdk-go-v2/service/sns/types"
+	"github.com/aws/aws-sdk-go-v2/service/sqs"
+	sqstypes "github.com/aws/aws-sdk-go-v2/service/sqs/types"
+
+	"github.com/elmosoftware/eventprotocol/envelope"
+	"github.com/elmosoftware/eventprotocol/internal/transportbench"
+	"github.com/elmosoftware/eventprotocol/transport"
+	"github.com/elmosoftware/eventprotocol/transport/snssqs"
+)
+
+// The benchmarks move 10,000 events of a 1 KiB payload per iteration
+// through one GoAws, side by side with the raw aws-sdk-go-v2 floor doing
+// the least the same job needs. Run them with
+//
+//	go test -run '^$' -bench . -benchtime 1x -count 3 ./transport/snssqs/
+const (
+	benchEvents      = 10_000
+	benchConcurrency = 4 // publishing goroutines; receiving goroutines (pollers)
+	benchVisibility  = 2 // seconds
+)
+
+type benchEnv struct {
+	snsC  *sns.Client
+	sqsC  *sqs.Client
+	topic string
+	queue string
+}
+
+func newBenchEnv(b *testing.B) *benchEnv {
+	snsC, sqsC := clients(b)
+	c := snssqs.Clients{SNS: snsC, SQS: sqsC}
+	topo := &snssqs.Topology{Env: newEnvName(), Domains: []snssqs.Domain{{Name: "leave"}},
+		Services: []snssqs.Service{{Name: "bench", Consumes: []string{transportbench.EventType}, MaxReceiveCount: 1000,
+			// Short: GoAws sometimes drops a connection after it has taken
+			// messages for a receive, the SDK retries, and the taken
+			// messages wait out their visibility timeout. This bounds the
+			// stall to 2s, on either side.
+			VisibilityTimeoutSeconds: benchVisibility}}}
+	p, err := snssqs.Provision(context.Background(), c, topo, snssqs.ProvisionOptions{SkipQueuePolicy: true})
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.Cleanup(func() { _ = snssqs.Teardown(context.Background(), c, topo) })
+	return &benchEnv{snsC: snsC, sqsC: sqsC, topic: p.TopicARNs["leave"], queue: p.QueueURLs["bench"]}
+}
+
+// inParallel runs work(i) for the indexes of batches of goawsBatch events
+// on benchConcurrency goroutines.
+func inParallel(b *testing.B, n int, work func(from, to int) error) {
+	var next atomic.Int64
+	var wg sync.WaitGroup
+	errs := make(chan error, benchConcurrency)
+	for range benchConcurrency {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for {
+				from := int(next.Add(goawsBatch)) - goawsBatch
+				if from >= n {
+					return
+				}
+				if err := work(from, min(from+goawsBatch, n)); err != nil {
+					errs <- err
+					return
+				}
+			}
+		}()
+	}
+	wg.Wait()
+	close(errs)
+	for err := range errs {
+		b.Fatal(err)
+	}
+}
+
+// rawPublish is the floor: PublishBatch of pre-encoded bodies with the
+// mirrored attributes.
+func (e *benchEnv) rawPublish(b *testing.B, events []*envelope.Envelope) {
+	bodies := make([]string, len(events))
+	for i, ev := range events {
+		body, err := ev.MarshalJSON()
+		if err != nil {
+			b.Fatal(err)
+		}
+		bodies[i] = string(body)
+	}
+	inParallel(b, len(events), func(from, to int) error {
+		entries := make([]snstypes.PublishBatchRequestEntry, 0, to-from)
+		for i := from; i < to; i++ {
+			attrs := map[string]snstypes.MessageAttributeValue{}
+			for k, v := range transport.MirroredAttributes(events[i]) {
+				attrs[k] = snstypes.MessageAttributeValue{DataType: aws.String("String"), StringValue: aws.String(v)}
+			}
+			entries = append(entries, snstypes.PublishBatchRequestEntry{Id: aws.String(strconv.Itoa(i - from)), Message: aws.String(bodies[i]), MessageAttributes: attrs})
+		}
+		_, err := e.snsC.PublishBatch(context.Background(), &sns.PublishBatchInput{TopicArn: aws.String(e.topic), PublishBatchRequestEntries: entries})
+		return err
+	})
+}
+
+func (e *benchEnv) ourPublish(b *testing.B, events []*envelope.Envelope) {
+	sender, err := snssqs.NewSender(snssqs.SenderConfig{SNS: e.snsC, MaxBatch: goawsBatch, TopicARN: func(string) (string, error) { return e.topic, nil }})
+	if err != nil {
+		b.Fatal(err)
+	}
+	pub, err := transport.NewPublisher(sender, nil)
+	if err != nil {
+		b.Fatal(err)
+	}
+	inParallel(b, len(events), func(from, to int) error { return pub.Publish(context.Background(), events[from:to]...) })
+}
+
+// drainQueue removes what a run left in the queue.
+func (e *benchEnv) drainQueue() {
+	for {
+		out, err := e.sqsC.ReceiveMessage(context.Background(), &sqs.ReceiveMessageInput{QueueUrl: aws.String(e.queue), MaxNumberOfMessages: 10})
+		if err != nil || len(out.Messages) == 0 {
+			return
+		}
+		var entries []sqstypes.DeleteMessageBatchRequestEntry
+		for i, m := range out.Messages {
+			entries = append(entries, sqstypes.DeleteMessageBatchRequestEntry{Id: aws.String(strconv.Itoa(i)), ReceiptHandle: m.ReceiptHandle})
+		}
+		_, _ = e.sqsC.DeleteMessageBatch(context.Background(), &sqs.DeleteMessageBatchInput{QueueUrl: aws.String(e.queue), Entries: entries})
+	}
+}
+
+func BenchmarkPublish(b *testing.B) {
+	for _, side := range []string{"raw-sdk", "ours"} {
+		b.Run(side, func(b *testing.B) {
+			e := newBenchEnv(b)
+			for b.Loop() {
+				b.StopTimer()
+				events := transportbench.Events(b, benchEvents)
+				b.StartTimer()
+				if side == "ours" {
+					e.ourPublish(b, events)
+				} else {
+					e.rawPublish(b, events)
+				}
+				b.StopTimer()
+				e.drainQueue()
+				b.StartTimer()
+			}
+			b.ReportMetric(float64(benchEvents*b.N)/b.Elapsed().Seconds(), "events/s")
+		})
+	}
+}
+
+// rawConsume is the floor: benchConcurrency goroutines of
+// ReceiveMessage(10) and DeleteMessageBatch until n messages are deleted.
+func (e *benchEnv) rawConsume(b *testing.B, n int) {
+	var done atomic.Int64
+	var wg sync.WaitGroup
+	for range benchConcurrency {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for done.Load() < int64(n) {
+				out, err := e.sqsC.ReceiveMessage(context.Background(), &sqs.ReceiveMessageInput{QueueUrl: aws.String(e.queue), MaxNumberOfMessages: 10, WaitTimeSeconds: 1})
+				if err != nil {
+					b.Error(err)
+					return
+				}
+				if len(out.Messages) == 0 {
+					continue
+				}
+				entries := make([]sqstypes.DeleteMessageBatchRequestEntry, len(out.Messages))
+				for i, m := range out.Messages {
+					entries[i] = sqstypes.DeleteMessageBatchRequestEntry{Id: aws.String(strconv.Itoa(i)), ReceiptHandle: m.ReceiptHandle}
+				}
+				if _, err := e.sqsC.DeleteMessageBatch(context.Background(), &sqs.DeleteMessageBatchInput{QueueUrl: aws.String(e.queue), Entries: entries}); err != nil {
+					b.Error(err)
+					return
+				}
+				done.Add(int64(len(out.Messages)))
+			}
+		}()
+	}
+	wg.Wait()
+}
+
+// ourConsume runs the consumer runtime with as many pollers until n events
+// are handled and acknowledged.
+func (e *benchEnv) ourConsume(b *testing.B, n int) {
+	r, err := snssqs.NewReceiver(snssqs.ReceiverConfig{SQS: e.sqsC, QueueURL: e.queue, WaitTime: time.Second})
+	if err != nil {
+		b.Fatal(err)
+	}
+	cons, err := transport.NewConsumer(r, &transport.ConsumerConfig{Pollers: benchConcurrency, Concurrency: 16, DisableIdempotency: true,
+		VisibilityTimeout: benchVisibility * time.Second})
+	if err != nil {
+		b.Fatal(err)
+	}
+	var handled atomic.Int64
+	all := make(chan struct{})
+	if err := cons.HandleFunc(transportbench.EventType, func(context.Context, *transport.Delivery) error {
+		if handled.Add(1) == int64(n) {
+			close(all)
+		}
+		return nil
+	}); err != nil {
+		b.Fatal(err)
+	}
+	if err := cons.Start(context.Background()); err != nil {
+		b.Fatal(err)
+	}
+	<-all
+	if err := cons.Shutdown(context.Background()); err != nil { // flushes the last acknowledgements
+		b.Fatal(err)
+	}
+}
+
+func BenchmarkConsume(b *testing.B) {
+	for _, side := range []string{"raw-sdk", "ours"} {
+		b.Run(side, func(b *testing.B) {
+			e := newBenchEnv(b)
+			for b.Loop() {
+				b.StopTimer()
+				e.rawPublish(b, transportbench.Events(b, benchEvents))
+				b.StartTimer()
+				if side == "ours" {
+					e.ourConsume(b, benchEvents)
+				} else {
+					e.rawConsume(b, benchEvents)
+				}
+			}
+			b.ReportMetric(float64(benchEvents*b.N)/b.Elapsed().Seconds(), "events/s")
+		})
+	}
+}

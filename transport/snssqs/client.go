@@ -1,0 +1,63 @@
+package snssqs
+
+import (
+	"context"
+	"fmt"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/config"
+	"github.com/aws/aws-sdk-go-v2/service/sns"
+	"github.com/aws/aws-sdk-go-v2/service/sqs"
+)
+
+// ConnectConfig says where the AWS clients connect.
+type ConnectConfig struct {
+	// Region, e.g. "ap-southeast-2". Default: the SDK's (AWS_REGION, the
+	// shared config).
+	Region string
+	// Endpoint overrides the service endpoints, e.g. http://127.0.0.1:4100
+	// for GoAws or http://localhost:4566 for LocalStack (the clients'
+	// BaseEndpoint). Empty: AWS.
+	Endpoint string
+	// Credentials override the SDK's default chain; nil keeps it.
+	Credentials aws.CredentialsProvider
+}
+
+// Connect loads the AWS configuration the SDK's way
+// (config.LoadDefaultConfig: environment, shared files, roles) and returns
+// SNS and SQS clients, with the endpoint override for local servers. Code
+// that already has an aws.Config can call sns.NewFromConfig and
+// sqs.NewFromConfig itself instead.
+func Connect(ctx context.Context, cc ConnectConfig) (*sns.Client, *sqs.Client, error) {
+	var opts []func(*config.LoadOptions) error
+	if cc.Region != "" {
+		opts = append(opts, config.WithRegion(cc.Region))
+	}
+	if cc.Credentials != nil {
+		opts = append(opts, config.WithCredentialsProvider(cc.Credentials))
+	}
+	cfg, err := config.LoadDefaultConfig(ctx, opts...)
+	if err != nil {
+		return nil, nil, fmt.Errorf("snssqs: AWS configuration: %w", err)
+	}
+	return NewClients(cfg, cc.Endpoint)
+}
+
+// NewClients returns SNS and SQS clients of cfg, with endpoint as their
+// BaseEndpoint when it is not empty.
+func NewClients(cfg aws.Config, endpoint string) (*sns.Client, *sqs.Client, error) {
+	if cfg.Region == "" {
+		return nil, nil, fmt.Errorf("snssqs: no AWS region: set AWS_REGION or pass one")
+	}
+	snsClient := sns.NewFromConfig(cfg, func(o *sns.Options) {
+		if endpoint != "" {
+			o.BaseEndpoint = aws.String(endpoint)
+		}
+	})
+	sqsClient := sqs.NewFromConfig(cfg, func(o *sqs.Options) {
+		if endpoint != "" {
+			o.BaseEndpoint = aws.String(endpoint)
+		}
+	})
+	return snsClient, sqsClient, nil
+}

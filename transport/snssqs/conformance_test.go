@@ -1,0 +1,126 @@
+package snssqs_test
+
+import (
+	"context"
+	"fmt"
+	"slices"
+	"strconv"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/sqs"
+
+	"github.com/elmosoftware/eventprotocol/naming"
+	"github.com/elmosoftware/eventprotocol/transport/driver"
+	"github.com/elmosoftware/eventprotocol/transport/snssqs"
+	"github.com/elmosoftware/eventprotocol/transport/transporttest"
+)
+
+// goawsBatch is the largest PublishBatch GoAws accepts (it refuses 10).
+const goawsBatch = 9
+
+// envs numbers the environments, so each gets its own names.
+var envs atomic.Int64
+
+func newEnvName() string { return "t" + strconv.FormatInt(envs.Add(1), 10) }
+
+// harness runs the conformance suite on GoAws. Where GoAws falls short of
+// AWS, the harness says so in its capabilities or works around it here:
+// no queue policy (GoAws does not implement it), batches of 9, FIFO not
+// claimed (GoAws ignores FIFO topics), receive counts not exact (GoAws
+// always reports 1), and dead letters read once and remembered (GoAws
+// ignores a receive's VisibilityTimeout of 0, so it cannot peek).
+type harness struct{}
+
+func (harness) Capabilities() transporttest.Capabilities {
+	return transporttest.Capabilities{FIFO: false, ExactReceiveCount: false, Tick: time.Second, SendBatchLimit: goawsBatch}
+}
+
+func (harness) Open(ctx context.Context, t *testing.T, subs []transporttest.Subscription) (transporttest.Env, error) {
+	snsC, sqsC := clients(t)
+	topo := &snssqs.Topology{Env: newEnvName()}
+	for _, s := range subs {
+		svc := snssqs.Service{Name: s.Name, MaxReceiveCount: s.MaxReceiveCount, VisibilityTimeoutSeconds: int(s.VisibilityTimeout / time.Second)}
+		if svc.MaxReceiveCount == 0 {
+			svc.MaxReceiveCount = 1000
+		}
+		for _, d := range s.Domains {
+			if !slices.ContainsFunc(topo.Domains, func(x snssqs.Domain) bool { return x.Name == d }) {
+				topo.Domains = append(topo.Domains, snssqs.Domain{Name: d})
+			}
+			if len(s.Types) == 0 {
+				svc.Consumes = append(svc.Consumes, naming.DefaultOrg+"."+d+".*")
+			}
+		}
+		svc.Consumes = append(svc.Consumes, s.Types...)
+		topo.Services = append(topo.Services, svc)
+	}
+	c := snssqs.Clients{SNS: snsC, SQS: sqsC}
+	p, err := snssqs.Provision(ctx, c, topo, snssqs.ProvisionOptions{SkipQueuePolicy: true})
+	if err != nil {
+		return nil, err
+	}
+	t.Cleanup(func() {
+		if err := snssqs.Teardown(context.Background(), c, topo); err != nil {
+			t.Errorf("teardown: %v", err)
+		}
+	})
+	sender, err := snssqs.NewSender(snssqs.SenderConfig{SNS: snsC, MaxBatch: goawsBatch, TopicARN: func(domain string) (string, error) {
+		arn, ok := p.TopicARNs[domain]
+		if !ok {
+			return "", fmt.Errorf("no topic for %s", domain)
+		}
+		return arn, nil
+	}})
+	if err != nil {
+		return nil, err
+	}
+	return &env{sqs: sqsC, sender: sender, p: p, dead: map[string][]*driver.Message{}}, nil
+}
+
+type env struct {
+	sqs    *sqs.Client
+	sender *snssqs.Sender
+	p      *snssqs.Provisioned
+
+	mu   sync.Mutex
+	dead map[string][]*driver.Message
+}
+
+func (e *env) Topic(t naming.Type) string { return t.Domain() }
+func (e *env) Sender() driver.Sender      { return e.sender }
+
+func (e *env) Receiver(sub string) driver.Receiver {
+	r, err := snssqs.NewReceiver(snssqs.ReceiverConfig{SQS: e.sqs, QueueURL: e.p.QueueURLs[sub], WaitTime: time.Second})
+	if err != nil {
+		panic(err) // the suite only asks for subscriptions it created
+	}
+	return r
+}
+
+func (e *env) DeadLetters(ctx context.Context, sub string) ([]*driver.Message, error) {
+	out, err := e.sqs.ReceiveMessage(ctx, &sqs.ReceiveMessageInput{
+		QueueUrl: aws.String(e.p.DLQURLs[sub]), MaxNumberOfMessages: 10, WaitTimeSeconds: 0,
+		MessageAttributeNames: []string{"All"}, VisibilityTimeout: 3600,
+	})
+	if err != nil {
+		return nil, err
+	}
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	for _, m := range out.Messages {
+		attrs := map[string]string{}
+		for k, v := range m.MessageAttributes {
+			attrs[k] = aws.ToString(v.StringValue)
+		}
+		e.dead[sub] = append(e.dead[sub], &driver.Message{Body: []byte(aws.ToString(m.Body)), Attributes: attrs})
+	}
+	return slices.Clone(e.dead[sub]), nil
+}
+
+func TestConformance(t *testing.T) {
+	transporttest.Run(t, harness{})
+}

@@ -1,0 +1,96 @@
+// Package snssqs is the transport ELMO services run in production: events
+// published to SNS topics (one per domain) and consumed from SQS queues (one
+// per consuming service), on aws-sdk-go-v2. It is the only package of the
+// module that imports the AWS SDK. Services use it through package
+// transport: a [Sender] under transport.Publisher, a [Receiver] under
+// transport.Consumer.
+//
+// # Guarantees
+//
+//   - Delivery is at least once. A handler that succeeds has its message
+//     deleted (DeleteMessageBatch, up to 10 at a time); one that fails has it
+//     made visible again after the runtime's backoff (ChangeMessageVisibility);
+//     a message that can never succeed (undecodable, invalid, its mirrored
+//     attributes contradicting the envelope) is sent to the queue's
+//     dead-letter queue with the reason in its deadletter_reason attribute,
+//     then deleted. If the dead-letter queue does not take it, it stays in
+//     its queue: nothing is dropped. The queue's RedrivePolicy is the
+//     backstop for consumers that die.
+//   - Duplicates happen (a lost acknowledgement, a publish retried after a
+//     timeout): the runtime deduplicates on (source, id).
+//   - Order is kept only on FIFO topics and queues, per partitionkey (the
+//     MessageGroupId; MessageDeduplicationId is the event's id).
+//   - Size: a message over 256 KiB (body and attributes) is refused before
+//     sending with transport.ErrTooLarge, and PublishBatch calls are split
+//     so that each stays under 256 KiB in all.
+//   - Publishing: a PublishBatch entry SNS refuses is retried when SNS says
+//     it was not the sender's fault, and an entry the response does not
+//     mention is treated as not sent. transport.PublishError names every
+//     event that was not accepted.
+//   - The consumer's visibility is extended every third of the queue's
+//     visibility timeout while a handler works, so a long handler does not
+//     see its message delivered twice.
+//   - Shutdown stops the pollers, lets handlers finish until its deadline,
+//     makes unfinished messages visible again at once and flushes pending
+//     deletes.
+//   - Bodies: raw (RawMessageDelivery, what [Provision] sets up) and SNS
+//     notification JSON are both read. A body is unwrapped only when it
+//     has the whole shape of a notification and, when
+//     ReceiverConfig.TopicARNs is set, comes from one of those topics: a
+//     sender cannot forge metadata by dressing a message up.
+//
+// # Configuration
+//
+// Pass clients built the AWS way: sns.NewFromConfig and sqs.NewFromConfig of
+// an aws.Config from config.LoadDefaultConfig, or [Connect], which does
+// that and sets the endpoint override (BaseEndpoint) for local servers. The
+// transport uses the clients through small interfaces of only the methods
+// it calls ([SNSPublisher], [SQSReceiver], [SNSAdmin], [SQSAdmin]), so
+// tests can fake them.
+//
+//	AWS:        snssqs.Connect(ctx, snssqs.ConnectConfig{Region: "ap-southeast-2"})
+//	LocalStack: snssqs.Connect(ctx, snssqs.ConnectConfig{Region: "us-east-1", Endpoint: "http://localhost:4566"})
+//	GoAws:      snssqs.Connect(ctx, snssqs.ConnectConfig{Region: "us-east-1", Endpoint: "http://127.0.0.1:4100"})
+//
+// with credentials from the environment (for local servers any value, e.g.
+// AWS_ACCESS_KEY_ID=test AWS_SECRET_ACCESS_KEY=test).
+//
+// # Provisioning
+//
+// A [Topology] lists domains and consuming services; [Provision] creates,
+// idempotently, the topics, the queues with their dead-letter queues
+// (RedrivePolicy), the queue policy that lets the topics deliver (one
+// statement listing every topic), and the subscriptions with
+// RawMessageDelivery and a FilterPolicy on the type attribute. [Topology.Plan]
+// lists the steps without calling AWS, and [Teardown] removes it all. The
+// same is on the command line: eventctl provision and eventctl teardown.
+//
+// # Tested against GoAws
+//
+// The tests run the whole conformance suite of package
+// transport/transporttest, provisioning end to end and fault injection
+// against GoAws v0.5.4, a real SNS/SQS-speaking server that the tests build
+// and start themselves. GoAws is not AWS; where it falls short, the test
+// harness works around it and the behaviour is tested on fakes of the
+// client interfaces instead:
+//
+//   - PublishBatch refuses 10 entries (9 works): the harness sets
+//     SenderConfig.MaxBatch to 9. Production uses 10.
+//   - ApproximateReceiveCount is always 1: the runtime's MaxAttempts cannot
+//     trigger on GoAws; the suite checks dead-lettering through the queue's
+//     redrive there, and receive counts are tested on a fake.
+//   - FIFO topics are ignored: FIFO attributes (MessageGroupId,
+//     MessageDeduplicationId) are tested on a fake.
+//   - The queue Policy attribute is not implemented:
+//     ProvisionOptions.SkipQueuePolicy is set by the harness only.
+//   - Filter policies match exact strings only, which is all Provision uses.
+//   - SendMessageBatch replies without its Successful list, and
+//     ChangeMessageVisibilityBatch is not implemented: the transport uses
+//     neither.
+//   - Errors are not typed, and a receive's VisibilityTimeout of 0 is
+//     ignored: the harness reads dead-letter queues once and remembers.
+//   - The notification body's MessageAttributes have another shape than
+//     AWS's: notification unwrapping (AWS's shape) is tested on a fake;
+//     Provision always sets raw delivery.
+//   - PublishBatch partial failures cannot be provoked: tested on a fake.
+package snssqs

@@ -1,0 +1,260 @@
+package snssqs_test
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"net"
+	"net/url"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/credentials"
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/elmosoftware/eventprotocol/envelope"
+	"github.com/elmosoftware/eventprotocol/internal/goaws"
+	"github.com/elmosoftware/eventprotocol/transport"
+	"github.com/elmosoftware/eventprotocol/transport/snssqs"
+)
+
+// proxy forwards TCP connections to GoAws until cut: then it drops every
+// open connection and refuses new ones until restored.
+type proxy struct {
+	ln     net.Listener
+	target string
+	cut    atomic.Bool
+	mu     sync.Mutex
+	conns  map[net.Conn]bool
+}
+
+func newProxy(t *testing.T, target string) *proxy {
+	t.Helper()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	require.NoError(t, err)
+	p := &proxy{ln: ln, target: target, conns: map[net.Conn]bool{}}
+	go p.serve()
+	t.Cleanup(func() {
+		ln.Close()
+		p.drop()
+	})
+	return p
+}
+
+func (p *proxy) endpoint() string { return "http://" + p.ln.Addr().String() }
+
+func (p *proxy) serve() {
+	for {
+		c, err := p.ln.Accept()
+		if err != nil {
+			return
+		}
+		if p.cut.Load() {
+			c.Close()
+			continue
+		}
+		go p.forward(c)
+	}
+}
+
+func (p *proxy) forward(c net.Conn) {
+	up, err := net.Dial("tcp", p.target)
+	if err != nil {
+		c.Close()
+		return
+	}
+	p.mu.Lock()
+	p.conns[c], p.conns[up] = true, true
+	p.mu.Unlock()
+	done := make(chan struct{}, 2)
+	go func() { _, _ = io.Copy(up, c); done <- struct{}{} }()
+	go func() { _, _ = io.Copy(c, up); done <- struct{}{} }()
+	<-done
+	c.Close()
+	up.Close()
+	p.mu.Lock()
+	delete(p.conns, c)
+	delete(p.conns, up)
+	p.mu.Unlock()
+}
+
+func (p *proxy) drop() {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	for c := range p.conns {
+		c.Close()
+	}
+}
+
+// Cut the connection to GoAws for a few seconds while 5,000 events flow:
+// publishing reports errors (or retries through them), consumers keep
+// polling and recover, and every event published without error is handled.
+func TestConnectionCutLosesNothing(t *testing.T) {
+	const total = 5000
+	ctx := context.Background()
+	direct := snssqs.Clients{}
+	direct.SNS, direct.SQS = clients(t)
+	topo := &snssqs.Topology{Env: newEnvName(), Domains: []snssqs.Domain{{Name: "leave"}},
+		Services: []snssqs.Service{{Name: "ledger", Consumes: []string{"elmo.leave.absence.approved.v1"}, VisibilityTimeoutSeconds: 5, MaxReceiveCount: 1000}}}
+	p, err := snssqs.Provision(ctx, direct, topo, snssqs.ProvisionOptions{SkipQueuePolicy: true})
+	require.NoError(t, err)
+	t.Cleanup(func() { _ = snssqs.Teardown(context.Background(), direct, topo) })
+
+	u, err := url.Parse(server.Endpoint)
+	require.NoError(t, err)
+	px := newProxy(t, u.Host)
+	snsC, sqsC, err := snssqs.Connect(ctx, snssqs.ConnectConfig{Region: goaws.Region, Endpoint: px.endpoint(),
+		Credentials: credentials.NewStaticCredentialsProvider("test", "test", "")})
+	require.NoError(t, err)
+
+	sender, err := snssqs.NewSender(snssqs.SenderConfig{SNS: snsC, MaxBatch: goawsBatch, TopicARN: func(string) (string, error) { return p.TopicARNs["leave"], nil }})
+	require.NoError(t, err)
+	pub, err := transport.NewPublisher(sender, &transport.PublisherConfig{MaxAttempts: 2, Backoff: transport.Backoff{Initial: 100 * time.Millisecond, Max: 200 * time.Millisecond}})
+	require.NoError(t, err)
+
+	var handled sync.Map
+	var handledCount atomic.Int64
+	for i := range 2 {
+		r, err := snssqs.NewReceiver(snssqs.ReceiverConfig{SQS: sqsC, QueueURL: p.QueueURLs["ledger"], DeadLetterQueueURL: p.DLQURLs["ledger"], WaitTime: time.Second})
+		require.NoError(t, err)
+		cons, err := transport.NewConsumer(r, &transport.ConsumerConfig{Name: fmt.Sprint("ledger-", i), Pollers: 2, Concurrency: 8, VisibilityTimeout: 5 * time.Second})
+		require.NoError(t, err)
+		require.NoError(t, cons.HandleFunc("elmo.leave.absence.approved.v1", func(_ context.Context, d *transport.Delivery) error {
+			if _, dup := handled.LoadOrStore(d.Envelope.ID, true); !dup {
+				handledCount.Add(1)
+			}
+			return nil
+		}))
+		require.NoError(t, cons.Start(ctx))
+		t.Cleanup(func() {
+			sctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+			defer cancel()
+			_ = cons.Shutdown(sctx)
+		})
+	}
+
+	producer := &envelope.Producer{Source: "urn:elmo:service:leave"}
+	var published []string
+	var failedBatches int
+	start := time.Now()
+	cutAt, restoreAt := start.Add(time.Second), start.Add(4*time.Second)
+	for i := 0; i < total; i += goawsBatch {
+		switch now := time.Now(); {
+		case now.After(cutAt) && now.Before(restoreAt) && !px.cut.Load():
+			px.cut.Store(true)
+			px.drop()
+		case now.After(restoreAt) && px.cut.Load():
+			px.cut.Store(false)
+		}
+		var batch []*envelope.Envelope
+		for j := i; j < min(i+goawsBatch, total); j++ {
+			e, err := producer.New("elmo.leave.absence.approved.v1", []byte(fmt.Sprintf(`{"n":%d}`, j)))
+			require.NoError(t, err)
+			e.Subject, e.TenantID = "ern:elmo:hr:acme:employee/e-1", "acme"
+			batch = append(batch, &e)
+		}
+		pctx, cancel := context.WithTimeout(ctx, 2*time.Second)
+		err := pub.Publish(pctx, batch...)
+		cancel()
+		var perr *transport.PublishError
+		switch {
+		case err == nil:
+			for _, e := range batch {
+				published = append(published, e.ID)
+			}
+		case errors.As(err, &perr):
+			failedBatches++
+			failed := map[string]bool{}
+			for _, f := range perr.Failed {
+				failed[f.ID] = true
+			}
+			for _, e := range batch {
+				if !failed[e.ID] {
+					published = append(published, e.ID)
+				}
+			}
+		default:
+			t.Fatalf("unexpected error type %T: %v", err, err)
+		}
+		// Spread the 5,000 events over about six seconds so the cut
+		// falls in the middle of the flow.
+		if wait := time.Until(start.Add(time.Duration(i+goawsBatch) * 6 * time.Second / total)); wait > 0 {
+			time.Sleep(wait)
+		}
+	}
+	px.cut.Store(false)
+	t.Logf("published %d of %d without error; %d batches failed during the cut", len(published), total, failedBatches)
+	require.Positive(t, failedBatches, "the cut happened while events were published")
+	require.Greater(t, len(published), total/2)
+
+	require.Eventually(t, func() bool { return handledCount.Load() >= int64(len(published)) }, 90*time.Second, 100*time.Millisecond,
+		"handled %d of %d published", handledCount.Load(), len(published))
+	var lost []string
+	for _, id := range published {
+		if _, ok := handled.Load(id); !ok {
+			lost = append(lost, id)
+		}
+	}
+	assert.Empty(t, lost, "events published without error but never handled")
+}
+
+// A consumer killed mid-handling (its context cancelled, no ack) has its
+// message redelivered to another consumer.
+func TestKilledConsumerMessageRedelivered(t *testing.T) {
+	ctx := context.Background()
+	snsC, sqsC := clients(t)
+	c := snssqs.Clients{SNS: snsC, SQS: sqsC}
+	topo := &snssqs.Topology{Env: newEnvName(), Domains: []snssqs.Domain{{Name: "leave"}},
+		Services: []snssqs.Service{{Name: "ledger", Consumes: []string{"elmo.leave.absence.approved.v1"}, VisibilityTimeoutSeconds: 30}}}
+	p, err := snssqs.Provision(ctx, c, topo, snssqs.ProvisionOptions{SkipQueuePolicy: true})
+	require.NoError(t, err)
+	t.Cleanup(func() { _ = snssqs.Teardown(context.Background(), c, topo) })
+	consumer := func(h transport.HandlerFunc) (*transport.Consumer, context.CancelFunc) {
+		r, err := snssqs.NewReceiver(snssqs.ReceiverConfig{SQS: sqsC, QueueURL: p.QueueURLs["ledger"], WaitTime: time.Second})
+		require.NoError(t, err)
+		cons, err := transport.NewConsumer(r, &transport.ConsumerConfig{VisibilityTimeout: 30 * time.Second})
+		require.NoError(t, err)
+		require.NoError(t, cons.HandleFunc("elmo.leave.absence.approved.v1", h))
+		cctx, cancel := context.WithCancel(ctx)
+		require.NoError(t, cons.Start(cctx))
+		t.Cleanup(func() { _ = cons.Shutdown(context.Background()) })
+		return cons, cancel
+	}
+	started := make(chan string, 1)
+	_, kill := consumer(func(hctx context.Context, d *transport.Delivery) error {
+		started <- d.Envelope.ID
+		<-hctx.Done()
+		return hctx.Err()
+	})
+	sender, err := snssqs.NewSender(snssqs.SenderConfig{SNS: snsC, MaxBatch: goawsBatch, TopicARN: func(string) (string, error) { return p.TopicARNs["leave"], nil }})
+	require.NoError(t, err)
+	pub, err := transport.NewPublisher(sender, nil)
+	require.NoError(t, err)
+	e, err := (&envelope.Producer{Source: "urn:elmo:service:leave"}).New("elmo.leave.absence.approved.v1", []byte(`{}`))
+	require.NoError(t, err)
+	e.Subject, e.TenantID = "ern:elmo:hr:acme:employee/e-1", "acme"
+	require.NoError(t, pub.Publish(ctx, &e))
+
+	select {
+	case id := <-started:
+		require.Equal(t, e.ID, id)
+	case <-time.After(30 * time.Second):
+		t.Fatal("the first consumer never got the message")
+	}
+	kill()
+	again := make(chan string, 1)
+	consumer(func(_ context.Context, d *transport.Delivery) error {
+		again <- d.Envelope.ID
+		return nil
+	})
+	select {
+	case id := <-again:
+		assert.Equal(t, e.ID, id)
+	case <-time.After(20 * time.Second): // well inside the 30s visibility timeout
+		t.Fatal("the message of the killed consumer was not redelivered")
+	}
+}

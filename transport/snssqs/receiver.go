@@ -1,0 +1,277 @@
+package snssqs
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"math"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/sqs"
+	sqstypes "github.com/aws/aws-sdk-go-v2/service/sqs/types"
+
+	"github.com/elmosoftware/eventprotocol/transport/driver"
+)
+
+// Receiver limits.
+const (
+	// DefaultWaitTime is the long-polling wait of ReceiveMessage.
+	DefaultWaitTime = 20 * time.Second
+	// MaxVisibility is the SQS limit on a visibility timeout: 12 hours.
+	MaxVisibility = 12 * time.Hour
+	// maxReasonBytes bounds the dead-letter reason attribute.
+	maxReasonBytes = 1024
+)
+
+// ReceiverConfig configures a [Receiver].
+type ReceiverConfig struct {
+	// SQS is the client, e.g. sqs.NewFromConfig(awsCfg). Required.
+	SQS SQSReceiver
+	// QueueURL is the consuming service's queue. Required.
+	QueueURL string
+	// DeadLetterQueueURL is where DeadLetter sends messages. Default: the
+	// queue named by the deadLetterTargetArn of QueueURL's RedrivePolicy,
+	// looked up on first use.
+	DeadLetterQueueURL string
+	// TopicARNs pins notification unwrapping: a body in the SNS
+	// notification format is unwrapped only when it comes from one of
+	// these topics. Empty: from any topic.
+	TopicARNs []string
+	// WaitTime is the long-polling wait, at most 20s. Default
+	// DefaultWaitTime.
+	WaitTime time.Duration
+}
+
+// Receiver receives from one SQS queue. It is a driver.Receiver; use it
+// through transport.Consumer.
+type Receiver struct {
+	cfg ReceiverConfig
+
+	mu  sync.Mutex
+	dlq string // resolved dead-letter queue URL
+}
+
+// NewReceiver returns a Receiver.
+func NewReceiver(cfg ReceiverConfig) (*Receiver, error) {
+	var errs []error
+	if cfg.SQS == nil {
+		errs = append(errs, errors.New("snssqs: ReceiverConfig.SQS is required"))
+	}
+	if cfg.QueueURL == "" {
+		errs = append(errs, errors.New("snssqs: ReceiverConfig.QueueURL is required"))
+	}
+	if cfg.WaitTime == 0 {
+		cfg.WaitTime = DefaultWaitTime
+	}
+	if cfg.WaitTime < 0 || cfg.WaitTime > DefaultWaitTime {
+		errs = append(errs, errors.New("snssqs: ReceiverConfig.WaitTime must be 0 to 20s"))
+	}
+	if err := errors.Join(errs...); err != nil {
+		return nil, err
+	}
+	return &Receiver{cfg: cfg, dlq: cfg.DeadLetterQueueURL}, nil
+}
+
+// Limits implements driver.Receiver.
+func (r *Receiver) Limits() driver.Limits { return driver.Limits{MaxBatch: MaxBatch} }
+
+// IsRetryable implements driver.Receiver.
+func (r *Receiver) IsRetryable(err error) bool { return isRetryable(err) }
+
+// Receive implements driver.Receiver with one long-polling ReceiveMessage.
+// It may return no message and no error when the wait ended empty.
+//
+// When ctx is done during the long poll, Receive returns at once, but the
+// request itself is not abandoned: a server may already have taken
+// messages for it (made them invisible), and cutting the connection would
+// leave them invisible until their visibility timeout. The request
+// finishes in the background, and whatever it brings is made visible again
+// immediately.
+func (r *Receiver) Receive(ctx context.Context, max int) ([]*driver.Message, error) {
+	if max <= 0 || max > MaxBatch {
+		max = MaxBatch
+	}
+	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
+	done := make(chan receiveResult, 1)
+	go func() {
+		rctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), r.cfg.WaitTime+30*time.Second)
+		defer cancel()
+		out, err := r.cfg.SQS.ReceiveMessage(rctx, &sqs.ReceiveMessageInput{
+			QueueUrl:                    aws.String(r.cfg.QueueURL),
+			MaxNumberOfMessages:         int32(max),
+			WaitTimeSeconds:             int32(r.cfg.WaitTime / time.Second),
+			MessageAttributeNames:       []string{"All"},
+			MessageSystemAttributeNames: []sqstypes.MessageSystemAttributeName{sqstypes.MessageSystemAttributeNameApproximateReceiveCount},
+		})
+		done <- receiveResult{out, err}
+	}()
+	var res receiveResult
+	select {
+	case res = <-done:
+	case <-ctx.Done():
+		go r.releaseLate(done)
+		return nil, ctx.Err()
+	}
+	if res.err != nil {
+		return nil, fmt.Errorf("snssqs: ReceiveMessage: %w", res.err)
+	}
+	out := res.out
+	msgs := make([]*driver.Message, 0, len(out.Messages))
+	for _, m := range out.Messages {
+		msgs = append(msgs, r.message(m))
+	}
+	return msgs, nil
+}
+
+type receiveResult struct {
+	out *sqs.ReceiveMessageOutput
+	err error
+}
+
+// releaseLate makes the messages of a receive nobody waits for any more
+// visible again.
+func (r *Receiver) releaseLate(done <-chan receiveResult) {
+	res := <-done
+	if res.err != nil {
+		return
+	}
+	for _, m := range res.out.Messages {
+		_ = r.SetVisibility(context.Background(), aws.ToString(m.ReceiptHandle), 0) // at worst it waits for its visibility timeout
+	}
+}
+
+func (r *Receiver) message(m sqstypes.Message) *driver.Message {
+	body := []byte(aws.ToString(m.Body))
+	attrs := make(map[string]string, len(m.MessageAttributes))
+	for k, v := range m.MessageAttributes {
+		if v.StringValue != nil {
+			attrs[k] = *v.StringValue
+		}
+	}
+	if inner, nattrs, ok := unwrap(body, r.cfg.TopicARNs); ok {
+		body = inner
+		for k, v := range nattrs {
+			attrs[k] = v
+		}
+	}
+	count, _ := strconv.Atoi(m.Attributes[string(sqstypes.MessageSystemAttributeNameApproximateReceiveCount)])
+	return &driver.Message{Body: body, Attributes: attrs, Handle: aws.ToString(m.ReceiptHandle), ReceiveCount: max(count, 1)}
+}
+
+// Ack implements driver.Receiver with one DeleteMessageBatch per 10 handles.
+func (r *Receiver) Ack(ctx context.Context, handles []string) error {
+	var failed []driver.BatchFailure
+	for start := 0; start < len(handles); start += MaxBatch {
+		chunk := handles[start:min(start+MaxBatch, len(handles))]
+		entries := make([]sqstypes.DeleteMessageBatchRequestEntry, len(chunk))
+		for i, h := range chunk {
+			entries[i] = sqstypes.DeleteMessageBatchRequestEntry{Id: aws.String(strconv.Itoa(i)), ReceiptHandle: aws.String(h)}
+		}
+		out, err := r.cfg.SQS.DeleteMessageBatch(ctx, &sqs.DeleteMessageBatchInput{QueueUrl: aws.String(r.cfg.QueueURL), Entries: entries})
+		if err != nil {
+			for i := range chunk {
+				failed = append(failed, driver.BatchFailure{Index: start + i, Err: fmt.Errorf("snssqs: DeleteMessageBatch: %w", err)})
+			}
+			continue
+		}
+		for _, f := range out.Failed {
+			if i, err := strconv.Atoi(aws.ToString(f.Id)); err == nil && i >= 0 && i < len(chunk) {
+				failed = append(failed, driver.BatchFailure{Index: start + i, Err: &EntryError{Code: aws.ToString(f.Code), Message: aws.ToString(f.Message), SenderFault: f.SenderFault}})
+			}
+		}
+	}
+	if len(failed) > 0 {
+		return &driver.BatchError{Failed: failed}
+	}
+	return nil
+}
+
+// SetVisibility implements driver.Receiver with ChangeMessageVisibility.
+// SQS counts whole seconds: d is rounded up, and capped at MaxVisibility.
+func (r *Receiver) SetVisibility(ctx context.Context, handle string, d time.Duration) error {
+	d = min(max(d, 0), MaxVisibility)
+	secs := int32(math.Ceil(d.Seconds()))
+	_, err := r.cfg.SQS.ChangeMessageVisibility(ctx, &sqs.ChangeMessageVisibilityInput{
+		QueueUrl: aws.String(r.cfg.QueueURL), ReceiptHandle: aws.String(handle), VisibilityTimeout: secs,
+	})
+	if err != nil {
+		return fmt.Errorf("snssqs: ChangeMessageVisibility: %w", err)
+	}
+	return nil
+}
+
+// DeadLetter implements driver.Receiver: it sends the message, with its
+// attributes and the reason, to the dead-letter queue, then deletes it
+// from the queue. If the send fails, the message stays where it was.
+func (r *Receiver) DeadLetter(ctx context.Context, m *driver.Message, reason string) error {
+	dlq, err := r.deadLetterQueue(ctx)
+	if err != nil {
+		return err
+	}
+	if len(reason) > maxReasonBytes {
+		reason = reason[:maxReasonBytes-3] + "..."
+	}
+	attrs := make(map[string]sqstypes.MessageAttributeValue, len(m.Attributes)+2)
+	for k, v := range m.Attributes {
+		if v != "" && len(attrs) < 8 {
+			attrs[k] = sqstypes.MessageAttributeValue{DataType: aws.String("String"), StringValue: aws.String(v)}
+		}
+	}
+	attrs[driver.AttrDeadLetterReason] = sqstypes.MessageAttributeValue{DataType: aws.String("String"), StringValue: aws.String(strings.ToValidUTF8(reason, "?"))}
+	attrs[driver.AttrDeadLetterReceiveCount] = sqstypes.MessageAttributeValue{DataType: aws.String("String"), StringValue: aws.String(strconv.Itoa(m.ReceiveCount))}
+	in := &sqs.SendMessageInput{QueueUrl: aws.String(dlq), MessageBody: aws.String(string(m.Body)), MessageAttributes: attrs}
+	if strings.HasSuffix(dlq, ".fifo") {
+		group := m.GroupID
+		if group == "" {
+			group = "deadletter"
+		}
+		in.MessageGroupId = aws.String(group)
+		in.MessageDeduplicationId = aws.String(m.Handle[:min(len(m.Handle), 128)])
+	}
+	if _, err := r.cfg.SQS.SendMessage(ctx, in); err != nil {
+		return fmt.Errorf("snssqs: dead-letter queue %s: %w", dlq, err)
+	}
+	if _, err := r.cfg.SQS.DeleteMessage(ctx, &sqs.DeleteMessageInput{QueueUrl: aws.String(r.cfg.QueueURL), ReceiptHandle: aws.String(m.Handle)}); err != nil {
+		// The copy is in the dead-letter queue; the original comes back
+		// and is dead-lettered again: a duplicate, never a loss.
+		return fmt.Errorf("snssqs: dead-lettered, but not deleted from the queue: %w", err)
+	}
+	return nil
+}
+
+// deadLetterQueue returns the dead-letter queue's URL, from the config or
+// from the queue's RedrivePolicy.
+func (r *Receiver) deadLetterQueue(ctx context.Context) (string, error) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if r.dlq != "" {
+		return r.dlq, nil
+	}
+	out, err := r.cfg.SQS.GetQueueAttributes(ctx, &sqs.GetQueueAttributesInput{
+		QueueUrl: aws.String(r.cfg.QueueURL), AttributeNames: []sqstypes.QueueAttributeName{sqstypes.QueueAttributeNameRedrivePolicy},
+	})
+	if err != nil {
+		return "", fmt.Errorf("snssqs: reading the RedrivePolicy of %s: %w", r.cfg.QueueURL, err)
+	}
+	var policy struct {
+		DeadLetterTargetArn string `json:"deadLetterTargetArn"`
+	}
+	raw := out.Attributes[string(sqstypes.QueueAttributeNameRedrivePolicy)]
+	if err := json.Unmarshal([]byte(raw), &policy); err != nil || policy.DeadLetterTargetArn == "" {
+		return "", fmt.Errorf("snssqs: %s has no RedrivePolicy with a deadLetterTargetArn, and ReceiverConfig.DeadLetterQueueURL is empty", r.cfg.QueueURL)
+	}
+	name := policy.DeadLetterTargetArn[strings.LastIndexByte(policy.DeadLetterTargetArn, ':')+1:]
+	u, err := r.cfg.SQS.GetQueueUrl(ctx, &sqs.GetQueueUrlInput{QueueName: aws.String(name)})
+	if err != nil {
+		return "", fmt.Errorf("snssqs: dead-letter queue %s: %w", name, err)
+	}
+	r.dlq = aws.ToString(u.QueueUrl)
+	return r.dlq, nil
+}

@@ -1,0 +1,189 @@
+package snssqs
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strconv"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/aws/retry"
+	"github.com/aws/aws-sdk-go-v2/service/sns"
+	snstypes "github.com/aws/aws-sdk-go-v2/service/sns/types"
+
+	"github.com/elmosoftware/eventprotocol/transport/driver"
+)
+
+// MaxBatch is the most entries SNS PublishBatch, SQS ReceiveMessage and
+// DeleteMessageBatch take in one call.
+const MaxBatch = 10
+
+// MaxBatchBytes is the SNS limit on the total size of one PublishBatch.
+const MaxBatchBytes = 256 << 10
+
+// SenderConfig configures a [Sender].
+type SenderConfig struct {
+	// SNS is the client, e.g. sns.NewFromConfig(awsCfg). Required.
+	SNS SNSPublisher
+	// TopicARN returns the ARN of a domain's topic. Required; [TopicARNs]
+	// builds one from naming.AWSNames.
+	TopicARN func(domain string) (string, error)
+	// FIFO topics: each message carries MessageGroupId (the envelope's
+	// partitionkey, or its id when it has none) and MessageDeduplicationId
+	// (the envelope's id).
+	FIFO bool
+	// MaxBatch bounds the entries of one PublishBatch: 1 to 10, default
+	// 10. (GoAws refuses 10 entries; its test harness uses 9.)
+	MaxBatch int
+}
+
+// Sender publishes to SNS topics. It is a driver.Sender; use it through
+// transport.Publisher.
+type Sender struct {
+	cfg SenderConfig
+}
+
+// NewSender returns a Sender.
+func NewSender(cfg SenderConfig) (*Sender, error) {
+	var errs []error
+	if cfg.SNS == nil {
+		errs = append(errs, errors.New("snssqs: SenderConfig.SNS is required"))
+	}
+	if cfg.TopicARN == nil {
+		errs = append(errs, errors.New("snssqs: SenderConfig.TopicARN is required"))
+	}
+	if cfg.MaxBatch == 0 {
+		cfg.MaxBatch = MaxBatch
+	}
+	if cfg.MaxBatch < 1 || cfg.MaxBatch > MaxBatch {
+		errs = append(errs, fmt.Errorf("snssqs: SenderConfig.MaxBatch must be 1 to %d", MaxBatch))
+	}
+	if err := errors.Join(errs...); err != nil {
+		return nil, err
+	}
+	return &Sender{cfg: cfg}, nil
+}
+
+// Limits implements driver.Sender.
+func (s *Sender) Limits() driver.Limits {
+	return driver.Limits{MaxBatch: s.cfg.MaxBatch, MaxBatchBytes: MaxBatchBytes}
+}
+
+// IsRetryable implements driver.Sender: throttling, server faults and
+// connection errors are worth retrying; an entry the service refused as
+// the sender's fault is not.
+func (s *Sender) IsRetryable(err error) bool { return isRetryable(err) }
+
+func isRetryable(err error) bool {
+	var ee *EntryError
+	if errors.As(err, &ee) {
+		return !ee.SenderFault
+	}
+	if errors.Is(err, errNoResult) {
+		return true
+	}
+	if errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded) {
+		return false
+	}
+	return retry.IsErrorRetryables(retry.DefaultRetryables).IsErrorRetryable(err) == aws.TrueTernary
+}
+
+// EntryError is the error of one entry of a batch call that the service
+// refused while accepting others.
+type EntryError struct {
+	Code        string
+	Message     string
+	SenderFault bool // the request was wrong; sending it again will not help
+}
+
+// Error implements error.
+func (e *EntryError) Error() string {
+	return fmt.Sprintf("snssqs: entry refused: %s: %s (sender fault: %t)", e.Code, e.Message, e.SenderFault)
+}
+
+// errNoResult reports a batch entry that the response names neither as
+// successful nor as failed; it is treated as not sent (and retried).
+var errNoResult = errors.New("snssqs: the response does not say whether the entry was accepted")
+
+// Send implements driver.Sender with one PublishBatch call.
+func (s *Sender) Send(ctx context.Context, domain string, msgs []*driver.Message) error {
+	arn, err := s.cfg.TopicARN(domain)
+	if err != nil {
+		return err
+	}
+	entries := make([]snstypes.PublishBatchRequestEntry, len(msgs))
+	for i, m := range msgs {
+		entries[i] = snstypes.PublishBatchRequestEntry{
+			Id:                aws.String(strconv.Itoa(i)),
+			Message:           aws.String(string(m.Body)),
+			MessageAttributes: snsAttributes(m.Attributes),
+		}
+		if s.cfg.FIFO {
+			group := m.GroupID
+			if group == "" {
+				group = m.DedupID
+			}
+			entries[i].MessageGroupId = aws.String(group)
+			entries[i].MessageDeduplicationId = aws.String(m.DedupID)
+		}
+	}
+	out, err := s.cfg.SNS.PublishBatch(ctx, &sns.PublishBatchInput{TopicArn: aws.String(arn), PublishBatchRequestEntries: entries})
+	if err != nil {
+		return fmt.Errorf("snssqs: PublishBatch to %s: %w", arn, err)
+	}
+	results := make([]error, len(msgs))
+	for i := range results {
+		results[i] = errNoResult
+	}
+	for _, ok := range out.Successful {
+		if i, err := strconv.Atoi(aws.ToString(ok.Id)); err == nil && i >= 0 && i < len(results) {
+			results[i] = nil
+		}
+	}
+	for _, f := range out.Failed {
+		if i, err := strconv.Atoi(aws.ToString(f.Id)); err == nil && i >= 0 && i < len(results) {
+			results[i] = &EntryError{Code: aws.ToString(f.Code), Message: aws.ToString(f.Message), SenderFault: f.SenderFault}
+		}
+	}
+	var failed []driver.BatchFailure
+	for i, err := range results {
+		if err != nil {
+			failed = append(failed, driver.BatchFailure{Index: i, Err: err})
+		}
+	}
+	if len(failed) > 0 {
+		return &driver.BatchError{Failed: failed}
+	}
+	return nil
+}
+
+func snsAttributes(attrs map[string]string) map[string]snstypes.MessageAttributeValue {
+	out := make(map[string]snstypes.MessageAttributeValue, len(attrs))
+	for k, v := range attrs {
+		if v == "" {
+			continue // SNS refuses empty values
+		}
+		out[k] = snstypes.MessageAttributeValue{DataType: aws.String("String"), StringValue: aws.String(v)}
+	}
+	return out
+}
+
+// TopicARNs returns a TopicARN function for SenderConfig: the ARN of the
+// topic that names gives a domain, in region and account.
+func TopicARNs(names TopicNamer, partition, region, account string, fifo bool) func(string) (string, error) {
+	if partition == "" {
+		partition = "aws"
+	}
+	return func(domain string) (string, error) {
+		name, err := names.Topic(domain, fifo)
+		if err != nil {
+			return "", err
+		}
+		return "arn:" + partition + ":sns:" + region + ":" + account + ":" + name, nil
+	}
+}
+
+// TopicNamer names a domain's topic; naming.AWSNames implements it.
+type TopicNamer interface {
+	Topic(domain string, fifo bool) (string, error)
+}
