@@ -66,7 +66,7 @@ func provision(name string, args []string, stdout, stderr io.Writer) int {
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), *timeout)
 	defer cancel()
-	snsC, sqsC, err := snssqs.Connect(ctx, snssqs.ConnectConfig{Region: *region, Endpoint: *endpoint})
+	snsC, sqsC, err := snssqs.Connect(ctx, snssqs.ConnectConfig{Region: *region, Endpoint: *endpoint, LocalServer: *endpoint != ""})
 	if err != nil {
 		fmt.Fprintf(stderr, "eventctl %s: %v\n", name, err)
 		return exitUsage

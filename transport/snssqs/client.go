@@ -3,9 +3,11 @@ package snssqs
 import (
 	"context"
 	"fmt"
+	"os"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/config"
+	"github.com/aws/aws-sdk-go-v2/credentials"
 	"github.com/aws/aws-sdk-go-v2/service/sns"
 	"github.com/aws/aws-sdk-go-v2/service/sqs"
 )
@@ -21,6 +23,10 @@ type ConnectConfig struct {
 	Endpoint string
 	// Credentials override the SDK's default chain; nil keeps it.
 	Credentials aws.CredentialsProvider
+	// LocalServer, with Credentials nil, signs requests with placeholder
+	// credentials when the environment has none (AWS_ACCESS_KEY_ID unset):
+	// local servers such as GoAws accept any.
+	LocalServer bool
 }
 
 // Connect loads the AWS configuration the SDK's way
@@ -33,8 +39,12 @@ func Connect(ctx context.Context, cc ConnectConfig) (*sns.Client, *sqs.Client, e
 	if cc.Region != "" {
 		opts = append(opts, config.WithRegion(cc.Region))
 	}
-	if cc.Credentials != nil {
-		opts = append(opts, config.WithCredentialsProvider(cc.Credentials))
+	creds := cc.Credentials
+	if creds == nil && cc.LocalServer && os.Getenv("AWS_ACCESS_KEY_ID") == "" {
+		creds = credentials.NewStaticCredentialsProvider("local", "local", "")
+	}
+	if creds != nil {
+		opts = append(opts, config.WithCredentialsProvider(creds))
 	}
 	cfg, err := config.LoadDefaultConfig(ctx, opts...)
 	if err != nil {

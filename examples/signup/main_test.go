@@ -1,0 +1,69 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"regexp"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/elmosoftware/eventprotocol/examples/internal/exampleenv"
+	"github.com/elmosoftware/eventprotocol/internal/goaws"
+)
+
+// checkStory asserts what every run of the story must show, whatever the
+// order in which the services interleave.
+func checkStory(t *testing.T, out string, exactCounts bool) {
+	t.Helper()
+	count := func(s string) int { return strings.Count(out, s) }
+	signUpID := regexp.MustCompile(`\[identity\]\s+published elmo.identity.client.signed_up.v1 \(id (…\w+)`).FindStringSubmatch(out)
+	require.NotNil(t, signUpID, out)
+	id := signUpID[1]
+
+	assert.Len(t, regexp.MustCompile(`\[identity\]\s+published elmo.identity.client.signed_up.v1`).FindAllString(out, -1), 2, "published, then published again")
+	assert.Regexp(t, `\[provisioning\]\s+published elmo.platform.tenant.provisioned.v1 \(id …\w+, correlation `+id+`, causation `+id+`\)`, out,
+		"the provisioned event is caused by the sign-up and shares its correlation")
+	assert.Equal(t, 1, count("raised invoice"), "billing invoices once")
+	assert.Equal(t, 2, count("email provider is down"))
+	assert.Equal(t, 1, count("sent the welcome email to ops@acme.example (attempt 3)"))
+	assert.Equal(t, 1, count("told leadership: new client Acme Pty Ltd on the STANDARD plan"))
+	assert.Equal(t, 1, count("told leadership: tenant acme is ready in AP_SOUTHEAST_2"))
+	assert.Equal(t, 4, count("duplicate delivery of "+id), "each service skips the duplicate")
+	assert.Equal(t, 4, count("missing property 'contactEmail'"), "each service dead-letters the malformed sign-up with its reason")
+	if exactCounts {
+		assert.Regexp(t, `\[welcome-email\]\s+received  elmo.identity.client.signed_up.v1 \(delivery 3;`, out)
+	}
+	// The other services finished before the email service's retries.
+	billing := strings.Index(out, "raised invoice")
+	sent := strings.Index(out, "sent the welcome email")
+	assert.Less(t, billing, sent, "the email outage held up nobody else")
+}
+
+func TestSignUpOnMemory(t *testing.T) {
+	var out bytes.Buffer
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	require.NoError(t, run(ctx, &exampleenv.Options{Transport: "memory", Catalog: "testdata/catalog"}, &out))
+	checkStory(t, out.String(), true)
+}
+
+func TestSignUpOnGoAws(t *testing.T) {
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
+	defer cancel()
+	server, err := goaws.Start(ctx)
+	require.NoError(t, err, "GoAws (%s) must build and start for this test", goaws.Module)
+	t.Cleanup(func() { _ = server.Stop() })
+	var out bytes.Buffer
+	require.NoError(t, run(ctx, &exampleenv.Options{Transport: "snssqs", Endpoint: server.Endpoint, Region: goaws.Region, Catalog: "testdata/catalog"}, &out))
+	assert.Contains(t, out.String(), "on the snssqs transport")
+	checkStory(t, out.String(), false) // GoAws reports every delivery as the first
+}
+
+func TestUnknownTransport(t *testing.T) {
+	err := run(context.Background(), &exampleenv.Options{Transport: "carrier-pigeon", Catalog: "testdata/catalog"}, &bytes.Buffer{})
+	assert.ErrorContains(t, err, "unknown transport")
+}

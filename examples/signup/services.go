@@ -1,0 +1,334 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/elmosoftware/eventprotocol/envelope"
+	"github.com/elmosoftware/eventprotocol/event"
+	"github.com/elmosoftware/eventprotocol/examples/internal/exampleenv"
+	"github.com/elmosoftware/eventprotocol/naming"
+	"github.com/elmosoftware/eventprotocol/transport"
+	"github.com/elmosoftware/eventprotocol/transport/driver"
+)
+
+// The events of the story, bound to their payload types by explicit name.
+type ClientSignedUp struct {
+	Client       naming.ERN `json:"client"`
+	CompanyName  string     `json:"companyName"`
+	Plan         string     `json:"plan"`
+	ContactEmail string     `json:"contactEmail"`
+}
+
+type TenantProvisioned struct {
+	Tenant naming.ERN `json:"tenant"`
+	Region string     `json:"region"`
+}
+
+var (
+	signedUp = event.MustDefine[ClientSignedUp]("elmo.identity.client.signed_up.v1",
+		event.WithDataSchema("https://schemas.elmo.example/elmo.identity.client.signed_up/1.0"),
+		event.WithClassification(envelope.ClassificationConfidential))
+	provisioned = event.MustDefine[TenantProvisioned]("elmo.platform.tenant.provisioned.v1",
+		event.WithDataSchema("https://schemas.elmo.example/elmo.platform.tenant.provisioned/1.0"))
+)
+
+// The consuming services, each with its own queue.
+const (
+	svcProvisioning = "provisioning"
+	svcEmail        = "welcome-email"
+	svcBilling      = "billing"
+	svcLeadership   = "leadership-notify"
+)
+
+var allServices = []string{svcProvisioning, svcEmail, svcBilling, svcLeadership}
+
+func services() []exampleenv.Service {
+	su, tp := signedUp.Type().String(), provisioned.Type().String()
+	return []exampleenv.Service{
+		{Name: svcProvisioning, Consumes: []string{su}},
+		{Name: svcEmail, Consumes: []string{su}},
+		{Name: svcBilling, Consumes: []string{su}},
+		{Name: svcLeadership, Consumes: []string{su, tp}},
+	}
+}
+
+// world is the running example: a publisher per producing service and a
+// consumer per consuming service.
+type world struct {
+	env       *exampleenv.Env
+	tr        *trace
+	pub       *transport.Publisher
+	consumers []*transport.Consumer
+
+	identity     *envelope.Producer // the sign-up service
+	provisioning *envelope.Producer
+
+	mu           sync.Mutex
+	emailTries   int
+	handled      chan string // "<service> <type>" per handled event
+	duplicates   chan string // service per skipped duplicate
+	firstSignUp  *envelope.Envelope
+	invoiceCount int
+}
+
+func start(ctx context.Context, env *exampleenv.Env, tr *trace) (*world, error) {
+	pub, err := env.Publisher()
+	if err != nil {
+		return nil, err
+	}
+	w := &world{
+		env: env, tr: tr, pub: pub,
+		identity:     &envelope.Producer{Source: "urn:elmo:service:identity"},
+		provisioning: &envelope.Producer{Source: "urn:elmo:service:provisioning"},
+		handled:      make(chan string, 32),
+		duplicates:   make(chan string, 32),
+	}
+	handlers := map[string]func(*transport.Consumer) error{
+		svcProvisioning: func(c *transport.Consumer) error { return transport.Handle(c, signedUp, w.provision) },
+		svcEmail:        func(c *transport.Consumer) error { return transport.Handle(c, signedUp, w.sendWelcome) },
+		svcBilling:      func(c *transport.Consumer) error { return transport.Handle(c, signedUp, w.invoice) },
+		svcLeadership: func(c *transport.Consumer) error {
+			return errors.Join(transport.Handle(c, signedUp, w.notifySignUp), transport.Handle(c, provisioned, w.notifyProvisioned))
+		},
+	}
+	for _, s := range services() {
+		c, err := transport.NewConsumer(env.Receiver(s.Name), &transport.ConsumerConfig{
+			Name:        s.Name,
+			Catalog:     env.Catalog, // invalid payloads go to the dead-letter queue
+			Idempotency: &tracingStore{MemoryStore: transport.NewMemoryStore(transport.MemoryStoreConfig{}), service: s.Name, w: w},
+			Backoff:     transport.Backoff{Initial: 300 * time.Millisecond, Max: time.Second, Jitter: -1},
+			MaxAttempts: 5,
+		})
+		if err != nil {
+			return nil, err
+		}
+		if err := handlers[s.Name](c); err != nil {
+			return nil, err
+		}
+		if err := c.Start(ctx); err != nil {
+			return nil, err
+		}
+		w.consumers = append(w.consumers, c)
+	}
+	return w, nil
+}
+
+// publish publishes and says so.
+func (w *world) publish(ctx context.Context, who string, e *envelope.Envelope) error {
+	if err := w.pub.Publish(ctx, e); err != nil {
+		return err
+	}
+	w.tr.line(who, "published %s (%s)", e.Type, links(e))
+	return nil
+}
+
+func (w *world) done(service, typ string) { w.handled <- service + " " + typ }
+
+func received(w *world, service string, e *envelope.Envelope, ctx context.Context) {
+	d, _ := transport.DeliveryFrom(ctx)
+	count := 0
+	if d != nil {
+		count = d.ReceiveCount
+	}
+	w.tr.line(service, "received  %s (delivery %d; %s)", e.Type, count, links(e))
+}
+
+func (w *world) provision(ctx context.Context, e *envelope.Envelope, p ClientSignedUp) error {
+	received(w, svcProvisioning, e, ctx)
+	tenant, err := naming.NewERN("elmo", "platform", p.Client.Tenant(), "tenant", p.Client.Tenant())
+	if err != nil {
+		return transport.Permanent(err)
+	}
+	w.tr.line(svcProvisioning, "prepared the databases of tenant %s", p.Client.Tenant())
+	out, err := provisioned.NewCaused(w.provisioning, e, TenantProvisioned{Tenant: tenant, Region: "AP_SOUTHEAST_2"}, event.Subject(tenant))
+	if err != nil {
+		return err
+	}
+	if err := w.publish(ctx, svcProvisioning, &out); err != nil {
+		return err // the sign-up comes back and provisioning is retried
+	}
+	w.done(svcProvisioning, e.Type)
+	return nil
+}
+
+func (w *world) sendWelcome(ctx context.Context, e *envelope.Envelope, p ClientSignedUp) error {
+	received(w, svcEmail, e, ctx)
+	w.mu.Lock()
+	w.emailTries++
+	try := w.emailTries
+	w.mu.Unlock()
+	if try <= 2 {
+		w.tr.line(svcEmail, "email provider is down (attempt %d): the message goes back with a backoff", try)
+		return errors.New("email provider unavailable")
+	}
+	w.tr.line(svcEmail, "sent the welcome email to %s (attempt %d)", p.ContactEmail, try)
+	w.done(svcEmail, e.Type)
+	return nil
+}
+
+func (w *world) invoice(ctx context.Context, e *envelope.Envelope, p ClientSignedUp) error {
+	received(w, svcBilling, e, ctx)
+	w.mu.Lock()
+	w.invoiceCount++
+	n := w.invoiceCount
+	w.mu.Unlock()
+	w.tr.line(svcBilling, "raised invoice INV-%04d for %s, %s plan", n, p.CompanyName, p.Plan)
+	w.done(svcBilling, e.Type)
+	return nil
+}
+
+func (w *world) notifySignUp(ctx context.Context, e *envelope.Envelope, p ClientSignedUp) error {
+	received(w, svcLeadership, e, ctx)
+	w.tr.line(svcLeadership, "told leadership: new client %s on the %s plan", p.CompanyName, p.Plan)
+	w.done(svcLeadership, e.Type)
+	return nil
+}
+
+func (w *world) notifyProvisioned(ctx context.Context, e *envelope.Envelope, p TenantProvisioned) error {
+	received(w, svcLeadership, e, ctx)
+	w.tr.line(svcLeadership, "told leadership: tenant %s is ready in %s", p.Tenant.Tenant(), p.Region)
+	w.done(svcLeadership, e.Type)
+	return nil
+}
+
+// tracingStore is the default idempotency store, saying when it skips a
+// duplicate.
+type tracingStore struct {
+	*transport.MemoryStore
+	service string
+	w       *world
+}
+
+func (s *tracingStore) Claim(ctx context.Context, key string) (transport.ClaimResult, error) {
+	res, err := s.MemoryStore.Claim(ctx, key)
+	if err == nil && res == transport.AlreadyDone {
+		_, id, _ := strings.Cut(key, "\x00")
+		s.w.tr.line(s.service, "duplicate delivery of %s: already handled, acknowledged without running the handler", short(id))
+		s.w.duplicates <- s.service
+	}
+	return res, err
+}
+
+// story tells the three parts of the example, waiting for each to finish.
+func (w *world) story(ctx context.Context) error {
+	acme, _ := naming.NewERN("elmo", "identity", "acme", "client", "acme")
+	w.tr.header("1. Acme signs up; four services react on their own queues")
+	e, err := signedUp.New(w.identity, ClientSignedUp{Client: acme, CompanyName: "Acme Pty Ltd", Plan: "STANDARD", ContactEmail: "ops@acme.example"},
+		event.Subject(acme), event.Tenant("acme"))
+	if err != nil {
+		return err
+	}
+	w.firstSignUp = &e
+	if err := w.publish(ctx, "identity", &e); err != nil {
+		return err
+	}
+	if err := w.await(ctx, w.handled, 5, "the reactions to the sign-up"); err != nil {
+		return err
+	}
+
+	w.tr.header("2. The identity service retries its publish: the same event is delivered again")
+	if err := w.publish(ctx, "identity", &e); err != nil {
+		return err
+	}
+	if err := w.await(ctx, w.duplicates, 4, "the duplicate deliveries"); err != nil {
+		return err
+	}
+
+	w.tr.header("3. A legacy producer sends a malformed sign-up (unknown plan, no contact email)")
+	bad, err := w.identity.New(signedUp.Type().String(), []byte(`{"client":"ern:elmo:identity:globex:client/globex","companyName":"Globex","plan":"GOLD"}`))
+	if err != nil {
+		return err
+	}
+	bad.Subject, bad.TenantID = "ern:elmo:identity:globex:client/globex", "globex"
+	body, err := bad.MarshalJSON()
+	if err != nil {
+		return err
+	}
+	// It goes straight to the transport: the library's Publisher would
+	// have refused it.
+	msg := &driver.Message{Body: body, Attributes: transport.MirroredAttributes(&bad), DedupID: bad.ID}
+	if err := w.env.Sender.Send(ctx, "identity", []*driver.Message{msg}); err != nil {
+		return err
+	}
+	w.tr.line("legacy-producer", "sent %s (%s) without validation", bad.Type, links(&bad))
+	return w.awaitDeadLetters(ctx) // every consumer of sign-ups dead-letters it
+}
+
+// await waits for n signals on ch.
+func (w *world) await(ctx context.Context, ch <-chan string, n int, what string) error {
+	timeout := time.After(time.Minute)
+	for range n {
+		select {
+		case <-ch:
+		case <-timeout:
+			return fmt.Errorf("timed out waiting for %s", what)
+		case <-ctx.Done():
+			return ctx.Err()
+		}
+	}
+	return nil
+}
+
+// awaitDeadLetters polls until every service has dead-lettered a message.
+func (w *world) awaitDeadLetters(ctx context.Context) error {
+	deadline := time.Now().Add(time.Minute)
+	for {
+		missing := 0
+		for _, s := range allServices {
+			dl, err := w.env.DeadLetters(ctx, s)
+			if err != nil {
+				return err
+			}
+			if len(dl) == 0 {
+				missing++
+			}
+		}
+		if missing == 0 {
+			return nil
+		}
+		if time.Now().After(deadline) {
+			return errors.New("timed out waiting for the malformed sign-up to be dead-lettered")
+		}
+		select {
+		case <-ctx.Done():
+			return ctx.Err()
+		case <-time.After(50 * time.Millisecond):
+		}
+	}
+}
+
+func (w *world) shutdown() error {
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	var errs []error
+	for _, c := range w.consumers {
+		errs = append(errs, c.Shutdown(ctx))
+	}
+	return errors.Join(errs...)
+}
+
+// report lists the dead-letter queues.
+func (w *world) report(ctx context.Context) error {
+	w.tr.header("Dead-letter queues")
+	for _, s := range allServices {
+		dl, err := w.env.DeadLetters(ctx, s)
+		if err != nil {
+			return err
+		}
+		for _, m := range dl {
+			e, _ := envelope.Decode(m.Body)
+			reason := m.Attributes[driver.AttrDeadLetterReason]
+			if i := strings.IndexByte(reason, '\n'); i >= 0 {
+				reason = reason[:i]
+			}
+			w.tr.line(s, "dead letter %s: %s", short(e.ID), reason)
+		}
+	}
+	w.tr.header("Done: every service reacted on its own; the email outage held up nobody else")
+	return nil
+}
