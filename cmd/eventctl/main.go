@@ -1,37 +1,3 @@
-// Command eventctl checks ELMO events, payload schemas and schema changes.
-// It is meant for CI and for people at a terminal.
-//
-// Usage:
-//
-//	eventctl check [--profile elmo|cloudevents] [--json] [--org ORG] [--strict=false] FILE...
-//	eventctl validate --catalog DIR [--profile elmo|cloudevents] [--json] [--org ORG] [--strict=false] FILE...
-//	eventctl lint [--json] DIR
-//	eventctl compat [--mode MODE] [--json] OLD.json NEW.json
-//	eventctl compat [--mode MODE] [--json] --catalog NEW_DIR --baseline OLD_DIR
-//	eventctl provision --topology FILE.json [--endpoint URL] [--region R] [--dry-run] [--skip-queue-policy]
-//	eventctl teardown --topology FILE.json [--endpoint URL] [--region R] [--dry-run]
-//
-// check validates envelopes; validate also validates each payload against
-// its schema in the catalogue. For both, FILE "-" is standard input, and a
-// file holds one JSON event, a JSON array of events (a batch), or JSON lines
-// (one event per line).
-//
-// lint reports every breach of the catalogue conventions (see package
-// schema). compat compares two versions of a JSON Schema, or every schema of
-// a baseline catalogue with its successor, in mode backward (the default),
-// forward, full, or their _transitive forms, and prints each breaking change
-// with its JSON pointer and rule.
-//
-// provision applies a topology (see package transport/snssqs) idempotently
-// and prints the ARNs and URLs it created or found, as JSON; with
-// --dry-run it prints the plan and calls nothing. teardown removes what
-// provision created. Credentials come from the AWS SDK's default chain (the
-// environment, shared files, roles); --endpoint points at a local server
-// such as GoAws or LocalStack.
-//
-// The exit status is 0 when everything is valid or compatible, 1 when
-// anything is invalid, has a finding or is incompatible (or provisioning
-// failed), and 2 on a usage or I/O error.
 package main
 
 import (

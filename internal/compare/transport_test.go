@@ -35,7 +35,7 @@ func BenchmarkTransport(b *testing.B) {
 }
 
 func watermillThroughput(b *testing.B, handlers int) {
-	events := transportbench.Events(b, b.N)
+	events := transportbench.MustEvents(b, b.N)
 	pubsub := gochannel.NewGoChannel(gochannel.Config{OutputChannelBuffer: 64}, watermill.NopLogger{})
 	defer pubsub.Close()
 	ctx, cancel := context.WithCancel(context.Background())

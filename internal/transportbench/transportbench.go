@@ -1,6 +1,3 @@
-// Package transportbench holds the publish -> handled throughput benchmark
-// that transport/memory and the comparison module (internal/compare) share,
-// so both measure the same work.
 package transportbench
 
 import (
@@ -22,23 +19,32 @@ const EventType = "elmo.leave.absence.approved.v1"
 
 // Events returns n valid envelopes carrying the sample payload, each with
 // its own id.
-func Events(tb testing.TB, n int) []*envelope.Envelope {
+func Events(n int) ([]*envelope.Envelope, error) {
 	data, err := json.Marshal(benchdata.NewPayload())
 	if err != nil {
-		tb.Fatal(err)
+		return nil, err
 	}
 	p := &envelope.Producer{Source: "urn:elmo:service:leave"}
 	out := make([]*envelope.Envelope, n)
 	for i := range out {
 		e, err := p.New(EventType, data)
 		if err != nil {
-			tb.Fatal(err)
+			return nil, err
 		}
 		e.Subject = fmt.Sprintf("ern:elmo:hr:acme:employee/e-%d", i)
 		e.TenantID = "acme"
 		out[i] = &e
 	}
-	return out
+	return out, nil
+}
+
+// MustEvents is Events for benchmarks: it fails b on error.
+func MustEvents(b testing.TB, n int) []*envelope.Envelope {
+	events, err := Events(n)
+	if err != nil {
+		b.Fatal(err)
+	}
+	return events
 }
 
 // Work is what every benchmark handler does with an event: decode its
@@ -56,7 +62,7 @@ const PublishBatch = 10
 // waits until handlers running on the given number of goroutines have
 // handled all of them. It reports events/s.
 func MemoryThroughput(b *testing.B, handlers int) {
-	events := Events(b, b.N)
+	events := MustEvents(b, b.N)
 	broker := memory.New(memory.Config{})
 	if err := broker.CreateSubscription(memory.SubscriptionConfig{Name: "bench", Topics: []string{"leave"}}); err != nil {
 		b.Fatal(err)

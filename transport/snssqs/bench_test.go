@@ -143,7 +143,7 @@ func BenchmarkPublish(b *testing.B) {
 			e := newBenchEnv(b)
 			for b.Loop() {
 				b.StopTimer()
-				events := transportbench.Events(b, benchEvents)
+				events := transportbench.MustEvents(b, benchEvents)
 				b.StartTimer()
 				if side == "ours" {
 					e.ourPublish(b, events)
@@ -229,7 +229,7 @@ func BenchmarkConsume(b *testing.B) {
 			e := newBenchEnv(b)
 			for b.Loop() {
 				b.StopTimer()
-				e.rawPublish(b, transportbench.Events(b, benchEvents))
+				e.rawPublish(b, transportbench.MustEvents(b, benchEvents))
 				b.StartTimer()
 				if side == "ours" {
 					e.ourConsume(b, benchEvents)

@@ -1,0 +1,199 @@
+package main
+
+import (
+	"bufio"
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"time"
+
+	"github.com/elmosoftware/eventprotocol/envelope"
+	"github.com/elmosoftware/eventprotocol/examples/internal/exampleenv"
+	"github.com/elmosoftware/eventprotocol/naming"
+	"github.com/elmosoftware/eventprotocol/schema"
+)
+
+const (
+	exitOK      = 0
+	exitInvalid = 1
+	exitUsage   = 2
+)
+
+func main() {
+	os.Exit(run(os.Args[1:], os.Stdout, os.Stderr))
+}
+
+func run(args []string, stdout, stderr io.Writer) int {
+	if len(args) > 0 && args[0] == "balance" {
+		return balance(args[1:], stdout, stderr, time.Now)
+	}
+	fs := flag.NewFlagSet("leavebalance", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	opts := exampleenv.Flags(fs)
+	if err := fs.Parse(args); err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			return exitOK
+		}
+		return exitUsage
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+	defer cancel()
+	if err := demo(ctx, opts, stdout); err != nil {
+		fmt.Fprintln(stderr, "leavebalance:", err)
+		return exitInvalid
+	}
+	return exitOK
+}
+
+// answer is the --json output of the balance command.
+type answer struct {
+	Employee    string `json:"employee"`
+	On          string `json:"on"`
+	KnownAt     string `json:"knownAt"`
+	Balance     string `json:"balance"`
+	MainBalance string `json:"mainBalance,omitempty"`
+}
+
+func balance(args []string, stdout, stderr io.Writer, now func() time.Time) int {
+	fs := flag.NewFlagSet("balance", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	eventsFile := fs.String("events", "", "JSON lines of envelopes, in any order (required)")
+	employeeArg := fs.String("employee", "", "the employee's ERN (required)")
+	onArg := fs.String("on", "", "the date, YYYY-MM-DD (required)")
+	knownAtArg := fs.String("known-at", "", "as known at this RFC 3339 time (default: now)")
+	whatIf := fs.String("what-if", "", "JSON lines of hypothetical events for a what-if branch")
+	forkAtArg := fs.String("fork-at", "", "where the what-if branch leaves the main timeline, RFC 3339 (required with --what-if)")
+	snapshotEvery := fs.Int("snapshot-every", 1000, "cache the balance every N facts (0: never)")
+	asJSON := fs.Bool("json", false, "print one JSON object")
+	catalogDir := fs.String("catalog", "testdata/catalog", "schema catalogue that validates the payloads")
+	usage := func(format string, args ...any) int {
+		if format != "" {
+			fmt.Fprintf(stderr, "leavebalance balance: "+format+"\n", args...)
+		}
+		fmt.Fprintln(stderr, "usage: leavebalance balance --events FILE.jsonl --employee ERN --on DATE [--known-at RFC3339] [--what-if FILE.jsonl --fork-at RFC3339] [--snapshot-every N] [--json]")
+		return exitUsage
+	}
+	if err := fs.Parse(args); err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			return exitOK
+		}
+		return exitUsage
+	}
+	if *eventsFile == "" || *employeeArg == "" || *onArg == "" || fs.NArg() > 0 {
+		return usage("")
+	}
+	employee, err := naming.ParseERN(*employeeArg)
+	if err != nil {
+		return usage("--employee: %v", err)
+	}
+	on, err := time.Parse(time.DateOnly, *onArg)
+	if err != nil {
+		return usage("--on %q: want YYYY-MM-DD", *onArg)
+	}
+	knownAt := now().UTC()
+	if *knownAtArg != "" {
+		if knownAt, err = time.Parse(time.RFC3339Nano, *knownAtArg); err != nil {
+			return usage("--known-at %q: want an RFC 3339 time", *knownAtArg)
+		}
+	}
+	var forkAt time.Time
+	if (*whatIf == "") != (*forkAtArg == "") {
+		return usage("--what-if and --fork-at go together")
+	}
+	if *forkAtArg != "" {
+		if forkAt, err = time.Parse(time.RFC3339Nano, *forkAtArg); err != nil {
+			return usage("--fork-at %q: want an RFC 3339 time", *forkAtArg)
+		}
+	}
+	if *snapshotEvery < 0 {
+		return usage("--snapshot-every must be 0 or more")
+	}
+	cat, err := exampleenv.LoadCatalog(*catalogDir)
+	if err != nil {
+		fmt.Fprintln(stderr, "leavebalance balance:", err)
+		return exitUsage
+	}
+	mainLedger := NewLedger(*snapshotEvery)
+	if code := load(mainLedger, *eventsFile, cat, stderr); code != exitOK {
+		return code
+	}
+	ledger := mainLedger
+	if *whatIf != "" {
+		ledger = mainLedger.Fork(forkAt)
+		if code := load(ledger, *whatIf, cat, stderr); code != exitOK {
+			return code
+		}
+	}
+	bal, err := ledger.Balance(employee, on, knownAt)
+	if err != nil {
+		fmt.Fprintln(stderr, "leavebalance balance:", err)
+		return exitInvalid
+	}
+	ans := answer{Employee: employee.String(), On: on.Format(time.DateOnly), KnownAt: knownAt.Format(time.RFC3339Nano), Balance: bal.String()}
+	if *whatIf != "" {
+		mainBal, err := mainLedger.Balance(employee, on, knownAt)
+		if err != nil {
+			fmt.Fprintln(stderr, "leavebalance balance: main timeline:", err)
+			return exitInvalid
+		}
+		ans.MainBalance = mainBal.String()
+	}
+	if *asJSON {
+		enc := json.NewEncoder(stdout)
+		if err := enc.Encode(ans); err != nil {
+			return exitUsage
+		}
+		return exitOK
+	}
+	fmt.Fprintf(stdout, "%s on %s, as known at %s: %s days\n", ans.Employee, ans.On, ans.KnownAt, ans.Balance)
+	if ans.MainBalance != "" {
+		fmt.Fprintf(stdout, "main timeline (without the what-if): %s days\n", ans.MainBalance)
+	}
+	return exitOK
+}
+
+// load adds the events of a JSON lines file to the ledger. Every invalid
+// line is reported with its number; any makes the command fail.
+func load(l *Ledger, file string, cat *schema.Catalog, stderr io.Writer) int {
+	f, err := os.Open(file)
+	if err != nil {
+		fmt.Fprintln(stderr, "leavebalance balance:", err)
+		return exitUsage
+	}
+	defer f.Close()
+	sc := bufio.NewScanner(f)
+	sc.Buffer(make([]byte, 0, 64<<10), 1<<20)
+	validator := envelope.Validator{}
+	bad := 0
+	for n := 1; sc.Scan(); n++ {
+		line := bytes.TrimSpace(sc.Bytes())
+		if len(line) == 0 {
+			continue
+		}
+		e, err := validator.Check(line)
+		if err == nil {
+			err = cat.Validate(&e)
+		}
+		if err == nil {
+			err = l.Add(&e)
+		}
+		if err != nil {
+			fmt.Fprintf(stderr, "%s:%d: %v\n", file, n, err)
+			bad++
+		}
+	}
+	if err := sc.Err(); err != nil {
+		fmt.Fprintf(stderr, "%s: %v\n", file, err)
+		return exitUsage
+	}
+	if bad > 0 {
+		fmt.Fprintf(stderr, "%s: %d invalid lines\n", file, bad)
+		return exitInvalid
+	}
+	return exitOK
+}

@@ -1,0 +1,14 @@
+package benchdata_test
+
+import (
+	"encoding/json"
+	"fmt"
+
+	"github.com/elmosoftware/eventprotocol/internal/benchdata"
+)
+
+func ExampleNewPayload() {
+	b, _ := json.Marshal(benchdata.NewPayload())
+	fmt.Println(len(b) > 800 && len(b) < 1024)
+	// Output: true
+}

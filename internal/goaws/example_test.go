@@ -1,0 +1,21 @@
+package goaws_test
+
+import (
+	"context"
+	"fmt"
+	"strings"
+
+	"github.com/elmosoftware/eventprotocol/internal/goaws"
+)
+
+// Tests start a server of their own and stop it when done.
+func ExampleStart() {
+	s, err := goaws.Start(context.Background())
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	defer s.Stop()
+	fmt.Println(strings.HasPrefix(s.Endpoint, "http://127.0.0.1:"))
+	// Output: true
+}
