@@ -101,6 +101,8 @@ type Consumer struct {
 	inflight map[string]*tracked // by handle
 	cancel   context.CancelFunc  // stops receiving
 	hcancel  context.CancelFunc  // cancels handlers
+	xcancel  context.CancelFunc  // stops extending visibility
+	shutDone chan struct{}       // closed when Shutdown has finished
 	work     chan job
 	acks     chan string
 	done     chan struct{} // closed when Shutdown begins
@@ -235,9 +237,11 @@ func (c *Consumer) Start(ctx context.Context) error {
 		c.workers.Add(1)
 		go c.worker(handlerCtx)
 	}
+	extCtx, xcancel := context.WithCancel(context.WithoutCancel(ctx))
+	c.xcancel = xcancel
 	c.helpers.Add(2)
 	go c.acker()
-	go c.extender(recvCtx)
+	go c.extender(extCtx) // runs until the last handler is done
 	c.done = make(chan struct{})
 	go func() {
 		select {
@@ -487,12 +491,19 @@ func (c *Consumer) extender(ctx context.Context) {
 // first and return its result.
 func (c *Consumer) Shutdown(ctx context.Context) error {
 	c.mu.Lock()
+	if c.shutDone == nil {
+		c.shutDone = make(chan struct{})
+	}
+	shutDone := c.shutDone
 	if !c.started || c.stopped {
-		started := c.started
+		started, stopped := c.started, c.stopped
 		c.stopped = true
 		c.mu.Unlock()
-		if started {
-			c.helpers.Wait()
+		if !started {
+			return nil
+		}
+		if stopped {
+			<-shutDone // the first Shutdown's result
 		}
 		c.mu.Lock()
 		defer c.mu.Unlock()
@@ -501,6 +512,7 @@ func (c *Consumer) Shutdown(ctx context.Context) error {
 	c.stopped = true
 	close(c.done)
 	c.mu.Unlock()
+	defer close(shutDone)
 
 	c.cancel()
 	c.pollers.Wait()
@@ -535,6 +547,7 @@ func (c *Consumer) Shutdown(ctx context.Context) error {
 		err = &ShutdownError{Unfinished: unfinished, Err: ctx.Err()}
 	}
 	c.hcancel()
+	c.xcancel()
 	close(c.acks)
 	c.helpers.Wait()
 	c.mu.Lock()

@@ -249,3 +249,35 @@ func TestTypedHandlerAndTraceContext(t *testing.T) {
 	assert.Equal(t, e.TraceParent, got.TraceParent)
 	assert.Equal(t, e.TraceState, got.TraceState)
 }
+
+func TestShutdownIsIdempotentAndConcurrent(t *testing.T) {
+	r := newRig(t, memory.SubscriptionConfig{})
+	recv, err := r.broker.Receiver("email")
+	require.NoError(t, err)
+	never, err := transport.NewConsumer(recv, nil)
+	require.NoError(t, err)
+	require.NoError(t, never.Shutdown(context.Background()), "shutting down a consumer never started")
+	require.ErrorIs(t, never.Start(context.Background()), transport.ErrShutdown)
+
+	started := make(chan struct{}, 1)
+	c := r.start(t, transport.ConsumerConfig{}, func(ctx context.Context, d *transport.Delivery) error {
+		started <- struct{}{}
+		<-ctx.Done()
+		return ctx.Err()
+	})
+	e := signedUp(t, 1)
+	require.NoError(t, r.pub.Publish(context.Background(), e))
+	within(t, started, "the handler")
+	ctx, cancel := context.WithTimeout(context.Background(), 50*time.Millisecond)
+	defer cancel()
+	errs := make(chan error, 2)
+	for range 2 {
+		go func() { errs <- c.Shutdown(ctx) }()
+	}
+	first, second := within(t, errs, "a Shutdown"), within(t, errs, "the other Shutdown")
+	var serr *transport.ShutdownError
+	require.ErrorAs(t, first, &serr)
+	assert.Equal(t, []string{e.ID}, serr.Unfinished)
+	assert.Equal(t, first, second, "both calls report the same result")
+	assert.Equal(t, first, c.Shutdown(context.Background()), "and so do later ones")
+}

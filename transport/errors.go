@@ -85,7 +85,7 @@ var (
 	// ErrAttributeMismatch: a mirrored attribute contradicts the envelope.
 	ErrAttributeMismatch = Permanent(errors.New("mirrored attribute contradicts the envelope"))
 	// ErrInvalidPayload: the payload does not match its schema.
-	ErrInvalidPayload = Permanent(errors.New("payload does not match its schema"))
+	ErrInvalidPayload = Permanent(errors.New("invalid payload"))
 	// ErrNoHandler: no handler is registered for the event's type.
 	ErrNoHandler = Permanent(errors.New("no handler for the event type"))
 	// ErrPanic: the handler panicked. Unlike the others it is retried: a
