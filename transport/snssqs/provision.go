@@ -443,7 +443,9 @@ func findSubscription(ctx context.Context, c SNSAdmin, topicARN, endpoint string
 }
 
 // Teardown deletes what Provision created for the topology: subscriptions,
-// queues, dead-letter queues and topics. Missing resources are skipped.
+// queues, dead-letter queues and topics. Missing queues are skipped. Topic
+// ARNs are learnt with CreateTopic, which is idempotent, so a topic that was
+// missing is created and deleted again.
 func Teardown(ctx context.Context, c Clients, t *Topology) error {
 	if err := t.Validate(); err != nil {
 		return err
