@@ -412,10 +412,10 @@ func ensureSubscription(ctx context.Context, c SNSAdmin, topicARN, queueARN stri
 		}
 		return nil
 	}
+	if _, ok := attrs["FilterPolicy"]; !ok {
+		attrs["FilterPolicy"] = "{}" // removes a filter the topology no longer has
+	}
 	for _, k := range []string{"RawMessageDelivery", "FilterPolicy"} {
-		if _, ok := attrs[k]; !ok {
-			continue
-		}
 		if _, err := c.SetSubscriptionAttributes(ctx, &sns.SetSubscriptionAttributesInput{SubscriptionArn: aws.String(existing), AttributeName: aws.String(k), AttributeValue: aws.String(attrs[k])}); err != nil {
 			return fmt.Errorf("snssqs: update subscription %s: %w", existing, err)
 		}

@@ -179,3 +179,40 @@ func TestProvisionEndToEnd(t *testing.T) {
 		assert.Error(t, err, "queue of %s removed", svc)
 	}
 }
+
+// Provisioning again brings a subscription's filter to the topology: here
+// from one type to every type of the domain.
+func TestProvisionConvergesFilters(t *testing.T) {
+	ctx := context.Background()
+	snsC, sqsC := clients(t)
+	c := snssqs.Clients{SNS: snsC, SQS: sqsC}
+	topo := &snssqs.Topology{Env: newEnvName(), Domains: []snssqs.Domain{{Name: "identity"}},
+		Services: []snssqs.Service{{Name: "audit", Consumes: []string{typeSignedUp}}}}
+	_, err := snssqs.Provision(ctx, c, topo, snssqs.ProvisionOptions{SkipQueuePolicy: true})
+	require.NoError(t, err)
+	t.Cleanup(func() { _ = snssqs.Teardown(context.Background(), c, topo) })
+	topo.Services[0].Consumes = []string{"elmo.identity.*"}
+	p, err := snssqs.Provision(ctx, c, topo, snssqs.ProvisionOptions{SkipQueuePolicy: true})
+	require.NoError(t, err)
+
+	sender, err := snssqs.NewSender(snssqs.SenderConfig{SNS: snsC, MaxBatch: goawsBatch, TopicARN: func(d string) (string, error) { return p.TopicARNs[d], nil }})
+	require.NoError(t, err)
+	pub, err := transport.NewPublisher(sender, nil)
+	require.NoError(t, err)
+	e, err := (&envelope.Producer{Source: "urn:elmo:service:identity"}).New(typeClosed, []byte(`{}`))
+	require.NoError(t, err)
+	e.Subject, e.TenantID = "ern:elmo:identity:acme:client/acme", "acme"
+	require.NoError(t, pub.Publish(ctx, &e))
+	r, err := snssqs.NewReceiver(snssqs.ReceiverConfig{SQS: sqsC, QueueURL: p.QueueURLs["audit"], WaitTime: time.Second})
+	require.NoError(t, err)
+	var got []string
+	require.Eventually(t, func() bool {
+		msgs, err := r.Receive(ctx, 10)
+		require.NoError(t, err)
+		for _, m := range msgs {
+			got = append(got, m.Attributes["type"])
+		}
+		return len(got) > 0
+	}, 15*time.Second, 10*time.Millisecond)
+	assert.Equal(t, []string{typeClosed}, got, "the type filter was removed")
+}
