@@ -692,20 +692,11 @@ func (c *comparer) compareNumberBounds(ptr string, o, n map[string]any) {
 		incl, excl string
 		lower      bool
 	}{{"minimum", "exclusiveMinimum", true}, {"maximum", "exclusiveMaximum", false}} {
-		bo, ok1 := numberBound(o, k.incl, k.excl, k.lower)
-		bn, ok2 := numberBound(n, k.incl, k.excl, k.lower)
 		p := ptr + "/" + k.incl
 		if _, ok := n[k.excl]; ok {
 			p = ptr + "/" + k.excl
 		}
-		switch {
-		case !ok1 || !ok2:
-			c.unproven(p, "%s is not a number", k.incl)
-		case tighter(bn, bo, k.lower) > 0:
-			c.add(p, "bound-tightened", Narrows, "%s bound tightened", k.incl)
-		case tighter(bn, bo, k.lower) < 0:
-			c.add(p, "bound-loosened", Widens, "%s bound loosened", k.incl)
-		}
+		c.compareBound(p, k.incl+" bound", o, n, k.incl, k.excl, k.lower)
 	}
 	mo, ok1 := o["multipleOf"]
 	mn, ok2 := n["multipleOf"]
@@ -742,17 +733,22 @@ func (c *comparer) compareCounts(ptr string, o, n map[string]any) {
 		name  string
 		lower bool
 	}{{"minLength", true}, {"maxLength", false}, {"minItems", true}, {"maxItems", false}, {"minProperties", true}, {"maxProperties", false}, {"minContains", true}, {"maxContains", false}} {
-		bo, ok1 := numberBound(o, k.name, "", k.lower)
-		bn, ok2 := numberBound(n, k.name, "", k.lower)
-		p := ptr + "/" + k.name
-		switch {
-		case !ok1 || !ok2:
-			c.unproven(p, "%s is not a number", k.name)
-		case tighter(bn, bo, k.lower) > 0:
-			c.add(p, "bound-tightened", Narrows, "%s tightened", k.name)
-		case tighter(bn, bo, k.lower) < 0:
-			c.add(p, "bound-loosened", Widens, "%s loosened", k.name)
-		}
+		c.compareBound(ptr+"/"+k.name, k.name, o, n, k.name, "", k.lower)
+	}
+}
+
+// compareBound compares a lower or upper bound given by the keywords incl
+// and excl (empty for a count), reporting the change at p as what.
+func (c *comparer) compareBound(p, what string, o, n map[string]any, incl, excl string, lower bool) {
+	bo, ok1 := numberBound(o, incl, excl, lower)
+	bn, ok2 := numberBound(n, incl, excl, lower)
+	switch {
+	case !ok1 || !ok2:
+		c.unproven(p, "%s is not a number", incl)
+	case tighter(bn, bo, lower) > 0:
+		c.add(p, "bound-tightened", Narrows, "%s tightened", what)
+	case tighter(bn, bo, lower) < 0:
+		c.add(p, "bound-loosened", Widens, "%s loosened", what)
 	}
 }
 

@@ -1,13 +1,11 @@
 package main
 
 import (
-	"context"
 	"encoding/json"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
-	"time"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -45,11 +43,7 @@ func TestProvisionUsage(t *testing.T) {
 
 // Provision and teardown against a real SNS/SQS server.
 func TestProvisionOnGoAws(t *testing.T) {
-	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
-	defer cancel()
-	server, err := goaws.Start(ctx)
-	require.NoError(t, err, "GoAws (%s) must build and start for this test", goaws.Module)
-	t.Cleanup(func() { _ = server.Stop() })
+	server := goaws.StartForTest(t)
 	t.Setenv("AWS_ACCESS_KEY_ID", "test")
 	t.Setenv("AWS_SECRET_ACCESS_KEY", "test")
 

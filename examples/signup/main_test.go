@@ -52,11 +52,9 @@ func TestSignUpOnMemory(t *testing.T) {
 }
 
 func TestSignUpOnGoAws(t *testing.T) {
-	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
+	server := goaws.StartForTest(t)
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
 	defer cancel()
-	server, err := goaws.Start(ctx)
-	require.NoError(t, err, "GoAws (%s) must build and start for this test", goaws.Module)
-	t.Cleanup(func() { _ = server.Stop() })
 	var out bytes.Buffer
 	require.NoError(t, run(ctx, &exampleenv.Options{Transport: "snssqs", Endpoint: server.Endpoint, Region: goaws.Region, Catalog: "testdata/catalog"}, &out))
 	assert.Contains(t, out.String(), "on the snssqs transport")

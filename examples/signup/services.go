@@ -72,7 +72,6 @@ type world struct {
 	emailTries   int
 	handled      chan string // "<service> <type>" per handled event
 	duplicates   chan string // service per skipped duplicate
-	firstSignUp  *envelope.Envelope
 	invoiceCount int
 }
 
@@ -129,7 +128,16 @@ func (w *world) publish(ctx context.Context, who string, e *envelope.Envelope) e
 
 func (w *world) done(service, typ string) { w.handled <- service + " " + typ }
 
-func received(w *world, service string, e *envelope.Envelope, ctx context.Context) {
+// count adds one to a counter of the world and returns it.
+func (w *world) count(n *int) int {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	*n++
+	return *n
+}
+
+// received says that a service got an event, and which delivery it was.
+func (w *world) received(ctx context.Context, service string, e *envelope.Envelope) {
 	d, _ := transport.DeliveryFrom(ctx)
 	count := 0
 	if d != nil {
@@ -139,7 +147,7 @@ func received(w *world, service string, e *envelope.Envelope, ctx context.Contex
 }
 
 func (w *world) provision(ctx context.Context, e *envelope.Envelope, p ClientSignedUp) error {
-	received(w, svcProvisioning, e, ctx)
+	w.received(ctx, svcProvisioning, e)
 	tenant, err := naming.NewERN("elmo", "platform", p.Client.Tenant(), "tenant", p.Client.Tenant())
 	if err != nil {
 		return transport.Permanent(err)
@@ -157,11 +165,8 @@ func (w *world) provision(ctx context.Context, e *envelope.Envelope, p ClientSig
 }
 
 func (w *world) sendWelcome(ctx context.Context, e *envelope.Envelope, p ClientSignedUp) error {
-	received(w, svcEmail, e, ctx)
-	w.mu.Lock()
-	w.emailTries++
-	try := w.emailTries
-	w.mu.Unlock()
+	w.received(ctx, svcEmail, e)
+	try := w.count(&w.emailTries)
 	if try <= 2 {
 		w.tr.line(svcEmail, "email provider is down (attempt %d): the message goes back with a backoff", try)
 		return errors.New("email provider unavailable")
@@ -172,25 +177,22 @@ func (w *world) sendWelcome(ctx context.Context, e *envelope.Envelope, p ClientS
 }
 
 func (w *world) invoice(ctx context.Context, e *envelope.Envelope, p ClientSignedUp) error {
-	received(w, svcBilling, e, ctx)
-	w.mu.Lock()
-	w.invoiceCount++
-	n := w.invoiceCount
-	w.mu.Unlock()
+	w.received(ctx, svcBilling, e)
+	n := w.count(&w.invoiceCount)
 	w.tr.line(svcBilling, "raised invoice INV-%04d for %s, %s plan", n, p.CompanyName, p.Plan)
 	w.done(svcBilling, e.Type)
 	return nil
 }
 
 func (w *world) notifySignUp(ctx context.Context, e *envelope.Envelope, p ClientSignedUp) error {
-	received(w, svcLeadership, e, ctx)
+	w.received(ctx, svcLeadership, e)
 	w.tr.line(svcLeadership, "told leadership: new client %s on the %s plan", p.CompanyName, p.Plan)
 	w.done(svcLeadership, e.Type)
 	return nil
 }
 
 func (w *world) notifyProvisioned(ctx context.Context, e *envelope.Envelope, p TenantProvisioned) error {
-	received(w, svcLeadership, e, ctx)
+	w.received(ctx, svcLeadership, e)
 	w.tr.line(svcLeadership, "told leadership: tenant %s is ready in %s", p.Tenant.Tenant(), p.Region)
 	w.done(svcLeadership, e.Type)
 	return nil
@@ -223,7 +225,6 @@ func (w *world) story(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	w.firstSignUp = &e
 	if err := w.publish(ctx, "identity", &e); err != nil {
 		return err
 	}
