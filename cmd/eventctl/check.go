@@ -165,18 +165,19 @@ func (c checker) document(name string, b []byte) []result {
 		if err != nil && !errors.As(err, &berr) {
 			return []result{fileResult(name, 0, 0, err)}
 		}
+		envErrs := map[int]error{}
+		if berr != nil {
+			for _, ev := range berr.Events {
+				envErrs[ev.Index] = ev.Err
+			}
+		}
 		results := make([]result, len(events))
 		for i := range events {
-			var err error
-			if c.catalog != nil {
+			err, invalid := envErrs[i]
+			if !invalid && c.catalog != nil { // payloads of valid envelopes only
 				err = c.catalog.Validate(&events[i])
 			}
 			results[i] = fileResult(name, i, 0, err)
-		}
-		if berr != nil {
-			for _, ev := range berr.Events {
-				results[ev.Index] = fileResult(name, ev.Index, 0, ev.Err)
-			}
 		}
 		return results
 	}

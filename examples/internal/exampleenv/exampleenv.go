@@ -147,7 +147,11 @@ func openSNSSQS(ctx context.Context, o *Options, cat *schema.Catalog, services [
 		_ = snssqs.Teardown(context.Background(), clients, topo)
 		return nil, err
 	}
-	sender, err := snssqs.NewSender(snssqs.SenderConfig{SNS: snsC, MaxBatch: 9, TopicARN: func(domain string) (string, error) {
+	maxBatch := 0 // SNS's 10
+	if o.Endpoint != "" {
+		maxBatch = 9 // GoAws refuses 10 entries
+	}
+	sender, err := snssqs.NewSender(snssqs.SenderConfig{SNS: snsC, MaxBatch: maxBatch, TopicARN: func(domain string) (string, error) {
 		if arn, ok := p.TopicARNs[domain]; ok {
 			return arn, nil
 		}
