@@ -1,6 +1,7 @@
 package envelope
 
 import (
+	"bytes"
 	"encoding/base64"
 	"math"
 	"strconv"
@@ -14,6 +15,10 @@ const (
 	DefaultMaxBytes = 1 << 20
 	// DefaultMaxDepth is the default limit on JSON nesting.
 	DefaultMaxDepth = 1000
+	// DefaultMaxAttributes is the default limit on the members of one
+	// event object: its attributes, extensions and data. Real events have
+	// a few dozen; the limit bounds what one event can cost a consumer.
+	DefaultMaxAttributes = 256
 )
 
 // Decoder decodes events in the CloudEvents JSON event format (structured
@@ -30,6 +35,10 @@ type Decoder struct {
 	MaxBytes int
 	// MaxDepth limits JSON nesting; 0 means DefaultMaxDepth.
 	MaxDepth int
+	// MaxAttributes limits the members of one event object; 0 means
+	// DefaultMaxAttributes. An event with more is refused with
+	// ErrTooLarge.
+	MaxAttributes int
 }
 
 // Decode decodes one event with the default limits. See [Decoder.Decode].
@@ -66,11 +75,13 @@ func (d Decoder) Decode(b []byte) (Envelope, error) {
 	return e, nil
 }
 
-// DecodeBatch decodes a batch, a JSON array of events. An element that is
-// not an object, or whose members break the format's rules, is reported in a
-// [*BatchError] with its index; the returned slice has one envelope per
-// element all the same (the zero Envelope for a non-object), so that indexes
-// match. Input that is not a JSON array gives a [*SyntaxError].
+// DecodeBatch decodes a batch, a JSON array of events. An event whose
+// members break the format's rules is reported in a [*BatchError] with its
+// index, and the returned slice has one envelope per element all the same,
+// so that indexes match. An element that is not an object makes the input
+// no batch of events: decoding stops there and returns no envelopes and a
+// [*BatchError] naming that element (rule [ErrNotObject]). Input that is not
+// a JSON array gives a [*SyntaxError].
 func (d Decoder) DecodeBatch(b []byte) ([]Envelope, error) {
 	s, serr := d.scanner(b)
 	if serr != nil {
@@ -86,22 +97,17 @@ func (d Decoder) DecodeBatch(b []byte) ([]Envelope, error) {
 	} else {
 		for {
 			idx := len(events)
-			if s.peek() == '{' {
-				e, vs, serr := s.object()
-				if serr != nil {
-					return nil, serr
-				}
-				events = append(events, e)
-				if len(vs) > 0 {
-					errs = append(errs, EventError{idx, &ValidationError{Violations: sortViolations(vs)}})
-				}
-			} else {
-				if serr := s.skip(1); serr != nil {
-					return nil, serr
-				}
-				events = append(events, Envelope{})
-				errs = append(errs, EventError{idx, &ValidationError{Violations: []Violation{{
-					Attribute: "[" + strconv.Itoa(idx) + "]", Rule: ErrNotObject}}}})
+			if s.peek() != '{' {
+				return nil, &BatchError{Events: []EventError{{idx, &ValidationError{Violations: []Violation{{
+					Attribute: "[" + strconv.Itoa(idx) + "]", Rule: ErrNotObject}}}}}}
+			}
+			e, vs, serr := s.object()
+			if serr != nil {
+				return nil, serr
+			}
+			events = append(events, e)
+			if len(vs) > 0 {
+				errs = append(errs, EventError{idx, &ValidationError{Violations: sortViolations(vs)}})
 			}
 			if s.peek() == ',' {
 				s.i++
@@ -123,22 +129,27 @@ func (d Decoder) DecodeBatch(b []byte) ([]Envelope, error) {
 }
 
 func (d Decoder) scanner(b []byte) (*scanner, *SyntaxError) {
-	s := &scanner{b: b, maxDepth: d.MaxDepth}
+	s := &scanner{b: b, maxDepth: d.MaxDepth, maxAttrs: d.MaxAttributes}
 	if s.maxDepth <= 0 {
 		s.maxDepth = DefaultMaxDepth
+	}
+	if s.maxAttrs <= 0 {
+		s.maxAttrs = DefaultMaxAttributes
 	}
 	limit := d.MaxBytes
 	if limit <= 0 {
 		limit = DefaultMaxBytes
 	}
-	if len(b) > limit {
-		return nil, s.fail(ErrTooLarge, strconv.Itoa(len(b))+" bytes, limit "+strconv.Itoa(limit))
+	if len(b) > limit || len(b) > math.MaxInt32 { // the arena's offsets are int32
+		return nil, s.fail(ErrTooLarge, strconv.Itoa(len(b))+" bytes, limit "+strconv.Itoa(min(limit, math.MaxInt32)))
 	}
 	return s, nil
 }
 
+// end checks that nothing but white space follows.
 func (s *scanner) end() *SyntaxError {
-	if s.peek() != 0 {
+	s.ws()
+	if s.i < len(s.b) {
 		return s.unexpected("end of input")
 	}
 	return nil
@@ -151,13 +162,23 @@ type pendingString struct {
 	off, n int
 }
 
-// pendingExt is an extension attribute waiting for the arena.
+// pendingExt is an extension attribute waiting for the arena: its name is
+// arena[keyOff:keyOff+keyN]; a string value is arena[valOff:valOff+valN],
+// a boolean or Integer one is in num.
 type pendingExt struct {
-	keyOff, keyN int
-	val          any // bool or int32; a string value is in valOff/valN
-	valOff, valN int
-	isString     bool
+	keyOff, keyN int32
+	valOff, valN int32
+	num          int32
+	kind         extKind
 }
+
+type extKind uint8
+
+const (
+	extString extKind = iota
+	extBool
+	extInteger
+)
 
 // decodeState holds what one event's decoding collects. Every string of the
 // event is appended to one arena that becomes a single string at the end, so
@@ -167,6 +188,7 @@ type decodeState struct {
 	strs  []pendingString
 	exts  []pendingExt
 	vs    []Violation
+	rules dataRules
 }
 
 // object decodes the members of one event object, starting at '{'.
@@ -180,7 +202,10 @@ func (s *scanner) object() (Envelope, []Violation, *SyntaxError) {
 		s.i++
 		return e, nil, nil
 	}
-	for {
+	for members := 1; ; members++ {
+		if members > s.maxAttrs {
+			return e, nil, s.fail(ErrTooLarge, "more than "+strconv.Itoa(s.maxAttrs)+" attributes in one event")
+		}
 		if s.peek() != '"' {
 			return e, nil, s.unexpected("a member name")
 		}
@@ -191,7 +216,8 @@ func (s *scanner) object() (Envelope, []Violation, *SyntaxError) {
 		}
 		key := s.b[kstart:kend]
 		if esc {
-			key = []byte(unescape(key))
+			text, _ := unescape(key) // a name with a lone surrogate matches no attribute and is no valid extension name
+			key = []byte(text)
 		}
 		if serr := s.expect(':', "':'"); serr != nil {
 			return e, nil, serr
@@ -233,6 +259,19 @@ func (s *scanner) object() (Envelope, []Violation, *SyntaxError) {
 	return e, d.vs, nil
 }
 
+// doubled returns s with room for n more elements, at least doubling its
+// capacity when it grows: append grows large slices by a quarter, which
+// would allocate several times the final size for events with thousands of
+// attributes.
+func doubled[T any](s []T, n int) []T {
+	if len(s)+n <= cap(s) {
+		return s
+	}
+	grown := make([]T, len(s), max(2*cap(s), len(s)+n, 8))
+	copy(grown, s)
+	return grown
+}
+
 // finish turns the arena into one string and assigns its parts.
 func (d *decodeState) finish(e *Envelope) {
 	if len(d.arena) == 0 {
@@ -245,17 +284,29 @@ func (d *decodeState) finish(e *Envelope) {
 	if len(d.exts) > 0 {
 		e.Extensions = make(map[string]any, len(d.exts))
 		for _, x := range d.exts {
-			var v any = x.val
-			if x.isString {
+			key := all[x.keyOff : x.keyOff+x.keyN]
+			var v any
+			switch x.kind {
+			case extString:
 				v = all[x.valOff : x.valOff+x.valN]
+			case extBool:
+				v = x.num != 0
+			default:
+				v = x.num
 			}
-			e.Extensions[all[x.keyOff:x.keyOff+x.keyN]] = v
+			// The map finds duplicates in linear time; which copy stays
+			// does not matter, the event is invalid.
+			n := len(e.Extensions)
+			if e.Extensions[key] = v; len(e.Extensions) == n {
+				d.vs = append(d.vs, Violation{Attribute: key, Rule: ErrDuplicate})
+			}
 		}
 	}
 }
 
-// appendString decodes the string at s.i into the arena.
-func (s *scanner) appendString(d *decodeState) (off, n int, serr *SyntaxError) {
+// appendString decodes the string at s.i into the arena. A string with a
+// lone surrogate escape is reported as a violation of attr.
+func (s *scanner) appendString(d *decodeState, attr string) (off, n int, serr *SyntaxError) {
 	start := s.i + 1
 	end, esc, serr := s.skipString()
 	if serr != nil {
@@ -263,9 +314,13 @@ func (s *scanner) appendString(d *decodeState) (off, n int, serr *SyntaxError) {
 	}
 	off = len(d.arena)
 	if esc {
-		d.arena = append(d.arena, unescape(s.b[start:end])...)
+		text, ok := unescape(s.b[start:end])
+		if !ok {
+			d.vs = append(d.vs, Violation{Attribute: attr, Rule: ErrCharacter, Detail: "a lone surrogate escape"})
+		}
+		d.arena = append(doubled(d.arena, len(text)), text...)
 	} else {
-		d.arena = append(d.arena, s.b[start:end]...)
+		d.arena = append(doubled(d.arena, end-start), s.b[start:end]...)
 	}
 	return off, len(d.arena) - off, nil
 }
@@ -278,8 +333,15 @@ func (s *scanner) member(e *Envelope, d *decodeState, key string) *SyntaxError {
 			return s.literal("null")
 		}
 		start := s.i
-		if serr := s.skip(1); serr != nil {
+		d.rules = dataRules{frames: d.rules.frames[:0], keys: d.rules.keys[:0]}
+		s.rules = &d.rules
+		serr := s.skip(1)
+		s.rules = nil
+		if serr != nil {
 			return serr
+		}
+		if d.rules.found != nil {
+			d.vs = append(d.vs, *d.rules.found)
 		}
 		e.Data = append([]byte(nil), s.b[start:s.i]...)
 		return nil
@@ -296,7 +358,7 @@ func (s *scanner) member(e *Envelope, d *decodeState, key string) *SyntaxError {
 		d.vs = append(d.vs, Violation{Attribute: key, Rule: ErrType, Detail: "want a string, got " + jsonKind(s.b[start])})
 		return nil
 	}
-	off, n, serr := s.appendString(d)
+	off, n, serr := s.appendString(d, key)
 	if serr != nil {
 		return serr
 	}
@@ -308,7 +370,10 @@ func (s *scanner) member(e *Envelope, d *decodeState, key string) *SyntaxError {
 	switch key {
 	case AttrDataBase64:
 		data := make([]byte, base64.StdEncoding.DecodedLen(n))
-		if m, err := base64.StdEncoding.Decode(data, text); err != nil {
+		// Go's decoder skips line breaks; RFC 4648 base64 has none.
+		if i := bytes.IndexAny(text, "\r\n"); i >= 0 {
+			d.vs = append(d.vs, Violation{Attribute: key, Rule: ErrBase64, Detail: "a line break at offset " + strconv.Itoa(i)})
+		} else if m, err := base64.StdEncoding.Decode(data, text); err != nil {
 			d.vs = append(d.vs, Violation{Attribute: key, Rule: ErrBase64, Detail: err.Error()})
 		} else {
 			e.DataBase64 = data[:m]
@@ -317,7 +382,11 @@ func (s *scanner) member(e *Envelope, d *decodeState, key string) *SyntaxError {
 		t, valid := parseTimestamp(text)
 		switch {
 		case !valid:
-			d.vs = append(d.vs, Violation{Attribute: key, Rule: ErrTimestamp, Detail: strconv.Quote(string(text))})
+			d.vs = append(d.vs, Violation{Attribute: key, Rule: ErrTimestamp, Detail: quote(string(text))})
+		case t.IsZero():
+			// An Envelope holds an absent time as the zero time, so this
+			// one instant would silently become "absent".
+			d.vs = append(d.vs, Violation{Attribute: key, Rule: ErrTimestamp, Detail: "the zero instant 0001-01-01T00:00:00Z stands for an absent time"})
 		case key == AttrTime:
 			e.Time = t
 		default:
@@ -332,19 +401,22 @@ func (s *scanner) member(e *Envelope, d *decodeState, key string) *SyntaxError {
 }
 
 func (s *scanner) extension(d *decodeState, key []byte) *SyntaxError {
-	x := pendingExt{}
+	var x pendingExt
 	switch c := s.peek(); {
 	case c == '"':
-		off, n, serr := s.appendString(d)
+		off, n, serr := s.appendString(d, string(key))
 		if serr != nil {
 			return serr
 		}
-		x.valOff, x.valN, x.isString = off, n, true
+		x.valOff, x.valN = int32(off), int32(n)
 	case c == 't' || c == 'f':
 		if serr := s.skip(1); serr != nil {
 			return serr
 		}
-		x.val = c == 't'
+		x.kind = extBool
+		if c == 't' {
+			x.num = 1
+		}
 	case c == 'n':
 		return s.literal("null")
 	case c == '-' || ('0' <= c && c <= '9'):
@@ -359,7 +431,7 @@ func (s *scanner) extension(d *decodeState, key []byte) *SyntaxError {
 			d.vs = append(d.vs, Violation{Attribute: string(key), Rule: ErrInteger, Detail: text})
 			return nil
 		}
-		x.val = int32(n)
+		x.kind, x.num = extInteger, int32(n)
 	default:
 		start := s.i
 		if serr := s.skip(1); serr != nil {
@@ -369,16 +441,10 @@ func (s *scanner) extension(d *decodeState, key []byte) *SyntaxError {
 			Detail: "want a string, boolean or integer, got " + jsonKind(s.b[start])})
 		return nil
 	}
-	for _, other := range d.exts {
-		if string(d.arena[other.keyOff:other.keyOff+other.keyN]) == string(key) {
-			d.vs = append(d.vs, Violation{Attribute: string(key), Rule: ErrDuplicate})
-			return nil
-		}
-	}
-	x.keyOff = len(d.arena)
-	d.arena = append(d.arena, key...)
-	x.keyN = len(key)
-	d.exts = append(d.exts, x)
+	x.keyOff = int32(len(d.arena))
+	d.arena = append(doubled(d.arena, len(key)), key...)
+	x.keyN = int32(len(key))
+	d.exts = append(doubled(d.exts, 1), x)
 	return nil
 }
 

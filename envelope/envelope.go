@@ -150,4 +150,4 @@ func attrOrder(name string) int {
 
 // IsReserved reports whether name is an attribute or member with a field of
 // its own in [Envelope], and so cannot be a key of Extensions.
-func IsReserved(name string) bool { return attrOrder(name) < len(attrSequence) }
+func IsReserved(name string) bool { return knownAttr([]byte(name)) != "" }

@@ -207,10 +207,18 @@ func TestDecodeLimits(t *testing.T) {
 }
 
 func TestDecodeUnicode(t *testing.T) {
-	e, err := envelope.Decode([]byte(`{"id":"\u00e9\ud83d\ude00\ud800x\/\"\\\b\f\n\r\t","data":null,"subject":null}`))
-	require.NoError(t, err)
-	assert.Equal(t, "é😀\uFFFDx/\"\\\b\f\n\r\t", e.ID)
+	e, err := envelope.Decode([]byte(`{"id":"\u00e9\ud83d\ude00x\/\"\\\b\f\n\r\t","data":null,"subject":null}`))
+	require.NoError(t, err, "decoding checks the JSON format; control characters are the validator's")
+	assert.Equal(t, "é😀x/\"\\\b\f\n\r\t", e.ID)
 	assert.Nil(t, e.Data, "null data is absent")
+
+	// A lone surrogate escape would become U+FFFD, so that two different
+	// ids collide: it is refused.
+	for _, id := range []string{`\ud800`, `\udc00`, `x\ud800\u0041`, `\ud83d\ud83d`} {
+		e, err := envelope.Decode([]byte(`{"id":"` + id + `"}`))
+		require.ErrorIs(t, err, envelope.ErrCharacter, id)
+		assert.Contains(t, e.ID, "\uFFFD")
+	}
 }
 
 func TestDecodeDoesNotRetainInput(t *testing.T) {
@@ -229,17 +237,25 @@ func TestDecodeBatch(t *testing.T) {
 	require.NoError(t, err)
 	assert.Empty(t, events)
 
-	events, err = envelope.DecodeBatch([]byte(`[{"id":"a"},"not an object",{"id":1}]`))
+	events, err = envelope.DecodeBatch([]byte(`[{"id":"a"},{"id":1},{"id":"c"}]`))
 	require.ErrorIs(t, err, envelope.ErrInvalid)
-	require.Len(t, events, 3)
+	require.Len(t, events, 3, "one envelope per element")
 	assert.Equal(t, "a", events[0].ID)
+	assert.Equal(t, "c", events[2].ID)
 	var berr *envelope.BatchError
 	require.ErrorAs(t, err, &berr)
-	require.Len(t, berr.Events, 2)
+	require.Len(t, berr.Events, 1)
+	assert.Equal(t, 1, berr.Events[0].Index)
+	assert.ErrorIs(t, berr.Events[0], envelope.ErrType)
+
+	// An element that is not an object: no batch of events at all, and
+	// decoding stops there.
+	events, err = envelope.DecodeBatch([]byte(`[{"id":"a"},"not an object",{"id":1}]`))
+	require.ErrorAs(t, err, &berr)
+	assert.Nil(t, events)
+	require.Len(t, berr.Events, 1)
 	assert.Equal(t, 1, berr.Events[0].Index)
 	assert.ErrorIs(t, berr.Events[0], envelope.ErrNotObject)
-	assert.Equal(t, 2, berr.Events[1].Index)
-	assert.ErrorIs(t, berr.Events[1], envelope.ErrType)
 
 	_, err = envelope.DecodeBatch([]byte(`{"id":"a"}`))
 	require.ErrorIs(t, err, envelope.ErrMalformed)
@@ -298,7 +314,7 @@ func TestProducerMintsUUIDv7(t *testing.T) {
 
 func TestViolationsUnwrapCause(t *testing.T) {
 	e := sampleEnvelope()
-	e.Type = "elmo.leave.balance.adjust.v1"
+	e.Type = "elmo.leave.balance.Adjusted.v1"
 	err := envelope.Validator{}.Validate(&e)
 	require.ErrorIs(t, err, envelope.ErrTypeName)
 	require.ErrorIs(t, err, naming.ErrInvalidType)

@@ -84,12 +84,24 @@ var (
 	ErrBatchSpecVersion = &Rule{"batch_specversion", "must be the same in every event of a batch"}
 	// ErrNotObject is the rule with code "not_object": a batch element must be a JSON object.
 	ErrNotObject = &Rule{"not_object", "a batch element must be a JSON object"}
+	// ErrCharacter is the rule with code "character": a string attribute
+	// must not contain control characters (U+0000-U+001F, U+007F-U+009F),
+	// noncharacters or surrogate code points (CloudEvents 1.0, type String).
+	ErrCharacter = &Rule{"character", "must not contain control characters, noncharacters or surrogates"}
+	// ErrNumber is the rule with code "number": a number in data must be at
+	// most MaxNumberLen characters, with an exponent of at most three
+	// digits, within the range of an IEEE 754 double (I-JSON, RFC 7493).
+	ErrNumber = &Rule{"number", "must be a number of at most 100 characters, a 3-digit exponent and within the range of a double"}
 )
 
 // Rules that only the ELMO profile checks.
 var (
 	// ErrUUID is the rule with code "uuid": must be a UUID in canonical lowercase form (strict mode).
 	ErrUUID = &Rule{"uuid", "must be a UUID in canonical lowercase form (strict mode)"}
+	// ErrPastTense is the rule with code "past_tense": the action of the
+	// type must start with a verb in the past tense (strict mode; see
+	// naming.PastTense). A consumer never refuses an event over it.
+	ErrPastTense = &Rule{"past_tense", "must have an action that starts with a verb in the past tense (strict mode)"}
 	// ErrSource is the rule with code "source": must be urn:<org>:service:<service-name> of the configured org.
 	ErrSource = &Rule{"source", "must be urn:<org>:service:<service-name> of the configured org"}
 	// ErrTypeName is the rule with code "type_name": must be <org>.<domain>.<entity>.<action>.v<major> of the configured org.

@@ -11,7 +11,8 @@ func ExampleValidator_Check() {
 	wire := []byte(`{"specversion":"1.0","id":"42","source":"urn:elmo:service:payroll",
 		"type":"elmo.payroll.pay_run.finalise.v1","time":"2026-11-26T09:30:00+10:00"}`)
 
-	_, err := envelope.Validator{}.Check(wire)
+	// Strict validation, as producers and CI apply it.
+	_, err := envelope.Validator{Strict: true}.Check(wire)
 	var verr *envelope.ValidationError
 	if errors.As(err, &verr) {
 		for _, v := range verr.Violations {
@@ -24,7 +25,8 @@ func ExampleValidator_Check() {
 	_, err = envelope.Validator{Profile: envelope.CloudEvents}.Check(wire)
 	fmt.Println(err)
 	// Output:
-	// type [type_name]
+	// id [uuid]
+	// type [past_tense]
 	// time [utc]
 	// subject [required]
 	// tenantid [required]

@@ -13,6 +13,8 @@ type scanner struct {
 	b        []byte
 	i        int
 	maxDepth int
+	maxAttrs int        // members of one event object
+	rules    *dataRules // when set, skip checks the rules of data
 }
 
 func (s *scanner) fail(err error, msg string) *SyntaxError {
@@ -137,8 +139,10 @@ func isHex(c byte) bool {
 }
 
 // unescape decodes the body of a string already checked by skipString.
-// Unpaired surrogates become U+FFFD, as in encoding/json.
-func unescape(b []byte) string {
+// Unpaired surrogates become U+FFFD, as in encoding/json, and ok is false:
+// two different strings must never decode to the same text unnoticed.
+func unescape(b []byte) (text string, ok bool) {
+	ok = true
 	out := make([]byte, 0, len(b))
 	for i := 0; i < len(b); {
 		c := b[i]
@@ -168,7 +172,7 @@ func unescape(b []byte) string {
 				}
 			}
 			if 0xD800 <= r && r < 0xE000 {
-				r = utf8.RuneError
+				r, ok = utf8.RuneError, false
 			}
 			out = utf8.AppendRune(out, r)
 			continue
@@ -177,7 +181,7 @@ func unescape(b []byte) string {
 		}
 		i += 2
 	}
-	return string(out)
+	return string(out), ok
 }
 
 func hex4(b []byte) int {
@@ -223,6 +227,9 @@ value:
 				break
 			}
 			inObject = append(inObject, c == '{')
+			if s.rules != nil {
+				s.rules.open(c == '{')
+			}
 			if c == '{' {
 				if err := s.objectKey(); err != nil {
 					return err
@@ -242,8 +249,12 @@ value:
 				return err
 			}
 		case c == '-' || ('0' <= c && c <= '9'):
+			start := s.i
 			if _, err := s.number(); err != nil {
 				return err
+			}
+			if s.rules != nil {
+				s.rules.number(b, start, s.i)
 			}
 		default:
 			return s.unexpected("a JSON value")
@@ -258,6 +269,8 @@ value:
 					if err := s.objectKey(); err != nil {
 						return err
 					}
+				} else if s.rules != nil {
+					s.rules.next()
 				}
 				continue value
 			}
@@ -270,6 +283,9 @@ value:
 			}
 			s.i++
 			inObject = inObject[:len(inObject)-1]
+			if s.rules != nil {
+				s.rules.close()
+			}
 		}
 		return nil
 	}
@@ -280,8 +296,13 @@ func (s *scanner) objectKey() *SyntaxError {
 	if s.peek() != '"' {
 		return s.unexpected("object key")
 	}
-	if _, _, err := s.skipString(); err != nil {
+	start := s.i + 1
+	end, esc, err := s.skipString()
+	if err != nil {
 		return err
+	}
+	if s.rules != nil {
+		s.rules.key(s.b, keyRef{int32(start), int32(end), esc})
 	}
 	return s.expect(':', "':'")
 }

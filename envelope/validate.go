@@ -2,8 +2,11 @@ package envelope
 
 import (
 	"errors"
+	"fmt"
+	"strconv"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	"github.com/google/uuid"
 
@@ -50,10 +53,15 @@ type Validator struct {
 	// Org is the organisation that types, sources and ERNs must belong to
 	// (ELMO profile); empty means naming.DefaultOrg.
 	Org string
-	// Strict also flags what a tolerant consumer accepts: an id that is not
-	// a UUID in canonical lowercase form (ELMO profile). Producers and CI
+	// Strict also flags what a tolerant consumer accepts (ELMO profile): an
+	// id that is not a UUID in canonical lowercase form, and a type whose
+	// action does not start with a verb in the past tense. Producers and CI
 	// lint validate strictly; consumers need not.
 	Strict bool
+	// PastTense recognises past-tense verbs for the strict check of type
+	// actions; its Words are an organisation's own. The zero value is the
+	// built-in recogniser.
+	PastTense naming.PastTense
 	// TenantLess reports whether events of a type carry no tenantid (ELMO
 	// profile). Nil means every type needs one.
 	TenantLess func(naming.Type) bool
@@ -101,8 +109,8 @@ func (v Validator) CheckBatch(b []byte) ([]Envelope, error) {
 	found := map[int][]Violation{}
 	if err != nil {
 		berr, ok := err.(*BatchError)
-		if !ok {
-			return nil, err
+		if !ok || events == nil {
+			return nil, err // not JSON, or not a batch of objects
 		}
 		for _, ev := range berr.Events {
 			found[ev.Index] = ev.Err.(*ValidationError).Violations
@@ -115,12 +123,7 @@ func (v Validator) batch(events []Envelope, found map[int][]Violation) error {
 	var errs []EventError
 	specversion := ""
 	for i := range events {
-		vs := found[i]
-		if len(vs) == 1 && vs[0].Rule == ErrNotObject {
-			errs = append(errs, EventError{i, &ValidationError{Violations: vs}})
-			continue
-		}
-		vs = v.violations(&events[i], vs)
+		vs := v.violations(&events[i], found[i])
 		if sv := events[i].SpecVersion; sv != "" {
 			if specversion == "" {
 				specversion = sv
@@ -166,17 +169,37 @@ type checker struct {
 	e     *Envelope
 	vs    []Violation
 	known int // the first known violations came from decoding
+	// knownAttrs holds their attributes once there are many, so that add
+	// stays linear in the number of violations.
+	knownAttrs map[string]bool
 	// dataValid: e.Data came from the decoder, which checked its syntax.
 	dataValid bool
 }
 
+// add records a violation unless decoding already reported one for attr.
 func (c *checker) add(attr string, rule *Rule, detail string, cause error) {
-	for _, v := range c.vs[:c.known] {
-		if v.Attribute == attr {
-			return
-		}
+	if c.reported(attr) {
+		return
 	}
 	c.vs = append(c.vs, Violation{Attribute: attr, Rule: rule, Detail: detail, Cause: cause})
+}
+
+func (c *checker) reported(attr string) bool {
+	if c.known <= linearNames {
+		for _, v := range c.vs[:c.known] {
+			if v.Attribute == attr {
+				return true
+			}
+		}
+		return false
+	}
+	if c.knownAttrs == nil {
+		c.knownAttrs = make(map[string]bool, c.known)
+		for _, v := range c.vs[:c.known] {
+			c.knownAttrs[v.Attribute] = true
+		}
+	}
+	return c.knownAttrs[attr]
 }
 
 func (c *checker) required(attr, value string) bool {
@@ -206,8 +229,17 @@ func (c *checker) cloudEvents() {
 	if e.Data != nil && e.DataBase64 != nil {
 		c.add(AttrDataBase64, ErrDataConflict, "", nil)
 	}
-	if e.Data != nil && !c.dataValid && !validJSON(e.Data) {
-		c.add(AttrData, ErrDataJSON, "", nil)
+	if e.Data != nil && !c.dataValid {
+		if v, serr := checkData(e.Data); serr != nil {
+			c.add(AttrData, ErrDataJSON, "", nil)
+		} else if v != nil {
+			c.add(v.Attribute, v.Rule, v.Detail, nil)
+		}
+	}
+	for _, name := range attrSequence {
+		if f := stringField(e, name); f != nil {
+			c.characters(name, *f)
+		}
 	}
 	for name, val := range e.Extensions {
 		switch {
@@ -216,12 +248,50 @@ func (c *checker) cloudEvents() {
 		case !isAttributeName(name):
 			c.add(name, ErrAttributeName, quote(name), nil)
 		}
-		switch val.(type) {
-		case string, bool, int32:
+		switch val := val.(type) {
+		case string:
+			c.characters(name, val)
+		case bool, int32:
 		default:
 			c.add(name, ErrExtensionValue, typeName(val), nil)
 		}
 	}
+}
+
+// characters checks a string attribute against the characters CloudEvents
+// allows in a String.
+func (c *checker) characters(attr, s string) {
+	switch i, r := forbiddenChar(s); {
+	case i < 0:
+	case r == utf8.RuneError:
+		c.add(attr, ErrUTF8, "at byte "+strconv.Itoa(i), nil)
+	default:
+		c.add(attr, ErrCharacter, fmt.Sprintf("%U at byte %d", r, i), nil)
+	}
+}
+
+// forbiddenChar returns the offset and the first character of s that a
+// CloudEvents String must not hold: a control character (U+0000-U+001F,
+// U+007F-U+009F), a noncharacter (U+FDD0-U+FDEF, U+xxFFFE, U+xxFFFF), or
+// invalid UTF-8 (reported as utf8.RuneError; surrogates are invalid UTF-8).
+// It returns -1 when there is none.
+func forbiddenChar(s string) (int, rune) {
+	for i := 0; i < len(s); {
+		c := s[i]
+		if c < utf8.RuneSelf {
+			if c < 0x20 || c == 0x7f {
+				return i, rune(c)
+			}
+			i++
+			continue
+		}
+		r, size := utf8.DecodeRuneInString(s[i:])
+		if (r == utf8.RuneError && size == 1) || r <= 0x9f || (0xfdd0 <= r && r <= 0xfdef) || r&0xfffe == 0xfffe {
+			return i, r
+		}
+		i += size
+	}
+	return -1, 0
 }
 
 func (c *checker) elmo() {
@@ -248,6 +318,12 @@ func (c *checker) elmo() {
 			c.add(AttrType, ErrTypeName, quote(e.Type), err)
 		} else if typ.Org() != org {
 			c.add(AttrType, ErrTypeName, "org "+quote(typ.Org())+", want "+quote(org), nil)
+		} else if c.v.Strict {
+			if err := c.v.PastTense.Check(typ.Action()); err != nil {
+				var nerr *naming.Error
+				errors.As(err, &nerr)
+				c.add(AttrType, ErrPastTense, nerr.Part+" "+nerr.Rule, err)
+			}
 		}
 	}
 	if e.Time.IsZero() {
@@ -336,7 +412,9 @@ func startsObject(b []byte) bool {
 	return s.peek() == '{'
 }
 
+// isJSONObject reports whether b is a JSON object that meets the rules of
+// data (see [CheckData]).
 func isJSONObject(b []byte) bool {
-	s := scanner{b: b, maxDepth: DefaultMaxDepth}
-	return s.peek() == '{' && s.skip(0) == nil && s.end() == nil
+	v, serr := checkData(b)
+	return serr == nil && v == nil && startsObject(b)
 }

@@ -11,7 +11,7 @@ import (
 )
 
 func TestValidateReportsEverythingInStableOrder(t *testing.T) {
-	in := []byte(`{"zext":1.5,"type":"elmo.leave.balance.adjust.v1","time":"2026-01-01T00:00:00+01:00",
+	in := []byte(`{"zext":1.5,"type":"elmo.leave.balance.Adjusted.v1","time":"2026-01-01T00:00:00+01:00",
 		"source":"nope nope","Bad":"x","specversion":"0.3","tenantid":5}`)
 	want := []struct {
 		attr string

@@ -12,7 +12,7 @@
 //   - Extension attribute names ([ValidateExtensionName]) and enumeration
 //     values ([ValidateEnumValue]).
 //   - AWS resource names derived from the others ([AWSNames]): one SNS topic
-//     per domain, one SQS queue per consuming service and domain, a
+//     per domain, one SQS queue per consuming service, a
 //     dead-letter queue per queue.
 //
 // [Type], [Source] and [ERN] are comparable value types: they can be map keys
@@ -26,7 +26,8 @@
 // Every parse or build error is a [*Error] that names the kind of name, the
 // input, the part that is wrong and the rule it breaks. It matches one of the
 // sentinel errors ([ErrInvalidType], [ErrInvalidSource], [ErrInvalidERN],
-// [ErrInvalidExtensionName], [ErrInvalidEnumValue], [ErrInvalidAWSName])
+// [ErrInvalidExtensionName], [ErrInvalidEnumValue], [ErrInvalidAWSName],
+// [ErrNotPastTense])
 // with errors.Is.
 //
 // # Segments
@@ -38,12 +39,14 @@
 //
 // # Past tense
 //
-// An event states a fact, so the action of a [Type] is a verb in the past
-// tense, optionally followed by particles or objects: signed_up, adjusted,
-// policy_assigned is not accepted (the verb comes first). The check,
-// [IsPastTense], accepts a first word that ends in -ed (regular verbs:
-// created, approved, signed) or is one of the irregular past forms listed in
-// [IrregularPastTense]. It cannot tell every English word apart: "bed" ends in
-// -ed. It exists to catch commands (create, approve) and nouns (creation)
-// used where a fact belongs.
+// An event states a fact, so the action of a [Type] starts with a verb in
+// the past tense, optionally followed by particles or objects: signed_up,
+// adjusted, repaid, written_off. This is a convention for producers, not a
+// rule of the wire: [ParseType] accepts any snake_case action, so a consumer
+// never refuses an event over a word, and an organisation that teaches the
+// recogniser a word changes no compatibility. [PastTense] checks the
+// convention (lint and strict validation use it): it knows regular -ed
+// forms, a list of irregular forms ([IrregularPastTense]) and those behind
+// verb prefixes (re-, over-, under-, with-, ...), and takes an
+// organisation's own words in [PastTense.Words]. Its error names the word.
 package naming

@@ -18,6 +18,11 @@ var (
 	ErrInvalidExtensionName = errors.New("invalid extension attribute name")
 	// ErrInvalidEnumValue reports an enumeration value that is not UPPER_SNAKE_CASE.
 	ErrInvalidEnumValue = errors.New("invalid enumeration value")
+	// ErrNotPastTense reports an event type action whose first word is not
+	// a recognised verb in the past tense (see [PastTense]). It is a
+	// convention that lint and producers check, not a rule of the wire:
+	// [ParseType] accepts any snake_case action.
+	ErrNotPastTense = errors.New("action not in the past tense")
 	// ErrInvalidAWSName reports a derived AWS resource name that breaks an AWS
 	// rule, or an input to it that is invalid.
 	ErrInvalidAWSName = errors.New("invalid AWS resource name")

@@ -14,13 +14,28 @@ func ExampleParseType() {
 	}
 	fmt.Println(typ.Domain(), typ.Entity(), typ.Action(), typ.Major())
 
-	_, err = naming.ParseType("elmo.leave.balance.adjust.v1")
+	_, err = naming.ParseType("elmo.leave.balance.Adjusted.v1")
 	fmt.Println(errors.Is(err, naming.ErrInvalidType))
 	fmt.Println(err)
 	// Output:
 	// leave balance adjusted 1
 	// true
-	// invalid event type "elmo.leave.balance.adjust.v1": action "adjust" must start with a verb in the past tense (-ed, or a listed irregular form)
+	// invalid event type "elmo.leave.balance.Adjusted.v1": action "Adjusted" must be lowercase snake_case ([a-z][a-z0-9]*(_[a-z0-9]+)*)
+}
+
+func ExamplePastTense() {
+	// The wire accepts any snake_case action; producers and lint check the
+	// past-tense convention, with an organisation's own words.
+	var recogniser naming.PastTense
+	fmt.Println(recogniser.Check("repaid"))
+	fmt.Println(recogniser.Check("adjust"))
+
+	recogniser.Words = []string{"onboard"} // an organisation's jargon
+	fmt.Println(recogniser.Check("onboard_complete"))
+	// Output:
+	// <nil>
+	// action not in the past tense "adjust": first word "adjust" is not a recognised verb in the past tense (an event states a fact: created, paid, signed_up); if it is one, declare it as an accepted word
+	// <nil>
 }
 
 func ExampleParseERN() {

@@ -3,6 +3,7 @@ package naming_test
 import (
 	"encoding/json"
 	"errors"
+	"strconv"
 	"strings"
 	"testing"
 
@@ -19,6 +20,11 @@ func TestParseType(t *testing.T) {
 		"elmo.leave.accrual_policy.assigned.v12",
 		"acme.payroll.pay_run.sent.v3",
 		"elmo.hr.employee.rehired.v1000000",
+		// Any snake_case action is a valid type on the wire; the past
+		// tense is a producer convention (TestPastTense).
+		"elmo.payroll.loan.repaid.v1",
+		"elmo.leave.balance.adjust.v1",
+		"elmo.leave.balance.sign_up.v1",
 	}
 	for _, s := range valid {
 		t.Run(s, func(t *testing.T) {
@@ -48,10 +54,7 @@ func TestParseType(t *testing.T) {
 		{"elmo.Leave.balance.adjusted.v1", "domain"},
 		{"elmo.leave.Balance.adjusted.v1", "entity"},
 		{"elmo.leave.balance.Adjusted.v1", "action"},
-		{"elmo.leave.balance.adjust.v1", "action"},
-		{"elmo.leave.balance.adjustment.v1", "action"},
-		{"elmo.leave.balance.sign_up.v1", "action"},
-		{"elmo.leave.balance.ed.v1", "action"},
+		{"elmo.leave.balance.adjusted_.v1", "action"},
 		{"elmo.leave..adjusted.v1", "entity"},
 		{"elmo.leave.balance_.adjusted.v1", "entity"},
 		{"elmo.leave.bal__ance.adjusted.v1", "entity"},
@@ -97,24 +100,56 @@ func TestTypeAccessors(t *testing.T) {
 func TestNewTypeRejects(t *testing.T) {
 	_, err := naming.NewType("elmo", "leave", "balance", "adjusted", 0)
 	require.ErrorIs(t, err, naming.ErrInvalidType)
-	_, err = naming.NewType("elmo", "leave", "balance", "adjust", 1)
+	_, err = naming.NewType("elmo", "leave", "balance", "Adjusted", 1)
 	require.ErrorIs(t, err, naming.ErrInvalidType)
 	_, err = naming.NewType("elmo", "le.ave", "balance", "adjusted", 1)
 	require.ErrorIs(t, err, naming.ErrInvalidType)
 }
 
-func TestIsPastTense(t *testing.T) {
-	cases := map[string]bool{
-		"created": true, "signed_up": true, "approved": true, "sent": true, "paid": true,
-		"written_off": true, "withdrawn": true, "create": false, "sign_up": false,
-		"approval": false, "ed": false, "send": false, "": false, "policy_assigned": false,
+func TestPastTense(t *testing.T) {
+	cases := []struct {
+		action string
+		want   bool
+	}{
+		// regular -ed forms
+		{"created", true}, {"signed_up", true}, {"approved", true}, {"policy_assigned", false},
+		// irregular forms, also behind verb prefixes
+		{"sent", true}, {"paid", true}, {"written_off", true}, {"withdrawn", true},
+		{"repaid", true}, {"overpaid", true}, {"prepaid", true}, {"undertook", true},
+		{"withheld", true}, {"upheld", true}, {"rebuilt", true}, {"mistook", true},
+		{"forecast", true}, {"overcame", true}, {"agreed", true}, {"freed", true},
+		// commands, nouns and present forms
+		{"create", false}, {"sign_up", false}, {"approval", false}, {"send", false},
+		{"repay", false}, {"ed", false}, {"", false}, {"need", false}, {"proceed", false},
+		{"succeed", false}, {"embed", false}, {"hundred", false}, {"reid", false},
 	}
-	for in, want := range cases {
-		assert.Equal(t, want, naming.IsPastTense(in), in)
+	for _, tc := range cases {
+		t.Run(tc.action, func(t *testing.T) {
+			err := naming.PastTense{}.Check(tc.action)
+			assert.Equal(t, tc.want, err == nil, "%v", err)
+			assert.Equal(t, tc.want, naming.IsPastTense(tc.action))
+			if tc.want {
+				return
+			}
+			require.ErrorIs(t, err, naming.ErrNotPastTense)
+			var nerr *naming.Error
+			require.ErrorAs(t, err, &nerr)
+			word, _, _ := strings.Cut(tc.action, "_")
+			assert.Equal(t, "first word "+strconv.Quote(word), nerr.Part, "the error names the word")
+		})
 	}
+
+	t.Run("declared words", func(t *testing.T) {
+		p := naming.PastTense{Words: []string{"kyc", "proceed"}}
+		require.NoError(t, p.Check("kyc_passed"), "-ed is known anyway")
+		require.NoError(t, p.Check("kyc_done"), "a declared first word")
+		require.NoError(t, p.Check("proceed"))
+		require.ErrorIs(t, p.Check("approve"), naming.ErrNotPastTense)
+	})
+
 	list := naming.IrregularPastTense()
 	assert.Contains(t, list, "sent")
-	assert.IsNonDecreasing(t, list, "the list must stay sorted for binary search")
+	assert.IsIncreasing(t, list, "the list must stay sorted and unique for binary search")
 	list[0] = "mutated"
 	assert.NotEqual(t, "mutated", naming.IrregularPastTense()[0], "the returned list is a copy")
 }
