@@ -32,6 +32,7 @@ type Schema struct {
 	raw      []byte
 	doc      any
 	compiled *jsonschema.Schema
+	tolerant *jsonschema.Schema // compiled from tolerate(doc)
 	printer  *message.Printer
 }
 
@@ -44,19 +45,33 @@ func (s *Schema) Path() string { return s.path }
 // Bytes returns a copy of the schema document as it was read.
 func (s *Schema) Bytes() []byte { return bytes.Clone(s.raw) }
 
-// Validate checks a JSON payload against the schema. It returns nil, a
-// [*ValidationError] listing every violation (matching [ErrInvalidData]),
-// or an error matching [envelope.ErrMalformed] when data is not JSON.
+// Validate checks a JSON payload against the schema, strictly, as a
+// producer must. It returns nil, a [*ValidationError] listing every
+// violation (matching [ErrInvalidData]), or an error of
+// [envelope.CheckData] when data breaks the protocol's rules for data (not
+// JSON, a member name twice in one object, a number out of range).
+//
+// Violations name the JSON pointer and the rule, never a value from the
+// payload, so that they are safe to log and to put in a dead-letter reason.
 func (s *Schema) Validate(data []byte) error {
-	v, err := jsonschema.UnmarshalJSON(bytes.NewReader(data))
-	if err != nil {
-		return fmt.Errorf("schema %s: payload: %w: %v", s.id.URI, envelope.ErrMalformed, err)
-	}
-	return s.validateValue(v)
+	return s.validate(data, false)
 }
 
-func (s *Schema) validateValue(v any) error {
-	err := s.compiled.Validate(v)
+func (s *Schema) validate(data []byte, tolerant bool) error {
+	// The data rules first: they bound what the validator is handed
+	// (numbers, in particular, cost it time in the size of their exponent).
+	if err := envelope.CheckData(data); err != nil {
+		return fmt.Errorf("schema %s: payload: %w", s.id.URI, err)
+	}
+	v, err := jsonschema.UnmarshalJSON(bytes.NewReader(data))
+	if err != nil {
+		return fmt.Errorf("schema %s: payload: %w", s.id.URI, envelope.ErrMalformed)
+	}
+	compiled := s.compiled
+	if tolerant {
+		compiled = s.tolerant
+	}
+	err = compiled.Validate(v)
 	if err == nil {
 		return nil
 	}
@@ -95,7 +110,7 @@ func (s *Schema) collect(e *jsonschema.ValidationError, into *[]Violation) {
 			loc += "/" + escapePointer(tok)
 		}
 	}
-	*into = append(*into, Violation{Pointer: ptr.String(), SchemaLocation: loc, Message: e.ErrorKind.LocalizedString(s.printer)})
+	*into = append(*into, Violation{Pointer: ptr.String(), SchemaLocation: loc, Message: describe(e.ErrorKind, s.printer)})
 }
 
 // Catalog is a set of compiled payload schemas, looked up by event type and
@@ -141,7 +156,7 @@ func Load(fsys fs.FS) (*Catalog, error) {
 func build(files []schemaFile) (*Catalog, []error) {
 	c := &Catalog{byID: map[string]*Schema{}, byType: map[naming.Type][]*Schema{}}
 	var errs []error
-	d := docs{}
+	d := newDocs()
 	for _, f := range files {
 		if f.err != nil {
 			errs = append(errs, f.err)
@@ -152,12 +167,16 @@ func build(files []schemaFile) (*Catalog, []error) {
 			continue
 		}
 		c.byID[f.id.URI] = &Schema{id: f.id, path: f.path, raw: f.raw, doc: f.doc}
-		d[f.id.URI] = f.doc
+		d.add(f.id.URI, f.doc)
 	}
-	comp := newCompiler()
+	comp, tolerantComp := newCompiler(), newCompiler()
 	printer := message.NewPrinter(language.English)
 	for _, s := range sortedSchemas(c.byID) {
-		if err := comp.AddResource(s.id.URI, s.doc); err != nil {
+		err := comp.AddResource(s.id.URI, s.doc)
+		if err == nil {
+			err = tolerantComp.AddResource(s.id.URI, tolerate(s.doc))
+		}
+		if err != nil {
 			errs = append(errs, &LoadError{s.path, fmt.Errorf("%w: %v", ErrCompile, err)})
 		}
 	}
@@ -165,6 +184,10 @@ func build(files []schemaFile) (*Catalog, []error) {
 		err := d.checkLoops(s.id.URI)
 		if err == nil {
 			s.compiled, err = comp.Compile(s.id.URI)
+			err = compileError(err)
+		}
+		if err == nil {
+			s.tolerant, err = tolerantComp.Compile(s.id.URI)
 			err = compileError(err)
 		}
 		if err != nil {
@@ -191,13 +214,18 @@ func newCompiler() *jsonschema.Compiler {
 	return comp
 }
 
+// errNotERN is the format error of "ern"; it quotes nothing of the value.
+var errNotERN = errors.New("not an ELMO Resource Name")
+
 func validateERN(v any) error {
 	s, ok := v.(string)
 	if !ok {
 		return nil
 	}
-	_, err := naming.ParseERN(s)
-	return err
+	if _, err := naming.ParseERN(s); err != nil {
+		return errNotERN
+	}
+	return nil
 }
 
 // noLoader refuses every URL: references resolve inside the catalogue only.
@@ -331,9 +359,9 @@ func (c *Catalog) ByID(uri string) (*Schema, bool) {
 	return s, ok
 }
 
-// For returns the schema that governs the payload of e: the one its
-// dataschema names when it has one, otherwise the latest minor version for
-// its type. An event whose schema is not in the catalogue gets an error
+// For returns the schema that governs the payload of e for its producer:
+// the one its dataschema names when it has one, otherwise the latest minor
+// version for its type. An event whose schema is not in the catalogue gets an error
 // matching [ErrUnknownSchema], and one whose dataschema names another type's
 // schema an error matching [ErrSchemaMismatch].
 func (c *Catalog) For(e *envelope.Envelope) (*Schema, error) {
@@ -358,21 +386,32 @@ func (c *Catalog) For(e *envelope.Envelope) (*Schema, error) {
 	return s, nil
 }
 
-// Validate checks the payload of e against its schema (see [Catalog.For]).
-// It returns nil, a [*ValidationError] (matching [ErrInvalidData]), or an
-// error matching ErrUnknownSchema, ErrSchemaMismatch or ErrNoData.
+// Validate checks the payload of e strictly, as a producer must, against
+// the exact schema version it declares (see [Catalog.For]). It returns nil,
+// a [*ValidationError] (matching [ErrInvalidData]), or an error matching
+// ErrUnknownSchema, ErrSchemaMismatch or ErrNoData. Consumers use
+// [Catalog.ValidateTolerant].
 func (c *Catalog) Validate(e *envelope.Envelope) error {
 	s, err := c.For(e)
 	if err != nil {
 		return err
 	}
+	data, err := payload(e)
+	if err != nil {
+		return err
+	}
+	return s.Validate(data)
+}
+
+// payload returns the JSON payload of e.
+func payload(e *envelope.Envelope) ([]byte, error) {
 	switch {
 	case e.Data != nil:
-		return s.Validate(e.Data)
+		return e.Data, nil
 	case e.DataBase64 != nil:
-		return s.Validate(e.DataBase64)
+		return e.DataBase64, nil
 	}
-	return fmt.Errorf("schema: %w: %s %s", ErrNoData, e.Type, e.ID)
+	return nil, fmt.Errorf("schema: %w: %s %s", ErrNoData, e.Type, e.ID)
 }
 
 // envelopeSchema is the JSON Schema of the protocol's envelope (ELMO

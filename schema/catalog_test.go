@@ -40,7 +40,7 @@ func TestParseID(t *testing.T) {
 		"", "/elmo.leave.absence.approved/1.2", "https://x/elmo.leave.absence.approved/1",
 		"https://x/elmo.leave.absence.approved/1.02", "https://x/elmo.leave.absence.approved/0.1",
 		"https://x/elmo.leave.absence.approved/1.2#", "https://x/elmo.leave.absence.approved/1.2?q=1",
-		"https://x/elmo.leave.absence.approve/1.0", "https://x/1.0", "https://x/elmo.leave.absence.approved/a.b",
+		"https://x/elmo.leave.absence.Approved/1.0", "https://x/1.0", "https://x/elmo.leave.absence.approved/a.b",
 	} {
 		_, err := schema.ParseID(bad)
 		assert.ErrorIs(t, err, schema.ErrID, bad)

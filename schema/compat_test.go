@@ -26,7 +26,8 @@ func TestCompareTable(t *testing.T) {
 	}
 	// verdict: B = backward compatible, F = forward compatible, - = not.
 	cases := []struct {
-		name, old, new, verdict, rule string
+		name, old, new, verdict string
+		rule                    schema.ChangeRule
 	}{
 		{"identical", obj(`"a":{"type":"string"}`), obj(`"a":{"type":"string"}`), "BF", ""},
 		{"annotations only", obj(`"a":{"type":"string","description":"x"}`, `"title":"A"`), obj(`"a":{"type":"string","description":"y"}`, `"title":"B"`, `"examples":[{}]`), "BF", ""},
@@ -98,13 +99,29 @@ func TestCompareTable(t *testing.T) {
 		{"oneOf overlapping alternative added", `{"oneOf":[{"type":"string"}]}`, `{"oneOf":[{"type":"string"},{"type":"string","maxLength":2}]}`, "--", "cannot-prove"},
 		{"oneOf discriminated alternative added", `{"oneOf":[{"required":["k"],"properties":{"k":{"const":"A"}}}]}`, `{"oneOf":[{"required":["k"],"properties":{"k":{"const":"A"}}},{"required":["k"],"properties":{"k":{"const":"B"}}}]}`, "B-", "alternative-added"},
 		{"oneOf alternative removed", `{"oneOf":[{"type":"string"},{"type":"integer"}]}`, `{"oneOf":[{"type":"string"}]}`, "-F", "alternative-removed"},
-		{"anyOf added", `{}`, `{"anyOf":[{"type":"string"}]}`, "-F", "keyword-added"},
+		{"anyOf added", `{}`, `{"anyOf":[{"type":"string"}]}`, "-F", "alternative-removed"},
 		{"allOf length changed", `{"allOf":[{"type":"string"}]}`, `{"allOf":[{"type":"string"},{"maxLength":2}]}`, "--", "cannot-prove"},
 		{"allOf member narrowed", `{"allOf":[{"type":"number"}]}`, `{"allOf":[{"type":"integer"}]}`, "-F", "type-narrowed"},
 		{"not changed", `{"not":{"type":"string"}}`, `{"not":{"type":"number"}}`, "--", "cannot-prove"},
 		{"dependentRequired added", `{}`, `{"dependentRequired":{"a":["b"]}}`, "-F", "keyword-added"},
 		{"unknown keyword changed", `{"x-owner":"a"}`, `{"x-owner":"b"}`, "BF", ""},
 		{"true to false", `true`, `false`, "-F", "schema-forbidden"},
+		// Combinators, reasoned about structurally.
+		{"type became anyOf of it and another", `{"type":"string"}`, `{"anyOf":[{"type":"string"},{"type":"integer"}]}`, "B-", "alternative-added"},
+		{"anyOf became one of its alternatives", `{"anyOf":[{"type":"string"},{"type":"integer"}]}`, `{"type":"string"}`, "-F", "alternative-removed"},
+		{"type became anyOf of wider alternatives", `{"type":"integer","minimum":0}`, `{"anyOf":[{"type":"number"},{"type":"null"}]}`, "B-", "alternative-added"},
+		{"oneOf became anyOf, overlapping alternatives", `{"oneOf":[{"type":"string"},{"type":"string","maxLength":2}]}`, `{"anyOf":[{"type":"string"},{"type":"string","maxLength":2}]}`, "B-", "alternative-added"},
+		{"oneOf became anyOf, disjoint alternatives", `{"oneOf":[{"type":"string"},{"type":"integer"}]}`, `{"anyOf":[{"type":"string"},{"type":"integer"}]}`, "BF", ""},
+		{"anyOf became oneOf, overlapping alternatives", `{"anyOf":[{"type":"string"},{"type":"string","maxLength":2}]}`, `{"oneOf":[{"type":"string"},{"type":"string","maxLength":2}]}`, "-F", "alternative-removed"},
+		{"oneOf with $ref alternatives gains a discriminated one",
+			`{"$defs":{"a":{"type":"object","required":["kind"],"properties":{"kind":{"const":"A"}}}},"oneOf":[{"$ref":"#/$defs/a"}]}`,
+			`{"$defs":{"a":{"type":"object","required":["kind"],"properties":{"kind":{"const":"A"}}},"b":{"type":"object","required":["kind"],"properties":{"kind":{"enum":["B"]}}}},"oneOf":[{"$ref":"#/$defs/a"},{"$ref":"#/$defs/b"}]}`,
+			"B-", "alternative-added"},
+		// unevaluatedProperties: false is a closed content model.
+		{"property added, closed by unevaluatedProperties", obj(`"a":{}`, `"unevaluatedProperties":false`), obj(`"a":{},"b":{"type":"string"}`, `"unevaluatedProperties":false`), "B-", "property-added"},
+		{"property removed, closed by unevaluatedProperties", obj(`"a":{}`, `"unevaluatedProperties":false`), obj(``, `"unevaluatedProperties":false`), "-F", "property-removed"},
+		{"additionalProperties false became unevaluatedProperties false", obj(`"a":{}`, closed), obj(`"a":{}`, `"unevaluatedProperties":false`), "BF", ""},
+		{"unevaluatedProperties beside allOf", obj(`"a":{}`, `"unevaluatedProperties":false`, `"allOf":[{}]`), obj(`"a":{},"b":{}`, `"unevaluatedProperties":false`, `"allOf":[{}]`), "--", "cannot-prove"},
 		{"false to object", `false`, `{"type":"string"}`, "B-", "schema-allowed"},
 	}
 	require.GreaterOrEqual(t, len(cases), 40)
@@ -118,7 +135,7 @@ func TestCompareTable(t *testing.T) {
 			assert.Equal(t, tc.verdict[1] == 'F', forward, "forward: %v", r.Changes)
 			assert.Equal(t, backward && forward, r.Compatible(schema.Full), "full: %v", r.Changes)
 			if tc.rule != "" {
-				rules := make([]string, len(r.Changes))
+				rules := make([]schema.ChangeRule, len(r.Changes))
 				for i, c := range r.Changes {
 					rules[i] = c.Rule
 				}
@@ -127,6 +144,35 @@ func TestCompareTable(t *testing.T) {
 			if tc.verdict == "--" && tc.rule == "cannot-prove" {
 				assert.Contains(t, r.Breaking(schema.Backward)[0].Detail, "cannot prove")
 			}
+		})
+	}
+}
+
+// TestComparePolicy checks the evolution policy of minor versions: Full,
+// except for what tolerant readers absorb.
+func TestComparePolicy(t *testing.T) {
+	const closed = `"additionalProperties":false`
+	cases := []struct {
+		name, old, new string
+		ok             bool
+	}{
+		{"optional member added, closed model", obj(`"a":{}`, closed), obj(`"a":{},"b":{"type":"string"}`, closed), true},
+		{"optional member added, closed by unevaluatedProperties", obj(`"a":{}`, `"unevaluatedProperties":false`), obj(`"a":{},"b":{"type":"string"}`, `"unevaluatedProperties":false`), true},
+		{"enumeration value added", `{"enum":["A","B"]}`, `{"enum":["A","B","C_D"]}`, true},
+		{"closed model opened", obj(`"a":{}`, closed), obj(`"a":{}`), true},
+		{"required member added", obj(`"a":{}`, closed), obj(`"a":{},"b":{"type":"string"}`, closed, `"required":["b"]`), false},
+		{"optional member added, open model", obj(`"a":{}`), obj(`"a":{},"b":{"type":"string"}`), false},
+		{"enumeration value not UPPER_SNAKE_CASE added", `{"enum":["A"]}`, `{"enum":["A","b"]}`, false},
+		{"member removed", obj(`"a":{}`, closed), obj(``, closed), false},
+		{"type widened", obj(`"a":{"type":"string"}`, closed), obj(`"a":{"type":["string","null"]}`, closed), false},
+		{"bound loosened", `{"type":"integer","maximum":5}`, `{"type":"integer","maximum":6}`, false},
+		{"enumeration value removed", `{"enum":["A","B"]}`, `{"enum":["A"]}`, false},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			r, err := schema.Compare([]byte(tc.old), []byte(tc.new))
+			require.NoError(t, err)
+			assert.Equal(t, tc.ok, r.Compatible(schema.Policy), "%v", r.Changes)
 		})
 	}
 }
@@ -156,7 +202,7 @@ func TestCompareRefLoopIsUnproven(t *testing.T) {
 }
 
 func TestParseMode(t *testing.T) {
-	for _, m := range []schema.Mode{schema.Backward, schema.Forward, schema.Full, schema.BackwardTransitive, schema.ForwardTransitive, schema.FullTransitive} {
+	for _, m := range []schema.Mode{schema.Backward, schema.Forward, schema.Full, schema.BackwardTransitive, schema.ForwardTransitive, schema.FullTransitive, schema.Policy} {
 		got, err := schema.ParseMode(m.String())
 		require.NoError(t, err)
 		assert.Equal(t, m, got)

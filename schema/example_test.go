@@ -50,7 +50,7 @@ func ExampleCompare() {
 }
 
 func ExampleLint() {
-	findings, err := schema.Lint(os.DirFS("../testdata/catalog"))
+	findings, err := schema.Lint(os.DirFS("../testdata/catalog"), nil)
 	if err != nil {
 		fmt.Println(err)
 		return

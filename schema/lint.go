@@ -2,6 +2,7 @@ package schema
 
 import (
 	"cmp"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"io/fs"
@@ -29,8 +30,18 @@ const (
 	LintExamples             = "examples"              // the root must have examples
 	LintExampleInvalid       = "example-invalid"       // every example must validate against its schema
 	LintChainGap             = "chain-gap"             // minor versions of a major are 0, 1, 2, ... without gaps
-	LintChainIncompatible    = "chain-incompatible"    // each minor version is backward compatible with every earlier one
+	LintChainIncompatible    = "chain-incompatible"    // each minor version follows the evolution policy (Policy) against every earlier one
+	LintPastTense            = "past-tense"            // the type's action starts with a verb in the past tense
+	LintPropertyCase         = "property-case"         // no two property names of one object differ only in case
 )
+
+// LintConfig configures [Lint]. A nil *LintConfig, like the zero value,
+// means the defaults.
+type LintConfig struct {
+	// PastTense recognises the verbs of type actions; its Words are the
+	// organisation's own. The zero value is the built-in recogniser.
+	PastTense naming.PastTense
+}
 
 // Finding is one breach of a catalogue convention.
 type Finding struct {
@@ -56,7 +67,11 @@ var assertedFormats = []string{
 // Lint checks a catalogue against the protocol's conventions and returns
 // every finding, ordered by path, pointer and rule. The error is only for a
 // catalogue that cannot be read at all.
-func Lint(fsys fs.FS) ([]Finding, error) {
+func Lint(fsys fs.FS, cfg *LintConfig) ([]Finding, error) {
+	var conf LintConfig
+	if cfg != nil {
+		conf = *cfg
+	}
 	files, err := readSchemaFiles(fsys)
 	if err != nil {
 		return nil, err
@@ -70,6 +85,11 @@ func Lint(fsys fs.FS) ([]Finding, error) {
 			continue // reported with the load errors below
 		}
 		lintDocument(f, add)
+		if f.err == nil {
+			if err := conf.PastTense.Check(f.id.Type.Action()); err != nil {
+				add(f.path, "/$id", LintPastTense, "%v", err)
+			}
+		}
 	}
 	cat, errs := build(files)
 	for _, err := range errs {
@@ -101,9 +121,9 @@ func Lint(fsys fs.FS) ([]Finding, error) {
 				break
 			}
 		}
-		for _, step := range CheckChain(versions, BackwardTransitive) {
-			for _, c := range step.Report.Breaking(Backward) {
-				add(step.New.path, c.Pointer, LintChainIncompatible, "not backward compatible with %s: %s", step.Old.id.Version(), c)
+		for _, step := range CheckChain(versions, Policy) {
+			for _, c := range step.Report.Breaking(Policy) {
+				add(step.New.path, c.Pointer, LintChainIncompatible, "breaks the evolution policy against %s (a new major version is needed): %s", step.Old.id.Version(), c)
 			}
 		}
 	}
@@ -151,6 +171,18 @@ func lintDocument(f schemaFile, add func(path, ptr, rule, format string, args ..
 				}
 			}
 		}
+		if props, ok := m["properties"].(map[string]any); ok {
+			// encoding/json matches member names to Go fields regardless of
+			// case, so such names would reach the same field.
+			byFold := map[string]string{}
+			for _, name := range sortedKeys(props) {
+				fold := strings.ToLower(name)
+				if other, dup := byFold[fold]; dup {
+					add(f.path, ptr+"/properties/"+escapePointer(name), LintPropertyCase, "property %q differs from %q only in case", name, other)
+				}
+				byFold[fold] = name
+			}
+		}
 		if format, ok := m["format"].(string); ok && !slices.Contains(assertedFormats, format) {
 			add(f.path, ptr+"/format", LintFormat, "format %q is not asserted by the validator, so it would pass every value; use one of %s", format, strings.Join(assertedFormats, ", "))
 		}
@@ -169,7 +201,11 @@ func lintExamples(s *Schema, add func(path, ptr, rule, format string, args ...an
 	root, _ := s.doc.(map[string]any)
 	examples, _ := root["examples"].([]any)
 	for i, ex := range examples {
-		if err := s.validateValue(ex); err != nil {
+		data, err := json.Marshal(ex)
+		if err == nil {
+			err = s.Validate(data)
+		}
+		if err != nil {
 			add(s.path, "/examples/"+strconv.Itoa(i), LintExampleInvalid, "%v", err)
 		}
 	}

@@ -13,7 +13,7 @@ import (
 )
 
 func TestLintSampleCatalogIsClean(t *testing.T) {
-	findings, err := schema.Lint(os.DirFS(catalogDir))
+	findings, err := schema.Lint(os.DirFS(catalogDir), nil)
 	require.NoError(t, err)
 	assert.Empty(t, findings)
 }
@@ -55,7 +55,9 @@ func TestLintRules(t *testing.T) {
 		{"unloadable", map[string]string{path: good("0", `"$ref"`, `"x"`, `"additionalProperties": false`, `"additionalProperties": false, "$ref": "#"`)}, schema.LintLoad, ""},
 		{"no $schema", map[string]string{path: good("0", `"$schema": "https://json-schema.org/draft/2020-12/schema",`, ``)}, schema.LintSchemaKeyword, ""},
 		{"bad $id", map[string]string{path: good("0", `elmo.x.thing.happened/1.0`, `elmo.x.thing.happened/v1`)}, schema.LintID, "/$id"},
-		{"type name not past tense", map[string]string{"x/thing.happen.v1.0.json": good("0", `thing.happened`, `thing.happen`)}, schema.LintTypeName, "/$id"},
+		{"type name not past tense", map[string]string{"x/thing.happen.v1.0.json": good("0", `thing.happened`, `thing.happen`)}, schema.LintPastTense, "/$id"},
+		{"invalid type name", map[string]string{"x/thing.Happened.v1.0.json": good("0", `thing.happened`, `thing.Happened`)}, schema.LintTypeName, "/$id"},
+		{"properties differing in case", map[string]string{path: good("0", `"properties": {`, `"properties": {"Kind": {"type": "string"}, `)}, schema.LintPropertyCase, "/properties/kind"},
 		{"wrong file layout", map[string]string{"thing.json": good("0")}, schema.LintLayout, "/$id"},
 		{"duplicate type and version", map[string]string{path: good("0"), "x/copy.json": good("0")}, schema.LintDuplicate, "/$id"},
 		{"no title", map[string]string{path: good("0", `"title": "Thing happened",`, ``)}, schema.LintTitle, ""},
@@ -67,6 +69,10 @@ func TestLintRules(t *testing.T) {
 		{"invalid example", map[string]string{path: good("0", `"at": "2026-01-01"`, `"at": "2026-13-01"`)}, schema.LintExampleInvalid, "/examples/0"},
 		{"minor versions with a gap", map[string]string{path: good("0"), "x/thing.happened.v1.2.json": good("2")}, schema.LintChainGap, "/$id"},
 		{"minor version not backward compatible", map[string]string{path: good("0"), "x/thing.happened.v1.1.json": good("1", `"required": ["kind"]`, `"required": ["kind", "at"]`)}, schema.LintChainIncompatible, "/required"},
+		{"minor version widens a type", map[string]string{path: good("0"), "x/thing.happened.v1.1.json": good("1", `"format": "date"`, `"format": "date", "type": ["string", "null"]`)}, schema.LintChainIncompatible, "/properties/at/type"},
+		{"minor version adds an enumeration value and an optional member", map[string]string{path: good("0"),
+			"x/thing.happened.v1.1.json": good("1", `"enum": ["BIG", "SMALL"]`, `"enum": ["BIG", "SMALL", "HUGE"]`,
+				`"at": {`, `"note": {"type": "string"}, "at": {`)}, "", ""},
 		{"minor version not backward compatible with an earlier one", map[string]string{
 			path:                         good("0"),
 			"x/thing.happened.v1.1.json": good("1", `"enum": ["BIG", "SMALL"]`, `"enum": ["BIG", "SMALL", "HUGE"]`),
@@ -79,7 +85,7 @@ func TestLintRules(t *testing.T) {
 			for p, data := range tc.files {
 				fsys[p] = &fstest.MapFile{Data: []byte(data)}
 			}
-			findings, err := schema.Lint(fsys)
+			findings, err := schema.Lint(fsys, nil)
 			require.NoError(t, err)
 			if tc.rule == "" {
 				assert.Empty(t, findings)

@@ -11,7 +11,14 @@ import (
 
 // docs resolves references between the documents of a catalogue (or the two
 // documents of a comparison). It never reads anything but those documents.
-type docs map[string]any // decoded documents by absolute URI without fragment
+type docs struct {
+	byURI   map[string]any               // decoded documents by absolute URI without fragment
+	anchors map[string]map[string]string // per document: $anchor name to pointer, built once
+}
+
+func newDocs() *docs { return &docs{byURI: map[string]any{}, anchors: map[string]map[string]string{}} }
+
+func (d *docs) add(uri string, doc any) { d.byURI[uri] = doc }
 
 // node is a subschema: the document it lives in and its location there.
 type node struct {
@@ -20,7 +27,7 @@ type node struct {
 }
 
 // resolve follows ref, written in the document base, to the value it names.
-func (d docs) resolve(base, ref string) (node, any, error) {
+func (d *docs) resolve(base, ref string) (node, any, error) {
 	u, err := url.Parse(ref)
 	if err != nil {
 		return node{}, nil, fmt.Errorf("%w %q: %v", ErrRef, ref, err)
@@ -31,12 +38,12 @@ func (d docs) resolve(base, ref string) (node, any, error) {
 	frag := u.Fragment
 	u.Fragment = ""
 	target := u.String()
-	doc, ok := d[target]
+	doc, ok := d.byURI[target]
 	if !ok {
 		return node{}, nil, fmt.Errorf("%w %q: %s is not in the catalogue (references are never fetched)", ErrRef, ref, target)
 	}
 	if frag != "" && !strings.HasPrefix(frag, "/") {
-		ptr, ok := findAnchor(doc, frag, "")
+		ptr, ok := d.anchor(target, frag)
 		if !ok {
 			return node{}, nil, fmt.Errorf("%w %q: no $anchor %q in %s", ErrRef, ref, frag, target)
 		}
@@ -76,26 +83,41 @@ func lookup(doc any, ptr string) (any, bool) {
 	return v, true
 }
 
-// findAnchor returns the pointer of the subschema that declares $anchor name.
-func findAnchor(v any, name, ptr string) (string, bool) {
+// anchor returns the pointer of the subschema of the document uri that
+// declares $anchor name. The document's anchors are indexed on first use, so
+// resolving many anchors stays linear in the size of the documents.
+func (d *docs) anchor(uri, name string) (string, bool) {
+	index, ok := d.anchors[uri]
+	if !ok {
+		index = map[string]string{}
+		indexAnchors(d.byURI[uri], "", index)
+		d.anchors[uri] = index
+	}
+	ptr, ok := index[name]
+	return ptr, ok
+}
+
+// indexAnchors records the pointer of every $anchor under v; the first one
+// in document order wins, as in a depth-first search.
+func indexAnchors(v any, ptr string, index map[string]string) {
 	switch x := v.(type) {
 	case map[string]any:
-		if a, _ := x["$anchor"].(string); a == name {
-			return ptr, true
-		}
-		for k, c := range x {
-			if p, ok := findAnchor(c, name, ptr+"/"+escapePointer(k)); ok {
-				return p, true
+		if a, ok := x["$anchor"].(string); ok {
+			if _, seen := index[a]; !seen {
+				index[a] = ptr
 			}
+		}
+		for _, k := range sortedKeys(x) {
+			if k == "enum" || k == "const" || k == "examples" || k == "default" {
+				continue // data, not schemas
+			}
+			indexAnchors(x[k], ptr+"/"+escapePointer(k), index)
 		}
 	case []any:
 		for i, c := range x {
-			if p, ok := findAnchor(c, name, ptr+"/"+strconv.Itoa(i)); ok {
-				return p, true
-			}
+			indexAnchors(c, ptr+"/"+strconv.Itoa(i), index)
 		}
 	}
-	return "", false
 }
 
 func escapePointer(tok string) string {
@@ -112,7 +134,7 @@ var inPlace = []string{"allOf", "anyOf", "oneOf", "not", "if", "then", "else", "
 
 // checkLoops reports a reference cycle that consumes no data anywhere in the
 // document at base, and any $ref that does not resolve.
-func (d docs) checkLoops(base string) error {
+func (d *docs) checkLoops(base string) error {
 	const (
 		visiting = 1
 		done     = 2
@@ -191,7 +213,7 @@ func (d docs) checkLoops(base string) error {
 		}
 		return nil
 	}
-	return walk("", d[base])
+	return walk("", d.byURI[base])
 }
 
 func sortedKeys(m map[string]any) []string { return slices.Sorted(maps.Keys(m)) }
