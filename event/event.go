@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"reflect"
 	"time"
 
 	"github.com/elmosoftware/eventprotocol/envelope"
@@ -30,6 +31,7 @@ type Definition[T any] struct {
 	name           string
 	dataSchema     string
 	classification string
+	fields         *fieldTree // the member names T decodes
 }
 
 // DefineOption configures a Definition.
@@ -67,7 +69,8 @@ func Define[T any](eventType string, opts ...DefineOption) (*Definition[T], erro
 	default:
 		return nil, fmt.Errorf("%w: %q", ErrClassification, cfg.classification)
 	}
-	return &Definition[T]{typ: typ, name: typ.String(), dataSchema: cfg.dataSchema, classification: cfg.classification}, nil
+	return &Definition[T]{typ: typ, name: typ.String(), dataSchema: cfg.dataSchema, classification: cfg.classification,
+		fields: fieldsOf(reflect.TypeFor[T](), map[reflect.Type]*fieldTree{})}, nil
 }
 
 // MustDefine is like [Define] but panics on error; for package-level
@@ -147,7 +150,10 @@ func (d *Definition[T]) build(p *envelope.Producer, parent *envelope.Envelope, p
 // Decode returns the payload of e. It fails with [ErrTypeMismatch] when e is
 // of another type or major version, [ErrNoData] when e has no data, and
 // [ErrPayload] when the data does not decode into T. Members T does not know
-// are ignored.
+// are ignored (a tolerant reader), but a member whose name matches a field
+// of T only when case is ignored is refused: encoding/json would fill the
+// field with a value that schema validation never saw under that name.
+// Errors name the member, never its value.
 func (d *Definition[T]) Decode(e *envelope.Envelope) (T, error) {
 	var payload T
 	if e.Type != d.name {
@@ -160,8 +166,14 @@ func (d *Definition[T]) Decode(e *envelope.Envelope) (T, error) {
 	if data == nil {
 		return payload, fmt.Errorf("%w: %s %s", ErrNoData, d.name, e.ID)
 	}
+	if d.fields != nil {
+		if err := d.fields.checkCase(data); err != nil {
+			return payload, fmt.Errorf("%w: %s %s: %w", ErrPayload, d.name, e.ID, payloadError(err))
+		}
+	}
 	if err := json.Unmarshal(data, &payload); err != nil {
-		return payload, fmt.Errorf("%w: %s %s: %w", ErrPayload, d.name, e.ID, err)
+		var zero T
+		return zero, fmt.Errorf("%w: %s %s: %w", ErrPayload, d.name, e.ID, payloadError(err))
 	}
 	return payload, nil
 }

@@ -101,6 +101,10 @@ func TestDecodeErrors(t *testing.T) {
 		{"wrong JSON type", func(e *envelope.Envelope) { e.Data = json.RawMessage(`{"companyName":7}`) }, event.ErrPayload},
 		{"not JSON", func(e *envelope.Envelope) { e.Data = json.RawMessage(`{`) }, event.ErrPayload},
 		{"bad ERN", func(e *envelope.Envelope) { e.Data = json.RawMessage(`{"client":"nope"}`) }, naming.ErrInvalidERN},
+		{"member differs from a field only in case", func(e *envelope.Envelope) { e.Data = json.RawMessage(`{"CompanyName":"Evil"}`) }, event.ErrPayload},
+		{"member differs from a field only in case, besides the field", func(e *envelope.Envelope) {
+			e.Data = json.RawMessage(`{"companyName":"Acme","COMPANYNAME":"Evil"}`)
+		}, event.ErrPayload},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
@@ -122,8 +126,68 @@ func TestDecodeErrors(t *testing.T) {
 	assert.False(t, plans.Known(out.Plan))
 }
 
+type nested struct {
+	Days  string            `json:"days"`
+	Items []nestedItem      `json:"items"`
+	ByKey map[string]string `json:"byKey"`
+	Next  *nested           `json:"next,omitempty"`
+	embedded
+}
+
+type nestedItem struct {
+	Code string `json:"code"`
+}
+
+type embedded struct {
+	Note string `json:"note"`
+}
+
+func TestDecodeIsCaseSensitive(t *testing.T) {
+	def := event.MustDefine[nested]("elmo.test.thing.happened.v1")
+	cases := []struct {
+		data, pointer string // pointer "" means accepted
+	}{
+		{`{"days":"1","items":[{"code":"A"}],"byKey":{"DAYS":"x"},"next":{"days":"2"},"note":"n","other":{"Days":1}}`, ""},
+		{`{"Days":"1"}`, "/Days"},
+		{`{"items":[{"code":"A"},{"Code":"B"}]}`, "/items/1/Code"},
+		{`{"next":{"next":{"DAYS":"3"}}}`, "/next/next/DAYS"},
+		{`{"Note":"n"}`, "/Note"},
+	}
+	for _, tc := range cases {
+		t.Run(tc.data, func(t *testing.T) {
+			e := envelope.Envelope{Type: "elmo.test.thing.happened.v1", ID: "1", Data: json.RawMessage(tc.data)}
+			_, err := def.Decode(&e)
+			if tc.pointer == "" {
+				require.NoError(t, err)
+				return
+			}
+			require.ErrorIs(t, err, event.ErrPayload)
+			assert.Contains(t, err.Error(), tc.pointer)
+		})
+	}
+}
+
+func TestDecodeErrorsQuoteNoValues(t *testing.T) {
+	const marker = "MARKER-9f3a"
+	def := event.MustDefine[struct {
+		N      int        `json:"n"`
+		Client naming.ERN `json:"client"`
+		Name   string     `json:"name"`
+	}]("elmo.test.thing.happened.v1")
+	for _, data := range []string{
+		`{"n":"` + marker + `"}`, `{"n":98765432101234567890123}`, `{"client":"` + marker + `"}`,
+		`{"Name":"` + marker + `"}`, `{"name":["` + marker + `"]}`,
+	} {
+		e := envelope.Envelope{Type: "elmo.test.thing.happened.v1", ID: "1", Data: json.RawMessage(data)}
+		_, err := def.Decode(&e)
+		require.ErrorIs(t, err, event.ErrPayload, data)
+		assert.NotContains(t, err.Error(), marker)
+		assert.NotContains(t, err.Error(), "98765432101234567890123")
+	}
+}
+
 func TestDefineErrors(t *testing.T) {
-	_, err := event.Define[ClientSignedUp]("elmo.identity.client.sign_up.v1")
+	_, err := event.Define[ClientSignedUp]("elmo.identity.client.signed-up.v1")
 	require.ErrorIs(t, err, naming.ErrInvalidType)
 	_, err = event.Define[ClientSignedUp]("elmo.identity.client.signed_up.v1", event.WithClassification("secret"))
 	require.ErrorIs(t, err, event.ErrClassification)

@@ -7,8 +7,10 @@ import (
 	"log/slog"
 	"math/rand/v2"
 	"slices"
+	"strings"
 	"sync"
 	"time"
+	"unicode/utf8"
 
 	"github.com/elmosoftware/eventprotocol/envelope"
 	"github.com/elmosoftware/eventprotocol/event"
@@ -63,8 +65,8 @@ type ConsumerConfig struct {
 	// zero value is the ELMO profile, which is strict about what producers
 	// must write; use Validator{} with care for tolerant reading.
 	Validator envelope.Validator
-	// Catalog, when set, validates each payload against its schema and
-	// dead-letters those that fail (see [ValidatePayload]).
+	// Catalog, when set, validates each payload tolerantly against its
+	// schema and dead-letters those that fail (see [ValidatePayload]).
 	Catalog *schema.Catalog
 	// Idempotency deduplicates deliveries by (source, id). Default: a
 	// MemoryStore with its defaults. Set DisableIdempotency to turn it off.
@@ -406,8 +408,9 @@ func (c *Consumer) deadLetter(ctx context.Context, m *driver.Message, id string,
 	if !c.settle(m) {
 		return // released by Shutdown already
 	}
-	attrs := []slog.Attr{slog.String("id", id), slog.String("type", m.Attributes[driver.AttrType]), slog.Int("receive_count", m.ReceiveCount), slog.Any("reason", reason)}
-	if err := c.recv.DeadLetter(context.WithoutCancel(ctx), m, reason.Error()); err != nil {
+	text := reasonText(reason)
+	attrs := []slog.Attr{slog.String("id", id), slog.String("type", m.Attributes[driver.AttrType]), slog.Int("receive_count", m.ReceiveCount), slog.String("reason", text)}
+	if err := c.recv.DeadLetter(context.WithoutCancel(ctx), m, text); err != nil {
 		// Not lost: the message stays in its queue and comes back after
 		// its visibility timeout, and the queue's redrive policy is the
 		// backstop.
@@ -415,6 +418,33 @@ func (c *Consumer) deadLetter(ctx context.Context, m *driver.Message, id string,
 		return
 	}
 	c.log.LogAttrs(ctx, slog.LevelError, "dead-lettered", attrs...)
+}
+
+// reasonText is the dead-letter reason of err as every transport can carry
+// it: at most driver.MaxReasonBytes, cut at a character boundary, holding
+// only characters an SQS message attribute accepts (tab, line feed,
+// carriage return, U+0020-U+D7FF, U+E000-U+FFFC, U+10000-U+10FFFF; others,
+// and U+FFFD, which cannot be told from invalid UTF-8 here, become '?').
+// The reasons the runtime writes name JSON pointers and rules, never
+// payload values.
+func reasonText(err error) string {
+	const ellipsis = "..."
+	s := err.Error()
+	clean := []byte(strings.Map(func(r rune) rune {
+		switch {
+		case r == '\t' || r == '\n' || r == '\r', r >= 0x20 && r <= 0xD7FF, r >= 0xE000 && r < utf8.RuneError, r >= 0x10000:
+			return r
+		}
+		return '?' // also invalid UTF-8, which strings.Map reads as U+FFFD
+	}, s))
+	if len(clean) <= driver.MaxReasonBytes {
+		return string(clean)
+	}
+	cut := driver.MaxReasonBytes - len(ellipsis)
+	for cut > 0 && !utf8.RuneStart(clean[cut]) {
+		cut--
+	}
+	return string(clean[:cut]) + ellipsis
 }
 
 // acker batches acknowledgements.

@@ -177,13 +177,13 @@ func TestValidatePayloadDeadLetters(t *testing.T) {
 		return nil
 	})
 	good, bad := signedUp(t, 1), signedUp(t, 2)
-	bad.Data = []byte(`{"client":"ern:elmo:identity:acme:client/c-2","companyName":"Acme","plan":"GOLD","contactEmail":"ops@acme.example"}`)
+	bad.Data = []byte(`{"client":"ern:elmo:identity:acme:client/c-2","companyName":7,"plan":"STANDARD","contactEmail":"ops@acme.example"}`)
 	require.NoError(t, r.pub.Publish(context.Background(), good, bad))
 	assert.Equal(t, good.ID, within(t, handled, "the valid event"))
 	dl := r.deadLetters(t, "email", 1)
 	reason := dl[0].Attributes[driver.AttrDeadLetterReason]
 	assert.Contains(t, reason, "payload does not match")
-	assert.Contains(t, reason, "/plan")
+	assert.Contains(t, reason, "/companyName")
 }
 
 func TestNoHandlerIsDeadLettered(t *testing.T) {
@@ -201,8 +201,9 @@ func TestNoHandlerIsDeadLettered(t *testing.T) {
 }
 
 type signedUpPayload struct {
-	Client string `json:"client"`
-	Plan   string `json:"plan"`
+	Client      string `json:"client"`
+	CompanyName string `json:"companyName"`
+	Plan        string `json:"plan"`
 }
 
 func TestTypedHandlerAndTraceContext(t *testing.T) {

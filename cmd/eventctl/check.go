@@ -8,8 +8,12 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"strings"
+	"unicode"
+	"unicode/utf8"
 
 	"github.com/elmosoftware/eventprotocol/envelope"
+	"github.com/elmosoftware/eventprotocol/naming"
 	"github.com/elmosoftware/eventprotocol/schema"
 )
 
@@ -51,15 +55,18 @@ func checkCommand(name string, args []string, stdin io.Reader, stdout, stderr io
 	fs := flag.NewFlagSet(name, flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	var catalogDir *string
-	synopsis := "usage: eventctl check [--profile elmo|cloudevents] [--json] [--org ORG] [--strict=false] FILE..."
+	var tolerant *bool
+	synopsis := "usage: eventctl check [--profile elmo|cloudevents] [--json] [--org ORG] [--strict=false] [--past-tense WORDS] FILE..."
 	if name == "validate" {
 		catalogDir = fs.String("catalog", "", "folder of the payload schema catalogue (required)")
-		synopsis = "usage: eventctl validate --catalog DIR [--profile elmo|cloudevents] [--json] [--org ORG] [--strict=false] FILE..."
+		tolerant = fs.Bool("tolerant", false, "validate payloads as a consumer does (unknown members and enumeration values pass) instead of as a producer must")
+		synopsis = "usage: eventctl validate --catalog DIR [--tolerant] [--profile elmo|cloudevents] [--json] [--org ORG] [--strict=false] [--past-tense WORDS] FILE..."
 	}
 	profileName := fs.String("profile", "elmo", "rules to check: elmo or cloudevents")
 	asJSON := fs.Bool("json", false, "print a JSON report instead of text")
 	org := fs.String("org", "", "organisation of types, sources and ERNs (default elmo)")
-	strict := fs.Bool("strict", true, "also flag ids that are not canonical UUIDs (elmo profile)")
+	strict := fs.Bool("strict", true, "also flag what a producer must not write: ids that are not canonical UUIDs, type actions not in the past tense (elmo profile)")
+	pastTense := fs.String("past-tense", "", "comma-separated words the organisation accepts as past-tense verbs of type actions")
 	fs.Usage = func() {
 		fmt.Fprintln(stderr, synopsis)
 		fs.PrintDefaults()
@@ -79,7 +86,10 @@ func checkCommand(name string, args []string, stdin io.Reader, stdout, stderr io
 		fs.Usage()
 		return exitUsage
 	}
-	c := checker{v: envelope.Validator{Profile: profile, Org: *org, Strict: *strict}}
+	c := checker{v: envelope.Validator{Profile: profile, Org: *org, Strict: *strict, PastTense: pastTenseWords(*pastTense)}}
+	if tolerant != nil {
+		c.tolerant = *tolerant
+	}
 	if catalogDir != nil {
 		cat, err := schema.LoadDir(*catalogDir)
 		if err != nil {
@@ -143,8 +153,9 @@ func readInput(name string, stdin io.Reader) ([]byte, error) {
 
 // checker checks envelopes, and their payloads when it has a catalogue.
 type checker struct {
-	v       envelope.Validator
-	catalog *schema.Catalog // nil: envelopes only
+	v        envelope.Validator
+	catalog  *schema.Catalog // nil: envelopes only
+	tolerant bool            // validate payloads as a consumer does
 }
 
 // one checks one event.
@@ -153,7 +164,15 @@ func (c checker) one(b []byte) error {
 	if err != nil || c.catalog == nil {
 		return err
 	}
-	return c.catalog.Validate(&e)
+	return c.payload(&e)
+}
+
+// payload validates the payload of a valid envelope.
+func (c checker) payload(e *envelope.Envelope) error {
+	if c.tolerant {
+		return c.catalog.ValidateTolerant(e)
+	}
+	return c.catalog.Validate(e)
 }
 
 // document checks the events of one file: a batch, JSON lines or one event.
@@ -171,11 +190,14 @@ func (c checker) document(name string, b []byte) []result {
 				envErrs[ev.Index] = ev.Err
 			}
 		}
+		if events == nil { // an element is not an object: no batch of events
+			return []result{fileResult(name, berr.Events[0].Index, 0, berr.Events[0].Err)}
+		}
 		results := make([]result, len(events))
 		for i := range events {
 			err, invalid := envErrs[i]
 			if !invalid && c.catalog != nil { // payloads of valid envelopes only
-				err = c.catalog.Validate(&events[i])
+				err = c.payload(&events[i])
 			}
 			results[i] = fileResult(name, i, 0, err)
 		}
@@ -256,9 +278,40 @@ func syntaxCode(err error) string {
 	return "malformed"
 }
 
+// pastTenseWords reads the --past-tense flag.
+func pastTenseWords(list string) naming.PastTense {
+	var p naming.PastTense
+	for _, w := range strings.Split(list, ",") {
+		if w = strings.TrimSpace(w); w != "" {
+			p.Words = append(p.Words, w)
+		}
+	}
+	return p
+}
+
+// printable escapes what a terminal would interpret (control characters,
+// escape sequences, invisible formatting) so that text output shows input
+// values without acting on them.
+func printable(s string) string {
+	var b strings.Builder
+	for i, r := range s {
+		switch {
+		case r == utf8.RuneError && !strings.HasPrefix(s[i:], "\uFFFD"):
+			fmt.Fprintf(&b, `\x%02x`, s[i]) // invalid UTF-8
+		case unicode.IsPrint(r) || r == ' ':
+			b.WriteRune(r)
+		case r < 0x10000:
+			fmt.Fprintf(&b, `\u%04x`, r)
+		default:
+			fmt.Fprintf(&b, `\U%08x`, r)
+		}
+	}
+	return b.String()
+}
+
 func printText(w io.Writer, rep report) {
 	for _, r := range rep.Events {
-		where := fmt.Sprintf("%s: event %d", r.File, r.Index)
+		where := fmt.Sprintf("%s: event %d", printable(r.File), r.Index)
 		if r.Line > 0 {
 			where += fmt.Sprintf(" (line %d)", r.Line)
 		}
@@ -268,7 +321,7 @@ func printText(w io.Writer, rep report) {
 		}
 		fmt.Fprintf(w, "%s: invalid\n", where)
 		for _, v := range r.Violations {
-			fmt.Fprintf(w, "    [%s] %s\n", v.Rule, v.Message)
+			fmt.Fprintf(w, "    [%s] %s\n", v.Rule, printable(v.Message))
 		}
 	}
 	fmt.Fprintf(w, "%s profile: %d events checked, %d valid, %d invalid\n",

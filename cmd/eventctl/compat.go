@@ -29,7 +29,7 @@ type compatReport struct {
 func compat(args []string, stdout, stderr io.Writer) int {
 	fs := flag.NewFlagSet("compat", flag.ContinueOnError)
 	fs.SetOutput(stderr)
-	modeName := fs.String("mode", "backward", "backward, forward, full, or one of them with _transitive")
+	modeName := fs.String("mode", "policy", "policy (the protocol's evolution policy for minor versions), backward, forward, full, or one of the last three with _transitive")
 	asJSON := fs.Bool("json", false, "print a JSON report instead of text")
 	catalogDir := fs.String("catalog", "", "folder of the new catalogue (with --baseline)")
 	baselineDir := fs.String("baseline", "", "folder of the old catalogue, e.g. the base branch's")
@@ -125,7 +125,7 @@ func compareCatalogs(baselineDir, catalogDir string, mode schema.Mode) (compatRe
 		successor, ok := current.Lookup(t)
 		if !ok {
 			pairs = append(pairs, pair{Old: old.ID().URI, Breaking: []schema.Change{{
-				Rule: "schema-removed", Detail: fmt.Sprintf("%s has no schema in the new catalogue", t), Effect: schema.Narrows | schema.Widens,
+				Rule: schema.RuleSchemaRemoved, Detail: fmt.Sprintf("%s has no schema in the new catalogue", t), Effect: schema.Narrows | schema.Widens,
 			}}, Changes: []schema.Change{}})
 			continue
 		}
@@ -153,7 +153,7 @@ func printCompat(w io.Writer, rep compatReport) {
 		}
 		fmt.Fprintf(w, "%s -> %s: %s (%s)\n", p.Old, target, verdict, rep.Mode)
 		for _, c := range p.Breaking {
-			fmt.Fprintf(w, "    %s\n", c)
+			fmt.Fprintf(w, "    %s\n", printable(c.String()))
 		}
 	}
 	fmt.Fprintf(w, "%d comparisons, mode %s: ", len(rep.Pairs), rep.Mode)

@@ -15,8 +15,9 @@ func lint(args []string, stdout, stderr io.Writer) int {
 	fs := flag.NewFlagSet("lint", flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	asJSON := fs.Bool("json", false, "print the findings as a JSON array")
+	pastTense := fs.String("past-tense", "", "comma-separated words the organisation accepts as past-tense verbs of type actions")
 	fs.Usage = func() {
-		fmt.Fprintln(stderr, "usage: eventctl lint [--json] DIR")
+		fmt.Fprintln(stderr, "usage: eventctl lint [--json] [--past-tense WORDS] DIR")
 		fs.PrintDefaults()
 	}
 	if err := fs.Parse(args); err != nil {
@@ -34,7 +35,7 @@ func lint(args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintf(stderr, "eventctl lint: %s is not a folder\n", dir)
 		return exitUsage
 	}
-	findings, err := schema.Lint(os.DirFS(dir))
+	findings, err := schema.Lint(os.DirFS(dir), &schema.LintConfig{PastTense: pastTenseWords(*pastTense)})
 	if err != nil {
 		fmt.Fprintf(stderr, "eventctl lint: %v\n", err)
 		return exitUsage
@@ -49,7 +50,7 @@ func lint(args []string, stdout, stderr io.Writer) int {
 		}
 	} else {
 		for _, f := range findings {
-			fmt.Fprintln(stdout, f)
+			fmt.Fprintln(stdout, printable(f.String()))
 		}
 		fmt.Fprintf(stdout, "%s: %d findings\n", dir, len(findings))
 	}

@@ -221,3 +221,32 @@ func TestCompatCatalogs(t *testing.T) {
 		assert.Contains(t, stderr, "broken.json")
 	})
 }
+
+func TestValidateTolerant(t *testing.T) {
+	path := filepath.Join("..", "..", "testdata", "payloads", "payload_schema--unknown-reason.json")
+	code, out, _ := eventctl(t, "", "validate", "--catalog", catalogDir, path)
+	assert.Equal(t, exitInvalid, code, "a producer must not send an enumeration value its schema does not list")
+	code, out, _ = eventctl(t, "", "validate", "--catalog", catalogDir, "--tolerant", path)
+	assert.Equal(t, exitOK, code, "a consumer accepts a well-formed value it does not know: %s", out)
+}
+
+func TestPastTenseIsAProducerConvention(t *testing.T) {
+	path := filepath.Join("..", "..", "testdata", "envelopes", "invalid", "elmo", "past_tense--not-past-tense.json")
+	code, out, _ := eventctl(t, "", "check", path)
+	assert.Equal(t, exitInvalid, code)
+	assert.Contains(t, out, `first word "adjust"`, "the message names the word")
+	code, _, _ = eventctl(t, "", "check", "--strict=false", path)
+	assert.Equal(t, exitOK, code, "consumers accept any snake_case action")
+	code, out, _ = eventctl(t, "", "check", "--past-tense", "adjust, offboard", path)
+	assert.Equal(t, exitOK, code, "an organisation's own word: %s", out)
+}
+
+func TestTextOutputEscapesControlCharacters(t *testing.T) {
+	in := `{"specversion":"1.0","id":"1","source":"\u001b]0;pwned\u0007\u001b[31mred\u009b","type":"t"}`
+	code, out, _ := eventctl(t, in, "check", "--profile", "cloudevents", "-")
+	assert.Equal(t, exitInvalid, code)
+	assert.NotContains(t, out, "\x1b")
+	assert.NotContains(t, out, "\x07")
+	assert.NotContains(t, out, "\u009b")
+	assert.Contains(t, out, `\u001b[31mred`)
+}

@@ -109,13 +109,18 @@ type Receiver interface {
 	// DeadLetter moves a delivered message to the subscription's
 	// dead-letter queue with reason in AttrDeadLetterReason, then deletes
 	// it. It must not lose the message: if the dead-letter queue did not
-	// take it, the original is left in place and an error returned.
+	// take it, the original is left in place and an error returned. The
+	// portable layer passes a reason of at most MaxReasonBytes, holding
+	// only characters an SQS message attribute accepts.
 	DeadLetter(ctx context.Context, m *Message, reason string) error
 	// Limits returns the batch limits of Receive and Ack.
 	Limits() Limits
 	// IsRetryable reports whether the call may succeed when tried again.
 	IsRetryable(err error) bool
 }
+
+// MaxReasonBytes bounds the dead-letter reason a transport is given.
+const MaxReasonBytes = 1024
 
 // ErrInvalidHandle reports a handle that names no current delivery: the
 // message was acknowledged, or delivered again under another handle.

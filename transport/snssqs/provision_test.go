@@ -46,7 +46,7 @@ func TestTopologyValidate(t *testing.T) {
 	}{
 		{"bad env", func(t *snssqs.Topology) { t.Env = "Dev" }, "env"},
 		{"unknown domain", func(t *snssqs.Topology) { t.Services[0].Consumes = []string{"elmo.payroll.pay_run.completed.v1"} }, `domain "payroll" has no topic`},
-		{"bad type", func(t *snssqs.Topology) { t.Services[0].Consumes = []string{"elmo.identity.client.sign_up.v1"} }, "past tense"},
+		{"bad type", func(t *snssqs.Topology) { t.Services[0].Consumes = []string{"elmo.identity.client.signed-up.v1"} }, "snake_case"},
 		{"bad wildcard", func(t *snssqs.Topology) { t.Services[0].Consumes = []string{"elmo.*"} }, "wildcard"},
 		{"nothing consumed", func(t *snssqs.Topology) { t.Services[0].Consumes = nil }, "consumes nothing"},
 		{"duplicate service", func(t *snssqs.Topology) { t.Services[1].Name = "billing" }, "listed twice"},

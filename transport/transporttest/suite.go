@@ -50,6 +50,7 @@ func Run(t *testing.T, h Harness) {
 		{"InvalidRefusedOnPublish", s.testInvalidRefused},
 		{"UndecodableDeadLettered", s.testUndecodableDeadLettered},
 		{"InvalidPayloadDeadLettered", s.testInvalidPayloadDeadLettered},
+		{"NewerMinorVersionHandled", s.testNewerMinorHandled},
 		{"PartitionOrder", s.testPartitionOrder},
 	}
 	for _, tc := range tests {
@@ -506,13 +507,80 @@ func (s *suite) testUndecodableDeadLettered(t *testing.T) {
 	quiet(t, handled, s.ticks(2), "handling of a refused message")
 }
 
-func (s *suite) testInvalidPayloadDeadLettered(t *testing.T) {
-	cat, err := schema.Load(fstest.MapFS{"conformance/item.created.v1.0.json": {Data: []byte(`{
+// Versions 1.0 and 1.2 of the payload schema of typeCreated: 1.2 adds an
+// optional member to the closed model and a value to the enumeration, as
+// the evolution policy allows a minor version to.
+const (
+	itemCreatedV10 = `{
 		"$id": "https://schemas.elmo.example/elmo.conformance.item.created/1.0",
 		"type": "object", "additionalProperties": false, "required": ["n"],
-		"properties": {"n": {"type": "integer", "maximum": 10}}
-	}`)}})
+		"properties": {"n": {"type": "integer", "maximum": 10}, "kind": {"enum": ["SMALL", "BIG"]}}
+	}`
+	itemCreatedV12 = `{
+		"$id": "https://schemas.elmo.example/elmo.conformance.item.created/1.2",
+		"type": "object", "additionalProperties": false, "required": ["n"],
+		"properties": {"n": {"type": "integer", "maximum": 10}, "kind": {"enum": ["SMALL", "BIG", "HUGE"]},
+			"note": {"type": "string"}}
+	}`
+)
+
+// itemCatalog loads the given versions of the payload schema of typeCreated.
+func itemCatalog(t *testing.T, versions ...string) *schema.Catalog {
+	t.Helper()
+	fsys := fstest.MapFS{}
+	for _, v := range versions {
+		var doc struct {
+			ID string `json:"$id"`
+		}
+		require.NoError(t, json.Unmarshal([]byte(v), &doc))
+		id, err := schema.ParseID(doc.ID)
+		require.NoError(t, err)
+		fsys[id.Path()] = &fstest.MapFile{Data: []byte(v)}
+	}
+	cat, err := schema.Load(fsys)
 	require.NoError(t, err)
+	return cat
+}
+
+// testNewerMinorHandled: a producer at 1.2 and a consumer whose catalogue
+// stops at 1.0. The consumer reads tolerantly, so the event is handled; a
+// payload that breaks a rule 1.0 states is dead-lettered.
+func (s *suite) testNewerMinorHandled(t *testing.T) {
+	f := s.open(t, Subscription{Name: "a"})
+	handled := make(chan string, 10)
+	f.consumer(t, "a", transport.ConsumerConfig{Catalog: itemCatalog(t, itemCreatedV10)}, func(ctx context.Context, d *transport.Delivery) error {
+		handled <- string(d.Envelope.Data)
+		return nil
+	})
+	producerAt12, err := transport.NewPublisher(f.env.Sender(), &transport.PublisherConfig{Topic: f.env.Topic,
+		Catalog: itemCatalog(t, itemCreatedV10, itemCreatedV12)})
+	require.NoError(t, err)
+	newer := newEvent(t, typeCreated, 1)
+	newer.DataSchema = "https://schemas.elmo.example/elmo.conformance.item.created/1.2"
+	newer.Data = json.RawMessage(`{"n":1,"kind":"HUGE","note":"added in 1.2"}`)
+	require.NoError(t, producerAt12.Publish(context.Background(), newer), "valid at 1.2, strictly")
+	assert.JSONEq(t, string(newer.Data), receive(t, s, handled, "the 1.2 event"))
+
+	broken := newEvent(t, typeCreated, 2)
+	broken.DataSchema = newer.DataSchema
+	broken.Data = json.RawMessage(`{"n":"two","kind":"HUGE"}`)
+	require.Error(t, producerAt12.Publish(context.Background(), broken), "a strict producer refuses it")
+	f.publish(t, broken) // a producer without a catalogue sends it anyway
+	dl := f.deadLetters(t, "a", 1)
+	assert.Equal(t, broken.ID, decodedID(t, dl[0]))
+	assert.Contains(t, dl[0].Attributes[driver.AttrDeadLetterReason], "/n")
+	quiet(t, handled, s.ticks(2), "handling of an invalid payload")
+}
+
+func decodedID(t *testing.T, m *driver.Message) string {
+	t.Helper()
+	e, err := envelope.Decode(m.Body)
+	require.NoError(t, err)
+	return e.ID
+}
+
+func (s *suite) testInvalidPayloadDeadLettered(t *testing.T) {
+	cat := itemCatalog(t, itemCreatedV10)
 	f := s.open(t, Subscription{Name: "a"})
 	handled := make(chan int, 10)
 	f.consumer(t, "a", transport.ConsumerConfig{Catalog: cat}, func(ctx context.Context, d *transport.Delivery) error {
