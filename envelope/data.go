@@ -5,6 +5,7 @@ import (
 	"hash/maphash"
 	"math"
 	"strconv"
+	"sync"
 )
 
 // Limits of numbers in data, so that every JSON parser reads a number alike
@@ -36,8 +37,9 @@ func CheckData(b []byte) error {
 }
 
 func checkData(b []byte) (*Violation, *SyntaxError) {
-	var r dataRules
-	s := scanner{b: b, maxDepth: DefaultMaxDepth, rules: &r}
+	r := newDataRules()
+	defer r.release()
+	s := scanner{b: b, maxDepth: DefaultMaxDepth, rules: r}
 	if len(b) > math.MaxInt32 { // the offsets of member names are int32
 		return nil, s.fail(ErrTooLarge, strconv.Itoa(len(b))+" bytes of data")
 	}
@@ -48,6 +50,24 @@ func checkData(b []byte) (*Violation, *SyntaxError) {
 		return nil, serr
 	}
 	return r.found, nil
+}
+
+// rulesPool keeps the stacks of dataRules between events, so that checking
+// the data of an ordinary event allocates nothing.
+var rulesPool = sync.Pool{New: func() any {
+	return &dataRules{frames: make([]dataFrame, 0, 8), keys: make([]keyRef, 0, 64)}
+}}
+
+func newDataRules() *dataRules { return rulesPool.Get().(*dataRules) }
+
+// release resets r and returns it to the pool; r must not be used after.
+func (r *dataRules) release() {
+	if cap(r.keys) > 4096 || cap(r.frames) > 256 {
+		return // do not keep what a large payload grew
+	}
+	clear(r.frames[:cap(r.frames)]) // drop the sets of large objects
+	*r = dataRules{frames: r.frames[:0], keys: r.keys[:0], seed: r.seed}
+	rulesPool.Put(r)
 }
 
 // dataRules checks, while the scanner moves over data, what JSON syntax
@@ -79,9 +99,6 @@ type keyRef struct {
 const linearNames = 16
 
 func (r *dataRules) open(object bool) {
-	if r.frames == nil {
-		r.frames = make([]dataFrame, 0, 8) // most payloads nest less
-	}
 	r.frames = append(r.frames, dataFrame{object: object, first: len(r.keys)})
 }
 
@@ -114,9 +131,6 @@ func (r *dataRules) key(b []byte, k keyRef) {
 		for i := f.first; i < len(r.keys); i++ {
 			r.addName(f, b, i)
 		}
-	}
-	if r.keys == nil {
-		r.keys = make([]keyRef, 0, 64) // most payloads have fewer members
 	}
 	r.keys = append(doubled(r.keys, 1), k)
 	if f.names != nil {
@@ -163,13 +177,14 @@ func (r *dataRules) addName(f *dataFrame, b []byte, i int) (dup bool) {
 func (r *dataRules) number(b []byte, start, end int) {
 	text := b[start:end]
 	ok := len(text) <= MaxNumberLen
+	// Without an exponent, 100 digits are far inside a double's range;
+	// with one, the range needs checking.
 	if e := bytes.IndexAny(text, "eE"); ok && e >= 0 {
 		digits := bytes.TrimLeft(text[e+1:], "+-")
-		ok = len(digits) <= maxExponentDigits
-	}
-	if ok {
-		_, err := strconv.ParseFloat(string(text), 64)
-		ok = err == nil
+		if ok = len(digits) <= maxExponentDigits; ok {
+			_, err := strconv.ParseFloat(string(text), 64)
+			ok = err == nil
+		}
 	}
 	if !ok {
 		r.fail(b, ErrNumber)

@@ -333,15 +333,17 @@ func (s *scanner) member(e *Envelope, d *decodeState, key string) *SyntaxError {
 			return s.literal("null")
 		}
 		start := s.i
-		d.rules = dataRules{frames: d.rules.frames[:0], keys: d.rules.keys[:0]}
-		s.rules = &d.rules
+		rules := newDataRules()
+		s.rules = rules
 		serr := s.skip(1)
 		s.rules = nil
+		found := rules.found
+		rules.release()
 		if serr != nil {
 			return serr
 		}
-		if d.rules.found != nil {
-			d.vs = append(d.vs, *d.rules.found)
+		if found != nil {
+			d.vs = append(d.vs, *found)
 		}
 		e.Data = append([]byte(nil), s.b[start:s.i]...)
 		return nil

@@ -13,8 +13,13 @@
 // # Encoding and decoding
 //
 // [Decode] and [DecodeBatch] read the CloudEvents JSON event format strictly
-// (RFC 8259, UTF-8 only, no duplicate members) in one pass without
-// reflection, within size and nesting limits ([Decoder]). [Envelope.MarshalJSON]
+// (RFC 8259, UTF-8 only, nothing after the event, no duplicate members, no
+// lone surrogate escapes) in one pass without reflection, within limits of
+// size, nesting and members per event ([Decoder]). The data is scanned once
+// too, for the protocol's rules of data ([CheckData]): no member name twice
+// in one object and numbers a double can hold. Time and memory are linear
+// in the input, whatever it holds: a hostile event costs a consumer about
+// what an ordinary one of its size does. [Envelope.MarshalJSON]
 // and [Envelope.AppendJSON] write it in a fixed order: decode(encode(e)) == e
 // for every envelope whose times are in UTC or carry a non-zero offset, and
 // encode(decode(b)) is stable.
@@ -23,7 +28,9 @@
 //
 // A [Validator] checks one of two profiles: [CloudEvents], exactly the rules
 // of CloudEvents 1.0 and its JSON format, and [ELMO] (the default), those plus
-// every rule of the protocol. [Validator.Check] decodes and validates in one
+// every rule of the protocol. Strict validation ([Validator].Strict) adds
+// what producers must do and consumers need not insist on: UUID ids and type
+// actions in the past tense. [Validator.Check] decodes and validates in one
 // call. Validation reports every violation at once in a [*ValidationError],
 // in a stable order (the protocol's attribute order, then extensions by
 // name); each [Violation] names its attribute and matches its [*Rule] with

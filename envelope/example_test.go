@@ -49,3 +49,17 @@ func ExampleProducer_Caused() {
 	// correlation: 019a6b20-0000-7000-8000-000000000001
 	// causation:   019a6b20-0000-7000-8000-000000000001
 }
+
+func ExampleCheckData() {
+	for _, data := range []string{
+		`{"days":"1.5","reason":"CORRECTION"}`,
+		`{"days":"1.5","days":"9"}`,
+		`{"balance":{"days":1e999999}}`,
+	} {
+		fmt.Println(envelope.CheckData([]byte(data)))
+	}
+	// Output:
+	// <nil>
+	// data: appears more than once (at "/days")
+	// data: must be a number of at most 100 characters, a 3-digit exponent and within the range of a double (at "/balance/days")
+}

@@ -16,7 +16,12 @@
 //
 // Decoding is a tolerant reader: members of the payload that the Go type does
 // not know are ignored, so producers can add optional members in a minor
-// version without breaking consumers.
+// version without breaking consumers (PROTOCOL.md section 6.1; a consumer's
+// catalogue validates the same way, see schema.Catalog.ValidateTolerant).
+// Member names match exactly: a member that matches a field only when case
+// is ignored (Days for days), which encoding/json would bind to the field
+// although no schema validated it under that name, is refused with
+// [ErrPayload]. Decoding errors name the member, never its value.
 //
 // # Enumerations
 //

@@ -152,6 +152,11 @@ func TestDecodeIsCaseSensitive(t *testing.T) {
 		{`{"items":[{"code":"A"},{"Code":"B"}]}`, "/items/1/Code"},
 		{`{"next":{"next":{"DAYS":"3"}}}`, "/next/next/DAYS"},
 		{`{"Note":"n"}`, "/Note"},
+		{`{"D\u0061YS":"1"}`, "/DaYS"},
+		{`{"items":[{"\u212aode":"A"}]}`, ""}, // U+212A KELVIN SIGN is no ASCII 'C'
+		{`{"note\u017f":"n","byKey":{"a/b":"x"}}`, ""},
+		{`{"next":{"da\u017fs":"1"}}`, ""}, // encoding/json does not bind U+017F to 's' either
+		{`{"next":{"D\u0041YS":"1"}}`, "/next/DAYS"},
 	}
 	for _, tc := range cases {
 		t.Run(tc.data, func(t *testing.T) {

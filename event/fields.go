@@ -1,7 +1,6 @@
 package event
 
 import (
-	"bytes"
 	"encoding"
 	"encoding/json"
 	"errors"
@@ -15,14 +14,15 @@ import (
 )
 
 // fieldTree is the shape of the JSON a Go payload type decodes: for a
-// struct, the exact member names of its fields; for a slice, array, map or
-// pointer, its element. Decode uses it to refuse a member whose name
+// struct, the exact member names of its fields; for a slice, array or map,
+// its element (pointers are transparent). Decode uses it to refuse a member whose name
 // matches a field only when case is ignored: encoding/json would fill the
 // field with it, although the schema validated the exactly named member (or
 // nothing at all).
 type fieldTree struct {
-	names map[string]*fieldTree // a struct's member names; nil for other kinds
-	elem  *fieldTree            // element of a slice, array, map or pointer
+	names  map[string]*fieldTree // a struct's member names; nil for other kinds
+	folded map[string]string     // a struct's member names in ASCII lowercase, to the name
+	elem   *fieldTree            // element of a slice, array or map
 }
 
 var (
@@ -40,7 +40,9 @@ func fieldsOf(t reflect.Type, seen map[reflect.Type]*fieldTree) *fieldTree {
 		return nil // decodes itself
 	}
 	switch t.Kind() {
-	case reflect.Pointer, reflect.Slice, reflect.Array, reflect.Map:
+	case reflect.Pointer:
+		return fieldsOf(t.Elem(), seen) // transparent in JSON
+	case reflect.Slice, reflect.Array, reflect.Map:
 		f := &fieldTree{}
 		seen[t] = f
 		if f.elem = fieldsOf(t.Elem(), seen); f.elem == nil {
@@ -48,9 +50,12 @@ func fieldsOf(t reflect.Type, seen map[reflect.Type]*fieldTree) *fieldTree {
 		}
 		return f
 	case reflect.Struct:
-		f := &fieldTree{names: map[string]*fieldTree{}}
+		f := &fieldTree{names: map[string]*fieldTree{}, folded: map[string]string{}}
 		seen[t] = f
 		addFields(f, t, seen)
+		for name := range f.names {
+			f.folded[strings.ToLower(name)] = name
+		}
 		return f
 	}
 	return nil
@@ -92,65 +97,201 @@ var errCaseOnly = errors.New("member name differs from a field's name only in ca
 
 // checkCase walks the JSON text data along the tree and reports the first
 // member whose name matches a field's only when case is ignored, by its
-// JSON pointer. Time is linear in len(data).
+// JSON pointer. It reads the text once, without allocating for ordinary
+// names; malformed text is left to encoding/json to report. Time is linear
+// in len(data).
 func (f *fieldTree) checkCase(data []byte) error {
-	dec := json.NewDecoder(bytes.NewReader(data))
-	dec.UseNumber()
-	return f.walk(dec, "")
+	w := caseWalker{b: data}
+	_, err := w.value(0, f, 0)
+	return err
 }
 
-func (f *fieldTree) walk(dec *json.Decoder, ptr string) error {
-	tok, err := dec.Token()
-	if err != nil {
-		return err
+// caseWalker is a minimal JSON reader for checkCase.
+type caseWalker struct {
+	b    []byte
+	path []pathSeg // member names and indexes leading to the current value
+}
+
+// pathSeg is a member name (in the input) or an array index.
+type pathSeg struct {
+	name  []byte
+	index int
+}
+
+// maxCaseDepth bounds the walk's recursion; encoding/json refuses deeper
+// nesting anyway.
+const maxCaseDepth = 10000
+
+func (w *caseWalker) ws(i int) int {
+	for i < len(w.b) && (w.b[i] == ' ' || w.b[i] == '\t' || w.b[i] == '\n' || w.b[i] == '\r') {
+		i++
 	}
-	switch tok {
-	case json.Delim('{'):
-		for dec.More() {
-			key, err := dec.Token()
-			if err != nil {
-				return err
-			}
-			name, _ := key.(string)
-			var child *fieldTree
-			switch {
-			case f == nil:
-			case f.names == nil:
-				child = f.elem // a map, or a pointer to one
-			default:
-				var known bool
-				if child, known = f.names[name]; !known {
-					for field := range f.names {
-						if strings.EqualFold(field, name) {
-							return fmt.Errorf("%w: %s (field %q)", errCaseOnly, pointer(ptr, name), field)
-						}
-					}
-				}
-			}
-			if err := child.walk(dec, pointer(ptr, name)); err != nil {
-				return err
-			}
+	return i
+}
+
+// str returns the end of the string starting at b[i] == '"' (after its
+// closing quote) and whether it holds escapes, or -1 when it is unterminated.
+func (w *caseWalker) str(i int) (int, bool) {
+	esc := false
+	for i++; i < len(w.b); i++ {
+		switch w.b[i] {
+		case '\\':
+			esc = true
+			i++
+		case '"':
+			return i + 1, esc
 		}
-		_, err = dec.Token() // '}'
-		return err
-	case json.Delim('['):
+	}
+	return -1, false
+}
+
+// value moves past the value at b[i], read along f, and returns the index
+// after it; -1 means malformed text, which ends the walk without an error.
+func (w *caseWalker) value(i int, f *fieldTree, depth int) (int, error) {
+	i = w.ws(i)
+	if i >= len(w.b) || depth > maxCaseDepth {
+		return -1, nil
+	}
+	switch w.b[i] {
+	case '"':
+		end, _ := w.str(i)
+		return end, nil
+	case '{':
+		i = w.ws(i + 1)
+		if i < len(w.b) && w.b[i] == '}' {
+			return i + 1, nil
+		}
+		for i < len(w.b) && w.b[i] == '"' {
+			end, esc := w.str(i)
+			if end < 0 {
+				return -1, nil
+			}
+			name := w.b[i+1 : end-1]
+			if esc {
+				var s string
+				if json.Unmarshal(w.b[i:end], &s) != nil {
+					return -1, nil
+				}
+				name = []byte(s)
+			}
+			w.path = append(w.path, pathSeg{name: name})
+			child, err := f.member(name, w.path)
+			if err != nil {
+				return 0, err
+			}
+			i = w.ws(end)
+			if i >= len(w.b) || w.b[i] != ':' {
+				return -1, nil
+			}
+			i, err = w.value(i+1, child, depth+1)
+			w.path = w.path[:len(w.path)-1]
+			if err != nil || i < 0 {
+				return i, err
+			}
+			i = w.ws(i)
+			if i < len(w.b) && w.b[i] == ',' {
+				i = w.ws(i + 1)
+				continue
+			}
+			if i < len(w.b) && w.b[i] == '}' {
+				return i + 1, nil
+			}
+			return -1, nil
+		}
+		return -1, nil
+	case '[':
 		var elem *fieldTree
 		if f != nil {
 			elem = f.elem
 		}
-		for i := 0; dec.More(); i++ {
-			if err := elem.walk(dec, ptr+"/"+strconv.Itoa(i)); err != nil {
-				return err
-			}
+		i = w.ws(i + 1)
+		if i < len(w.b) && w.b[i] == ']' {
+			return i + 1, nil
 		}
-		_, err = dec.Token() // ']'
-		return err
+		for n := 0; ; n++ {
+			var err error
+			w.path = append(w.path, pathSeg{index: n})
+			i, err = w.value(i, elem, depth+1)
+			w.path = w.path[:len(w.path)-1]
+			if err != nil || i < 0 {
+				return i, err
+			}
+			i = w.ws(i)
+			if i < len(w.b) && w.b[i] == ',' {
+				i++
+				continue
+			}
+			if i < len(w.b) && w.b[i] == ']' {
+				return i + 1, nil
+			}
+			return -1, nil
+		}
 	}
-	return nil
+	for i < len(w.b) && !strings.ContainsRune(",]} \t\n\r", rune(w.b[i])) {
+		i++ // a number or a literal
+	}
+	return i, nil
 }
 
-func pointer(ptr, name string) string {
-	return ptr + "/" + strings.NewReplacer("~", "~0", "/", "~1").Replace(name)
+// member returns the tree of the member called name of an object read
+// along f, or an error when name matches one of f's fields only when case
+// is ignored; path leads to the member.
+func (f *fieldTree) member(name []byte, path []pathSeg) (*fieldTree, error) {
+	switch {
+	case f == nil:
+		return nil, nil
+	case f.names == nil:
+		return f.elem, nil // a map
+	}
+	if child, ok := f.names[string(name)]; ok {
+		return child, nil
+	}
+	field, ok := "", false
+	if ascii(name) {
+		var buf [64]byte
+		lower := buf[:0]
+		for _, c := range name {
+			if 'A' <= c && c <= 'Z' {
+				c += 'a' - 'A'
+			}
+			lower = append(lower, c)
+		}
+		field, ok = f.folded[string(lower)]
+	} else {
+		for candidate := range f.names {
+			if strings.EqualFold(candidate, string(name)) {
+				field, ok = candidate, true
+				break
+			}
+		}
+	}
+	if ok {
+		return nil, fmt.Errorf("%w: %s (field %q)", errCaseOnly, pointer(path), field)
+	}
+	return nil, nil
+}
+
+func ascii(b []byte) bool {
+	for _, c := range b {
+		if c >= 0x80 {
+			return false
+		}
+	}
+	return true
+}
+
+// pointer returns the JSON pointer (RFC 6901) of a path.
+func pointer(path []pathSeg) string {
+	var b strings.Builder
+	for _, seg := range path {
+		b.WriteByte('/')
+		if seg.name == nil {
+			b.WriteString(strconv.Itoa(seg.index))
+			continue
+		}
+		b.WriteString(strings.NewReplacer("~", "~0", "/", "~1").Replace(string(seg.name)))
+	}
+	return b.String()
 }
 
 // payloadError describes why data did not decode into a payload without

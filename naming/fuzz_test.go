@@ -1,6 +1,9 @@
 package naming_test
 
 import (
+	"errors"
+	"strconv"
+	"strings"
 	"testing"
 
 	"github.com/elmosoftware/eventprotocol/naming"
@@ -42,6 +45,31 @@ func FuzzParseERN(f *testing.F) {
 		again, err := naming.ParseERN(e.String())
 		if err != nil || again != e {
 			t.Fatalf("reparse of %q: %v, %v", s, again, err)
+		}
+	})
+}
+
+// FuzzPastTense checks that the recogniser never panics, agrees with
+// IsPastTense, names the first word when it refuses, and always accepts a
+// declared word.
+func FuzzPastTense(f *testing.F) {
+	for _, s := range []string{"repaid", "sign_up", "overcame_x", "eed", "reid", "under", "with_held"} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, action string) {
+		err := naming.PastTense{}.Check(action)
+		if (err == nil) != naming.IsPastTense(action) {
+			t.Fatalf("Check and IsPastTense disagree on %q", action)
+		}
+		word, _, _ := strings.Cut(action, "_")
+		if err != nil {
+			var nerr *naming.Error
+			if !errors.As(err, &nerr) || !errors.Is(err, naming.ErrNotPastTense) || !strings.Contains(nerr.Part, strconv.Quote(word)) {
+				t.Fatalf("error for %q does not name the word: %v", action, err)
+			}
+		}
+		if err := (naming.PastTense{Words: []string{word}}).Check(action); err != nil {
+			t.Fatalf("a declared word is refused: %v", err)
 		}
 	})
 }

@@ -291,6 +291,48 @@ func types(m map[string]any) ([]string, bool) {
 	return nil, false
 }
 
+// impliedTypes is types, but a schema without "type" whose enum or const
+// allows only values of some types allows only those types.
+func impliedTypes(m map[string]any) ([]string, bool) {
+	t, ok := types(m)
+	if t != nil || !ok {
+		return t, ok
+	}
+	vals, ok := values(m)
+	if !ok || vals == nil {
+		return nil, true
+	}
+	implied := []string{}
+	for _, v := range vals {
+		if name := jsonType(v); !slices.Contains(implied, name) {
+			implied = append(implied, name)
+		}
+	}
+	slices.Sort(implied)
+	return implied, true
+}
+
+// jsonType names the JSON type of a decoded value.
+func jsonType(v any) string {
+	switch x := v.(type) {
+	case nil:
+		return "null"
+	case bool:
+		return "boolean"
+	case string:
+		return "string"
+	case map[string]any:
+		return "object"
+	case []any:
+		return "array"
+	default:
+		if r, ok := number(x); ok && r.IsInt() {
+			return "integer"
+		}
+		return "number"
+	}
+}
+
 // typeSubset reports whether every value of the types a is of the types b.
 func typeSubset(a, b []string) bool {
 	if b == nil {
@@ -308,8 +350,8 @@ func typeSubset(a, b []string) bool {
 }
 
 func (c *comparer) compareType(ptr string, o, n map[string]any) {
-	to, ok1 := types(o)
-	tn, ok2 := types(n)
+	to, ok1 := impliedTypes(o)
+	tn, ok2 := impliedTypes(n)
 	if !ok1 || !ok2 {
 		c.unproven(ptr+"/type", "type is not a string or an array of strings")
 		return

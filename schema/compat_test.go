@@ -106,6 +106,8 @@ func TestCompareTable(t *testing.T) {
 		{"dependentRequired added", `{}`, `{"dependentRequired":{"a":["b"]}}`, "-F", "keyword-added"},
 		{"unknown keyword changed", `{"x-owner":"a"}`, `{"x-owner":"b"}`, "BF", ""},
 		{"true to false", `true`, `false`, "-F", "schema-forbidden"},
+		{"enumeration became its type", `{"enum":["A","B"]}`, `{"type":"string"}`, "B-", "enum-removed"},
+		{"integer enumeration became number", `{"enum":[1,2]}`, `{"type":"number"}`, "B-", "enum-removed"},
 		// Combinators, reasoned about structurally.
 		{"type became anyOf of it and another", `{"type":"string"}`, `{"anyOf":[{"type":"string"},{"type":"integer"}]}`, "B-", "alternative-added"},
 		{"anyOf became one of its alternatives", `{"anyOf":[{"type":"string"},{"type":"integer"}]}`, `{"type":"string"}`, "-F", "alternative-removed"},

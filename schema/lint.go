@@ -214,9 +214,9 @@ func lintExamples(s *Schema, add func(path, ptr, rule, format string, args ...an
 // Keywords whose value is a schema, a list of schemas, or a map of names to
 // schemas.
 var (
-	schemaKeywords    = []string{"additionalProperties", "items", "not", "if", "then", "else", "contains", "propertyNames", "unevaluatedProperties", "unevaluatedItems"}
+	schemaKeywords    = []string{"additionalProperties", "items", "not", "if", "then", "else", "contains", "propertyNames", "unevaluatedProperties", "unevaluatedItems", "contentSchema"}
 	schemaListKeyword = []string{"allOf", "anyOf", "oneOf", "prefixItems"}
-	schemaMapKeywords = []string{"properties", "patternProperties", "$defs", "dependentSchemas"}
+	schemaMapKeywords = []string{"properties", "patternProperties", "$defs", "definitions", "dependentSchemas"}
 )
 
 // walkSchemas calls fn for every object subschema of v, depth first.

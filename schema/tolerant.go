@@ -2,6 +2,7 @@ package schema
 
 import (
 	"fmt"
+	"slices"
 
 	"github.com/elmosoftware/eventprotocol/envelope"
 	"github.com/elmosoftware/eventprotocol/naming"
@@ -31,27 +32,26 @@ func tolerate(v any) any {
 	out := make(map[string]any, len(m)+1)
 	var allOf []any
 	for k, x := range m {
-		switch k {
-		case "additionalProperties", "unevaluatedProperties":
+		switch {
+		case k == "additionalProperties" || k == "unevaluatedProperties":
 			if closed, ok := x.(bool); ok && !closed {
 				continue
 			}
 			out[k] = tolerate(x)
-		case "properties", "patternProperties", "$defs", "definitions", "dependentSchemas":
-			out[k] = tolerateMap(x)
-		case "items", "additionalItems", "contains", "not", "if", "then", "else", "propertyNames",
-			"unevaluatedItems", "contentSchema":
-			out[k] = tolerate(x)
-		case "allOf":
+		case k == "allOf":
 			allOf = append(tolerateList(x), allOf...)
-		case "anyOf", "oneOf", "prefixItems":
-			out[k] = tolerateList(x)
-		case "enum":
+		case k == "enum":
 			if values, ok := x.([]any); ok && len(values) > 0 && allUpperSnake(values) {
 				allOf = append(allOf, map[string]any{"type": "string", "pattern": upperSnakePattern})
 				continue
 			}
 			out[k] = x
+		case slices.Contains(schemaKeywords, k):
+			out[k] = tolerate(x)
+		case slices.Contains(schemaListKeyword, k):
+			out[k] = tolerateList(x)
+		case slices.Contains(schemaMapKeywords, k):
+			out[k] = tolerateMap(x)
 		default:
 			out[k] = x
 		}

@@ -31,15 +31,19 @@
 //     without a handler, or a handler error wrapped with [Permanent].
 //
 // Built in: a panic in a handler is a failed delivery, never a crashed
-// process ([Recover]); payloads are validated against the catalogue
-// ([ValidatePayload]); deliveries are deduplicated on (source, id) with a
+// process ([Recover]); payloads are validated against the catalogue,
+// tolerantly, so that a producer's newer minor version is handled rather
+// than dead-lettered ([ValidatePayload]; the [Publisher] validates
+// strictly); deliveries are deduplicated on (source, id) with a
 // pluggable [IdempotencyStore] ([Idempotent]; the default [MemoryStore] is
 // bounded in size and age). Handlers run on at most Concurrency goroutines.
 // A message whose handler is still working has its visibility extended
 // every third of the visibility timeout. The W3C trace context of the event
 // is in the handler's context ([TraceContext]), and events the handler
 // publishes with that context carry it on. Logging goes through log/slog,
-// is off by default, and never prints payloads.
+// is off by default, and never prints payloads. A dead-letter reason names
+// JSON pointers and rules, never payload values, and is cut to
+// driver.MaxReasonBytes of characters every transport can carry.
 //
 // Middleware is plain function wrapping ([Middleware]);
 // ConsumerConfig.Middleware adds your own inside the built-in ones.

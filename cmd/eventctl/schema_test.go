@@ -111,7 +111,9 @@ func TestCompatFiles(t *testing.T) {
 		old, new string
 		want     int
 	}{
-		{"", v10, v12, exitOK}, // backward is the default
+		{"", v10, v12, exitOK}, // policy is the default
+		{"policy", v10, v12, exitOK},
+		{"policy", v12, v10, exitInvalid},
 		{"backward", v10, v12, exitOK},
 		{"forward", v10, v12, exitInvalid},
 		{"full", v10, v12, exitInvalid},
@@ -195,6 +197,20 @@ func TestCompatCatalogs(t *testing.T) {
 		code, out, _ = eventctl(t, "", "compat", "--mode", "forward", "--catalog", dir, "--baseline", catalogDir)
 		assert.Equal(t, exitInvalid, code, out)
 		assert.Contains(t, out, "enum-value-added")
+	})
+	t.Run("minor that widens a type", func(t *testing.T) {
+		dir := copyCatalog(t)
+		editSchema(t, filepath.Join(dir, "leave", "absence.approved.v1.1.json"), filepath.Join(dir, "leave", "absence.approved.v1.2.json"), func(m map[string]any) {
+			m["$id"] = strings.Replace(m["$id"].(string), "/1.1", "/1.2", 1)
+			m["properties"].(map[string]any)["leaveType"] = map[string]any{"type": "string"}
+		})
+		code, out, _ := eventctl(t, "", "compat", "--mode", "backward", "--catalog", dir, "--baseline", catalogDir)
+		assert.Equal(t, exitOK, code, "backward compatible: %s", out)
+		code, out, _ = eventctl(t, "", "compat", "--catalog", dir, "--baseline", catalogDir)
+		assert.Equal(t, exitInvalid, code, "but consumers on 1.1 would refuse the new values: %s", out)
+		code, out, _ = eventctl(t, "", "lint", dir)
+		assert.Equal(t, exitInvalid, code)
+		assert.Contains(t, out, "chain-incompatible")
 	})
 	t.Run("breaking edit", func(t *testing.T) {
 		dir := copyCatalog(t)

@@ -1,0 +1,40 @@
+package event_test
+
+import (
+	"encoding/json"
+	"testing"
+
+	"github.com/elmosoftware/eventprotocol/envelope"
+	"github.com/elmosoftware/eventprotocol/event"
+	"github.com/elmosoftware/eventprotocol/internal/benchdata"
+)
+
+// BenchmarkDecode measures the typed payload decoding of a consumer, with
+// its case-sensitivity walk, against encoding/json alone on the same data.
+func BenchmarkDecode(b *testing.B) {
+	data, err := json.Marshal(benchdata.NewPayload())
+	if err != nil {
+		b.Fatal(err)
+	}
+	def := event.MustDefine[benchdata.Payload]("elmo.leave.absence.requested.v1")
+	e := &envelope.Envelope{Type: "elmo.leave.absence.requested.v1", ID: "1", Data: data}
+	b.Run("event.Decode", func(b *testing.B) {
+		b.SetBytes(int64(len(data)))
+		b.ReportAllocs()
+		for b.Loop() {
+			if _, err := def.Decode(e); err != nil {
+				b.Fatal(err)
+			}
+		}
+	})
+	b.Run("json.Unmarshal", func(b *testing.B) {
+		b.SetBytes(int64(len(data)))
+		b.ReportAllocs()
+		for b.Loop() {
+			var p benchdata.Payload
+			if err := json.Unmarshal(data, &p); err != nil {
+				b.Fatal(err)
+			}
+		}
+	})
+}
