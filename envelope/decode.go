@@ -188,7 +188,6 @@ type decodeState struct {
 	strs  []pendingString
 	exts  []pendingExt
 	vs    []Violation
-	rules dataRules
 }
 
 // object decodes the members of one event object, starting at '{'.

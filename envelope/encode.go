@@ -182,12 +182,6 @@ func plausibleJSON(b []byte) bool {
 	return (first == '-' || '0' <= first && first <= '9') && '0' <= last && last <= '9'
 }
 
-// validJSON reports whether b is exactly one valid JSON value.
-func validJSON(b []byte) bool {
-	s := scanner{b: b, maxDepth: DefaultMaxDepth}
-	return s.skip(0) == nil && s.end() == nil
-}
-
 func isAttributeName(name string) bool {
 	if name == "" {
 		return false

@@ -365,9 +365,9 @@ func (c *Catalog) ByID(uri string) (*Schema, bool) {
 // matching [ErrUnknownSchema], and one whose dataschema names another type's
 // schema an error matching [ErrSchemaMismatch].
 func (c *Catalog) For(e *envelope.Envelope) (*Schema, error) {
-	t, err := naming.ParseType(e.Type)
+	t, err := eventType(e)
 	if err != nil {
-		return nil, fmt.Errorf("schema: %w: %w", ErrUnknownSchema, err)
+		return nil, err
 	}
 	if e.DataSchema != "" {
 		s, ok := c.byID[e.DataSchema]
@@ -379,6 +379,20 @@ func (c *Catalog) For(e *envelope.Envelope) (*Schema, error) {
 		}
 		return s, nil
 	}
+	return c.latest(t)
+}
+
+// eventType parses the type of e; an invalid one names no schema.
+func eventType(e *envelope.Envelope) (naming.Type, error) {
+	t, err := naming.ParseType(e.Type)
+	if err != nil {
+		return t, fmt.Errorf("schema: %w: %w", ErrUnknownSchema, err)
+	}
+	return t, nil
+}
+
+// latest is Lookup with the error of an unknown type.
+func (c *Catalog) latest(t naming.Type) (*Schema, error) {
 	s, ok := c.Lookup(t)
 	if !ok {
 		return nil, fmt.Errorf("schema: %w: event type %s", ErrUnknownSchema, t)

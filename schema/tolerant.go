@@ -114,20 +114,16 @@ func (s *Schema) ValidateTolerant(data []byte) error {
 // [ErrUnknownSchema]; a dataschema that names a schema of another type or
 // major version, an error matching [ErrSchemaMismatch].
 func (c *Catalog) TolerantFor(e *envelope.Envelope) (*Schema, error) {
-	t, err := naming.ParseType(e.Type)
+	t, err := eventType(e)
 	if err != nil {
-		return nil, fmt.Errorf("schema: %w: %w", ErrUnknownSchema, err)
+		return nil, err
 	}
 	if e.DataSchema != "" {
 		if id, err := ParseID(e.DataSchema); err == nil && id.Type != t {
 			return nil, fmt.Errorf("schema: %w: dataschema %s is for %s, the event is %s", ErrSchemaMismatch, e.DataSchema, id.Type, t)
 		}
 	}
-	s, ok := c.Lookup(t)
-	if !ok {
-		return nil, fmt.Errorf("schema: %w: event type %s", ErrUnknownSchema, t)
-	}
-	return s, nil
+	return c.latest(t)
 }
 
 // ValidateTolerant checks the payload of e as a consumer does: against the
