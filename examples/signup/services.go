@@ -240,7 +240,7 @@ func (w *world) story(ctx context.Context) error {
 		return err
 	}
 
-	w.tr.header("3. A legacy producer sends a malformed sign-up (unknown plan, no contact email)")
+	w.tr.header("3. A legacy producer sends a malformed sign-up (no contact email; its unknown plan alone would be tolerated)")
 	bad, err := w.identity.New(signedUp.Type().String(), []byte(`{"client":"ern:elmo:identity:globex:client/globex","companyName":"Globex","plan":"GOLD"}`))
 	if err != nil {
 		return err
