@@ -26,18 +26,29 @@ func (e *TooLargeError) Error() string {
 // Is reports whether target is ErrTooLarge.
 func (e *TooLargeError) Is(target error) bool { return target == ErrTooLarge }
 
-// PublishError names every event of a Publish call that was not accepted,
-// with the reason. Events not named were accepted. When any event is
-// invalid (envelope, payload or size), nothing at all is sent.
+// ErrOutcomeUnknown matches the error of an event whose publishing may
+// have succeeded: the transport's reply was lost or came too late, so
+// nobody knows whether the event went out. Publishing it again is safe but
+// may deliver it twice; consumers deduplicate on (source, id).
+var ErrOutcomeUnknown = errors.New("outcome unknown: the event may have been published")
+
+// PublishError names every event of a Publish call that was not certainly
+// accepted, with the reason. Events not named were accepted. Each named
+// event was either refused (Unknown false: it was not published) or has an
+// unknown outcome (Unknown true, its Err matches [ErrOutcomeUnknown]). When
+// any event is invalid (envelope, payload or size), nothing at all is sent.
 type PublishError struct {
 	Failed []FailedEvent
 }
 
-// FailedEvent is one event that was not accepted.
+// FailedEvent is one event that was not certainly accepted.
 type FailedEvent struct {
 	Index int    // position in the Publish call
 	ID    string // the event's id
-	Err   error  // why: a validation error, a *TooLargeError, or the transport's error
+	// Unknown reports that the event may have been published after all
+	// (see [ErrOutcomeUnknown]); false means it was refused.
+	Unknown bool
+	Err     error // why: a validation error, a *TooLargeError, or the transport's error
 }
 
 // Error implements error.
@@ -46,7 +57,7 @@ func (e *PublishError) Error() string {
 	for _, f := range e.Failed {
 		parts = append(parts, fmt.Sprintf("event %d (%s): %v", f.Index, f.ID, f.Err))
 	}
-	return fmt.Sprintf("transport: %d events not published: %s", len(e.Failed), strings.Join(parts, "; "))
+	return fmt.Sprintf("transport: %d events not certainly published: %s", len(e.Failed), strings.Join(parts, "; "))
 }
 
 // Unwrap returns the errors of the failed events, so errors.Is(err,

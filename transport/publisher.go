@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"log/slog"
 	"math/rand/v2"
+	"slices"
 	"time"
 
 	"github.com/elmosoftware/eventprotocol/envelope"
@@ -78,10 +79,11 @@ func logger(l *slog.Logger) *slog.Logger {
 
 // outgoing is one event on its way out.
 type outgoing struct {
-	index int
-	id    string
-	topic string
-	msg   *driver.Message
+	index     int
+	id        string
+	topic     string
+	msg       *driver.Message
+	maybeSent bool // an attempt's outcome was unknown
 }
 
 // Publish validates, encodes and sends the events. Events without trace
@@ -92,8 +94,11 @@ type outgoing struct {
 // its encoded message exceeds [MaxMessageBytes], nothing is sent and the
 // returned *PublishError names each such event. Otherwise the events are
 // sent in batches within the driver's limits, and messages the transport
-// refuses with a retryable error are sent again, up to MaxAttempts. The
-// returned *PublishError then names every event that was not accepted;
+// refuses, or whose outcome is unknown, with a retryable error are sent
+// again, up to MaxAttempts (an event whose reply was lost may then be
+// delivered twice; consumers deduplicate). The returned *PublishError then
+// names every event that was not certainly accepted, each either refused
+// or of unknown outcome ([FailedEvent].Unknown, [ErrOutcomeUnknown]);
 // those it does not name were accepted.
 func (p *Publisher) Publish(ctx context.Context, events ...*envelope.Envelope) error {
 	out, failed := p.prepare(ctx, events)
@@ -196,10 +201,17 @@ func batches(out []outgoing, l driver.Limits) [][]outgoing {
 }
 
 // send sends one batch, retrying what the driver says may succeed, and
-// returns the events that were not accepted.
+// returns the events that were not certainly accepted.
 func (p *Publisher) send(ctx context.Context, batch []outgoing) []FailedEvent {
 	pending := batch
 	var failed []FailedEvent
+	giveUp := func(o *outgoing, err error) {
+		f := FailedEvent{Index: o.index, ID: o.id, Err: err}
+		if o.maybeSent || !errors.Is(err, driver.ErrNotSent) {
+			f.Unknown, f.Err = true, fmt.Errorf("%w: %w", ErrOutcomeUnknown, err)
+		}
+		failed = append(failed, f)
+	}
 	for attempt := 1; len(pending) > 0; attempt++ {
 		msgs := make([]*driver.Message, len(pending))
 		for i, o := range pending {
@@ -209,37 +221,38 @@ func (p *Publisher) send(ctx context.Context, batch []outgoing) []FailedEvent {
 		if err == nil {
 			return failed
 		}
-		var retry []outgoing
-		var lastErr error
+		var results []error // per pending message, nil when accepted
 		var berr *driver.BatchError
 		if errors.As(err, &berr) {
+			results = make([]error, len(pending))
 			for _, f := range berr.Failed {
-				if f.Index < 0 || f.Index >= len(pending) {
-					continue
+				if f.Index >= 0 && f.Index < len(pending) {
+					results[f.Index] = f.Err
 				}
-				o := pending[f.Index]
-				if attempt < p.cfg.MaxAttempts && p.sender.IsRetryable(f.Err) && ctx.Err() == nil {
-					retry = append(retry, o)
-				} else {
-					failed = append(failed, FailedEvent{Index: o.index, ID: o.id, Err: f.Err})
-				}
-				lastErr = f.Err
 			}
 		} else {
+			results = slices.Repeat([]error{err}, len(pending))
+		}
+		var retry []outgoing
+		var lastErr error
+		for i := range pending {
+			o, err := pending[i], results[i]
+			if err == nil {
+				continue
+			}
 			lastErr = err
+			o.maybeSent = o.maybeSent || !errors.Is(err, driver.ErrNotSent)
 			if attempt < p.cfg.MaxAttempts && p.sender.IsRetryable(err) && ctx.Err() == nil {
-				retry = pending
+				retry = append(retry, o)
 			} else {
-				for _, o := range pending {
-					failed = append(failed, FailedEvent{Index: o.index, ID: o.id, Err: err})
-				}
+				giveUp(&o, err)
 			}
 		}
 		p.log.LogAttrs(ctx, slog.LevelWarn, "publish failed", slog.String("topic", pending[0].topic),
 			slog.Int("attempt", attempt), slog.Int("retrying", len(retry)), slog.Any("error", lastErr))
 		if len(retry) > 0 && !sleep(ctx, p.cfg.Backoff.Delay(attempt, rand.Float64)) {
-			for _, o := range retry {
-				failed = append(failed, FailedEvent{Index: o.index, ID: o.id, Err: fmt.Errorf("%w (after %v)", ctx.Err(), lastErr)})
+			for i := range retry {
+				giveUp(&retry[i], fmt.Errorf("%w (after %w)", ctx.Err(), lastErr))
 			}
 			return failed
 		}

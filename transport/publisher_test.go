@@ -3,6 +3,7 @@ package transport_test
 import (
 	"context"
 	"errors"
+	"fmt"
 	"sync"
 	"testing"
 	"time"
@@ -13,6 +14,7 @@ import (
 	"github.com/elmosoftware/eventprotocol/envelope"
 	"github.com/elmosoftware/eventprotocol/transport"
 	"github.com/elmosoftware/eventprotocol/transport/driver"
+	"github.com/elmosoftware/eventprotocol/transport/memory"
 )
 
 var errThrottled = errors.New("throttled")
@@ -166,4 +168,83 @@ func TestBackoffDelay(t *testing.T) {
 	assert.Equal(t, 500*time.Millisecond, j.Delay(1, func() float64 { return 0 }))
 	assert.Equal(t, 1500*time.Millisecond, j.Delay(1, func() float64 { return 1 }))
 	assert.Equal(t, time.Second, transport.Backoff{}.Delay(1, func() float64 { return 0.5 }), "defaults: 1s, jitter centred")
+}
+
+// lostReplySender delivers through next, then reports an error as if the
+// reply had been lost: the outcome is unknown to the caller.
+type lostReplySender struct {
+	driver.Sender
+	err error
+}
+
+func (s lostReplySender) IsRetryable(error) bool { return false }
+func (s lostReplySender) Send(ctx context.Context, topic string, msgs []*driver.Message) error {
+	if err := s.Sender.Send(ctx, topic, msgs); err != nil {
+		return err
+	}
+	return s.err
+}
+
+func TestPublishOutcomes(t *testing.T) {
+	notSent := fmt.Errorf("%w: access denied", driver.ErrNotSent)
+	cases := []struct {
+		name    string
+		fail    func(attempt int) error // per attempt of the one event
+		unknown bool
+	}{
+		{"refused", func(int) error { return notSent }, false},
+		{"refused, retryable", func(int) error { return fmt.Errorf("%w: %w", driver.ErrNotSent, errThrottled) }, false},
+		{"unknown", func(int) error { return errors.New("timeout reading the reply") }, true},
+		{"unknown, retried, then refused", func(attempt int) error {
+			if attempt == 1 {
+				return errThrottled // no ErrNotSent: the first attempt may have gone out
+			}
+			return notSent
+		}, true},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			s := &fakeSender{fail: func(attempt int, _ *driver.Message) error { return tc.fail(attempt) }}
+			err := fastPublisher(t, s).Publish(context.Background(), signedUp(t, 1))
+			var perr *transport.PublishError
+			require.ErrorAs(t, err, &perr)
+			require.Len(t, perr.Failed, 1)
+			assert.Equal(t, tc.unknown, perr.Failed[0].Unknown)
+			assert.Equal(t, tc.unknown, errors.Is(err, transport.ErrOutcomeUnknown))
+		})
+	}
+}
+
+// TestLostRepliesAreOutcomeUnknown: every event a lost reply leaves
+// undecided is reported as outcome unknown, never as refused, and was in
+// fact delivered.
+func TestLostRepliesAreOutcomeUnknown(t *testing.T) {
+	r := newRig(t, memory.SubscriptionConfig{})
+	pub := fastPublisher(t, lostReplySender{Sender: r.broker.Sender(), err: errors.New("read tcp: i/o timeout")})
+	var events []*envelope.Envelope
+	for i := range 5 {
+		events = append(events, signedUp(t, i))
+	}
+	err := pub.Publish(context.Background(), events...)
+	var perr *transport.PublishError
+	require.ErrorAs(t, err, &perr)
+	require.Len(t, perr.Failed, len(events))
+	handled := make(chan string, len(events))
+	r.start(t, transport.ConsumerConfig{}, func(ctx context.Context, d *transport.Delivery) error {
+		handled <- d.Envelope.ID
+		return nil
+	})
+	for _, f := range perr.Failed {
+		assert.True(t, f.Unknown, "event %d: a lost reply is no refusal", f.Index)
+		assert.ErrorIs(t, f.Err, transport.ErrOutcomeUnknown)
+	}
+	var got []string
+	for range events {
+		got = append(got, within(t, handled, "an event whose outcome was unknown"))
+	}
+	var want []string
+	for _, e := range events {
+		want = append(want, e.ID)
+	}
+	assert.ElementsMatch(t, want, got, "each was delivered")
 }

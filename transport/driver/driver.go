@@ -75,9 +75,12 @@ type Sender interface {
 	// Send publishes msgs to the topic, in one request where the transport
 	// allows it. The portable layer never passes more than Limits allow.
 	// When some messages were accepted and others not, Send returns a
-	// *BatchError naming the others; any other error means none was sent
-	// (or it is unknown which were: the portable layer then resends all,
-	// which at-least-once delivery allows).
+	// *BatchError naming the others. An error, of the whole call or of a
+	// batch entry, means the outcome is unknown (the message may have been
+	// published: a lost reply, a timeout) unless it matches ErrNotSent,
+	// which the driver returns only when it knows the transport did not
+	// take the message. The portable layer retries either kind when
+	// IsRetryable allows, which at-least-once delivery permits.
 	Send(ctx context.Context, topic string, msgs []*Message) error
 	// Limits returns the batch limits of Send.
 	Limits() Limits
@@ -121,6 +124,11 @@ type Receiver interface {
 
 // MaxReasonBytes bounds the dead-letter reason a transport is given.
 const MaxReasonBytes = 1024
+
+// ErrNotSent marks a send error after which the driver knows the message was
+// not taken: the request was refused, or never made. Any other send error
+// leaves the outcome unknown.
+var ErrNotSent = errors.New("not sent")
 
 // ErrInvalidHandle reports a handle that names no current delivery: the
 // message was acknowledged, or delivered again under another handle.

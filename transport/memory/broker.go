@@ -438,20 +438,20 @@ func (s sender) IsRetryable(err error) bool { return errors.Is(err, driver.ErrQu
 // topic. A message is accepted by all its subscriptions or by none.
 func (s sender) Send(ctx context.Context, topic string, msgs []*driver.Message) error {
 	if err := ctx.Err(); err != nil {
-		return err
+		return fmt.Errorf("memory: %w: %w", driver.ErrNotSent, err)
 	}
 	b := s.b
 	b.mu.Lock()
 	defer b.mu.Unlock()
 	subs, ok := b.topics[topic]
 	if !ok {
-		return fmt.Errorf("memory: %w: topic %q", driver.ErrNotFound, topic)
+		return fmt.Errorf("memory: %w: %w: topic %q", driver.ErrNotSent, driver.ErrNotFound, topic)
 	}
 	now := b.clock.Now()
 	var failed []driver.BatchFailure
 	for i, m := range msgs {
 		if size := m.Size(); size > b.cfg.MaxMessageBytes {
-			failed = append(failed, driver.BatchFailure{Index: i, Err: fmt.Errorf("memory: %w: %d bytes, limit %d", ErrTooLarge, size, b.cfg.MaxMessageBytes)})
+			failed = append(failed, driver.BatchFailure{Index: i, Err: fmt.Errorf("memory: %w: %w: %d bytes, limit %d", driver.ErrNotSent, ErrTooLarge, size, b.cfg.MaxMessageBytes)})
 			continue
 		}
 		var targets []*queue
@@ -463,7 +463,7 @@ func (s sender) Send(ctx context.Context, topic string, msgs []*driver.Message) 
 			}
 		}
 		if full {
-			failed = append(failed, driver.BatchFailure{Index: i, Err: fmt.Errorf("memory: %w", driver.ErrQueueFull)})
+			failed = append(failed, driver.BatchFailure{Index: i, Err: fmt.Errorf("memory: %w: %w", driver.ErrNotSent, driver.ErrQueueFull)})
 			continue
 		}
 		if len(targets) == 0 {

@@ -23,13 +23,17 @@ import (
 )
 
 // proxy forwards TCP connections to GoAws until cut: then it drops every
-// open connection and refuses new ones until restored.
+// open connection and refuses new ones until restored. With dropReplies
+// set, it forwards requests but discards the replies and closes the
+// client's connection once the server answered: the request took effect,
+// and the client cannot know.
 type proxy struct {
-	ln     net.Listener
-	target string
-	cut    atomic.Bool
-	mu     sync.Mutex
-	conns  map[net.Conn]bool
+	ln          net.Listener
+	target      string
+	cut         atomic.Bool
+	dropReplies atomic.Bool
+	mu          sync.Mutex
+	conns       map[net.Conn]bool
 }
 
 func newProxy(t *testing.T, target string) *proxy {
@@ -72,7 +76,15 @@ func (p *proxy) forward(c net.Conn) {
 	p.mu.Unlock()
 	done := make(chan struct{}, 2)
 	go func() { _, _ = io.Copy(up, c); done <- struct{}{} }()
-	go func() { _, _ = io.Copy(c, up); done <- struct{}{} }()
+	go func() {
+		if p.dropReplies.Load() {
+			buf := make([]byte, 4096)
+			_, _ = up.Read(buf) // the server answered: the request took effect
+		} else {
+			_, _ = io.Copy(c, up)
+		}
+		done <- struct{}{}
+	}()
 	<-done
 	c.Close()
 	up.Close()
@@ -200,6 +212,82 @@ func TestConnectionCutLosesNothing(t *testing.T) {
 		}
 	}
 	assert.Empty(t, lost, "events published without error but never handled")
+}
+
+// TestLostRepliesAreOutcomeUnknown publishes while every reply is lost:
+// each event is reported as outcome unknown, never as refused, and each
+// was in fact delivered. A refused publish (an unknown topic) is reported
+// as refused.
+func TestLostRepliesAreOutcomeUnknown(t *testing.T) {
+	ctx := context.Background()
+	snsDirect, sqsDirect := clients(t)
+	direct := snssqs.Clients{SNS: snsDirect, SQS: sqsDirect}
+	topo := &snssqs.Topology{Env: newEnvName(), Domains: []snssqs.Domain{{Name: "leave"}},
+		Services: []snssqs.Service{{Name: "ledger", Consumes: []string{"elmo.leave.absence.approved.v1"}, VisibilityTimeoutSeconds: 30}}}
+	p, err := snssqs.Provision(ctx, direct, topo, snssqs.ProvisionOptions{SkipQueuePolicy: true})
+	require.NoError(t, err)
+	t.Cleanup(func() { _ = snssqs.Teardown(context.Background(), direct, topo) })
+
+	u, err := url.Parse(server.Endpoint)
+	require.NoError(t, err)
+	px := newProxy(t, u.Host)
+	px.dropReplies.Store(true)
+	snsC, _, err := snssqs.Connect(ctx, snssqs.ConnectConfig{Region: goaws.Region, Endpoint: px.endpoint(),
+		Credentials: credentials.NewStaticCredentialsProvider("test", "test", "")})
+	require.NoError(t, err)
+	sender, err := snssqs.NewSender(snssqs.SenderConfig{SNS: snsC, MaxBatch: goawsBatch, TopicARN: func(string) (string, error) { return p.TopicARNs["leave"], nil }})
+	require.NoError(t, err)
+	pub, err := transport.NewPublisher(sender, &transport.PublisherConfig{MaxAttempts: 1})
+	require.NoError(t, err)
+
+	producer := &envelope.Producer{Source: "urn:elmo:service:leave"}
+	var events []*envelope.Envelope
+	for i := range 10 {
+		e, err := producer.New("elmo.leave.absence.approved.v1", []byte(fmt.Sprintf(`{"n":%d}`, i)))
+		require.NoError(t, err)
+		e.Subject, e.TenantID = "ern:elmo:hr:acme:employee/e-1", "acme"
+		events = append(events, &e)
+	}
+	pctx, cancel := context.WithTimeout(ctx, 30*time.Second)
+	err = pub.Publish(pctx, events...)
+	cancel()
+	var perr *transport.PublishError
+	require.ErrorAs(t, err, &perr)
+	require.Len(t, perr.Failed, len(events))
+	for _, f := range perr.Failed {
+		assert.True(t, f.Unknown, "a lost reply is no refusal: %v", f.Err)
+	}
+
+	r, err := snssqs.NewReceiver(snssqs.ReceiverConfig{SQS: sqsDirect, QueueURL: p.QueueURLs["ledger"], WaitTime: time.Second})
+	require.NoError(t, err)
+	cons, err := transport.NewConsumer(r, nil)
+	require.NoError(t, err)
+	var handled sync.Map
+	require.NoError(t, cons.HandleFunc("elmo.leave.absence.approved.v1", func(_ context.Context, d *transport.Delivery) error {
+		handled.Store(d.Envelope.ID, true)
+		return nil
+	}))
+	require.NoError(t, cons.Start(ctx))
+	t.Cleanup(func() { _ = cons.Shutdown(context.Background()) })
+	require.Eventually(t, func() bool {
+		for _, e := range events {
+			if _, ok := handled.Load(e.ID); !ok {
+				return false
+			}
+		}
+		return true
+	}, 30*time.Second, 50*time.Millisecond, "every event of unknown outcome was delivered")
+
+	// A request the service refuses is reported as refused.
+	refusing, err := snssqs.NewSender(snssqs.SenderConfig{SNS: snsDirect, MaxBatch: goawsBatch,
+		TopicARN: func(string) (string, error) { return p.TopicARNs["leave"] + "-missing", nil }})
+	require.NoError(t, err)
+	pub, err = transport.NewPublisher(refusing, &transport.PublisherConfig{MaxAttempts: 1})
+	require.NoError(t, err)
+	err = pub.Publish(ctx, events[0])
+	require.ErrorAs(t, err, &perr)
+	assert.False(t, perr.Failed[0].Unknown, "refused by the service: %v", perr.Failed[0].Err)
+	assert.NotErrorIs(t, err, transport.ErrOutcomeUnknown)
 }
 
 // A consumer killed mid-handling (its context cancelled, no ack) has its

@@ -10,6 +10,8 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws/retry"
 	"github.com/aws/aws-sdk-go-v2/service/sns"
 	snstypes "github.com/aws/aws-sdk-go-v2/service/sns/types"
+	"github.com/aws/smithy-go"
+	smithyhttp "github.com/aws/smithy-go/transport/http"
 
 	"github.com/elmosoftware/eventprotocol/transport/driver"
 )
@@ -101,15 +103,18 @@ func (e *EntryError) Error() string {
 	return fmt.Sprintf("snssqs: entry refused: %s: %s (sender fault: %t)", e.Code, e.Message, e.SenderFault)
 }
 
+// Is reports whether target is driver.ErrNotSent: SNS refused the entry.
+func (e *EntryError) Is(target error) bool { return target == driver.ErrNotSent }
+
 // errNoResult reports a batch entry that the response names neither as
-// successful nor as failed; it is treated as not sent (and retried).
+// successful nor as failed: its outcome is unknown (and it is retried).
 var errNoResult = errors.New("snssqs: the response does not say whether the entry was accepted")
 
 // Send implements driver.Sender with one PublishBatch call.
 func (s *Sender) Send(ctx context.Context, domain string, msgs []*driver.Message) error {
 	arn, err := s.cfg.TopicARN(domain)
 	if err != nil {
-		return err
+		return fmt.Errorf("snssqs: %w: %w", driver.ErrNotSent, err)
 	}
 	entries := make([]snstypes.PublishBatchRequestEntry, len(msgs))
 	for i, m := range msgs {
@@ -129,6 +134,9 @@ func (s *Sender) Send(ctx context.Context, domain string, msgs []*driver.Message
 	}
 	out, err := s.cfg.SNS.PublishBatch(ctx, &sns.PublishBatchInput{TopicArn: aws.String(arn), PublishBatchRequestEntries: entries})
 	if err != nil {
+		if refused(err) {
+			return fmt.Errorf("snssqs: PublishBatch to %s: %w: %w", arn, driver.ErrNotSent, err)
+		}
 		return fmt.Errorf("snssqs: PublishBatch to %s: %w", arn, err)
 	}
 	results := make([]error, len(msgs))
@@ -155,6 +163,16 @@ func (s *Sender) Send(ctx context.Context, domain string, msgs []*driver.Message
 		return &driver.BatchError{Failed: failed}
 	}
 	return nil
+}
+
+// refused reports whether err is the service's refusal of a request: a
+// client-fault error, or any 4xx response. Then nothing was done. Anything
+// else (a lost reply, a timeout, a server fault) leaves the outcome unknown.
+func refused(err error) bool {
+	var api smithy.APIError
+	var resp *smithyhttp.ResponseError
+	return (errors.As(err, &api) && api.ErrorFault() == smithy.FaultClient) ||
+		(errors.As(err, &resp) && resp.HTTPStatusCode() >= 400 && resp.HTTPStatusCode() < 500)
 }
 
 func snsAttributes(attrs map[string]string) map[string]snstypes.MessageAttributeValue {
