@@ -53,9 +53,12 @@ type ConsumerConfig struct {
 	// third of it. Default 30s.
 	VisibilityTimeout time.Duration
 	// MaxAttempts dead-letters a message, with the last error as the
-	// reason, once a delivery with this receive count fails. Default 5.
-	// The queue's own maxReceiveCount should be higher: it is the backstop
-	// for messages whose consumer died.
+	// reason, once its handler has failed this many times. Default 5.
+	// Deliveries that did not fail (released by a Shutdown, a rolling
+	// deploy) do not count. The counts live in the consumer, so a message
+	// that fails in several consumer processes gets MaxAttempts in each:
+	// the queue's own maxReceiveCount should be higher, as the backstop
+	// for messages whose consumers keep dying.
 	MaxAttempts int
 	// Backoff gives the delay before a failed message is delivered again;
 	// the message goes back to the transport with that delay, and no
@@ -96,6 +99,10 @@ type Consumer struct {
 	log      *slog.Logger
 	handlers map[string]HandlerFunc
 	chain    HandlerFunc
+	failures *failures
+
+	ackMu      sync.RWMutex // held to send on acks, and to close it
+	acksClosed bool
 
 	mu       sync.Mutex
 	started  bool
@@ -158,7 +165,7 @@ func NewConsumer(r driver.Receiver, cfg *ConsumerConfig) (*Consumer, error) {
 		return nil, err
 	}
 	cons := &Consumer{recv: r, cfg: c, log: logger(c.Logger).With(slog.String("consumer", c.Name)),
-		handlers: map[string]HandlerFunc{}, inflight: map[string]*tracked{}}
+		handlers: map[string]HandlerFunc{}, inflight: map[string]*tracked{}, failures: newFailures(time.Now)}
 	return cons, nil
 }
 
@@ -292,9 +299,11 @@ func (c *Consumer) poll(ctx context.Context) {
 			select {
 			case c.work <- job{m, d}:
 			case <-ctx.Done():
+				final, cancel := context.WithTimeout(context.Background(), shutdownGrace)
 				for _, rest := range msgs[i:] {
-					c.release(rest)
+					c.release(final, rest)
 				}
+				cancel()
 				return
 			}
 		}
@@ -326,6 +335,10 @@ func (c *Consumer) prepare(ctx context.Context, m *driver.Message) *Delivery {
 		c.deadLetter(ctx, m, "", fmt.Errorf("%w: %w", ErrUndecodable, err))
 		return nil
 	}
+	if m.Conflict != nil {
+		c.deadLetter(ctx, m, e.ID, fmt.Errorf("%w: %w", ErrAttributeMismatch, m.Conflict))
+		return nil
+	}
 	if err := checkAttributes(m.Attributes, &e); err != nil {
 		c.deadLetter(ctx, m, e.ID, err)
 		return nil
@@ -347,6 +360,10 @@ func (c *Consumer) process(ctx context.Context, m *driver.Message, d *Delivery) 
 	attrs := func() []slog.Attr {
 		return []slog.Attr{slog.String("id", e.ID), slog.String("type", e.Type), slog.String("source", e.Source), slog.Int("receive_count", m.ReceiveCount)}
 	}
+	key := e.Source + "\x00" + e.ID
+	if err == nil || errors.Is(err, ErrPermanent) {
+		c.failures.forget(key)
+	}
 	switch {
 	case err == nil:
 		if c.log.Enabled(ctx, slog.LevelDebug) {
@@ -355,13 +372,20 @@ func (c *Consumer) process(ctx context.Context, m *driver.Message, d *Delivery) 
 		c.ack(m)
 	case errors.Is(err, ErrPermanent):
 		c.deadLetter(ctx, m, e.ID, err)
-	case m.ReceiveCount >= c.cfg.MaxAttempts:
-		c.deadLetter(ctx, m, e.ID, fmt.Errorf("failed %d deliveries, the consumer's MaxAttempts; last error: %w", m.ReceiveCount, err))
+	case ctx.Err() != nil:
+		// Shutdown cancelled the handler: a release, not a failure. The
+		// message is released by Shutdown.
 	default:
+		failed := c.failures.add(key)
+		if failed >= c.cfg.MaxAttempts {
+			c.failures.forget(key)
+			c.deadLetter(ctx, m, e.ID, fmt.Errorf("handler failed %d times, the consumer's MaxAttempts; last error: %w", failed, err))
+			return
+		}
 		if !c.settle(m) {
 			return // released by Shutdown already
 		}
-		delay := c.cfg.Backoff.Delay(m.ReceiveCount, c.cfg.Rand)
+		delay := c.cfg.Backoff.Delay(failed, c.cfg.Rand)
 		c.log.LogAttrs(ctx, slog.LevelWarn, "handler failed; will retry", append(attrs(), slog.Duration("retry_in", delay), slog.Any("error", err))...)
 		if err := c.recv.SetVisibility(context.WithoutCancel(ctx), m.Handle, delay); err != nil {
 			c.log.LogAttrs(ctx, slog.LevelWarn, "could not delay the redelivery; the visibility timeout will", append(attrs(), slog.Any("error", err))...)
@@ -392,15 +416,24 @@ func (c *Consumer) settle(m *driver.Message) bool {
 	return ok
 }
 
+// ack queues the acknowledgement of a handled message, unless Shutdown
+// released it already. A handler that ignored its context and finished
+// after Shutdown returned finds its message released and the queue closed.
 func (c *Consumer) ack(m *driver.Message) {
-	c.settle(m)
-	c.acks <- m.Handle
+	if !c.settle(m) {
+		return
+	}
+	c.ackMu.RLock()
+	defer c.ackMu.RUnlock()
+	if !c.acksClosed {
+		c.acks <- m.Handle
+	}
 }
 
-func (c *Consumer) release(m *driver.Message) {
+func (c *Consumer) release(ctx context.Context, m *driver.Message) {
 	c.settle(m)
-	if err := c.recv.SetVisibility(context.Background(), m.Handle, 0); err != nil {
-		c.log.LogAttrs(context.Background(), slog.LevelWarn, "could not release a message; its visibility timeout will", slog.Any("error", err))
+	if err := c.recv.SetVisibility(ctx, m.Handle, 0); err != nil {
+		c.log.LogAttrs(ctx, slog.LevelWarn, "could not release a message; its visibility timeout will", slog.Any("error", err))
 	}
 }
 
@@ -458,7 +491,9 @@ func (c *Consumer) acker() {
 		if len(pending) == 0 {
 			return
 		}
-		if err := c.recv.Ack(context.Background(), pending); err != nil {
+		ctx, cancel := context.WithTimeout(context.Background(), c.cfg.VisibilityTimeout)
+		defer cancel()
+		if err := c.recv.Ack(ctx, pending); err != nil {
 			c.log.LogAttrs(context.Background(), slog.LevelWarn, "acknowledgement failed; the messages will be delivered again and deduplicated", slog.Int("messages", len(pending)), slog.Any("error", err))
 		}
 		pending = pending[:0]
@@ -467,7 +502,7 @@ func (c *Consumer) acker() {
 		select {
 		case h, ok := <-c.acks:
 			if !ok {
-				flush()
+				c.finalFlush(pending)
 				return
 			}
 			if len(pending) == 0 {
@@ -481,6 +516,19 @@ func (c *Consumer) acker() {
 		case <-timer.C:
 			flush()
 		}
+	}
+}
+
+// finalFlush acknowledges what is pending at Shutdown, within
+// shutdownGrace: what it cannot is delivered again and deduplicated.
+func (c *Consumer) finalFlush(pending []string) {
+	if len(pending) == 0 {
+		return
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), shutdownGrace)
+	defer cancel()
+	if err := c.recv.Ack(ctx, pending); err != nil {
+		c.log.LogAttrs(ctx, slog.LevelWarn, "final acknowledgement failed; the messages will be delivered again and deduplicated", slog.Int("messages", len(pending)), slog.Any("error", err))
 	}
 }
 
@@ -513,10 +561,17 @@ func (c *Consumer) extender(ctx context.Context) {
 	}
 }
 
+// shutdownGrace bounds the calls Shutdown makes after its deadline: the
+// releases of unfinished messages and the last acknowledgements.
+const shutdownGrace = time.Second
+
 // Shutdown stops receiving, lets the handlers in flight finish until ctx is
 // done, then cancels the handlers' contexts and releases the messages that
 // did not finish for redelivery, flushes pending acknowledgements and
-// returns. It returns nil when everything finished, or a *ShutdownError
+// returns. It returns by ctx's deadline plus at most shutdownGrace (one
+// second) for those last transport calls, also when a handler ignores its
+// context: such a handler is named in the error, its message released, and
+// whatever it does later discarded. It returns nil when everything finished, or a *ShutdownError
 // naming what did not. Shutdown is idempotent: later calls wait for the
 // first and return its result.
 func (c *Consumer) Shutdown(ctx context.Context) error {
@@ -569,16 +624,22 @@ func (c *Consumer) Shutdown(ctx context.Context) error {
 		}
 		c.mu.Unlock()
 		c.hcancel()
+		// Handlers that ignore their context are not waited for: their
+		// messages are released, and what they do later is discarded.
+		final, cancel := context.WithTimeout(context.WithoutCancel(ctx), shutdownGrace)
 		for _, m := range msgs {
-			c.release(m)
+			c.release(final, m)
 		}
-		<-done // handlers were cancelled; their results no longer matter
+		cancel()
 		slices.Sort(unfinished)
 		err = &ShutdownError{Unfinished: unfinished, Err: ctx.Err()}
 	}
 	c.hcancel()
 	c.xcancel()
+	c.ackMu.Lock()
+	c.acksClosed = true
 	close(c.acks)
+	c.ackMu.Unlock()
 	c.helpers.Wait()
 	c.mu.Lock()
 	c.shutErr = err

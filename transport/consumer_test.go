@@ -73,9 +73,42 @@ func TestAlwaysFailsIsDeadLetteredAfterMaxAttempts(t *testing.T) {
 	require.NoError(t, r.pub.Publish(context.Background(), signedUp(t, 1)))
 	dl := r.deadLetters(t, "email", 1)
 	assert.Equal(t, 3, calls.get())
-	assert.Contains(t, dl[0].Attributes[driver.AttrDeadLetterReason], "failed 3 deliveries")
+	assert.Contains(t, dl[0].Attributes[driver.AttrDeadLetterReason], "failed 3 times")
 	assert.Contains(t, dl[0].Attributes[driver.AttrDeadLetterReason], "invoice service rejects the plan")
 	assert.Equal(t, "3", dl[0].Attributes[driver.AttrDeadLetterReceiveCount])
+}
+
+// TestReleasesDoNotConsumeAttempts: a message released by two shutdowns
+// (rolling deploys) and then failing once is retried, not dead-lettered:
+// MaxAttempts counts handler failures, not receives.
+func TestReleasesDoNotConsumeAttempts(t *testing.T) {
+	r := newRig(t, memory.SubscriptionConfig{MaxReceiveCount: 10})
+	require.NoError(t, r.pub.Publish(context.Background(), signedUp(t, 1)))
+	for range 2 { // two deploys: the handler is still running at shutdown
+		started := make(chan struct{}, 1)
+		c := r.start(t, transport.ConsumerConfig{MaxAttempts: 2}, func(ctx context.Context, d *transport.Delivery) error {
+			started <- struct{}{}
+			<-ctx.Done()
+			return ctx.Err()
+		})
+		within(t, started, "the delivery before the deploy")
+		ctx, cancel := context.WithTimeout(context.Background(), 20*time.Millisecond)
+		require.Error(t, c.Shutdown(ctx), "the handler did not finish: released")
+		cancel()
+	}
+	var calls counter
+	done := make(chan int, 1)
+	r.start(t, transport.ConsumerConfig{MaxAttempts: 2}, func(ctx context.Context, d *transport.Delivery) error {
+		if calls.inc() == 1 {
+			return errors.New("a passing outage")
+		}
+		done <- d.ReceiveCount
+		return nil
+	})
+	assert.Equal(t, 4, within(t, done, "the delivery after one failure"), "two releases, one failure, one success")
+	dl, err := r.broker.DeadLetters("email")
+	require.NoError(t, err)
+	assert.Empty(t, dl)
 }
 
 func TestPermanentErrorIsDeadLetteredAtOnce(t *testing.T) {
@@ -164,7 +197,40 @@ func TestMemoryStoreBounds(t *testing.T) {
 	now = now.Add(2 * time.Hour)
 	res, _ = store.Claim(ctx, "4")
 	assert.Equal(t, transport.Claimed, res, "expired after the TTL")
-	assert.Equal(t, 1, store.Len())
+	assert.Equal(t, 2, store.Len(), `"4" claimed again, and "0" still in progress: claims never expire`)
+}
+
+// TestMemoryStoreNeverDropsClaims: however many events complete meanwhile,
+// and however long it takes, a claim in progress stays, so a twin of the
+// event never runs alongside it. The window is a time: a duplicate within
+// TTL is caught whatever the count of events in between (under MaxEntries).
+func TestMemoryStoreNeverDropsClaims(t *testing.T) {
+	now := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
+	store := transport.NewMemoryStore(transport.MemoryStoreConfig{MaxEntries: 2, TTL: time.Minute, Now: func() time.Time { return now }})
+	ctx := context.Background()
+	res, _ := store.Claim(ctx, "slow")
+	require.Equal(t, transport.Claimed, res)
+	for i := range 100 {
+		require.NoError(t, store.Complete(ctx, fmt.Sprint(i)))
+	}
+	now = now.Add(time.Hour)
+	res, _ = store.Claim(ctx, "slow")
+	assert.Equal(t, transport.InProgress, res, "neither the count bound nor the TTL drops a claim")
+	require.NoError(t, store.Complete(ctx, "slow"))
+	res, _ = store.Claim(ctx, "slow")
+	assert.Equal(t, transport.AlreadyDone, res)
+
+	window := transport.NewMemoryStore(transport.MemoryStoreConfig{TTL: time.Hour, Now: func() time.Time { return now }})
+	require.NoError(t, window.Complete(ctx, "first"))
+	for i := range 200_000 { // more than the old count-based default in between
+		require.NoError(t, window.Complete(ctx, fmt.Sprint(i)))
+	}
+	now = now.Add(59 * time.Minute)
+	res, _ = window.Claim(ctx, "first")
+	assert.Equal(t, transport.AlreadyDone, res, "a duplicate within the window")
+	now = now.Add(2 * time.Minute)
+	res, _ = window.Claim(ctx, "first")
+	assert.Equal(t, transport.Claimed, res, "after the window")
 }
 
 func TestValidatePayloadDeadLetters(t *testing.T) {
@@ -281,4 +347,40 @@ func TestShutdownIsIdempotentAndConcurrent(t *testing.T) {
 	assert.Equal(t, []string{e.ID}, serr.Unfinished)
 	assert.Equal(t, first, second, "both calls report the same result")
 	assert.Equal(t, first, c.Shutdown(context.Background()), "and so do later ones")
+}
+
+// TestShutdownReturnsWhileAHandlerIgnoresItsContext: Shutdown returns by
+// its deadline (plus the grace of its last calls) and names the handler
+// that is still running; the handler's late success changes nothing, and
+// the released message is delivered again.
+func TestShutdownReturnsWhileAHandlerIgnoresItsContext(t *testing.T) {
+	r := newRig(t, memory.SubscriptionConfig{})
+	e := signedUp(t, 1)
+	require.NoError(t, r.pub.Publish(context.Background(), e))
+	started, unblock := make(chan struct{}), make(chan struct{})
+	stubborn := r.start(t, transport.ConsumerConfig{}, func(ctx context.Context, d *transport.Delivery) error {
+		close(started)
+		<-unblock // ignores ctx
+		return nil
+	})
+	within(t, started, "the stubborn handler")
+	returned := make(chan error, 1)
+	go func() {
+		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Millisecond)
+		defer cancel()
+		returned <- stubborn.Shutdown(ctx)
+	}()
+	err := within(t, returned, "Shutdown, while the handler still runs")
+	var serr *transport.ShutdownError
+	require.ErrorAs(t, err, &serr)
+	assert.Equal(t, []string{e.ID}, serr.Unfinished)
+	assert.ErrorIs(t, err, context.DeadlineExceeded)
+	close(unblock) // the late success must not ack (nor panic on a closed queue)
+
+	again := make(chan string, 1)
+	r.start(t, transport.ConsumerConfig{}, func(ctx context.Context, d *transport.Delivery) error {
+		again <- d.Envelope.ID
+		return nil
+	})
+	assert.Equal(t, e.ID, within(t, again, "the released message"))
 }

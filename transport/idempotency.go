@@ -36,26 +36,34 @@ type IdempotencyStore interface {
 // MemoryStoreConfig configures a [MemoryStore]. The zero value means the
 // defaults.
 type MemoryStoreConfig struct {
-	// MaxEntries bounds the keys remembered; the oldest go first. Default
-	// 100,000.
-	MaxEntries int
-	// TTL is how long a key is remembered. Default 24h; it should exceed
-	// the longest redelivery horizon of the queue.
+	// TTL is the deduplication window: how long a processed key is
+	// remembered. A duplicate that arrives later is processed again.
+	// Default 1h, well beyond the redeliveries of a queue (visibility
+	// timeout times maxReceiveCount) and a publisher's retries; set it to
+	// the longest horizon of yours.
 	TTL time.Duration
+	// MaxEntries bounds the memory: the processed keys remembered. Only
+	// when more than MaxEntries events are processed within TTL do the
+	// oldest go early, shrinking the window below TTL. Default 1,000,000
+	// (about 100 MB; 1h at 270 events/s). Claims in progress are never
+	// dropped, so a twin of an event being handled never runs alongside.
+	MaxEntries int
 	// Now is the clock; nil means time.Now.
 	Now func() time.Time
 }
 
-// MemoryStore is the in-process IdempotencyStore, bounded in size and age.
-// It deduplicates within one process only.
+// MemoryStore is the in-process IdempotencyStore, bounded in age and size:
+// it deduplicates within its TTL (see [MemoryStoreConfig]), within one
+// process only.
 type MemoryStore struct {
 	cfg MemoryStoreConfig
 
-	mu      sync.Mutex
-	entries map[string]storeEntry
-	order   []written // writes, oldest first; a key's earlier writes are stale
-	head    int       // index of the oldest write not yet dropped
-	seq     uint64
+	mu         sync.Mutex
+	entries    map[string]storeEntry
+	inProgress int       // entries claimed and not yet done
+	order      []written // completions, oldest first; a key's earlier ones are stale
+	head       int       // index of the oldest completion not yet dropped
+	seq        uint64
 }
 
 type storeEntry struct {
@@ -72,10 +80,10 @@ type written struct {
 // NewMemoryStore returns an empty MemoryStore.
 func NewMemoryStore(cfg MemoryStoreConfig) *MemoryStore {
 	if cfg.MaxEntries <= 0 {
-		cfg.MaxEntries = 100_000
+		cfg.MaxEntries = 1_000_000
 	}
 	if cfg.TTL <= 0 {
-		cfg.TTL = 24 * time.Hour
+		cfg.TTL = time.Hour
 	}
 	if cfg.Now == nil {
 		cfg.Now = time.Now
@@ -102,7 +110,10 @@ func (s *MemoryStore) Claim(_ context.Context, key string) (ClaimResult, error) 
 		}
 		return InProgress, nil
 	}
-	s.put(key, false, now)
+	// A claim is not in the order of completions: only completed keys age
+	// out or make room.
+	s.entries[key] = storeEntry{at: now}
+	s.inProgress++
 	return Claimed, nil
 }
 
@@ -110,7 +121,15 @@ func (s *MemoryStore) Claim(_ context.Context, key string) (ClaimResult, error) 
 func (s *MemoryStore) Complete(_ context.Context, key string) error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	s.put(key, true, s.cfg.Now())
+	e, ok := s.entries[key]
+	if ok && !e.done {
+		s.inProgress--
+	}
+	if !ok || !e.done {
+		for len(s.entries)-s.inProgress >= s.cfg.MaxEntries && s.pop(time.Time{}) {
+		}
+	}
+	s.complete(key, s.cfg.Now())
 	return nil
 }
 
@@ -120,17 +139,14 @@ func (s *MemoryStore) Release(_ context.Context, key string) error {
 	defer s.mu.Unlock()
 	if e, ok := s.entries[key]; ok && !e.done {
 		delete(s.entries, key)
+		s.inProgress--
 	}
 	return nil
 }
 
-func (s *MemoryStore) put(key string, done bool, now time.Time) {
-	if _, ok := s.entries[key]; !ok {
-		for len(s.entries) >= s.cfg.MaxEntries && s.pop(time.Time{}) {
-		}
-	}
+func (s *MemoryStore) complete(key string, now time.Time) {
 	s.seq++
-	s.entries[key] = storeEntry{done: done, at: now, seq: s.seq}
+	s.entries[key] = storeEntry{done: true, at: now, seq: s.seq}
 	if s.head > 1024 && s.head*2 > len(s.order) {
 		s.order = append(s.order[:0], s.order[s.head:]...) // drop the consumed front
 		s.head = 0
@@ -138,13 +154,13 @@ func (s *MemoryStore) put(key string, done bool, now time.Time) {
 	s.order = append(s.order, written{key, s.seq})
 }
 
-// pop forgets the oldest key, or only a key written before cutoff when
-// cutoff is not zero. It reports whether it forgot one.
+// pop forgets the oldest completed key, or only one completed before
+// cutoff when cutoff is not zero. It reports whether it forgot one.
 func (s *MemoryStore) pop(cutoff time.Time) bool {
 	for s.head < len(s.order) {
 		w := s.order[s.head]
 		e, ok := s.entries[w.key]
-		if ok && e.seq == w.seq {
+		if ok && e.done && e.seq == w.seq {
 			if !cutoff.IsZero() && !e.at.Before(cutoff) {
 				return false
 			}

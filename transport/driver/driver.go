@@ -48,6 +48,12 @@ type Message struct {
 	// ReceiveCount is how often the message has been delivered, this time
 	// included (1 on the first delivery). Some transports only approximate it.
 	ReceiveCount int
+	// Conflict, when not nil, says that the message carries an attribute
+	// twice with different values (say, an SNS notification's and the SQS
+	// message's own). Attributes then holds one of them; the portable layer
+	// dead-letters the message, as it does one whose attributes contradict
+	// the envelope.
+	Conflict error
 }
 
 // Size is the message's size as SNS and SQS count it: the body plus each

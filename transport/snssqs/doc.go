@@ -36,8 +36,17 @@
 //   - Bodies: raw (RawMessageDelivery, what [Provision] sets up) and SNS
 //     notification JSON are both read. A body is unwrapped only when it
 //     has the whole shape of a notification and, when
-//     ReceiverConfig.TopicARNs is set, comes from one of those topics: a
-//     sender cannot forge metadata by dressing a message up.
+//     ReceiverConfig.TopicARNs is set, names one of those topics in its
+//     TopicArn. That pinning checks no signature: it refuses notifications
+//     that claim another topic, nothing more, since anyone allowed to send
+//     to the queue can write any TopicArn. What keeps forged messages out
+//     is the queue policy [Provision] writes, which lets only the topics
+//     send to the queue (and IAM for direct senders).
+//   - Mirrored attributes are compared with the envelope in both layers
+//     of a notification: the notification's and those of the SQS message
+//     around it (which Lambda or Pipes filters route on), whatever their
+//     data type (String, Number or Binary). Layers that disagree, or an
+//     attribute that contradicts the envelope, dead-letter the message.
 //
 // # Configuration
 //

@@ -2,6 +2,7 @@ package snssqs
 
 import (
 	"bytes"
+	"encoding/base64"
 	"encoding/json"
 	"slices"
 )
@@ -61,7 +62,14 @@ func unwrap(body []byte, topics []string) ([]byte, map[string]string, bool) {
 	}
 	attrs := make(map[string]string, len(n.MessageAttributes))
 	for k, v := range n.MessageAttributes {
-		if v.Type == "String" {
+		switch v.Type {
+		case "Binary": // base64 in the notification
+			if b, err := base64.StdEncoding.DecodeString(v.Value); err == nil {
+				attrs[k] = string(b)
+			} else {
+				attrs[k] = v.Value
+			}
+		default: // String, Number, String.Array, or a custom type like String.x
 			attrs[k] = v.Value
 		}
 	}

@@ -5,7 +5,9 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"maps"
 	"math"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -39,8 +41,9 @@ type ReceiverConfig struct {
 	// looked up on first use.
 	DeadLetterQueueURL string
 	// TopicARNs pins notification unwrapping: a body in the SNS
-	// notification format is unwrapped only when it comes from one of
-	// these topics. Empty: from any topic.
+	// notification format is unwrapped only when its TopicArn is one of
+	// these. Empty: any topic. No signature is verified; the queue policy
+	// that lets only the topics send is what keeps forgeries out.
 	TopicARNs []string
 	// WaitTime is the long-polling wait, at most 20s. Default
 	// DefaultWaitTime.
@@ -149,20 +152,32 @@ func (r *Receiver) releaseLate(done <-chan receiveResult) {
 
 func (r *Receiver) message(m sqstypes.Message) *driver.Message {
 	body := []byte(aws.ToString(m.Body))
+	// Every attribute is kept whatever its data type (a Binary "type" must
+	// be compared with the envelope like a String one).
 	attrs := make(map[string]string, len(m.MessageAttributes))
 	for k, v := range m.MessageAttributes {
-		if v.StringValue != nil {
+		switch {
+		case v.StringValue != nil:
 			attrs[k] = *v.StringValue
+		case v.BinaryValue != nil:
+			attrs[k] = string(v.BinaryValue)
 		}
 	}
+	var conflict error
 	if inner, nattrs, ok := unwrap(body, r.cfg.TopicARNs); ok {
+		// Both layers' attributes count: the notification's, and those of
+		// the SQS message around it, which routing (Lambda or Pipes
+		// filters) reads. Where they disagree, the message is refused.
 		body = inner
-		for k, v := range nattrs {
-			attrs[k] = v
+		for _, k := range slices.Sorted(maps.Keys(nattrs)) {
+			if outer, ok := attrs[k]; ok && outer != nattrs[k] && conflict == nil {
+				conflict = fmt.Errorf("attribute %s is %q in the SQS message but %q in the SNS notification", k, outer, nattrs[k])
+			}
+			attrs[k] = nattrs[k]
 		}
 	}
 	count, _ := strconv.Atoi(m.Attributes[string(sqstypes.MessageSystemAttributeNameApproximateReceiveCount)])
-	return &driver.Message{Body: body, Attributes: attrs, Handle: aws.ToString(m.ReceiptHandle), ReceiveCount: max(count, 1)}
+	return &driver.Message{Body: body, Attributes: attrs, Handle: aws.ToString(m.ReceiptHandle), ReceiveCount: max(count, 1), Conflict: conflict}
 }
 
 // Ack implements driver.Receiver with one DeleteMessageBatch per 10 handles.

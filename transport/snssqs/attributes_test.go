@@ -1,0 +1,111 @@
+package snssqs_test
+
+import (
+	"context"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/sqs"
+	sqstypes "github.com/aws/aws-sdk-go-v2/service/sqs/types"
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/elmosoftware/eventprotocol/envelope"
+	"github.com/elmosoftware/eventprotocol/transport"
+	"github.com/elmosoftware/eventprotocol/transport/driver"
+	"github.com/elmosoftware/eventprotocol/transport/snssqs"
+)
+
+// TestMirroredAttributesCannotBeBypassed sends messages straight into a
+// queue on GoAws, as a misbehaving sender could: mirrored attributes that
+// contradict the envelope are refused in the SQS message around an SNS
+// notification as well as inside it, and whatever their data type.
+func TestMirroredAttributesCannotBeBypassed(t *testing.T) {
+	ctx := context.Background()
+	snsC, sqsC := clients(t)
+	topo := &snssqs.Topology{Env: newEnvName(), Domains: []snssqs.Domain{{Name: "leave"}},
+		Services: []snssqs.Service{{Name: "ledger", Consumes: []string{"elmo.leave.absence.approved.v1"}, VisibilityTimeoutSeconds: 30}}}
+	p, err := snssqs.Provision(ctx, snssqs.Clients{SNS: snsC, SQS: sqsC}, topo, snssqs.ProvisionOptions{SkipQueuePolicy: true})
+	require.NoError(t, err)
+	t.Cleanup(func() { _ = snssqs.Teardown(context.Background(), snssqs.Clients{SNS: snsC, SQS: sqsC}, topo) })
+
+	producer := &envelope.Producer{Source: "urn:elmo:service:leave"}
+	newBody := func() (string, string) {
+		e, err := producer.New("elmo.leave.absence.approved.v1", []byte(`{}`))
+		require.NoError(t, err)
+		e.Subject, e.TenantID = "ern:elmo:hr:acme:employee/e-1", "acme"
+		b, err := e.MarshalJSON()
+		require.NoError(t, err)
+		return e.ID, string(b)
+	}
+	str := func(v string) sqstypes.MessageAttributeValue {
+		return sqstypes.MessageAttributeValue{DataType: aws.String("String"), StringValue: aws.String(v)}
+	}
+	cases := []struct {
+		name    string
+		wrap    bool
+		attrs   map[string]sqstypes.MessageAttributeValue
+		refused bool
+	}{
+		{"raw, agreeing", false, map[string]sqstypes.MessageAttributeValue{"type": str("elmo.leave.absence.approved.v1")}, false},
+		{"notification, agreeing outer attribute", true, map[string]sqstypes.MessageAttributeValue{"type": str("elmo.leave.absence.approved.v1")}, false},
+		{"notification, contradicting outer type", true, map[string]sqstypes.MessageAttributeValue{"type": str("elmo.payroll.pay_run.completed.v1")}, true},
+		{"notification, contradicting outer tenant", true, map[string]sqstypes.MessageAttributeValue{"tenantid": str("globex")}, true},
+		{"raw, contradicting Binary type", false, map[string]sqstypes.MessageAttributeValue{"type": {DataType: aws.String("Binary"), BinaryValue: []byte("elmo.payroll.pay_run.completed.v1")}}, true},
+	}
+	want := map[string]bool{} // id -> refused
+	for _, tc := range cases {
+		id, body := newBody()
+		want[id] = tc.refused
+		if tc.wrap {
+			// The notification's own attributes agree with the envelope.
+			body = `{"Type":"Notification","MessageId":"m-` + id + `","TopicArn":"` + p.TopicARNs["leave"] + `","Message":` + quoteJSON(body) +
+				`,"Timestamp":"2026-11-26T10:00:00.000Z","SignatureVersion":"1","Signature":"abc","SigningCertURL":"https://sns/cert.pem",` +
+				`"UnsubscribeURL":"https://sns/unsub","MessageAttributes":{"type":{"Type":"String","Value":"elmo.leave.absence.approved.v1"},` +
+				`"tenantid":{"Type":"String","Value":"acme"}}}`
+		}
+		_, err := sqsC.SendMessage(ctx, &sqs.SendMessageInput{QueueUrl: aws.String(p.QueueURLs["ledger"]), MessageBody: aws.String(body), MessageAttributes: tc.attrs})
+		require.NoError(t, err, tc.name)
+	}
+
+	r, err := snssqs.NewReceiver(snssqs.ReceiverConfig{SQS: sqsC, QueueURL: p.QueueURLs["ledger"], DeadLetterQueueURL: p.DLQURLs["ledger"], WaitTime: time.Second})
+	require.NoError(t, err)
+	cons, err := transport.NewConsumer(r, &transport.ConsumerConfig{VisibilityTimeout: 30 * time.Second})
+	require.NoError(t, err)
+	handled := make(chan string, len(cases))
+	require.NoError(t, cons.HandleFunc("elmo.leave.absence.approved.v1", func(_ context.Context, d *transport.Delivery) error {
+		handled <- d.Envelope.ID
+		return nil
+	}))
+	require.NoError(t, cons.Start(ctx))
+	t.Cleanup(func() { _ = cons.Shutdown(context.Background()) })
+
+	dlq, err := snssqs.NewReceiver(snssqs.ReceiverConfig{SQS: sqsC, QueueURL: p.DLQURLs["ledger"], WaitTime: time.Second})
+	require.NoError(t, err)
+	refused := map[string]string{}
+	deadline := time.Now().Add(30 * time.Second)
+	for len(refused) < 3 && time.Now().Before(deadline) {
+		msgs, err := dlq.Receive(ctx, 10)
+		require.NoError(t, err)
+		for _, m := range msgs {
+			e, err := envelope.Decode(m.Body)
+			require.NoError(t, err)
+			refused[e.ID] = m.Attributes[driver.AttrDeadLetterReason]
+		}
+	}
+	for id, reason := range refused {
+		assert.True(t, want[id], "refused although its attributes agree: %s", reason)
+		assert.True(t, strings.Contains(reason, "contradicts") || strings.Contains(reason, "SNS notification"), reason)
+	}
+	for range 2 {
+		select {
+		case id := <-handled:
+			assert.False(t, want[id], "handled although an attribute contradicts the envelope")
+		case <-time.After(30 * time.Second):
+			t.Fatal("the agreeing messages were not handled")
+		}
+	}
+	assert.Len(t, refused, 3)
+}
