@@ -75,7 +75,7 @@ func provision(name string, args []string, stdout, stderr io.Writer) int {
 	if name == "teardown" {
 		if err := snssqs.Teardown(ctx, clients, topo); err != nil {
 			fmt.Fprintf(stderr, "eventctl teardown: %v\n", err)
-			return exitInvalid
+			return exitUsage // an I/O error: nothing is known to be invalid
 		}
 		fmt.Fprintf(stdout, "removed the topics and queues of environment %s\n", topo.Env)
 		return exitOK
@@ -83,7 +83,7 @@ func provision(name string, args []string, stdout, stderr io.Writer) int {
 	p, err := snssqs.Provision(ctx, clients, topo, snssqs.ProvisionOptions{SkipQueuePolicy: *skipPolicy})
 	if err != nil {
 		fmt.Fprintf(stderr, "eventctl provision: %v\n", err)
-		return exitInvalid
+		return exitUsage // an I/O error (the topology was validated above)
 	}
 	if err := writeJSON(stdout, p); err != nil {
 		fmt.Fprintf(stderr, "eventctl provision: %v\n", err)

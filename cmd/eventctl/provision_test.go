@@ -2,6 +2,7 @@ package main
 
 import (
 	"encoding/json"
+	"net"
 	"os"
 	"path/filepath"
 	"strings"
@@ -64,10 +65,31 @@ func TestProvisionOnGoAws(t *testing.T) {
 	assert.JSONEq(t, out, again, "provisioning is idempotent")
 
 	code, _, stderr = eventctl(t, "", append([]string{"provision"}, args...)...)
-	assert.Equal(t, exitInvalid, code, "GoAws refuses queue policies; the error is reported")
+	assert.Equal(t, exitUsage, code, "GoAws refuses queue policies: a server's error, not an invalid topology")
 	assert.Contains(t, stderr, "queue policy")
 
 	code, out, stderr = eventctl(t, "", append([]string{"teardown"}, args...)...)
 	require.Equal(t, exitOK, code, stderr)
 	assert.Contains(t, out, "removed")
+	code, _, stderr = eventctl(t, "", append([]string{"teardown"}, args...)...)
+	require.Equal(t, exitOK, code, "nothing left to remove is no error: %s", stderr)
+
+	// An unreachable endpoint is an I/O error, never a success.
+	closed := "http://" + closedAddr(t)
+	for _, cmd := range []string{"teardown", "provision"} {
+		code, out, stderr = eventctl(t, "", cmd, "--topology", signupTopology, "--endpoint", closed, "--region", goaws.Region,
+			"--skip-queue-policy", "--timeout", "3s")
+		assert.Equal(t, exitUsage, code, "%s: %s %s", cmd, out, stderr)
+		assert.NotContains(t, out, "removed")
+	}
+}
+
+// closedAddr returns a loopback address nothing listens on.
+func closedAddr(t *testing.T) string {
+	t.Helper()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	require.NoError(t, err)
+	addr := ln.Addr().String()
+	require.NoError(t, ln.Close())
+	return addr
 }

@@ -14,6 +14,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/sns"
 	"github.com/aws/aws-sdk-go-v2/service/sqs"
 	sqstypes "github.com/aws/aws-sdk-go-v2/service/sqs/types"
+	"github.com/aws/smithy-go"
 
 	"github.com/elmosoftware/eventprotocol/naming"
 )
@@ -456,32 +457,18 @@ func Teardown(ctx context.Context, c Clients, t *Topology) error {
 	for _, d := range t.Domains {
 		name, _ := names.Topic(d.Name, d.FIFO)
 		res, err := c.SNS.CreateTopic(ctx, &sns.CreateTopicInput{Name: aws.String(name)}) // idempotent: finds the ARN
-		if err == nil {
-			topicARNs[d.Name] = aws.ToString(res.TopicArn)
+		if err != nil {
+			errs = append(errs, fmt.Errorf("find topic %s: %w", name, err))
+			continue
 		}
+		topicARNs[d.Name] = aws.ToString(res.TopicArn)
 	}
 	for _, s := range t.Services {
 		domains, _ := s.subscriptions()
 		fifo := t.domain(domains[0]).FIFO
 		for _, qName := range []string{mustQueue(names, s.Name, fifo, false), mustQueue(names, s.Name, fifo, true)} {
-			res, err := c.SQS.GetQueueUrl(ctx, &sqs.GetQueueUrlInput{QueueName: aws.String(qName)})
-			if err != nil {
-				continue // not there
-			}
-			qa, err := c.SQS.GetQueueAttributes(ctx, &sqs.GetQueueAttributesInput{QueueUrl: res.QueueUrl, AttributeNames: []sqstypes.QueueAttributeName{sqstypes.QueueAttributeNameQueueArn}})
-			if err == nil {
-				for _, d := range domains {
-					if arn := topicARNs[d]; arn != "" {
-						if sub, err := findSubscription(ctx, c.SNS, arn, qa.Attributes[string(sqstypes.QueueAttributeNameQueueArn)]); err == nil && sub != "" {
-							if _, err := c.SNS.Unsubscribe(ctx, &sns.UnsubscribeInput{SubscriptionArn: aws.String(sub)}); err != nil {
-								errs = append(errs, fmt.Errorf("unsubscribe %s: %w", sub, err))
-							}
-						}
-					}
-				}
-			}
-			if _, err := c.SQS.DeleteQueue(ctx, &sqs.DeleteQueueInput{QueueUrl: res.QueueUrl}); err != nil {
-				errs = append(errs, fmt.Errorf("delete queue %s: %w", qName, err))
+			if err := teardownQueue(ctx, c, qName, domains, topicARNs); err != nil {
+				errs = append(errs, err)
 			}
 		}
 	}
@@ -494,6 +481,64 @@ func Teardown(ctx context.Context, c Clients, t *Topology) error {
 		return fmt.Errorf("snssqs: teardown: %w", err)
 	}
 	return nil
+}
+
+// teardownQueue unsubscribes a queue from the domains' topics and deletes
+// it. Only a not-found answer means the queue is absent; any other error
+// is reported, and a queue whose subscriptions could not be removed is
+// kept, so that no subscription is left pointing at a deleted queue.
+func teardownQueue(ctx context.Context, c Clients, qName string, domains []string, topicARNs map[string]string) error {
+	res, err := c.SQS.GetQueueUrl(ctx, &sqs.GetQueueUrlInput{QueueName: aws.String(qName)})
+	switch {
+	case isNotFound(err):
+		return nil // not there
+	case err != nil:
+		return fmt.Errorf("find queue %s: %w", qName, err)
+	}
+	qa, err := c.SQS.GetQueueAttributes(ctx, &sqs.GetQueueAttributesInput{QueueUrl: res.QueueUrl, AttributeNames: []sqstypes.QueueAttributeName{sqstypes.QueueAttributeNameQueueArn}})
+	if err != nil {
+		return fmt.Errorf("queue %s kept: its subscriptions cannot be found: %w", qName, err)
+	}
+	for _, d := range domains {
+		arn := topicARNs[d]
+		if arn == "" {
+			return fmt.Errorf("queue %s kept: the topic of %s was not found", qName, d)
+		}
+		sub, err := findSubscription(ctx, c.SNS, arn, qa.Attributes[string(sqstypes.QueueAttributeNameQueueArn)])
+		if err != nil {
+			return fmt.Errorf("queue %s kept: %w", qName, err)
+		}
+		if sub == "" {
+			continue
+		}
+		if _, err := c.SNS.Unsubscribe(ctx, &sns.UnsubscribeInput{SubscriptionArn: aws.String(sub)}); err != nil {
+			return fmt.Errorf("queue %s kept: unsubscribe %s: %w", qName, sub, err)
+		}
+	}
+	if _, err := c.SQS.DeleteQueue(ctx, &sqs.DeleteQueueInput{QueueUrl: res.QueueUrl}); err != nil {
+		return fmt.Errorf("delete queue %s: %w", qName, err)
+	}
+	return nil
+}
+
+// isNotFound reports whether err says that a queue or topic does not exist.
+func isNotFound(err error) bool {
+	if err == nil {
+		return false
+	}
+	var missing *sqstypes.QueueDoesNotExist
+	var api smithy.APIError
+	if errors.As(err, &missing) {
+		return true
+	}
+	if errors.As(err, &api) {
+		switch api.ErrorCode() {
+		case "AWS.SimpleQueueService.NonExistentQueue", "QueueDoesNotExist", "NotFound", "NotFoundException",
+			"AWS.SimpleNotificationService.NonExistentTopic":
+			return true
+		}
+	}
+	return false
 }
 
 func mustQueue(n naming.AWSNames, service string, fifo, dlq bool) string {

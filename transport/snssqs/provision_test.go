@@ -3,6 +3,7 @@ package snssqs_test
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"strings"
 	"sync"
 	"testing"
@@ -215,4 +216,32 @@ func TestProvisionConvergesFilters(t *testing.T) {
 		return len(got) > 0
 	}, 15*time.Second, 10*time.Millisecond)
 	assert.Equal(t, []string{typeClosed}, got, "the type filter was removed")
+}
+
+// failingAttributes is the GoAws SQS client with GetQueueAttributes failing.
+type failingAttributes struct{ snssqs.SQSAdmin }
+
+func (failingAttributes) GetQueueAttributes(context.Context, *sqs.GetQueueAttributesInput, ...func(*sqs.Options)) (*sqs.GetQueueAttributesOutput, error) {
+	return nil, errors.New("connection reset by peer")
+}
+
+// TestTeardownReportsWhatItCouldNotDo: a queue whose subscriptions cannot
+// be looked up is kept (no subscription left pointing at a deleted queue)
+// and the error reported; removing what is gone already is no error.
+func TestTeardownReportsWhatItCouldNotDo(t *testing.T) {
+	ctx := context.Background()
+	snsC, sqsC := clients(t)
+	topo := &snssqs.Topology{Env: newEnvName(), Domains: []snssqs.Domain{{Name: "leave"}},
+		Services: []snssqs.Service{{Name: "ledger", Consumes: []string{"elmo.leave.absence.approved.v1"}}}}
+	p, err := snssqs.Provision(ctx, snssqs.Clients{SNS: snsC, SQS: sqsC}, topo, snssqs.ProvisionOptions{SkipQueuePolicy: true})
+	require.NoError(t, err)
+
+	err = snssqs.Teardown(ctx, snssqs.Clients{SNS: snsC, SQS: failingAttributes{sqsC}}, topo)
+	require.Error(t, err)
+	assert.Contains(t, err.Error(), "kept")
+	_, err = sqsC.GetQueueAttributes(ctx, &sqs.GetQueueAttributesInput{QueueUrl: aws.String(p.QueueURLs["ledger"])})
+	require.NoError(t, err, "the queue is still there")
+
+	require.NoError(t, snssqs.Teardown(ctx, snssqs.Clients{SNS: snsC, SQS: sqsC}, topo))
+	require.NoError(t, snssqs.Teardown(ctx, snssqs.Clients{SNS: snsC, SQS: sqsC}, topo), "gone already")
 }
