@@ -82,7 +82,10 @@ type ConsumerConfig struct {
 	// others. Default 20ms.
 	AckDelay time.Duration
 	// Logger receives a record per failed or dead-lettered delivery (debug
-	// level for successes); nil means no logging. Payloads are never logged.
+	// level for successes); nil means no logging, except for receiving
+	// that keeps failing (expired credentials, a deleted queue), which
+	// would otherwise go unseen: it is logged at Error to slog.Default().
+	// Payloads are never logged.
 	Logger *slog.Logger
 	// Rand returns numbers in [0, 1) for backoff jitter; nil means
 	// math/rand/v2.
@@ -103,6 +106,12 @@ type Consumer struct {
 
 	ackMu      sync.RWMutex // held to send on acks, and to close it
 	acksClosed bool
+
+	healthMu     sync.Mutex
+	receiveFails int       // receives that failed in a row
+	failingSince time.Time // of the first of them
+	lastReceive  error     // the last failed receive
+	alarm        *slog.Logger
 
 	mu       sync.Mutex
 	started  bool
@@ -164,7 +173,12 @@ func NewConsumer(r driver.Receiver, cfg *ConsumerConfig) (*Consumer, error) {
 	if err := errors.Join(errs...); err != nil {
 		return nil, err
 	}
+	alarm := c.Logger
+	if alarm == nil {
+		alarm = slog.Default()
+	}
 	cons := &Consumer{recv: r, cfg: c, log: logger(c.Logger).With(slog.String("consumer", c.Name)),
+		alarm:    alarm.With(slog.String("consumer", c.Name)),
 		handlers: map[string]HandlerFunc{}, inflight: map[string]*tracked{}, failures: newFailures(time.Now)}
 	return cons, nil
 }
@@ -281,10 +295,11 @@ func (c *Consumer) poll(ctx context.Context) {
 			if ctx.Err() != nil {
 				return
 			}
-			c.log.LogAttrs(ctx, slog.LevelWarn, "receive failed", slog.Any("error", err))
-			sleep(ctx, time.Second) // the transport is failing: do not spin
+			fails := c.receiveFailed(ctx, err)
+			sleep(ctx, min(c.cfg.Backoff.Delay(fails, c.cfg.Rand), maxReceivePause)) // do not spin
 			continue
 		}
+		c.receiveSucceeded()
 		c.mu.Lock()
 		now := time.Now()
 		for _, m := range msgs {
@@ -308,6 +323,67 @@ func (c *Consumer) poll(ctx context.Context) {
 			}
 		}
 	}
+}
+
+// Receiving that fails this many times in a row makes the consumer
+// unhealthy and is logged at Error; pauses between failed receives grow
+// with the consumer's Backoff up to maxReceivePause.
+const (
+	unhealthyAfter  = 3
+	maxReceivePause = 10 * time.Second
+)
+
+// ErrReceiveFailing matches the error of [Consumer.Health] while receiving
+// keeps failing.
+var ErrReceiveFailing = errors.New("transport: receiving keeps failing")
+
+// receiveFailed records a failed receive and returns the failures in a row.
+func (c *Consumer) receiveFailed(ctx context.Context, err error) int {
+	c.healthMu.Lock()
+	if c.receiveFails == 0 {
+		c.failingSince = time.Now()
+	}
+	c.receiveFails++
+	c.lastReceive = err
+	n := c.receiveFails
+	c.healthMu.Unlock()
+	switch {
+	case n == unhealthyAfter:
+		c.alarm.LogAttrs(ctx, slog.LevelError, "receiving keeps failing; the consumer is unhealthy", slog.Int("failures", n), slog.Any("error", err))
+	case n < unhealthyAfter:
+		c.log.LogAttrs(ctx, slog.LevelWarn, "receive failed", slog.Any("error", err))
+	}
+	return n
+}
+
+func (c *Consumer) receiveSucceeded() {
+	c.healthMu.Lock()
+	defer c.healthMu.Unlock()
+	if c.receiveFails >= unhealthyAfter {
+		c.alarm.LogAttrs(context.Background(), slog.LevelInfo, "receiving works again", slog.Int("failures", c.receiveFails))
+	}
+	c.receiveFails, c.lastReceive = 0, nil
+}
+
+// Health reports whether the consumer can do its work: nil, or an error
+// matching [ErrReceiveFailing] (with the last receive error) once several
+// receives in a row have failed, until one succeeds. Put it behind a
+// readiness probe: a consumer with expired credentials or a deleted queue
+// otherwise idles silently. A consumer that was shut down reports
+// [ErrShutdown].
+func (c *Consumer) Health() error {
+	c.mu.Lock()
+	stopped := c.stopped
+	c.mu.Unlock()
+	if stopped {
+		return ErrShutdown
+	}
+	c.healthMu.Lock()
+	defer c.healthMu.Unlock()
+	if c.receiveFails >= unhealthyAfter {
+		return fmt.Errorf("%w: %d receives in a row since %s: %w", ErrReceiveFailing, c.receiveFails, c.failingSince.UTC().Format(time.RFC3339), c.lastReceive)
+	}
+	return nil
 }
 
 // job is a message ready for its handler.

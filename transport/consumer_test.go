@@ -4,7 +4,10 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"log/slog"
 	"os"
+	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -383,4 +386,59 @@ func TestShutdownReturnsWhileAHandlerIgnoresItsContext(t *testing.T) {
 		return nil
 	})
 	assert.Equal(t, e.ID, within(t, again, "the released message"))
+}
+
+// flakyReceiver fails every Receive while failing is set.
+type flakyReceiver struct {
+	driver.Receiver
+	failing atomic.Bool
+}
+
+var errExpiredCredentials = errors.New("ExpiredToken: the security token included in the request is expired")
+
+func (f *flakyReceiver) Receive(ctx context.Context, max int) ([]*driver.Message, error) {
+	if f.failing.Load() {
+		return nil, errExpiredCredentials
+	}
+	return f.Receiver.Receive(ctx, max)
+}
+
+// TestReceiveFailuresAreSeen: with no Logger configured, receiving that
+// keeps failing reaches slog.Default at Error, and Health reports it until
+// a receive succeeds.
+func TestReceiveFailuresAreSeen(t *testing.T) {
+	logs := &lockedBuffer{}
+	previous := slog.Default()
+	slog.SetDefault(slog.New(slog.NewJSONHandler(logs, nil)))
+	t.Cleanup(func() { slog.SetDefault(previous) })
+
+	r := newRig(t, memory.SubscriptionConfig{})
+	inner, err := r.broker.Receiver("email")
+	require.NoError(t, err)
+	recv := &flakyReceiver{Receiver: inner}
+	recv.failing.Store(true)
+	c, err := transport.NewConsumer(recv, &transport.ConsumerConfig{Backoff: transport.Backoff{Initial: time.Millisecond, Max: time.Millisecond, Jitter: -1}})
+	require.NoError(t, err)
+	handled := make(chan string, 1)
+	require.NoError(t, c.HandleFunc(typeSignedUp, func(_ context.Context, d *transport.Delivery) error {
+		handled <- d.Envelope.ID
+		return nil
+	}))
+	require.NoError(t, c.Health(), "healthy before the first receive")
+	require.NoError(t, c.Start(context.Background()))
+	t.Cleanup(func() { _ = c.Shutdown(context.Background()) })
+
+	require.Eventually(t, func() bool { return c.Health() != nil }, 5*time.Second, time.Millisecond)
+	assert.ErrorIs(t, c.Health(), transport.ErrReceiveFailing)
+	assert.ErrorIs(t, c.Health(), errExpiredCredentials)
+	require.Eventually(t, func() bool { return strings.Contains(logs.String(), `"level":"ERROR"`) }, 5*time.Second, time.Millisecond)
+	assert.Contains(t, logs.String(), "receiving keeps failing")
+
+	recv.failing.Store(false)
+	e := signedUp(t, 1)
+	require.NoError(t, r.pub.Publish(context.Background(), e))
+	assert.Equal(t, e.ID, within(t, handled, "the event after recovery"))
+	assert.NoError(t, c.Health())
+	require.NoError(t, c.Shutdown(context.Background()))
+	assert.ErrorIs(t, c.Health(), transport.ErrShutdown)
 }
