@@ -717,6 +717,16 @@ func (c *Consumer) Shutdown(ctx context.Context) error {
 	close(c.acks)
 	c.ackMu.Unlock()
 	c.helpers.Wait()
+	if closer, ok := c.recv.(driver.Closer); ok {
+		final, cancel := ctx, context.CancelFunc(func() {})
+		if ctx.Err() != nil {
+			final, cancel = context.WithTimeout(context.WithoutCancel(ctx), shutdownGrace)
+		}
+		if cerr := closer.Close(final); cerr != nil {
+			err = errors.Join(err, fmt.Errorf("transport: closing the receiver: %w", cerr))
+		}
+		cancel()
+	}
 	c.mu.Lock()
 	c.shutErr = err
 	c.mu.Unlock()

@@ -11,7 +11,11 @@
 // source and tenantid attributes onto the message for subscription
 // filters, sends in batches within the driver's limits, and retries what
 // the driver reports as retryable. A [*PublishError] names every event
-// that was not accepted; nothing is dropped silently.
+// that was not certainly accepted, and says for each whether it was
+// refused or its outcome is unknown ([ErrOutcomeUnknown]: the reply was
+// lost, and the event may be out; publishing it again may deliver it
+// twice, which consumers' deduplication absorbs). Nothing is dropped
+// silently, and nothing that may have gone out is reported as failed.
 //
 // # Consuming
 //
@@ -23,8 +27,9 @@
 //   - the handler returned nil: the message is acknowledged (in batches);
 //   - the handler failed: the message goes back to the transport with a
 //     redelivery delay from [Backoff] (exponential, with jitter). No
-//     goroutine sleeps on it. After MaxAttempts deliveries it is
-//     dead-lettered with the last error as the reason;
+//     goroutine sleeps on it. After MaxAttempts failures of its handler it
+//     is dead-lettered with the last error as the reason; deliveries that
+//     did not fail (released by a shutdown or a deploy) do not count;
 //   - the message can never succeed: dead-lettered at once with the reason.
 //     This covers a body that is not a valid envelope, mirrored attributes
 //     that contradict the envelope, a payload that fails its schema, a type
@@ -35,13 +40,17 @@
 // tolerantly, so that a producer's newer minor version is handled rather
 // than dead-lettered ([ValidatePayload]; the [Publisher] validates
 // strictly); deliveries are deduplicated on (source, id) with a
-// pluggable [IdempotencyStore] ([Idempotent]; the default [MemoryStore] is
-// bounded in size and age). Handlers run on at most Concurrency goroutines.
+// pluggable [IdempotencyStore] ([Idempotent]; the default [MemoryStore]
+// catches duplicates within a window of one hour, bounded in memory, and
+// never drops a claim in progress). Handlers run on at most Concurrency
+// goroutines.
 // A message whose handler is still working has its visibility extended
 // every third of the visibility timeout. The W3C trace context of the event
 // is in the handler's context ([TraceContext]), and events the handler
 // publishes with that context carry it on. Logging goes through log/slog,
-// is off by default, and never prints payloads. A dead-letter reason names
+// is off by default except for receiving that keeps failing (logged at
+// Error to slog.Default when no Logger is set, and reported by
+// [Consumer.Health] for readiness probes), and never prints payloads. A dead-letter reason names
 // JSON pointers and rules, never payload values, and is cut to
 // driver.MaxReasonBytes of characters every transport can carry.
 //
@@ -54,13 +63,15 @@
 // finish until its context is done. It then cancels the handlers'
 // contexts, releases their messages for immediate redelivery, flushes
 // pending acknowledgements, and returns a [*ShutdownError] naming what did
-// not finish.
+// not finish, by its deadline plus at most a second for those last calls,
+// also when a handler ignores its context.
 //
 // # Errors
 //
 // Sentinels: [ErrTooLarge], [ErrPermanent] (and the reasons that match it:
 // [ErrUndecodable], [ErrAttributeMismatch], [ErrInvalidPayload],
 // [ErrNoHandler]), [ErrPanic], [ErrInProgress], [ErrStarted],
-// [ErrHandlerExists] and [ErrShutdown]. Types: [*PublishError],
+// [ErrHandlerExists], [ErrShutdown], [ErrOutcomeUnknown] and
+// [ErrReceiveFailing]. Types: [*PublishError],
 // [*TooLargeError] and [*ShutdownError].
 package transport

@@ -128,6 +128,15 @@ type Receiver interface {
 	IsRetryable(err error) bool
 }
 
+// Closer is implemented by a Receiver that runs work of its own (a long
+// poll finishing after its caller gave up, say). Close ends that work,
+// waiting for it at most until ctx is done; after Close returns nothing of
+// the receiver runs. The portable layer calls it at the end of a
+// consumer's Shutdown.
+type Closer interface {
+	Close(ctx context.Context) error
+}
+
 // MaxReasonBytes bounds the dead-letter reason a transport is given.
 const MaxReasonBytes = 1024
 

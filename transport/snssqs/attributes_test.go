@@ -109,3 +109,42 @@ func TestMirroredAttributesCannotBeBypassed(t *testing.T) {
 	}
 	assert.Len(t, refused, 3)
 }
+
+// TestReceiverCloseEndsLatePolls: a long poll whose Receive was cancelled
+// goes on in the background; Close ends it, and nothing of the receiver
+// runs afterwards.
+func TestReceiverCloseEndsLatePolls(t *testing.T) {
+	ctx := context.Background()
+	snsC, sqsC := clients(t)
+	topo := &snssqs.Topology{Env: newEnvName(), Domains: []snssqs.Domain{{Name: "leave"}},
+		Services: []snssqs.Service{{Name: "ledger", Consumes: []string{"elmo.leave.absence.approved.v1"}}}}
+	p, err := snssqs.Provision(ctx, snssqs.Clients{SNS: snsC, SQS: sqsC}, topo, snssqs.ProvisionOptions{SkipQueuePolicy: true})
+	require.NoError(t, err)
+	t.Cleanup(func() { _ = snssqs.Teardown(context.Background(), snssqs.Clients{SNS: snsC, SQS: sqsC}, topo) })
+
+	r, err := snssqs.NewReceiver(snssqs.ReceiverConfig{SQS: sqsC, QueueURL: p.QueueURLs["ledger"], WaitTime: 20 * time.Second})
+	require.NoError(t, err)
+	rctx, cancel := context.WithCancel(ctx)
+	received := make(chan error, 1)
+	go func() {
+		_, err := r.Receive(rctx, 10)
+		received <- err
+	}()
+	cancel()
+	require.ErrorIs(t, <-received, context.Canceled)
+
+	closed := make(chan error, 1)
+	go func() {
+		cctx, ccancel := context.WithTimeout(ctx, 100*time.Millisecond)
+		defer ccancel()
+		closed <- r.Close(cctx)
+	}()
+	select {
+	case err := <-closed:
+		require.NoError(t, err)
+	case <-time.After(15 * time.Second): // well inside the 20s long poll
+		t.Fatal("Close waited for the abandoned long poll")
+	}
+	_, err = r.Receive(ctx, 10)
+	assert.Error(t, err, "a closed receiver receives nothing")
+}

@@ -57,6 +57,13 @@ type Receiver struct {
 
 	mu  sync.Mutex
 	dlq string // resolved dead-letter queue URL
+
+	// Requests that outlive their caller (a long poll whose Receive was
+	// cancelled, and the release of what it brought) run under bg, which
+	// Close cancels, and are counted in late.
+	bg       context.Context
+	bgCancel context.CancelFunc
+	late     sync.WaitGroup
 }
 
 // NewReceiver returns a Receiver.
@@ -77,7 +84,29 @@ func NewReceiver(cfg ReceiverConfig) (*Receiver, error) {
 	if err := errors.Join(errs...); err != nil {
 		return nil, err
 	}
-	return &Receiver{cfg: cfg, dlq: cfg.DeadLetterQueueURL}, nil
+	bg, cancel := context.WithCancel(context.Background())
+	return &Receiver{cfg: cfg, dlq: cfg.DeadLetterQueueURL, bg: bg, bgCancel: cancel}, nil
+}
+
+// Close ends what the receiver still runs on its own: it waits until ctx
+// is done for long polls whose Receive was cancelled to finish and for
+// their messages to be released, then abandons the rest (those messages
+// wait out their visibility timeout). After Close returns, no request of
+// the receiver is running. The consumer runtime calls it at the end of
+// Shutdown. Receive after Close fails.
+func (r *Receiver) Close(ctx context.Context) error {
+	done := make(chan struct{})
+	go func() {
+		r.late.Wait()
+		close(done)
+	}()
+	select {
+	case <-done:
+	case <-ctx.Done():
+	}
+	r.bgCancel()
+	<-done
+	return nil
 }
 
 // Limits implements driver.Receiver.
@@ -102,9 +131,14 @@ func (r *Receiver) Receive(ctx context.Context, max int) ([]*driver.Message, err
 	if err := ctx.Err(); err != nil {
 		return nil, err
 	}
+	if err := r.bg.Err(); err != nil {
+		return nil, fmt.Errorf("snssqs: receiver closed: %w", err)
+	}
 	done := make(chan receiveResult, 1)
+	r.late.Add(1)
 	go func() {
-		rctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), r.cfg.WaitTime+30*time.Second)
+		defer r.late.Done()
+		rctx, cancel := context.WithTimeout(r.bg, r.cfg.WaitTime+30*time.Second)
 		defer cancel()
 		out, err := r.cfg.SQS.ReceiveMessage(rctx, &sqs.ReceiveMessageInput{
 			QueueUrl:                    aws.String(r.cfg.QueueURL),
@@ -119,6 +153,7 @@ func (r *Receiver) Receive(ctx context.Context, max int) ([]*driver.Message, err
 	select {
 	case res = <-done:
 	case <-ctx.Done():
+		r.late.Add(1)
 		go r.releaseLate(done)
 		return nil, ctx.Err()
 	}
@@ -141,12 +176,13 @@ type receiveResult struct {
 // releaseLate makes the messages of a receive nobody waits for any more
 // visible again.
 func (r *Receiver) releaseLate(done <-chan receiveResult) {
+	defer r.late.Done()
 	res := <-done
 	if res.err != nil {
 		return
 	}
 	for _, m := range res.out.Messages {
-		_ = r.SetVisibility(context.Background(), aws.ToString(m.ReceiptHandle), 0) // at worst it waits for its visibility timeout
+		_ = r.SetVisibility(r.bg, aws.ToString(m.ReceiptHandle), 0) // at worst it waits for its visibility timeout
 	}
 }
 
@@ -263,11 +299,15 @@ func (r *Receiver) DeadLetter(ctx context.Context, m *driver.Message, reason str
 
 // deadLetterQueue returns the dead-letter queue's URL, from the config or
 // from the queue's RedrivePolicy.
+//
+// The lookup runs without holding the lock, so dead-letters never wait
+// on each other's network calls; concurrent first lookups may each ask.
 func (r *Receiver) deadLetterQueue(ctx context.Context) (string, error) {
 	r.mu.Lock()
-	defer r.mu.Unlock()
-	if r.dlq != "" {
-		return r.dlq, nil
+	dlq := r.dlq
+	r.mu.Unlock()
+	if dlq != "" {
+		return dlq, nil
 	}
 	out, err := r.cfg.SQS.GetQueueAttributes(ctx, &sqs.GetQueueAttributesInput{
 		QueueUrl: aws.String(r.cfg.QueueURL), AttributeNames: []sqstypes.QueueAttributeName{sqstypes.QueueAttributeNameRedrivePolicy},
@@ -287,6 +327,8 @@ func (r *Receiver) deadLetterQueue(ctx context.Context) (string, error) {
 	if err != nil {
 		return "", fmt.Errorf("snssqs: dead-letter queue %s: %w", name, err)
 	}
+	r.mu.Lock()
+	defer r.mu.Unlock()
 	r.dlq = aws.ToString(u.QueueUrl)
 	return r.dlq, nil
 }
