@@ -116,11 +116,13 @@ type Consumer struct {
 	mu       sync.Mutex
 	started  bool
 	stopped  bool
-	inflight map[string]*tracked // by handle
-	cancel   context.CancelFunc  // stops receiving
-	hcancel  context.CancelFunc  // cancels handlers
-	xcancel  context.CancelFunc  // stops extending visibility
-	shutDone chan struct{}       // closed when Shutdown has finished
+	inflight map[string]*tracked  // by handle
+	groups   map[string]*groupRun // message groups being run or held
+	batches  uint64               // receives so far, guarded by mu
+	cancel   context.CancelFunc   // stops receiving
+	hcancel  context.CancelFunc   // cancels handlers
+	xcancel  context.CancelFunc   // stops extending visibility
+	shutDone chan struct{}        // closed when Shutdown has finished
 	work     chan job
 	acks     chan string
 	done     chan struct{} // closed when Shutdown begins
@@ -179,7 +181,7 @@ func NewConsumer(r driver.Receiver, cfg *ConsumerConfig) (*Consumer, error) {
 	}
 	cons := &Consumer{recv: r, cfg: c, log: logger(c.Logger).With(slog.String("consumer", c.Name)),
 		alarm:    alarm.With(slog.String("consumer", c.Name)),
-		handlers: map[string]HandlerFunc{}, inflight: map[string]*tracked{}, failures: newFailures(time.Now)}
+		handlers: map[string]HandlerFunc{}, inflight: map[string]*tracked{}, groups: map[string]*groupRun{}, failures: newFailures(time.Now)}
 	return cons, nil
 }
 
@@ -305,15 +307,15 @@ func (c *Consumer) poll(ctx context.Context) {
 		for _, m := range msgs {
 			c.inflight[m.Handle] = &tracked{msg: m, extended: now}
 		}
+		c.batches++
+		batch := c.batches
 		c.mu.Unlock()
 		for i, m := range msgs {
 			d := c.prepare(ctx, m)
 			if d == nil {
 				continue // dead-lettered
 			}
-			select {
-			case c.work <- job{m, d}:
-			case <-ctx.Done():
+			if !c.dispatchJob(ctx, job{m, d, batch}) {
 				final, cancel := context.WithTimeout(context.Background(), shutdownGrace)
 				for _, rest := range msgs[i:] {
 					c.release(final, rest)
@@ -388,8 +390,19 @@ func (c *Consumer) Health() error {
 
 // job is a message ready for its handler.
 type job struct {
-	m *driver.Message
-	d *Delivery
+	m     *driver.Message
+	d     *Delivery
+	batch uint64 // the receive that brought it
+}
+
+// groupRun is a message group (FIFO transports) whose messages are being
+// run: the ones waiting, in order. held is set, to the receive that
+// brought the message, when the run ended on a message left for a retry:
+// the group's other messages of that receive are released as they come
+// (the transport delivers the retried one first, in a later receive).
+type groupRun struct {
+	pending []job
+	held    uint64
 }
 
 func (c *Consumer) worker(ctx context.Context) {
@@ -398,7 +411,75 @@ func (c *Consumer) worker(ctx context.Context) {
 		if ctx.Err() != nil {
 			continue // Shutdown's deadline passed and released the message
 		}
-		c.process(ctx, j.m, j.d)
+		next := c.process(ctx, j.m, j.d)
+		if j.m.GroupID != "" {
+			c.runGroup(ctx, j, next)
+		}
+	}
+}
+
+// dispatchJob hands a prepared message to the workers. Messages of one
+// message group (FIFO transports) run one at a time, in the order they
+// were received: a group's first message goes to a worker, the others
+// wait in the group's queue for that worker (see runGroup).
+func (c *Consumer) dispatchJob(ctx context.Context, j job) bool {
+	if g := j.m.GroupID; g != "" {
+		c.mu.Lock()
+		run := c.groups[g]
+		switch {
+		case run == nil || (run.held != 0 && run.held != j.batch):
+			c.groups[g] = &groupRun{} // a new run; a held message came back first
+		case run.held != 0:
+			c.mu.Unlock()
+			c.release(context.WithoutCancel(ctx), j.m) // behind a message left for a retry
+			return true
+		default:
+			run.pending = append(run.pending, j)
+			c.mu.Unlock()
+			return true
+		}
+		c.mu.Unlock()
+	}
+	select {
+	case c.work <- j:
+		return true
+	case <-ctx.Done():
+		return false
+	}
+}
+
+// runGroup goes on with the messages of a group after one of them was
+// processed: the next in order, while each is handled or dead-lettered.
+// A message left for a retry holds its group, as SQS FIFO does: the
+// group's waiting messages are released to come back after it.
+func (c *Consumer) runGroup(ctx context.Context, j job, next bool) {
+	group := j.m.GroupID
+	for {
+		c.mu.Lock()
+		run := c.groups[group]
+		if ctx.Err() != nil {
+			delete(c.groups, group)
+			c.mu.Unlock()
+			return // Shutdown releases what is left
+		}
+		if !next {
+			waiting := run.pending
+			run.pending, run.held = nil, j.batch
+			c.mu.Unlock()
+			for _, w := range waiting {
+				c.release(context.WithoutCancel(ctx), w.m)
+			}
+			return
+		}
+		if len(run.pending) == 0 {
+			delete(c.groups, group)
+			c.mu.Unlock()
+			return
+		}
+		j = run.pending[0]
+		run.pending = run.pending[1:]
+		c.mu.Unlock()
+		next = c.process(ctx, j.m, j.d)
 	}
 }
 
@@ -428,8 +509,10 @@ func (c *Consumer) prepare(ctx context.Context, m *driver.Message) *Delivery {
 }
 
 // process runs the handler chain and settles the message: ack, redelivery
-// after a backoff, or dead letter.
-func (c *Consumer) process(ctx context.Context, m *driver.Message, d *Delivery) {
+// after a backoff, or dead letter. It reports whether the message's group
+// may go on to its next message: the message was handled or dead-lettered
+// (not left for a retry, nor released by Shutdown).
+func (c *Consumer) process(ctx context.Context, m *driver.Message, d *Delivery) (next bool) {
 	e := d.Envelope
 	hctx := context.WithValue(ctx, deliveryKey{}, d) // also its trace context, see TraceContext
 	err := c.chain(hctx, d)
@@ -446,26 +529,30 @@ func (c *Consumer) process(ctx context.Context, m *driver.Message, d *Delivery) 
 			c.log.LogAttrs(ctx, slog.LevelDebug, "handled", attrs()...)
 		}
 		c.ack(m)
+		return true
 	case errors.Is(err, ErrPermanent):
 		c.deadLetter(ctx, m, e.ID, err)
+		return true
 	case ctx.Err() != nil:
 		// Shutdown cancelled the handler: a release, not a failure. The
 		// message is released by Shutdown.
+		return false
 	default:
 		failed := c.failures.add(key)
 		if failed >= c.cfg.MaxAttempts {
 			c.failures.forget(key)
 			c.deadLetter(ctx, m, e.ID, fmt.Errorf("handler failed %d times, the consumer's MaxAttempts; last error: %w", failed, err))
-			return
+			return true
 		}
 		if !c.settle(m) {
-			return // released by Shutdown already
+			return false // released by Shutdown already
 		}
 		delay := c.cfg.Backoff.Delay(failed, c.cfg.Rand)
 		c.log.LogAttrs(ctx, slog.LevelWarn, "handler failed; will retry", append(attrs(), slog.Duration("retry_in", delay), slog.Any("error", err))...)
 		if err := c.recv.SetVisibility(context.WithoutCancel(ctx), m.Handle, delay); err != nil {
 			c.log.LogAttrs(ctx, slog.LevelWarn, "could not delay the redelivery; the visibility timeout will", append(attrs(), slog.Any("error", err))...)
 		}
+		return false
 	}
 }
 

@@ -6,7 +6,9 @@ import (
 	"fmt"
 	"log/slog"
 	"os"
+	"runtime"
 	"strings"
+	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -441,4 +443,73 @@ func TestReceiveFailuresAreSeen(t *testing.T) {
 	assert.NoError(t, c.Health())
 	require.NoError(t, c.Shutdown(context.Background()))
 	assert.ErrorIs(t, c.Health(), transport.ErrShutdown)
+}
+
+// TestFIFOGroupsRunInOrder: on a FIFO subscription, one receive brings
+// several messages of a group (as SQS FIFO does); the consumer runs them
+// one at a time, in order, across its workers, and a message left for a
+// retry holds its group until it succeeds.
+func TestFIFOGroupsRunInOrder(t *testing.T) {
+	r := newRig(t, memory.SubscriptionConfig{FIFO: true})
+	groups := []string{"emp-1", "emp-2", "emp-3"}
+	const perGroup = 6
+	var mu sync.Mutex
+	order := map[string][]string{}
+	running := map[string]int{}
+	overlaps := 0
+	failedOnce := false
+	var all []*envelope.Envelope
+	for i := range perGroup {
+		for _, g := range groups {
+			e := signedUp(t, i)
+			e.PartitionKey = g
+			all = append(all, e)
+		}
+	}
+	require.NoError(t, r.pub.Publish(context.Background(), all...))
+	want := map[string][]string{}
+	for _, e := range all {
+		want[e.PartitionKey] = append(want[e.PartitionKey], e.ID)
+	}
+	done := make(chan struct{})
+	r.start(t, transport.ConsumerConfig{Concurrency: 8, MaxAttempts: 3}, func(ctx context.Context, d *transport.Delivery) error {
+		g := d.Envelope.PartitionKey
+		mu.Lock()
+		running[g]++
+		if running[g] > 1 {
+			overlaps++
+		}
+		first := d.Envelope.ID == want[g][0]
+		fail := first && g == "emp-1" && !failedOnce
+		failedOnce = failedOnce || fail
+		mu.Unlock()
+		if first {
+			// Give the group's later messages every chance to overtake:
+			// they must not.
+			for range 1000 {
+				runtime.Gosched()
+			}
+		}
+		mu.Lock()
+		defer mu.Unlock()
+		running[g]--
+		if fail {
+			return errors.New("a passing outage")
+		}
+		order[g] = append(order[g], d.Envelope.ID)
+		total := 0
+		for _, ids := range order {
+			total += len(ids)
+		}
+		if total == len(all) {
+			close(done)
+		}
+		return nil
+	})
+	within(t, done, "every event")
+	mu.Lock()
+	defer mu.Unlock()
+	assert.Zero(t, overlaps, "two messages of one group ran at once")
+	assert.Equal(t, want, order, "each group in publish order, the retried one included")
+	assert.True(t, failedOnce)
 }

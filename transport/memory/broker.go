@@ -68,7 +68,9 @@ type SubscriptionConfig struct {
 	// delivering it again once it has been received this many times (the
 	// SQS redrive policy). Default DefaultMaxReceiveCount; negative never.
 	MaxReceiveCount int
-	// FIFO delivers the messages of one GroupID in order, one at a time,
+	// FIFO delivers the messages of one GroupID in order, as SQS FIFO
+	// does: while a message of the group is in flight, no other is
+	// delivered, and one receive may take several in order,
 	// and drops a message whose DedupID was seen in the last
 	// FIFODeduplicationWindow.
 	FIFO bool
@@ -311,29 +313,41 @@ func (q *queue) take(max int, now time.Time) ([]*driver.Message, time.Time) {
 		return true
 	}
 	if q.cfg.FIFO {
+		// As SQS FIFO: a group with a message in flight delivers nothing;
+		// otherwise one receive may take several of its messages, in order.
 		var next time.Time
 		for _, id := range q.groupOrder {
 			if len(out) >= max {
 				break
 			}
 			g := q.groups[id]
-			for len(g.msgs) > 0 && len(out) < max {
-				head := g.msgs[0]
-				if head.handle != "" {
-					if head.visibleAt.After(now) {
-						if next.IsZero() || head.visibleAt.Before(next) {
-							next = head.visibleAt
-						}
-						break
+			locked := false
+			for _, m := range g.msgs {
+				if m.handle == "" {
+					continue
+				}
+				if m.visibleAt.After(now) {
+					locked = true
+					if next.IsZero() || m.visibleAt.Before(next) {
+						next = m.visibleAt
 					}
-					delete(q.inflight, head.handle) // its visibility ran out
-					head.handle = ""
+					continue
 				}
-				if deliver(head) {
-					break // one message of a group at a time
-				}
-				g.msgs = g.msgs[1:] // dead-lettered
+				delete(q.inflight, m.handle) // its visibility ran out
+				m.handle = ""
 			}
+			if locked {
+				continue
+			}
+			kept := g.msgs[:0]
+			for _, m := range g.msgs {
+				if len(out) < max && !deliver(m) {
+					continue // dead-lettered
+				}
+				kept = append(kept, m)
+			}
+			clear(g.msgs[len(kept):])
+			g.msgs = kept
 		}
 		q.compactGroups()
 		return out, next
