@@ -48,9 +48,13 @@ type ConsumerConfig struct {
 	// Pollers is the number of goroutines receiving from the transport.
 	// Default 1.
 	Pollers int
-	// VisibilityTimeout must equal the queue's: a message whose handler
-	// is still running has its visibility extended by this much every
-	// third of it. Default 30s.
+	// VisibilityTimeout is the queue's: a message whose handler is still
+	// running has its visibility extended by this much every third of it.
+	// Default: what the receiver reports at Start (driver.VisibilitySource,
+	// which the memory and SNS/SQS transports implement), else 30s. A
+	// value that contradicts the receiver's makes Start fail: two sources
+	// of truth would let a message come back while its handler still
+	// works.
 	VisibilityTimeout time.Duration
 	// MaxAttempts dead-letters a message, with the last error as the
 	// reason, once its handler has failed this many times. Default 5.
@@ -157,9 +161,7 @@ func NewConsumer(r driver.Receiver, cfg *ConsumerConfig) (*Consumer, error) {
 	if c.Pollers == 0 {
 		c.Pollers = 1
 	}
-	if c.VisibilityTimeout == 0 {
-		c.VisibilityTimeout = 30 * time.Second
-	}
+
 	if c.MaxAttempts == 0 {
 		c.MaxAttempts = 5
 	}
@@ -227,6 +229,8 @@ func (c *Consumer) dispatch(ctx context.Context, d *Delivery) error {
 
 // Start begins receiving. It returns at once; ctx bounds the whole life of
 // the consumer (cancelling it is like a Shutdown with no time to drain).
+// It fails when the receiver's visibility timeout cannot be read, or
+// contradicts ConsumerConfig.VisibilityTimeout.
 func (c *Consumer) Start(ctx context.Context) error {
 	c.mu.Lock()
 	defer c.mu.Unlock()
@@ -235,6 +239,9 @@ func (c *Consumer) Start(ctx context.Context) error {
 		return ErrShutdown
 	case c.started:
 		return ErrStarted
+	}
+	if err := c.resolveVisibility(ctx); err != nil {
+		return err
 	}
 	c.started = true
 	var h HandlerFunc = c.dispatch
@@ -279,6 +286,33 @@ func (c *Consumer) Start(ctx context.Context) error {
 	}()
 	return nil
 }
+
+// resolveVisibility settles the visibility timeout: the receiver's, which
+// an explicit setting must equal, else the configured one or 30s.
+func (c *Consumer) resolveVisibility(ctx context.Context) error {
+	src, ok := c.recv.(driver.VisibilitySource)
+	if !ok {
+		if c.cfg.VisibilityTimeout == 0 {
+			c.cfg.VisibilityTimeout = 30 * time.Second
+		}
+		return nil
+	}
+	queue, err := src.VisibilityTimeout(ctx)
+	switch {
+	case err != nil:
+		return fmt.Errorf("transport: reading the queue's visibility timeout: %w", err)
+	case queue <= 0:
+		return fmt.Errorf("transport: the queue's visibility timeout is %v: messages in flight cannot be kept invisible", queue)
+	case c.cfg.VisibilityTimeout != 0 && c.cfg.VisibilityTimeout != queue:
+		return fmt.Errorf("%w: ConsumerConfig.VisibilityTimeout is %v, the queue's is %v", ErrVisibilityMismatch, c.cfg.VisibilityTimeout, queue)
+	}
+	c.cfg.VisibilityTimeout = queue
+	return nil
+}
+
+// ErrVisibilityMismatch reports a ConsumerConfig.VisibilityTimeout that
+// contradicts the queue's.
+var ErrVisibilityMismatch = errors.New("transport: the visibility timeout contradicts the queue's")
 
 func (c *Consumer) batchSize() int {
 	if n := c.recv.Limits().MaxBatch; n > 0 {
@@ -538,8 +572,14 @@ func (c *Consumer) process(ctx context.Context, m *driver.Message, d *Delivery) 
 		// message is released by Shutdown.
 		return false
 	default:
-		failed := c.failures.add(key)
-		if failed >= c.cfg.MaxAttempts {
+		failed := 1
+		if !errors.Is(err, ErrInProgress) {
+			// A twin being handled is no failure: once it is done this
+			// delivery finds it done and is acknowledged, so a handler
+			// that succeeds never leads to a dead letter.
+			failed = c.failures.add(key)
+		}
+		if failed >= c.cfg.MaxAttempts && !errors.Is(err, ErrInProgress) {
 			c.failures.forget(key)
 			c.deadLetter(ctx, m, e.ID, fmt.Errorf("handler failed %d times, the consumer's MaxAttempts; last error: %w", failed, err))
 			return true

@@ -513,3 +513,92 @@ func TestFIFOGroupsRunInOrder(t *testing.T) {
 	assert.Equal(t, want, order, "each group in publish order, the retried one included")
 	assert.True(t, failedOnce)
 }
+
+// TestVisibilityTimeoutComesFromTheQueue: the consumer takes the queue's
+// visibility timeout, so a handler that works for several of them keeps
+// its message invisible, is handled once and never dead-lettered; a
+// contradicting setting fails at Start.
+func TestVisibilityTimeoutComesFromTheQueue(t *testing.T) {
+	const queueVisibility = 150 * time.Millisecond
+	r := newRig(t, memory.SubscriptionConfig{VisibilityTimeout: queueVisibility, MaxReceiveCount: 10})
+
+	recv, err := r.broker.Receiver("email")
+	require.NoError(t, err)
+	c, err := transport.NewConsumer(recv, &transport.ConsumerConfig{VisibilityTimeout: 30 * time.Second})
+	require.NoError(t, err)
+	require.NoError(t, c.HandleFunc(typeSignedUp, func(context.Context, *transport.Delivery) error { return nil }))
+	require.ErrorIs(t, c.Start(context.Background()), transport.ErrVisibilityMismatch)
+
+	var deliveries counter
+	done := make(chan struct{})
+	r.start(t, transport.ConsumerConfig{MaxAttempts: 2}, func(ctx context.Context, d *transport.Delivery) error {
+		if deliveries.inc() == 1 {
+			// Slow work, four visibility timeouts long.
+			select {
+			case <-time.After(4 * queueVisibility):
+			case <-ctx.Done():
+				return ctx.Err()
+			}
+			close(done)
+		}
+		return nil
+	})
+	require.NoError(t, r.pub.Publish(context.Background(), signedUp(t, 1)))
+	within(t, done, "the slow handler")
+	assert.Equal(t, 1, deliveries.get(), "the message never came back while its handler worked")
+	dl, err := r.broker.DeadLetters("email")
+	require.NoError(t, err)
+	assert.Empty(t, dl)
+}
+
+// TestTwinInProgressNeverDeadLetters: a delivery whose twin is being
+// handled is retried, never counted as a failure: once the twin is done it
+// is acknowledged, even with MaxAttempts 1.
+func TestTwinInProgressNeverDeadLetters(t *testing.T) {
+	r := newRig(t, memory.SubscriptionConfig{})
+	store := transport.NewMemoryStore(transport.MemoryStoreConfig{})
+	e := signedUp(t, 1)
+	key := e.Source + "\x00" + e.ID
+	res, err := store.Claim(context.Background(), key) // the twin, being handled elsewhere
+	require.NoError(t, err)
+	require.Equal(t, transport.Claimed, res)
+	inner, err := r.broker.Receiver("email")
+	require.NoError(t, err)
+	recv := &countingReceiver{Receiver: inner}
+	c, err := transport.NewConsumer(recv, &transport.ConsumerConfig{MaxAttempts: 1, Idempotency: store,
+		Backoff: transport.Backoff{Initial: time.Millisecond, Max: time.Millisecond, Jitter: -1}})
+	require.NoError(t, err)
+	var calls counter
+	require.NoError(t, c.HandleFunc(typeSignedUp, func(context.Context, *transport.Delivery) error {
+		calls.inc()
+		return nil
+	}))
+	require.NoError(t, c.Start(context.Background()))
+	t.Cleanup(func() { _ = c.Shutdown(context.Background()) })
+	require.NoError(t, r.pub.Publish(context.Background(), e))
+	require.Eventually(t, func() bool { return recv.received.Load() >= 3 }, 5*time.Second, time.Millisecond, "delivered again and again")
+	st, err := r.broker.Stats("email")
+	require.NoError(t, err)
+	assert.Zero(t, st.DeadLettered, "retried, not dead-lettered")
+	require.NoError(t, store.Complete(context.Background(), key)) // the twin is done
+	require.Eventually(t, func() bool {
+		st, _ := r.broker.Stats("email")
+		return st.Visible+st.InFlight == 0
+	}, 5*time.Second, time.Millisecond, "acknowledged as a duplicate")
+	st, err = r.broker.Stats("email")
+	require.NoError(t, err)
+	assert.Zero(t, st.DeadLettered)
+	assert.Zero(t, calls.get(), "the handler never ran for the twin")
+}
+
+// countingReceiver counts the messages received.
+type countingReceiver struct {
+	driver.Receiver
+	received atomic.Int64
+}
+
+func (c *countingReceiver) Receive(ctx context.Context, max int) ([]*driver.Message, error) {
+	msgs, err := c.Receiver.Receive(ctx, max)
+	c.received.Add(int64(len(msgs)))
+	return msgs, err
+}

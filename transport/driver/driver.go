@@ -128,6 +128,14 @@ type Receiver interface {
 	IsRetryable(err error) bool
 }
 
+// VisibilitySource is implemented by a Receiver that can tell its queue's
+// visibility timeout. The consumer runtime reads it at Start and extends
+// the visibility of messages in flight by it, so that the queue and the
+// consumer never disagree about when a message comes back.
+type VisibilitySource interface {
+	VisibilityTimeout(ctx context.Context) (time.Duration, error)
+}
+
 // Closer is implemented by a Receiver that runs work of its own (a long
 // poll finishing after its caller gave up, say). Close ends that work,
 // waiting for it at most until ctx is done; after Close returns nothing of

@@ -502,6 +502,11 @@ func (r receiver) Limits() driver.Limits { return driver.Limits{MaxBatch: r.q.b.
 
 func (r receiver) IsRetryable(error) bool { return false }
 
+// VisibilityTimeout implements driver.VisibilitySource: the subscription's.
+func (r receiver) VisibilityTimeout(context.Context) (time.Duration, error) {
+	return r.q.cfg.VisibilityTimeout, nil
+}
+
 // Receive returns the visible messages; when there are none it waits until
 // one is visible or ctx is done. With a done ctx it is a poll that does not
 // wait.

@@ -136,7 +136,7 @@ func TestProvisionEndToEnd(t *testing.T) {
 	for _, svc := range []string{"billing", "provisioning", "audit"} {
 		r, err := snssqs.NewReceiver(snssqs.ReceiverConfig{SQS: sqsC, QueueURL: p.QueueURLs[svc], WaitTime: time.Second})
 		require.NoError(t, err)
-		cons, err := transport.NewConsumer(r, &transport.ConsumerConfig{Name: svc, VisibilityTimeout: 5 * time.Second})
+		cons, err := transport.NewConsumer(r, &transport.ConsumerConfig{Name: svc}) // the queue's visibility timeout
 		require.NoError(t, err)
 		for _, typ := range []string{typeSignedUp, typeClosed, typeProvisioned} {
 			require.NoError(t, cons.HandleFunc(typ, func(_ context.Context, d *transport.Delivery) error {

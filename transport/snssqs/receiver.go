@@ -88,6 +88,22 @@ func NewReceiver(cfg ReceiverConfig) (*Receiver, error) {
 	return &Receiver{cfg: cfg, dlq: cfg.DeadLetterQueueURL, bg: bg, bgCancel: cancel}, nil
 }
 
+// VisibilityTimeout implements driver.VisibilitySource: it reads the
+// queue's VisibilityTimeout attribute.
+func (r *Receiver) VisibilityTimeout(ctx context.Context) (time.Duration, error) {
+	out, err := r.cfg.SQS.GetQueueAttributes(ctx, &sqs.GetQueueAttributesInput{
+		QueueUrl: aws.String(r.cfg.QueueURL), AttributeNames: []sqstypes.QueueAttributeName{sqstypes.QueueAttributeNameVisibilityTimeout},
+	})
+	if err != nil {
+		return 0, fmt.Errorf("snssqs: reading the VisibilityTimeout of %s: %w", r.cfg.QueueURL, err)
+	}
+	secs, err := strconv.Atoi(out.Attributes[string(sqstypes.QueueAttributeNameVisibilityTimeout)])
+	if err != nil || secs < 0 {
+		return 0, fmt.Errorf("snssqs: %s has no valid VisibilityTimeout attribute", r.cfg.QueueURL)
+	}
+	return time.Duration(secs) * time.Second, nil
+}
+
 // Close ends what the receiver still runs on its own: it waits until ctx
 // is done for long polls whose Receive was cancelled to finish and for
 // their messages to be released, then abandons the rest (those messages

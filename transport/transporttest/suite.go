@@ -105,9 +105,6 @@ func (s *suite) open(t *testing.T, subs ...Subscription) *fixture {
 // it is shut down at the end of the test.
 func (f *fixture) consumer(t *testing.T, sub string, cfg transport.ConsumerConfig, h transport.HandlerFunc) *transport.Consumer {
 	t.Helper()
-	if cfg.VisibilityTimeout == 0 {
-		cfg.VisibilityTimeout = f.s.ticks(20)
-	}
 	if cfg.Backoff == (transport.Backoff{}) {
 		cfg.Backoff = transport.Backoff{Initial: f.s.ticks(2), Max: f.s.ticks(4), Jitter: -1}
 	}
@@ -236,7 +233,7 @@ func (s *suite) testFilter(t *testing.T) {
 func (s *suite) testAckRemoves(t *testing.T) {
 	f := s.open(t, Subscription{Name: "a", VisibilityTimeout: s.ticks(3)})
 	got := make(chan string, 10)
-	c := f.consumer(t, "a", transport.ConsumerConfig{VisibilityTimeout: s.ticks(3), AckDelay: time.Millisecond}, func(ctx context.Context, d *transport.Delivery) error {
+	c := f.consumer(t, "a", transport.ConsumerConfig{AckDelay: time.Millisecond}, func(ctx context.Context, d *transport.Delivery) error {
 		got <- d.Envelope.ID
 		return nil
 	})
@@ -329,7 +326,7 @@ func (s *suite) testDeadLetterAfterFailures(t *testing.T) {
 func (s *suite) testVisibilityExtended(t *testing.T) {
 	f := s.open(t, Subscription{Name: "a", VisibilityTimeout: s.ticks(3)})
 	started, done := make(chan int, 10), make(chan struct{})
-	f.consumer(t, "a", transport.ConsumerConfig{VisibilityTimeout: s.ticks(3)}, func(ctx context.Context, d *transport.Delivery) error {
+	f.consumer(t, "a", transport.ConsumerConfig{}, func(ctx context.Context, d *transport.Delivery) error {
 		started <- d.ReceiveCount
 		<-done
 		return nil
@@ -408,7 +405,7 @@ func (s *suite) testShutdownDrains(t *testing.T) {
 func (s *suite) testShutdownReleases(t *testing.T) {
 	f := s.open(t, Subscription{Name: "a", VisibilityTimeout: s.ticks(30)})
 	started := make(chan string, 1)
-	first := f.consumer(t, "a", transport.ConsumerConfig{VisibilityTimeout: s.ticks(30)}, func(ctx context.Context, d *transport.Delivery) error {
+	first := f.consumer(t, "a", transport.ConsumerConfig{}, func(ctx context.Context, d *transport.Delivery) error {
 		started <- d.Envelope.ID
 		<-ctx.Done() // a handler that only stops when cancelled
 		return ctx.Err()
