@@ -2,16 +2,14 @@ package goaws
 
 import (
 	"context"
-	"errors"
 	"fmt"
-	"net"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"runtime"
-	"strconv"
-	"sync"
 	"time"
+
+	"github.com/elmosoftware/eventprotocol/internal/localserver"
 )
 
 // Module is the GoAws command this package builds.
@@ -23,14 +21,9 @@ const (
 	Account = "100010001000"
 )
 
-// Server is a running GoAws.
+// Server is a running GoAws; Stop kills it by its PID.
 type Server struct {
-	Endpoint string // http://127.0.0.1:<port>
-	cmd      *exec.Cmd
-	dir      string
-	done     chan error
-	stop     sync.Once
-	stopErr  error
+	*localserver.Process
 }
 
 // Binary returns the path of the GoAws binary, building it first if the
@@ -88,9 +81,9 @@ func Start(ctx context.Context) (*Server, error) {
 	if err != nil {
 		return nil, err
 	}
-	port, err := freePort()
+	port, err := localserver.FreePort()
 	if err != nil {
-		return nil, err
+		return nil, fmt.Errorf("goaws: %w", err)
 	}
 	dir, err := os.MkdirTemp("", "goaws-")
 	if err != nil {
@@ -112,65 +105,12 @@ func Start(ctx context.Context) (*Server, error) {
   Topics: []
 `, port, Region, Account)
 	if err := os.WriteFile(conf, []byte(yaml), 0o644); err != nil {
+		os.RemoveAll(dir)
 		return nil, err
 	}
-	logFile, err := os.Create(filepath.Join(dir, "goaws.log"))
+	p, err := localserver.Launch("goaws", exec.Command(bin, "-config", conf, "-loglevel", "warn", "Local"), port, dir, 15*time.Second)
 	if err != nil {
 		return nil, err
 	}
-	cmd := exec.Command(bin, "-config", conf, "-loglevel", "warn", "Local")
-	cmd.Stdout, cmd.Stderr = logFile, logFile
-	if err := cmd.Start(); err != nil {
-		logFile.Close()
-		return nil, fmt.Errorf("goaws: start %s: %w", bin, err)
-	}
-	s := &Server{Endpoint: "http://127.0.0.1:" + strconv.Itoa(port), cmd: cmd, dir: dir, done: make(chan error, 1)}
-	go func() {
-		s.done <- cmd.Wait()
-		logFile.Close()
-	}()
-	deadline := time.Now().Add(15 * time.Second)
-	for {
-		conn, err := net.DialTimeout("tcp", "127.0.0.1:"+strconv.Itoa(port), 200*time.Millisecond)
-		if err == nil {
-			conn.Close()
-			return s, nil
-		}
-		select {
-		case err := <-s.done:
-			log, _ := os.ReadFile(filepath.Join(dir, "goaws.log"))
-			return nil, fmt.Errorf("goaws: exited before it listened (%v):\n%s", err, log)
-		case <-time.After(50 * time.Millisecond):
-		}
-		if time.Now().After(deadline) {
-			s.Stop()
-			return nil, errors.New("goaws: not listening after 15s")
-		}
-	}
-}
-
-// Stop kills the server by its PID and removes its files. It is
-// idempotent.
-func (s *Server) Stop() error {
-	if s == nil || s.cmd.Process == nil {
-		return nil
-	}
-	s.stop.Do(func() {
-		err := s.cmd.Process.Kill()
-		<-s.done
-		os.RemoveAll(s.dir)
-		if !errors.Is(err, os.ErrProcessDone) {
-			s.stopErr = err
-		}
-	})
-	return s.stopErr
-}
-
-func freePort() (int, error) {
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		return 0, fmt.Errorf("goaws: no free port: %w", err)
-	}
-	defer l.Close()
-	return l.Addr().(*net.TCPAddr).Port, nil
+	return &Server{p}, nil
 }

@@ -23,11 +23,15 @@ import (
 // contradict the envelope are refused in the SQS message around an SNS
 // notification as well as inside it, and whatever their data type.
 func TestMirroredAttributesCannotBeBypassed(t *testing.T) {
+	onEachServer(t, testMirroredAttributesCannotBeBypassed)
+}
+
+func testMirroredAttributesCannotBeBypassed(t *testing.T, srv testServer) {
 	ctx := context.Background()
-	snsC, sqsC := clients(t)
+	snsC, sqsC := clientsOf(t, srv.endpoint)
 	topo := &snssqs.Topology{Env: newEnvName(), Domains: []snssqs.Domain{{Name: "leave"}},
 		Services: []snssqs.Service{{Name: "ledger", Consumes: []string{"elmo.leave.absence.approved.v1"}, VisibilityTimeoutSeconds: 30}}}
-	p, err := snssqs.Provision(ctx, snssqs.Clients{SNS: snsC, SQS: sqsC}, topo, snssqs.ProvisionOptions{SkipQueuePolicy: true})
+	p, err := snssqs.Provision(ctx, snssqs.Clients{SNS: snsC, SQS: sqsC}, topo, snssqs.ProvisionOptions{SkipQueuePolicy: srv.skipPolicy})
 	require.NoError(t, err)
 	t.Cleanup(func() { _ = snssqs.Teardown(context.Background(), snssqs.Clients{SNS: snsC, SQS: sqsC}, topo) })
 
@@ -113,12 +117,14 @@ func TestMirroredAttributesCannotBeBypassed(t *testing.T) {
 // TestReceiverCloseEndsLatePolls: a long poll whose Receive was cancelled
 // goes on in the background; Close ends it, and nothing of the receiver
 // runs afterwards.
-func TestReceiverCloseEndsLatePolls(t *testing.T) {
+func TestReceiverCloseEndsLatePolls(t *testing.T) { onEachServer(t, testReceiverCloseEndsLatePolls) }
+
+func testReceiverCloseEndsLatePolls(t *testing.T, srv testServer) {
 	ctx := context.Background()
-	snsC, sqsC := clients(t)
+	snsC, sqsC := clientsOf(t, srv.endpoint)
 	topo := &snssqs.Topology{Env: newEnvName(), Domains: []snssqs.Domain{{Name: "leave"}},
 		Services: []snssqs.Service{{Name: "ledger", Consumes: []string{"elmo.leave.absence.approved.v1"}}}}
-	p, err := snssqs.Provision(ctx, snssqs.Clients{SNS: snsC, SQS: sqsC}, topo, snssqs.ProvisionOptions{SkipQueuePolicy: true})
+	p, err := snssqs.Provision(ctx, snssqs.Clients{SNS: snsC, SQS: sqsC}, topo, snssqs.ProvisionOptions{SkipQueuePolicy: srv.skipPolicy})
 	require.NoError(t, err)
 	t.Cleanup(func() { _ = snssqs.Teardown(context.Background(), snssqs.Clients{SNS: snsC, SQS: sqsC}, topo) })
 

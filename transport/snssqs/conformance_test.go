@@ -27,20 +27,24 @@ var envs atomic.Int64
 
 func newEnvName() string { return "t" + strconv.FormatInt(envs.Add(1), 10) }
 
-// harness runs the conformance suite on GoAws. Where GoAws falls short of
-// AWS, the harness says so in its capabilities or works around it here:
-// no queue policy (GoAws does not implement it), batches of 9, FIFO not
-// claimed (GoAws ignores FIFO topics), receive counts not exact (GoAws
-// always reports 1), and dead letters read once and remembered (GoAws
-// ignores a receive's VisibilityTimeout of 0, so it cannot peek).
-type harness struct{}
+// harness runs the conformance suite on one of the test servers. Where a
+// server falls short of AWS, the harness says so in its capabilities or
+// works around it:
+//   - GoAws: no queue policy (not implemented), batches of 9, FIFO not
+//     claimed (GoAws ignores FIFO topics), receive counts not exact (always
+//     1), and dead letters read once and remembered (GoAws ignores a
+//     receive's VisibilityTimeout of 0, so it cannot peek);
+//   - fauxqs: exact receive counts and batches of 10; FIFO through SNS not
+//     claimed (fauxqs reorders the last entry of a PublishBatch to a FIFO
+//     topic; FIFO order is tested with direct SQS sends instead).
+type harness struct{ testServer }
 
-func (harness) Capabilities() transporttest.Capabilities {
-	return transporttest.Capabilities{FIFO: false, ExactReceiveCount: false, Tick: time.Second, SendBatchLimit: goawsBatch}
+func (h harness) Capabilities() transporttest.Capabilities {
+	return transporttest.Capabilities{FIFO: false, ExactReceiveCount: h.name == "fauxqs", Tick: time.Second, SendBatchLimit: h.batch}
 }
 
-func (harness) Open(ctx context.Context, t *testing.T, subs []transporttest.Subscription) (transporttest.Env, error) {
-	snsC, sqsC := clients(t)
+func (h harness) Open(ctx context.Context, t *testing.T, subs []transporttest.Subscription) (transporttest.Env, error) {
+	snsC, sqsC := clientsOf(t, h.endpoint)
 	topo := &snssqs.Topology{Env: newEnvName()}
 	for _, s := range subs {
 		svc := snssqs.Service{Name: s.Name, MaxReceiveCount: s.MaxReceiveCount, VisibilityTimeoutSeconds: int(s.VisibilityTimeout / time.Second)}
@@ -59,7 +63,7 @@ func (harness) Open(ctx context.Context, t *testing.T, subs []transporttest.Subs
 		topo.Services = append(topo.Services, svc)
 	}
 	c := snssqs.Clients{SNS: snsC, SQS: sqsC}
-	p, err := snssqs.Provision(ctx, c, topo, snssqs.ProvisionOptions{SkipQueuePolicy: true})
+	p, err := snssqs.Provision(ctx, c, topo, snssqs.ProvisionOptions{SkipQueuePolicy: h.skipPolicy})
 	if err != nil {
 		return nil, err
 	}
@@ -68,7 +72,7 @@ func (harness) Open(ctx context.Context, t *testing.T, subs []transporttest.Subs
 			t.Errorf("teardown: %v", err)
 		}
 	})
-	sender, err := snssqs.NewSender(snssqs.SenderConfig{SNS: snsC, MaxBatch: goawsBatch, TopicARN: func(domain string) (string, error) {
+	sender, err := snssqs.NewSender(snssqs.SenderConfig{SNS: snsC, MaxBatch: h.batch, TopicARN: func(domain string) (string, error) {
 		arn, ok := p.TopicARNs[domain]
 		if !ok {
 			return "", fmt.Errorf("no topic for %s", domain)
@@ -122,5 +126,5 @@ func (e *env) DeadLetters(ctx context.Context, sub string) ([]*driver.Message, e
 }
 
 func TestConformance(t *testing.T) {
-	transporttest.Run(t, harness{})
+	onEachServer(t, func(t *testing.T, srv testServer) { transporttest.Run(t, harness{srv}) })
 }

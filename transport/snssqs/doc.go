@@ -74,32 +74,35 @@
 // lists the steps without calling AWS, and [Teardown] removes it all. The
 // same is on the command line: eventctl provision and eventctl teardown.
 //
-// # Tested against GoAws
+// # Tested against GoAws and fauxqs
 //
 // The tests run the whole conformance suite of package
 // transport/transporttest, provisioning end to end and fault injection
-// against GoAws v0.5.4, a real SNS/SQS-speaking server that the tests build
-// and start themselves. GoAws is not AWS; where it falls short, the test
-// harness works around it and the behaviour is tested on fakes of the
-// client interfaces instead:
+// (a connection cut, replies lost, a consumer killed, attributes forged)
+// against two real SNS/SQS-speaking servers that the tests install and
+// start themselves: GoAws v0.5.4 (built with go install) and fauxqs 1.9.2
+// (npm, on Node.js). Neither is AWS; where one falls short, the harness
+// works around it and the behaviour is tested on the other, or on fakes of
+// the client interfaces:
 //
-//   - PublishBatch refuses 10 entries (9 works): the harness sets
-//     SenderConfig.MaxBatch to 9. Production uses 10.
-//   - ApproximateReceiveCount is always 1: the runtime's MaxAttempts cannot
-//     trigger on GoAws; the suite checks dead-lettering through the queue's
-//     redrive there, and receive counts are tested on a fake.
-//   - FIFO topics are ignored: FIFO attributes (MessageGroupId,
-//     MessageDeduplicationId) are tested on a fake.
-//   - The queue Policy attribute is not implemented:
-//     ProvisionOptions.SkipQueuePolicy is set by the harness only.
-//   - Filter policies match exact strings only, which is all Provision uses.
-//   - SendMessageBatch replies without its Successful list, and
-//     ChangeMessageVisibilityBatch is not implemented: the transport uses
-//     neither.
-//   - Errors are not typed, and a receive's VisibilityTimeout of 0 is
-//     ignored: the harness reads dead-letter queues once and remembers.
-//   - The notification body's MessageAttributes have another shape than
-//     AWS's: notification unwrapping (AWS's shape) is tested on a fake;
-//     Provision always sets raw delivery.
-//   - PublishBatch partial failures cannot be provoked: tested on a fake.
+//   - GoAws: PublishBatch refuses 10 entries (9 works), so its harness
+//     sets SenderConfig.MaxBatch to 9 (production and fauxqs use 10).
+//     ApproximateReceiveCount is always 1 (exact on fauxqs). FIFO topics
+//     are ignored (FIFO queues are tested on fauxqs). The queue Policy
+//     attribute is not implemented: ProvisionOptions.SkipQueuePolicy is
+//     set for GoAws only. Filter policies match exact strings only, which
+//     is all Provision uses. SendMessageBatch replies without its
+//     Successful list, and ChangeMessageVisibilityBatch is not implemented:
+//     the transport uses neither. Errors are not typed, and a receive's
+//     VisibilityTimeout of 0 is ignored: the harness reads dead-letter
+//     queues once and remembers. The notification body's
+//     MessageAttributes have another shape than AWS's: notification
+//     unwrapping (AWS's shape) is tested on a fake; Provision always sets
+//     raw delivery.
+//   - fauxqs: it reorders the last entry of a PublishBatch to a FIFO
+//     topic, so FIFO through SNS is not claimed in its conformance run;
+//     FIFO order is tested on it with direct SQS sends to a FIFO queue,
+//     where it is faithful.
+//   - Neither can be made to fail part of a PublishBatch: partial failures
+//     are tested on a fake.
 package snssqs

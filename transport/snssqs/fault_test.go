@@ -105,25 +105,27 @@ func (p *proxy) drop() {
 // Cut the connection to GoAws for a few seconds while 5,000 events flow:
 // publishing reports errors (or retries through them), consumers keep
 // polling and recover, and every event published without error is handled.
-func TestConnectionCutLosesNothing(t *testing.T) {
+func TestConnectionCutLosesNothing(t *testing.T) { onEachServer(t, testConnectionCutLosesNothing) }
+
+func testConnectionCutLosesNothing(t *testing.T, srv testServer) {
 	const total = 5000
 	ctx := context.Background()
 	direct := snssqs.Clients{}
-	direct.SNS, direct.SQS = clients(t)
+	direct.SNS, direct.SQS = clientsOf(t, srv.endpoint)
 	topo := &snssqs.Topology{Env: newEnvName(), Domains: []snssqs.Domain{{Name: "leave"}},
 		Services: []snssqs.Service{{Name: "ledger", Consumes: []string{"elmo.leave.absence.approved.v1"}, VisibilityTimeoutSeconds: 5, MaxReceiveCount: 1000}}}
-	p, err := snssqs.Provision(ctx, direct, topo, snssqs.ProvisionOptions{SkipQueuePolicy: true})
+	p, err := snssqs.Provision(ctx, direct, topo, snssqs.ProvisionOptions{SkipQueuePolicy: srv.skipPolicy})
 	require.NoError(t, err)
 	t.Cleanup(func() { _ = snssqs.Teardown(context.Background(), direct, topo) })
 
-	u, err := url.Parse(server.Endpoint)
+	u, err := url.Parse(srv.endpoint)
 	require.NoError(t, err)
 	px := newProxy(t, u.Host)
 	snsC, sqsC, err := snssqs.Connect(ctx, snssqs.ConnectConfig{Region: goaws.Region, Endpoint: px.endpoint(),
 		Credentials: credentials.NewStaticCredentialsProvider("test", "test", "")})
 	require.NoError(t, err)
 
-	sender, err := snssqs.NewSender(snssqs.SenderConfig{SNS: snsC, MaxBatch: goawsBatch, TopicARN: func(string) (string, error) { return p.TopicARNs["leave"], nil }})
+	sender, err := snssqs.NewSender(snssqs.SenderConfig{SNS: snsC, MaxBatch: srv.batch, TopicARN: func(string) (string, error) { return p.TopicARNs["leave"], nil }})
 	require.NoError(t, err)
 	pub, err := transport.NewPublisher(sender, &transport.PublisherConfig{MaxAttempts: 2, Backoff: transport.Backoff{Initial: 100 * time.Millisecond, Max: 200 * time.Millisecond}})
 	require.NoError(t, err)
@@ -154,7 +156,7 @@ func TestConnectionCutLosesNothing(t *testing.T) {
 	var failedBatches int
 	start := time.Now()
 	cutAt, restoreAt := start.Add(time.Second), start.Add(4*time.Second)
-	for i := 0; i < total; i += goawsBatch {
+	for i := 0; i < total; i += srv.batch {
 		switch now := time.Now(); {
 		case now.After(cutAt) && now.Before(restoreAt) && !px.cut.Load():
 			px.cut.Store(true)
@@ -163,7 +165,7 @@ func TestConnectionCutLosesNothing(t *testing.T) {
 			px.cut.Store(false)
 		}
 		var batch []*envelope.Envelope
-		for j := i; j < min(i+goawsBatch, total); j++ {
+		for j := i; j < min(i+srv.batch, total); j++ {
 			e, err := producer.New("elmo.leave.absence.approved.v1", []byte(fmt.Sprintf(`{"n":%d}`, j)))
 			require.NoError(t, err)
 			e.Subject, e.TenantID = "ern:elmo:hr:acme:employee/e-1", "acme"
@@ -194,7 +196,7 @@ func TestConnectionCutLosesNothing(t *testing.T) {
 		}
 		// Spread the 5,000 events over about six seconds so the cut
 		// falls in the middle of the flow.
-		if wait := time.Until(start.Add(time.Duration(i+goawsBatch) * 6 * time.Second / total)); wait > 0 {
+		if wait := time.Until(start.Add(time.Duration(i+srv.batch) * 6 * time.Second / total)); wait > 0 {
 			time.Sleep(wait)
 		}
 	}
@@ -219,23 +221,27 @@ func TestConnectionCutLosesNothing(t *testing.T) {
 // was in fact delivered. A refused publish (an unknown topic) is reported
 // as refused.
 func TestLostRepliesAreOutcomeUnknown(t *testing.T) {
+	onEachServer(t, testLostRepliesAreOutcomeUnknown)
+}
+
+func testLostRepliesAreOutcomeUnknown(t *testing.T, srv testServer) {
 	ctx := context.Background()
-	snsDirect, sqsDirect := clients(t)
+	snsDirect, sqsDirect := clientsOf(t, srv.endpoint)
 	direct := snssqs.Clients{SNS: snsDirect, SQS: sqsDirect}
 	topo := &snssqs.Topology{Env: newEnvName(), Domains: []snssqs.Domain{{Name: "leave"}},
 		Services: []snssqs.Service{{Name: "ledger", Consumes: []string{"elmo.leave.absence.approved.v1"}, VisibilityTimeoutSeconds: 30}}}
-	p, err := snssqs.Provision(ctx, direct, topo, snssqs.ProvisionOptions{SkipQueuePolicy: true})
+	p, err := snssqs.Provision(ctx, direct, topo, snssqs.ProvisionOptions{SkipQueuePolicy: srv.skipPolicy})
 	require.NoError(t, err)
 	t.Cleanup(func() { _ = snssqs.Teardown(context.Background(), direct, topo) })
 
-	u, err := url.Parse(server.Endpoint)
+	u, err := url.Parse(srv.endpoint)
 	require.NoError(t, err)
 	px := newProxy(t, u.Host)
 	px.dropReplies.Store(true)
 	snsC, _, err := snssqs.Connect(ctx, snssqs.ConnectConfig{Region: goaws.Region, Endpoint: px.endpoint(),
 		Credentials: credentials.NewStaticCredentialsProvider("test", "test", "")})
 	require.NoError(t, err)
-	sender, err := snssqs.NewSender(snssqs.SenderConfig{SNS: snsC, MaxBatch: goawsBatch, TopicARN: func(string) (string, error) { return p.TopicARNs["leave"], nil }})
+	sender, err := snssqs.NewSender(snssqs.SenderConfig{SNS: snsC, MaxBatch: srv.batch, TopicARN: func(string) (string, error) { return p.TopicARNs["leave"], nil }})
 	require.NoError(t, err)
 	pub, err := transport.NewPublisher(sender, &transport.PublisherConfig{MaxAttempts: 1})
 	require.NoError(t, err)
@@ -279,7 +285,7 @@ func TestLostRepliesAreOutcomeUnknown(t *testing.T) {
 	}, 30*time.Second, 50*time.Millisecond, "every event of unknown outcome was delivered")
 
 	// A request the service refuses is reported as refused.
-	refusing, err := snssqs.NewSender(snssqs.SenderConfig{SNS: snsDirect, MaxBatch: goawsBatch,
+	refusing, err := snssqs.NewSender(snssqs.SenderConfig{SNS: snsDirect, MaxBatch: srv.batch,
 		TopicARN: func(string) (string, error) { return p.TopicARNs["leave"] + "-missing", nil }})
 	require.NoError(t, err)
 	pub, err = transport.NewPublisher(refusing, &transport.PublisherConfig{MaxAttempts: 1})
@@ -293,12 +299,16 @@ func TestLostRepliesAreOutcomeUnknown(t *testing.T) {
 // A consumer killed mid-handling (its context cancelled, no ack) has its
 // message redelivered to another consumer.
 func TestKilledConsumerMessageRedelivered(t *testing.T) {
+	onEachServer(t, testKilledConsumerMessageRedelivered)
+}
+
+func testKilledConsumerMessageRedelivered(t *testing.T, srv testServer) {
 	ctx := context.Background()
-	snsC, sqsC := clients(t)
+	snsC, sqsC := clientsOf(t, srv.endpoint)
 	c := snssqs.Clients{SNS: snsC, SQS: sqsC}
 	topo := &snssqs.Topology{Env: newEnvName(), Domains: []snssqs.Domain{{Name: "leave"}},
 		Services: []snssqs.Service{{Name: "ledger", Consumes: []string{"elmo.leave.absence.approved.v1"}, VisibilityTimeoutSeconds: 30}}}
-	p, err := snssqs.Provision(ctx, c, topo, snssqs.ProvisionOptions{SkipQueuePolicy: true})
+	p, err := snssqs.Provision(ctx, c, topo, snssqs.ProvisionOptions{SkipQueuePolicy: srv.skipPolicy})
 	require.NoError(t, err)
 	t.Cleanup(func() { _ = snssqs.Teardown(context.Background(), c, topo) })
 	consumer := func(h transport.HandlerFunc) (*transport.Consumer, context.CancelFunc) {
@@ -318,7 +328,7 @@ func TestKilledConsumerMessageRedelivered(t *testing.T) {
 		<-hctx.Done()
 		return hctx.Err()
 	})
-	sender, err := snssqs.NewSender(snssqs.SenderConfig{SNS: snsC, MaxBatch: goawsBatch, TopicARN: func(string) (string, error) { return p.TopicARNs["leave"], nil }})
+	sender, err := snssqs.NewSender(snssqs.SenderConfig{SNS: snsC, MaxBatch: srv.batch, TopicARN: func(string) (string, error) { return p.TopicARNs["leave"], nil }})
 	require.NoError(t, err)
 	pub, err := transport.NewPublisher(sender, nil)
 	require.NoError(t, err)

@@ -97,14 +97,16 @@ func TestPlan(t *testing.T) {
 
 // Provisioning end to end on GoAws: idempotent, subscriptions filtered,
 // events flow to the right services, teardown removes it all.
-func TestProvisionEndToEnd(t *testing.T) {
+func TestProvisionEndToEnd(t *testing.T) { onEachServer(t, testProvisionEndToEnd) }
+
+func testProvisionEndToEnd(t *testing.T, srv testServer) {
 	ctx := context.Background()
-	snsC, sqsC := clients(t)
+	snsC, sqsC := clientsOf(t, srv.endpoint)
 	c := snssqs.Clients{SNS: snsC, SQS: sqsC}
 	topo := signupTopology(newEnvName())
-	p, err := snssqs.Provision(ctx, c, topo, snssqs.ProvisionOptions{SkipQueuePolicy: true})
+	p, err := snssqs.Provision(ctx, c, topo, snssqs.ProvisionOptions{SkipQueuePolicy: srv.skipPolicy})
 	require.NoError(t, err)
-	again, err := snssqs.Provision(ctx, c, topo, snssqs.ProvisionOptions{SkipQueuePolicy: true})
+	again, err := snssqs.Provision(ctx, c, topo, snssqs.ProvisionOptions{SkipQueuePolicy: srv.skipPolicy})
 	require.NoError(t, err)
 	assert.Equal(t, p, again, "a second run finds the same resources")
 
@@ -127,7 +129,7 @@ func TestProvisionEndToEnd(t *testing.T) {
 	assert.True(t, strings.HasSuffix(redrive.DeadLetterTargetArn, ":"+topo.Env+"-elmo-billing-dlq"), redrive.DeadLetterTargetArn)
 
 	// Events reach the services whose filters take them.
-	sender, err := snssqs.NewSender(snssqs.SenderConfig{SNS: snsC, MaxBatch: goawsBatch, TopicARN: func(d string) (string, error) { return p.TopicARNs[d], nil }})
+	sender, err := snssqs.NewSender(snssqs.SenderConfig{SNS: snsC, MaxBatch: srv.batch, TopicARN: func(d string) (string, error) { return p.TopicARNs[d], nil }})
 	require.NoError(t, err)
 	pub, err := transport.NewPublisher(sender, nil)
 	require.NoError(t, err)
@@ -183,20 +185,22 @@ func TestProvisionEndToEnd(t *testing.T) {
 
 // Provisioning again brings a subscription's filter to the topology: here
 // from one type to every type of the domain.
-func TestProvisionConvergesFilters(t *testing.T) {
+func TestProvisionConvergesFilters(t *testing.T) { onEachServer(t, testProvisionConvergesFilters) }
+
+func testProvisionConvergesFilters(t *testing.T, srv testServer) {
 	ctx := context.Background()
-	snsC, sqsC := clients(t)
+	snsC, sqsC := clientsOf(t, srv.endpoint)
 	c := snssqs.Clients{SNS: snsC, SQS: sqsC}
 	topo := &snssqs.Topology{Env: newEnvName(), Domains: []snssqs.Domain{{Name: "identity"}},
 		Services: []snssqs.Service{{Name: "audit", Consumes: []string{typeSignedUp}}}}
-	_, err := snssqs.Provision(ctx, c, topo, snssqs.ProvisionOptions{SkipQueuePolicy: true})
+	_, err := snssqs.Provision(ctx, c, topo, snssqs.ProvisionOptions{SkipQueuePolicy: srv.skipPolicy})
 	require.NoError(t, err)
 	t.Cleanup(func() { _ = snssqs.Teardown(context.Background(), c, topo) })
 	topo.Services[0].Consumes = []string{"elmo.identity.*"}
-	p, err := snssqs.Provision(ctx, c, topo, snssqs.ProvisionOptions{SkipQueuePolicy: true})
+	p, err := snssqs.Provision(ctx, c, topo, snssqs.ProvisionOptions{SkipQueuePolicy: srv.skipPolicy})
 	require.NoError(t, err)
 
-	sender, err := snssqs.NewSender(snssqs.SenderConfig{SNS: snsC, MaxBatch: goawsBatch, TopicARN: func(d string) (string, error) { return p.TopicARNs[d], nil }})
+	sender, err := snssqs.NewSender(snssqs.SenderConfig{SNS: snsC, MaxBatch: srv.batch, TopicARN: func(d string) (string, error) { return p.TopicARNs[d], nil }})
 	require.NoError(t, err)
 	pub, err := transport.NewPublisher(sender, nil)
 	require.NoError(t, err)
@@ -229,11 +233,15 @@ func (failingAttributes) GetQueueAttributes(context.Context, *sqs.GetQueueAttrib
 // be looked up is kept (no subscription left pointing at a deleted queue)
 // and the error reported; removing what is gone already is no error.
 func TestTeardownReportsWhatItCouldNotDo(t *testing.T) {
+	onEachServer(t, testTeardownReportsWhatItCouldNotDo)
+}
+
+func testTeardownReportsWhatItCouldNotDo(t *testing.T, srv testServer) {
 	ctx := context.Background()
-	snsC, sqsC := clients(t)
+	snsC, sqsC := clientsOf(t, srv.endpoint)
 	topo := &snssqs.Topology{Env: newEnvName(), Domains: []snssqs.Domain{{Name: "leave"}},
 		Services: []snssqs.Service{{Name: "ledger", Consumes: []string{"elmo.leave.absence.approved.v1"}}}}
-	p, err := snssqs.Provision(ctx, snssqs.Clients{SNS: snsC, SQS: sqsC}, topo, snssqs.ProvisionOptions{SkipQueuePolicy: true})
+	p, err := snssqs.Provision(ctx, snssqs.Clients{SNS: snsC, SQS: sqsC}, topo, snssqs.ProvisionOptions{SkipQueuePolicy: srv.skipPolicy})
 	require.NoError(t, err)
 
 	err = snssqs.Teardown(ctx, snssqs.Clients{SNS: snsC, SQS: failingAttributes{sqsC}}, topo)

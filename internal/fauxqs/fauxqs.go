@@ -1,0 +1,118 @@
+// Package fauxqs installs and runs fauxqs, an SNS/SQS (and S3) emulator on
+// Node.js, as the second SNS/SQS server of the transport's tests: it has
+// what GoAws lacks (exact ApproximateReceiveCount, PublishBatch of 10,
+// redrive policies, FIFO queues). The npm package is installed once per
+// machine into the user's cache folder; each test binary starts its own
+// server on a free loopback port and stops it by PID at the end.
+package fauxqs
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strconv"
+	"time"
+
+	"github.com/elmosoftware/eventprotocol/internal/localserver"
+)
+
+// Version is the npm package version the tests run.
+const Version = "1.9.2"
+
+// Region and Account are the ones the server reports in ARNs.
+const (
+	Region  = "us-east-1"
+	Account = "000000000000"
+)
+
+// launcher serves fauxqs on 127.0.0.1 only (its own CLI listens on every
+// interface), without request logs.
+const launcher = `import { buildApp } from "fauxqs";
+const app = buildApp({ logger: false });
+await app.listen({ port: parseInt(process.env.FAUXQS_PORT, 10), host: "127.0.0.1" });
+`
+
+// Server is a running fauxqs; Stop kills it by its PID.
+type Server struct {
+	*localserver.Process
+}
+
+// Install returns the folder fauxqs is installed in, installing it with
+// npm first if the cache has none. It needs Node.js, npm and the npm
+// registry the first time.
+func Install(ctx context.Context) (string, error) {
+	cache, err := os.UserCacheDir()
+	if err != nil {
+		cache = os.TempDir()
+	}
+	dir := filepath.Join(cache, "elmo-eventprotocol", "fauxqs-"+Version)
+	if _, err := os.Stat(filepath.Join(dir, "node_modules", "fauxqs", "package.json")); err == nil {
+		return dir, nil
+	}
+	npm, err := exec.LookPath("npm")
+	if err != nil {
+		return "", fmt.Errorf("fauxqs: installing fauxqs %s needs Node.js and npm: %w", Version, err)
+	}
+	if err := os.MkdirAll(filepath.Dir(dir), 0o755); err != nil {
+		return "", fmt.Errorf("fauxqs: cache folder: %w", err)
+	}
+	// Install into a folder of our own, then rename into place: test
+	// binaries of several packages may install at the same time.
+	tmp, err := os.MkdirTemp(filepath.Dir(dir), "install-")
+	if err != nil {
+		return "", fmt.Errorf("fauxqs: cache folder: %w", err)
+	}
+	if err := os.WriteFile(filepath.Join(tmp, "package.json"), []byte(`{"private":true,"type":"module"}`), 0o644); err != nil {
+		os.RemoveAll(tmp)
+		return "", err
+	}
+	install := exec.CommandContext(ctx, npm, "install", "--no-audit", "--no-fund", "--loglevel=error", "fauxqs@"+Version)
+	install.Dir = tmp
+	if out, err := install.CombinedOutput(); err != nil {
+		os.RemoveAll(tmp)
+		return "", fmt.Errorf("fauxqs: npm install fauxqs@%s failed: %v\n%s", Version, err, out)
+	}
+	if err := os.WriteFile(filepath.Join(tmp, "launch.mjs"), []byte(launcher), 0o644); err != nil {
+		os.RemoveAll(tmp)
+		return "", err
+	}
+	if err := os.Rename(tmp, dir); err != nil {
+		os.RemoveAll(tmp)
+		if _, serr := os.Stat(filepath.Join(dir, "launch.mjs")); serr == nil {
+			return dir, nil // another process won the race
+		}
+		return "", fmt.Errorf("fauxqs: %w", err)
+	}
+	return dir, nil
+}
+
+// Start installs fauxqs if needed and starts it on a free loopback port,
+// waiting until it answers.
+func Start(ctx context.Context) (*Server, error) {
+	dir, err := Install(ctx)
+	if err != nil {
+		return nil, err
+	}
+	node, err := exec.LookPath("node")
+	if err != nil {
+		return nil, fmt.Errorf("fauxqs: running fauxqs needs Node.js: %w", err)
+	}
+	port, err := localserver.FreePort()
+	if err != nil {
+		return nil, fmt.Errorf("fauxqs: %w", err)
+	}
+	run, err := os.MkdirTemp("", "fauxqs-")
+	if err != nil {
+		return nil, err
+	}
+	cmd := exec.Command(node, filepath.Join(dir, "launch.mjs"))
+	cmd.Dir = dir
+	cmd.Env = append(os.Environ(), "FAUXQS_PORT="+strconv.Itoa(port), "FAUXQS_DEFAULT_REGION="+Region)
+	p, err := localserver.Launch("fauxqs", cmd, port, run, 30*time.Second)
+	if err != nil {
+		return nil, err
+	}
+	return &Server{p}, nil
+}
