@@ -15,7 +15,7 @@ import (
 type harness struct{}
 
 func (harness) Capabilities() transporttest.Capabilities {
-	return transporttest.Capabilities{FIFO: true, ExactReceiveCount: true, Tick: 20 * time.Millisecond, SendBatchLimit: memory.DefaultMaxBatch}
+	return transporttest.Capabilities{FIFO: true, ExactReceiveCount: true, Tick: 20 * time.Millisecond, SendBatchLimit: memory.DefaultMaxBatch, AckReportsInvalidHandle: true}
 }
 
 func (harness) Open(_ context.Context, _ *testing.T, subs []transporttest.Subscription) (transporttest.Env, error) {

@@ -154,3 +154,30 @@ func testReceiverCloseEndsLatePolls(t *testing.T, srv testServer) {
 	_, err = r.Receive(ctx, 10)
 	assert.Error(t, err, "a closed receiver receives nothing")
 }
+
+// TestMissingQueueAndTopicAreNotFound: the service's errors for a queue or
+// topic that does not exist match driver.ErrNotFound, and a publish to a
+// missing topic is refused (driver.ErrNotSent), never of unknown outcome.
+func TestMissingQueueAndTopicAreNotFound(t *testing.T) { onEachServer(t, testMissingQueueAndTopicAreNotFound) }
+
+func testMissingQueueAndTopicAreNotFound(t *testing.T, srv testServer) {
+	ctx := context.Background()
+	snsC, sqsC := clientsOf(t, srv.endpoint)
+	topo := &snssqs.Topology{Env: newEnvName(), Domains: []snssqs.Domain{{Name: "leave"}},
+		Services: []snssqs.Service{{Name: "ledger", Consumes: []string{"elmo.leave.absence.approved.v1"}}}}
+	c := snssqs.Clients{SNS: snsC, SQS: sqsC}
+	p, err := snssqs.Provision(ctx, c, topo, snssqs.ProvisionOptions{SkipQueuePolicy: srv.skipPolicy})
+	require.NoError(t, err)
+	require.NoError(t, snssqs.Teardown(ctx, c, topo))
+
+	r, err := snssqs.NewReceiver(snssqs.ReceiverConfig{SQS: sqsC, QueueURL: p.QueueURLs["ledger"], WaitTime: time.Second})
+	require.NoError(t, err)
+	_, err = r.Receive(ctx, 10)
+	assert.ErrorIs(t, err, driver.ErrNotFound)
+
+	s, err := snssqs.NewSender(snssqs.SenderConfig{SNS: snsC, MaxBatch: srv.batch, TopicARN: func(string) (string, error) { return p.TopicARNs["leave"], nil }})
+	require.NoError(t, err)
+	err = s.Send(ctx, "leave", []*driver.Message{{Body: []byte(`{}`), DedupID: "1"}})
+	assert.ErrorIs(t, err, driver.ErrNotFound)
+	assert.ErrorIs(t, err, driver.ErrNotSent)
+}

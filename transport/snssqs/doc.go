@@ -74,6 +74,16 @@
 // lists the steps without calling AWS, and [Teardown] removes it all. The
 // same is on the command line: eventctl provision and eventctl teardown.
 //
+// # Errors
+//
+// Service errors are mapped onto the driver's vocabulary: a receipt handle
+// that names no delivery (ReceiptHandleIsInvalid, MessageNotInflight)
+// matches driver.ErrInvalidHandle, a missing queue or topic
+// driver.ErrNotFound, and a request the service refused (a client fault or
+// a 4xx reply) driver.ErrNotSent; a lost reply or a server fault matches
+// none of them, its outcome unknown. Retryability follows the SDK's
+// retryables (throttling, server faults, connection errors).
+//
 // # Tested against GoAws and fauxqs
 //
 // The tests run the whole conformance suite of package
@@ -102,7 +112,8 @@
 //   - fauxqs: it reorders the last entry of a PublishBatch to a FIFO
 //     topic, so FIFO through SNS is not claimed in its conformance run;
 //     FIFO order is tested on it with direct SQS sends to a FIFO queue,
-//     where it is faithful.
+//     where it is faithful. Deleting with an invalid receipt handle
+//     succeeds silently there (SQS refuses it).
 //   - Neither can be made to fail part of a PublishBatch: partial failures
 //     are tested on a fake.
 package snssqs

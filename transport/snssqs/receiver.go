@@ -174,7 +174,7 @@ func (r *Receiver) Receive(ctx context.Context, max int) ([]*driver.Message, err
 		return nil, ctx.Err()
 	}
 	if res.err != nil {
-		return nil, fmt.Errorf("snssqs: ReceiveMessage: %w", res.err)
+		return nil, fmt.Errorf("snssqs: ReceiveMessage: %w", contractError(res.err))
 	}
 	out := res.out
 	msgs := make([]*driver.Message, 0, len(out.Messages))
@@ -235,26 +235,38 @@ func (r *Receiver) message(m sqstypes.Message) *driver.Message {
 // Ack implements driver.Receiver with one DeleteMessageBatch per 10 handles.
 func (r *Receiver) Ack(ctx context.Context, handles []string) error {
 	var failed []driver.BatchFailure
-	for start := 0; start < len(handles); start += MaxBatch {
-		chunk := handles[start:min(start+MaxBatch, len(handles))]
+	// An empty handle would make SQS refuse the whole call: it is refused
+	// here, and the others are sent with their indexes kept.
+	var index []int
+	for i, h := range handles {
+		if h == "" {
+			failed = append(failed, driver.BatchFailure{Index: i, Err: fmt.Errorf("snssqs: %w: empty", driver.ErrInvalidHandle)})
+			continue
+		}
+		index = append(index, i)
+	}
+	for start := 0; start < len(index); start += MaxBatch {
+		chunk := index[start:min(start+MaxBatch, len(index))]
 		entries := make([]sqstypes.DeleteMessageBatchRequestEntry, len(chunk))
-		for i, h := range chunk {
-			entries[i] = sqstypes.DeleteMessageBatchRequestEntry{Id: aws.String(strconv.Itoa(i)), ReceiptHandle: aws.String(h)}
+		for i, at := range chunk {
+			entries[i] = sqstypes.DeleteMessageBatchRequestEntry{Id: aws.String(strconv.Itoa(i)), ReceiptHandle: aws.String(handles[at])}
 		}
 		out, err := r.cfg.SQS.DeleteMessageBatch(ctx, &sqs.DeleteMessageBatchInput{QueueUrl: aws.String(r.cfg.QueueURL), Entries: entries})
 		if err != nil {
-			for i := range chunk {
-				failed = append(failed, driver.BatchFailure{Index: start + i, Err: fmt.Errorf("snssqs: DeleteMessageBatch: %w", err)})
+			for _, at := range chunk {
+				failed = append(failed, driver.BatchFailure{Index: at, Err: fmt.Errorf("snssqs: DeleteMessageBatch: %w", contractError(err))})
 			}
 			continue
 		}
 		for _, f := range out.Failed {
 			if i, err := strconv.Atoi(aws.ToString(f.Id)); err == nil && i >= 0 && i < len(chunk) {
-				failed = append(failed, driver.BatchFailure{Index: start + i, Err: &EntryError{Code: aws.ToString(f.Code), Message: aws.ToString(f.Message), SenderFault: f.SenderFault}})
+				entry := &EntryError{Code: aws.ToString(f.Code), Message: aws.ToString(f.Message), SenderFault: f.SenderFault}
+				failed = append(failed, driver.BatchFailure{Index: chunk[i], Err: contractError(entry)})
 			}
 		}
 	}
 	if len(failed) > 0 {
+		slices.SortFunc(failed, func(a, b driver.BatchFailure) int { return a.Index - b.Index })
 		return &driver.BatchError{Failed: failed}
 	}
 	return nil
@@ -263,13 +275,16 @@ func (r *Receiver) Ack(ctx context.Context, handles []string) error {
 // SetVisibility implements driver.Receiver with ChangeMessageVisibility.
 // SQS counts whole seconds: d is rounded up, and capped at MaxVisibility.
 func (r *Receiver) SetVisibility(ctx context.Context, handle string, d time.Duration) error {
+	if handle == "" {
+		return fmt.Errorf("snssqs: %w: empty", driver.ErrInvalidHandle)
+	}
 	d = min(max(d, 0), MaxVisibility)
 	secs := int32(math.Ceil(d.Seconds()))
 	_, err := r.cfg.SQS.ChangeMessageVisibility(ctx, &sqs.ChangeMessageVisibilityInput{
 		QueueUrl: aws.String(r.cfg.QueueURL), ReceiptHandle: aws.String(handle), VisibilityTimeout: secs,
 	})
 	if err != nil {
-		return fmt.Errorf("snssqs: ChangeMessageVisibility: %w", err)
+		return fmt.Errorf("snssqs: ChangeMessageVisibility: %w", contractError(err))
 	}
 	return nil
 }
@@ -308,7 +323,7 @@ func (r *Receiver) DeadLetter(ctx context.Context, m *driver.Message, reason str
 	if _, err := r.cfg.SQS.DeleteMessage(ctx, &sqs.DeleteMessageInput{QueueUrl: aws.String(r.cfg.QueueURL), ReceiptHandle: aws.String(m.Handle)}); err != nil {
 		// The copy is in the dead-letter queue; the original comes back
 		// and is dead-lettered again: a duplicate, never a loss.
-		return fmt.Errorf("snssqs: dead-lettered, but not deleted from the queue: %w", err)
+		return fmt.Errorf("snssqs: dead-lettered, but not deleted from the queue: %w", contractError(err))
 	}
 	return nil
 }

@@ -135,7 +135,7 @@ func (s *Sender) Send(ctx context.Context, domain string, msgs []*driver.Message
 	out, err := s.cfg.SNS.PublishBatch(ctx, &sns.PublishBatchInput{TopicArn: aws.String(arn), PublishBatchRequestEntries: entries})
 	if err != nil {
 		if refused(err) {
-			return fmt.Errorf("snssqs: PublishBatch to %s: %w: %w", arn, driver.ErrNotSent, err)
+			return fmt.Errorf("snssqs: PublishBatch to %s: %w: %w", arn, driver.ErrNotSent, contractError(err))
 		}
 		return fmt.Errorf("snssqs: PublishBatch to %s: %w", arn, err)
 	}

@@ -51,6 +51,7 @@ func Run(t *testing.T, h Harness) {
 		{"UndecodableDeadLettered", s.testUndecodableDeadLettered},
 		{"InvalidPayloadDeadLettered", s.testInvalidPayloadDeadLettered},
 		{"NewerMinorVersionHandled", s.testNewerMinorHandled},
+		{"ErrorContract", s.testErrorContract},
 		{"PartitionOrder", s.testPartitionOrder},
 	}
 	for _, tc := range tests {
@@ -567,6 +568,34 @@ func (s *suite) testNewerMinorHandled(t *testing.T) {
 	assert.Equal(t, broken.ID, decodedID(t, dl[0]))
 	assert.Contains(t, dl[0].Attributes[driver.AttrDeadLetterReason], "/n")
 	quiet(t, handled, s.ticks(2), "handling of an invalid payload")
+}
+
+// testErrorContract checks the driver's error vocabulary: a handle that
+// names no delivery gives ErrInvalidHandle, whether acknowledged or made
+// visible, also after the message was acknowledged; a valid handle works.
+func (s *suite) testErrorContract(t *testing.T) {
+	f := s.open(t, Subscription{Name: "a"})
+	r := f.env.Receiver("a")
+	ctx := context.Background()
+	for _, bad := range []string{"not-a-handle", ""} {
+		err := r.SetVisibility(ctx, bad, 0)
+		assert.ErrorIs(t, err, driver.ErrInvalidHandle, "SetVisibility(%q): %v", bad, err)
+		if bad == "" || s.caps.AckReportsInvalidHandle {
+			err = r.Ack(ctx, []string{bad})
+			assert.ErrorIs(t, err, driver.ErrInvalidHandle, "Ack(%q): %v", bad, err)
+		}
+	}
+	f.publish(t, newEvent(t, typeCreated, 1))
+	var msgs []*driver.Message
+	deadline := time.Now().Add(s.wait())
+	for len(msgs) == 0 && time.Now().Before(deadline) {
+		var err error
+		msgs, err = r.Receive(ctx, 10)
+		require.NoError(t, err)
+	}
+	require.Len(t, msgs, 1)
+	require.NoError(t, r.SetVisibility(ctx, msgs[0].Handle, s.ticks(20)), "a current handle")
+	require.NoError(t, r.Ack(ctx, []string{msgs[0].Handle}))
 }
 
 func decodedID(t *testing.T, m *driver.Message) string {

@@ -27,6 +27,10 @@ type Capabilities struct {
 	// SendBatchLimit is the most messages one Send takes. The suite
 	// publishes more than that in one call.
 	SendBatchLimit int
+	// AckReportsInvalidHandle: acknowledging a handle that names no
+	// delivery gives driver.ErrInvalidHandle (SQS does; a server that
+	// silently accepts it does not claim this).
+	AckReportsInvalidHandle bool
 }
 
 // Subscription describes a subscription a test needs.
