@@ -158,7 +158,9 @@ func testReceiverCloseEndsLatePolls(t *testing.T, srv testServer) {
 // TestMissingQueueAndTopicAreNotFound: the service's errors for a queue or
 // topic that does not exist match driver.ErrNotFound, and a publish to a
 // missing topic is refused (driver.ErrNotSent), never of unknown outcome.
-func TestMissingQueueAndTopicAreNotFound(t *testing.T) { onEachServer(t, testMissingQueueAndTopicAreNotFound) }
+func TestMissingQueueAndTopicAreNotFound(t *testing.T) {
+	onEachServer(t, testMissingQueueAndTopicAreNotFound)
+}
 
 func testMissingQueueAndTopicAreNotFound(t *testing.T, srv testServer) {
 	ctx := context.Background()
