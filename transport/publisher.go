@@ -7,6 +7,7 @@ import (
 	"log/slog"
 	"math/rand/v2"
 	"slices"
+	"sync"
 	"time"
 
 	"github.com/elmosoftware/eventprotocol/envelope"
@@ -47,6 +48,9 @@ type Publisher struct {
 	sender driver.Sender
 	cfg    PublisherConfig
 	log    *slog.Logger
+
+	mu     sync.Mutex
+	queues map[string]*topicQueue // by topic
 }
 
 // NewPublisher returns a Publisher over the sender.
@@ -67,7 +71,7 @@ func NewPublisher(s driver.Sender, cfg *PublisherConfig) (*Publisher, error) {
 	if c.Backoff == (Backoff{}) {
 		c.Backoff = Backoff{Initial: 100 * time.Millisecond, Max: 2 * time.Second}
 	}
-	return &Publisher{sender: s, cfg: c, log: logger(c.Logger)}, nil
+	return &Publisher{sender: s, cfg: c, log: logger(c.Logger), queues: map[string]*topicQueue{}}, nil
 }
 
 func logger(l *slog.Logger) *slog.Logger {
@@ -100,19 +104,152 @@ type outgoing struct {
 // names every event that was not certainly accepted, each either refused
 // or of unknown outcome ([FailedEvent].Unknown, [ErrOutcomeUnknown]);
 // those it does not name were accepted.
+//
+// Concurrent Publish calls share batches (group commit): while one batch
+// is on its way, the messages of other calls to the same topic gather and
+// leave together in the next, each call getting the results of its own
+// events. A call whose context ends while its events wait reports those
+// not yet taken as refused (they are never sent) and those already on
+// their way as of unknown outcome; a call that sends a batch finishes
+// sending it, for the other calls' sake, even after its own context ended.
 func (p *Publisher) Publish(ctx context.Context, events ...*envelope.Envelope) error {
 	out, failed := p.prepare(ctx, events)
 	if len(failed) > 0 {
 		return &PublishError{Failed: failed}
 	}
-	limits := p.sender.Limits()
-	for _, batch := range batches(out, limits) {
-		failed = append(failed, p.send(ctx, batch)...)
+	items := make([]*queued, len(out))
+	for i, o := range out {
+		items[i] = &queued{o: o, done: make(chan *FailedEvent, 1)}
+	}
+	for _, it := range items {
+		p.queue(it.o.topic).add(it)
+	}
+	for _, it := range items {
+		if f := p.await(ctx, it); f != nil {
+			failed = append(failed, *f)
+		}
 	}
 	if len(failed) > 0 {
 		return &PublishError{Failed: failed}
 	}
 	return nil
+}
+
+// topicQueue gathers the messages Publish calls send to one topic. One
+// call at a time leads: it takes a batch within the driver's limits and
+// sends it, then gives the lead up; meanwhile the others' messages wait.
+type topicQueue struct {
+	mu      sync.Mutex
+	pending []*queued
+	leading bool
+	free    chan struct{} // closed when the lead is given up with messages waiting
+}
+
+// queued is one message of a Publish call waiting for its result: nil
+// when accepted.
+type queued struct {
+	o    outgoing
+	done chan *FailedEvent
+}
+
+func (p *Publisher) queue(topic string) *topicQueue {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	q, ok := p.queues[topic]
+	if !ok {
+		q = &topicQueue{free: make(chan struct{})}
+		p.queues[topic] = q
+	}
+	return q
+}
+
+func (q *topicQueue) add(it *queued) {
+	q.mu.Lock()
+	defer q.mu.Unlock()
+	q.pending = append(q.pending, it)
+}
+
+// await waits for the result of one message, leading the topic's sends
+// whenever nobody does.
+func (p *Publisher) await(ctx context.Context, it *queued) *FailedEvent {
+	q := p.queue(it.o.topic)
+	for {
+		select {
+		case r := <-it.done:
+			return r
+		default:
+		}
+		q.mu.Lock()
+		if !q.leading && len(q.pending) > 0 {
+			q.leading = true
+			batch := q.take(p.sender.Limits())
+			q.mu.Unlock()
+			p.sendQueued(ctx, batch)
+			q.mu.Lock()
+			q.leading = false
+			if len(q.pending) > 0 {
+				close(q.free) // another waiting call takes the lead
+				q.free = make(chan struct{})
+			}
+			q.mu.Unlock()
+			continue
+		}
+		free := q.free
+		q.mu.Unlock()
+		select {
+		case r := <-it.done:
+			return r
+		case <-free:
+		case <-ctx.Done():
+			q.mu.Lock()
+			i := slices.Index(q.pending, it)
+			if i >= 0 {
+				q.pending = slices.Delete(q.pending, i, i+1)
+			}
+			q.mu.Unlock()
+			if i >= 0 { // never taken: not sent
+				return &FailedEvent{Index: it.o.index, ID: it.o.id, Err: ctx.Err()}
+			}
+			return &FailedEvent{Index: it.o.index, ID: it.o.id, Unknown: true, Err: fmt.Errorf("%w: %w", ErrOutcomeUnknown, ctx.Err())}
+		}
+	}
+}
+
+// take removes the next batch from the queue: the oldest messages within
+// the driver's limits, at least one.
+func (q *topicQueue) take(l driver.Limits) []*queued {
+	n, bytes := 0, 0
+	for n < len(q.pending) {
+		size := q.pending[n].o.msg.Size()
+		if n > 0 && ((l.MaxBatch > 0 && n >= l.MaxBatch) || (l.MaxBatchBytes > 0 && bytes+size > l.MaxBatchBytes)) {
+			break
+		}
+		n++
+		bytes += size
+	}
+	batch := slices.Clone(q.pending[:n])
+	q.pending = slices.Delete(q.pending, 0, n)
+	return batch
+}
+
+// sendQueued sends one batch and gives each message its result. It sends
+// on behalf of other calls too, so their messages do not fail when this
+// call's context ends.
+func (p *Publisher) sendQueued(ctx context.Context, batch []*queued) {
+	out := make([]outgoing, len(batch))
+	for i, it := range batch {
+		out[i] = it.o
+		out[i].index = i // positions in the batch, mapped back below
+	}
+	results := make([]*FailedEvent, len(batch))
+	for _, f := range p.send(context.WithoutCancel(ctx), out) {
+		pos := f.Index
+		f.Index = batch[pos].o.index
+		results[pos] = &f
+	}
+	for i, it := range batch {
+		it.done <- results[i]
+	}
 }
 
 func (p *Publisher) prepare(ctx context.Context, events []*envelope.Envelope) ([]outgoing, []FailedEvent) {
@@ -167,37 +304,6 @@ func MirroredAttributes(e *envelope.Envelope) map[string]string {
 		attrs[driver.AttrTenantID] = e.TenantID
 	}
 	return attrs
-}
-
-// batches groups the messages by topic, in order, into batches within the
-// limits.
-func batches(out []outgoing, l driver.Limits) [][]outgoing {
-	var order []string
-	byTopic := map[string][]outgoing{}
-	for _, o := range out {
-		if _, ok := byTopic[o.topic]; !ok {
-			order = append(order, o.topic)
-		}
-		byTopic[o.topic] = append(byTopic[o.topic], o)
-	}
-	var result [][]outgoing
-	for _, topic := range order {
-		var cur []outgoing
-		bytes := 0
-		for _, o := range byTopic[topic] {
-			size := o.msg.Size()
-			if len(cur) > 0 && ((l.MaxBatch > 0 && len(cur) >= l.MaxBatch) || (l.MaxBatchBytes > 0 && bytes+size > l.MaxBatchBytes)) {
-				result = append(result, cur)
-				cur, bytes = nil, 0
-			}
-			cur = append(cur, o)
-			bytes += size
-		}
-		if len(cur) > 0 {
-			result = append(result, cur)
-		}
-	}
-	return result
 }
 
 // send sends one batch, retrying what the driver says may succeed, and

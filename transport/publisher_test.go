@@ -4,7 +4,9 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"runtime"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -247,4 +249,92 @@ func TestLostRepliesAreOutcomeUnknown(t *testing.T) {
 		want = append(want, e.ID)
 	}
 	assert.ElementsMatch(t, want, got, "each was delivered")
+}
+
+// gatedSender holds its first Send until the gate opens, so that other
+// Publish calls gather behind it.
+type gatedSender struct {
+	fakeSender
+	gate  chan struct{}
+	first atomic.Bool
+}
+
+func (g *gatedSender) Send(ctx context.Context, topic string, msgs []*driver.Message) error {
+	if g.first.CompareAndSwap(false, true) {
+		<-g.gate
+	}
+	return g.fakeSender.Send(ctx, topic, msgs)
+}
+
+// TestConcurrentPublishesShareBatches: 64 goroutines publishing one event
+// each share batches (group commit), and each gets the result of its own
+// event: the one the transport refuses is reported to its caller only.
+func TestConcurrentPublishesShareBatches(t *testing.T) {
+	const callers = 64
+	events := make([]*envelope.Envelope, callers)
+	for i := range events {
+		events[i] = signedUp(t, i)
+	}
+	refused := events[17].ID
+	s := &gatedSender{gate: make(chan struct{}), fakeSender: fakeSender{limits: driver.Limits{MaxBatch: 10},
+		fail: func(_ int, m *driver.Message) error {
+			if m.DedupID == refused {
+				return fmt.Errorf("%w: refused", driver.ErrNotSent)
+			}
+			return nil
+		}}}
+	p := fastPublisher(t, s)
+	var started sync.WaitGroup
+	started.Add(callers)
+	errs := make([]error, callers)
+	var wg sync.WaitGroup
+	for i := range callers {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			started.Done()
+			errs[i] = p.Publish(context.Background(), events[i])
+		}()
+	}
+	started.Wait()
+	for range 100 {
+		runtime.Gosched() // let the callers queue behind the first send
+	}
+	close(s.gate)
+	wg.Wait()
+	for i, err := range errs {
+		if events[i].ID == refused {
+			var perr *transport.PublishError
+			require.ErrorAs(t, err, &perr)
+			require.Len(t, perr.Failed, 1)
+			assert.Equal(t, 0, perr.Failed[0].Index, "the index in its own call")
+			assert.False(t, perr.Failed[0].Unknown)
+			continue
+		}
+		assert.NoError(t, err, "event %d", i)
+	}
+	assert.Len(t, s.accepted, callers-1, "each accepted once")
+	assert.Less(t, len(s.batches), callers/2, "concurrent calls share batches: %d sends for %d events", len(s.batches), callers)
+}
+
+// TestPublishCancelledWhileWaiting: a call whose context ends while its
+// event waits behind another call's send reports it as not sent, and it
+// is never sent.
+func TestPublishCancelledWhileWaiting(t *testing.T) {
+	s := &gatedSender{gate: make(chan struct{})}
+	p := fastPublisher(t, s)
+	first, waiting := signedUp(t, 1), signedUp(t, 2)
+	firstDone := make(chan error, 1)
+	go func() { firstDone <- p.Publish(context.Background(), first) }()
+	require.Eventually(t, s.first.Load, 5*time.Second, time.Millisecond, "the first send is held")
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	err := p.Publish(ctx, waiting)
+	var perr *transport.PublishError
+	require.ErrorAs(t, err, &perr)
+	assert.False(t, perr.Failed[0].Unknown, "never taken: not sent")
+	assert.ErrorIs(t, err, context.Canceled)
+	close(s.gate)
+	require.NoError(t, <-firstDone)
+	assert.Equal(t, []string{first.ID}, s.accepted)
 }

@@ -159,6 +159,58 @@ func BenchmarkPublish(b *testing.B) {
 	}
 }
 
+// singlePublishers is how many goroutines publish one event per call in
+// BenchmarkPublishSingles, as a service publishing one event per request.
+const singlePublishers = 64
+
+// BenchmarkPublishSingles publishes the same events as BenchmarkPublish/ours
+// twice in one run: pre-batched (benchConcurrency goroutines of batches of
+// goawsBatch), and as single events from 64 goroutines, which the
+// Publisher coalesces into shared batches. Compare the events/s.
+func BenchmarkPublishSingles(b *testing.B) {
+	for _, side := range []string{"pre-batched", "singles"} {
+		b.Run(side, func(b *testing.B) {
+			e := newBenchEnv(b)
+			sender, err := snssqs.NewSender(snssqs.SenderConfig{SNS: e.snsC, MaxBatch: goawsBatch, TopicARN: func(string) (string, error) { return e.topic, nil }})
+			if err != nil {
+				b.Fatal(err)
+			}
+			pub, err := transport.NewPublisher(sender, nil)
+			if err != nil {
+				b.Fatal(err)
+			}
+			for b.Loop() {
+				b.StopTimer()
+				events := transportbench.MustEvents(b, benchEvents)
+				b.StartTimer()
+				if side == "pre-batched" {
+					inParallel(b, len(events), func(from, to int) error { return pub.Publish(context.Background(), events[from:to]...) })
+				} else {
+					var next atomic.Int64
+					var wg sync.WaitGroup
+					for range singlePublishers {
+						wg.Add(1)
+						go func() {
+							defer wg.Done()
+							for i := int(next.Add(1)) - 1; i < len(events); i = int(next.Add(1)) - 1 {
+								if err := pub.Publish(context.Background(), events[i]); err != nil {
+									b.Error(err)
+									return
+								}
+							}
+						}()
+					}
+					wg.Wait()
+				}
+				b.StopTimer()
+				e.drainQueue()
+				b.StartTimer()
+			}
+			b.ReportMetric(float64(benchEvents*b.N)/b.Elapsed().Seconds(), "events/s")
+		})
+	}
+}
+
 // rawConsume is the floor: benchConcurrency goroutines of
 // ReceiveMessage(10) and DeleteMessageBatch until n messages are deleted.
 func (e *benchEnv) rawConsume(b *testing.B, n int) {
