@@ -40,6 +40,9 @@ type PublisherConfig struct {
 	// Logger receives one record per failed send; nil means no logging.
 	// Payloads are never logged.
 	Logger *slog.Logger
+	// Rand returns numbers in [0, 1) for the backoff's jitter; nil means
+	// math/rand/v2.
+	Rand func() float64
 }
 
 // Publisher publishes envelopes through a driver.Sender. It is safe for
@@ -70,6 +73,9 @@ func NewPublisher(s driver.Sender, cfg *PublisherConfig) (*Publisher, error) {
 	}
 	if c.Backoff == (Backoff{}) {
 		c.Backoff = Backoff{Initial: 100 * time.Millisecond, Max: 2 * time.Second}
+	}
+	if c.Rand == nil {
+		c.Rand = rand.Float64
 	}
 	return &Publisher{sender: s, cfg: c, log: logger(c.Logger), queues: map[string]*topicQueue{}}, nil
 }
@@ -356,7 +362,7 @@ func (p *Publisher) send(ctx context.Context, batch []outgoing) []FailedEvent {
 		}
 		p.log.LogAttrs(ctx, slog.LevelWarn, "publish failed", slog.String("topic", pending[0].topic),
 			slog.Int("attempt", attempt), slog.Int("retrying", len(retry)), slog.Any("error", lastErr))
-		if len(retry) > 0 && !sleep(ctx, p.cfg.Backoff.Delay(attempt, rand.Float64)) {
+		if len(retry) > 0 && !sleep(ctx, p.cfg.Backoff.Delay(attempt, p.cfg.Rand)) {
 			for i := range retry {
 				giveUp(&retry[i], fmt.Errorf("%w (after %w)", ctx.Err(), lastErr))
 			}
