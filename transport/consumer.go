@@ -46,7 +46,8 @@ type ConsumerConfig struct {
 	// Concurrency is the number of handler goroutines. Default 8.
 	Concurrency int
 	// Pollers is the number of goroutines receiving from the transport.
-	// Default 1.
+	// Default 8: with a network round trip per receive, one poller would
+	// cap the consumer at a batch per round trip.
 	Pollers int
 	// VisibilityTimeout is the queue's: a message whose handler is still
 	// running has its visibility extended by this much every third of it.
@@ -110,6 +111,8 @@ type Consumer struct {
 
 	ackMu      sync.RWMutex // held to send on acks, and to close it
 	acksClosed bool
+	ackCtx     context.Context // of the acknowledgement calls; Shutdown ends it
+	ackCancel  context.CancelFunc
 
 	healthMu     sync.Mutex
 	receiveFails int       // receives that failed in a row
@@ -159,7 +162,7 @@ func NewConsumer(r driver.Receiver, cfg *ConsumerConfig) (*Consumer, error) {
 		c.Concurrency = 8
 	}
 	if c.Pollers == 0 {
-		c.Pollers = 1
+		c.Pollers = 8
 	}
 
 	if c.MaxAttempts == 0 {
@@ -269,6 +272,7 @@ func (c *Consumer) Start(ctx context.Context) error {
 		c.workers.Add(1)
 		go c.worker(handlerCtx)
 	}
+	c.ackCtx, c.ackCancel = context.WithCancel(context.WithoutCancel(ctx))
 	extCtx, xcancel := context.WithCancel(context.WithoutCancel(ctx))
 	c.xcancel = xcancel
 	c.helpers.Add(2)
@@ -684,27 +688,41 @@ func reasonText(err error) string {
 }
 
 // acker batches acknowledgements.
+// maxAckFlights bounds the acknowledgement calls in flight at once: with
+// network latency, one call at a time would cap a consumer at a batch per
+// round trip.
+const maxAckFlights = 8
+
 func (c *Consumer) acker() {
 	defer c.helpers.Done()
 	size := c.batchSize()
 	var pending []string
+	var flights sync.WaitGroup
+	slots := make(chan struct{}, maxAckFlights)
 	timer := time.NewTimer(time.Hour)
 	timer.Stop()
 	flush := func() {
 		if len(pending) == 0 {
 			return
 		}
-		ctx, cancel := context.WithTimeout(context.Background(), c.cfg.VisibilityTimeout)
-		defer cancel()
-		if err := c.recv.Ack(ctx, pending); err != nil {
-			c.log.LogAttrs(context.Background(), slog.LevelWarn, "acknowledgement failed; the messages will be delivered again and deduplicated", slog.Int("messages", len(pending)), slog.Any("error", err))
-		}
+		batch := slices.Clone(pending)
 		pending = pending[:0]
+		slots <- struct{}{} // waits while maxAckFlights calls are in flight
+		flights.Add(1)
+		go func() {
+			defer func() { <-slots; flights.Done() }()
+			ctx, cancel := context.WithTimeout(c.ackCtx, c.cfg.VisibilityTimeout)
+			defer cancel()
+			if err := c.recv.Ack(ctx, batch); err != nil {
+				c.log.LogAttrs(ctx, slog.LevelWarn, "acknowledgement failed; the messages will be delivered again and deduplicated", slog.Int("messages", len(batch)), slog.Any("error", err))
+			}
+		}()
 	}
 	for {
 		select {
 		case h, ok := <-c.acks:
 			if !ok {
+				flights.Wait()
 				c.finalFlush(pending)
 				return
 			}
@@ -843,7 +861,17 @@ func (c *Consumer) Shutdown(ctx context.Context) error {
 	c.acksClosed = true
 	close(c.acks)
 	c.ackMu.Unlock()
+	// Acknowledgements in flight get until the deadline and the grace.
+	limit := shutdownGrace
+	if dl, ok := ctx.Deadline(); ok {
+		limit = max(time.Until(dl), 0) + shutdownGrace
+	}
+	if ctx.Err() != nil || limit > shutdownGrace {
+		stop := time.AfterFunc(limit, c.ackCancel)
+		defer stop.Stop()
+	}
 	c.helpers.Wait()
+	c.ackCancel()
 	if closer, ok := c.recv.(driver.Closer); ok {
 		final, cancel := ctx, context.CancelFunc(func() {})
 		if ctx.Err() != nil {

@@ -111,9 +111,9 @@ type outgoing struct {
 // or of unknown outcome ([FailedEvent].Unknown, [ErrOutcomeUnknown]);
 // those it does not name were accepted.
 //
-// Concurrent Publish calls share batches (group commit): while one batch
-// is on its way, the messages of other calls to the same topic gather and
-// leave together in the next, each call getting the results of its own
+// Concurrent Publish calls share batches (group commit): while batches
+// are on their way (up to eight per topic at once), the messages of other
+// calls to the same topic gather and leave together in the next, each call getting the results of its own
 // events. A call whose context ends while its events wait reports those
 // not yet taken as refused (they are never sent) and those already on
 // their way as of unknown outcome; a call that sends a batch finishes
@@ -141,14 +141,21 @@ func (p *Publisher) Publish(ctx context.Context, events ...*envelope.Envelope) e
 	return nil
 }
 
-// topicQueue gathers the messages Publish calls send to one topic. One
-// call at a time leads: it takes a batch within the driver's limits and
-// sends it, then gives the lead up; meanwhile the others' messages wait.
+// maxPublishFlights bounds the batches of one topic in flight at once.
+// Each is sent by one of the waiting Publish calls; with a network round
+// trip per batch, one at a time would cap a topic at a batch per round
+// trip.
+const maxPublishFlights = 8
+
+// topicQueue gathers the messages Publish calls send to one topic. Up to
+// maxPublishFlights calls lead at a time: each takes a batch within the
+// driver's limits and sends it, then gives the lead up; meanwhile the
+// others' messages wait and gather.
 type topicQueue struct {
 	mu      sync.Mutex
 	pending []*queued
-	leading bool
-	free    chan struct{} // closed when the lead is given up with messages waiting
+	flights int           // batches being sent
+	free    chan struct{} // closed when a lead is given up with messages waiting
 }
 
 // queued is one message of a Publish call waiting for its result: nil
@@ -169,6 +176,19 @@ func (p *Publisher) queue(topic string) *topicQueue {
 	return q
 }
 
+// canLead reports whether a waiting call should send a batch now: when
+// nothing is in flight, or when a full batch waits and a flight is free.
+// While batches are in flight, smaller ones wait to fill up.
+func (q *topicQueue) canLead(l driver.Limits) bool {
+	switch {
+	case len(q.pending) == 0 || q.flights >= maxPublishFlights:
+		return false
+	case q.flights == 0:
+		return true
+	}
+	return l.MaxBatch <= 0 || len(q.pending) >= l.MaxBatch
+}
+
 func (q *topicQueue) add(it *queued) {
 	q.mu.Lock()
 	defer q.mu.Unlock()
@@ -185,14 +205,17 @@ func (p *Publisher) await(ctx context.Context, it *queued) *FailedEvent {
 			return r
 		default:
 		}
+		if ctx.Err() != nil {
+			return q.abandon(ctx, it)
+		}
 		q.mu.Lock()
-		if !q.leading && len(q.pending) > 0 {
-			q.leading = true
+		if q.canLead(p.sender.Limits()) {
+			q.flights++
 			batch := q.take(p.sender.Limits())
 			q.mu.Unlock()
 			p.sendQueued(ctx, batch)
 			q.mu.Lock()
-			q.leading = false
+			q.flights--
 			if len(q.pending) > 0 {
 				close(q.free) // another waiting call takes the lead
 				q.free = make(chan struct{})
@@ -207,18 +230,30 @@ func (p *Publisher) await(ctx context.Context, it *queued) *FailedEvent {
 			return r
 		case <-free:
 		case <-ctx.Done():
-			q.mu.Lock()
-			i := slices.Index(q.pending, it)
-			if i >= 0 {
-				q.pending = slices.Delete(q.pending, i, i+1)
-			}
-			q.mu.Unlock()
-			if i >= 0 { // never taken: not sent
-				return &FailedEvent{Index: it.o.index, ID: it.o.id, Err: ctx.Err()}
-			}
-			return &FailedEvent{Index: it.o.index, ID: it.o.id, Unknown: true, Err: fmt.Errorf("%w: %w", ErrOutcomeUnknown, ctx.Err())}
+			return q.abandon(ctx, it)
 		}
 	}
+}
+
+// abandon gives up waiting for a message whose call's context ended: a
+// message nobody took is withdrawn and reported not sent; one on its way
+// is of unknown outcome.
+func (q *topicQueue) abandon(ctx context.Context, it *queued) *FailedEvent {
+	q.mu.Lock()
+	i := slices.Index(q.pending, it)
+	if i >= 0 {
+		q.pending = slices.Delete(q.pending, i, i+1)
+	}
+	q.mu.Unlock()
+	if i >= 0 {
+		return &FailedEvent{Index: it.o.index, ID: it.o.id, Err: ctx.Err()}
+	}
+	select {
+	case r := <-it.done: // it finished meanwhile
+		return r
+	default:
+	}
+	return &FailedEvent{Index: it.o.index, ID: it.o.id, Unknown: true, Err: fmt.Errorf("%w: %w", ErrOutcomeUnknown, ctx.Err())}
 }
 
 // take removes the next batch from the queue: the oldest messages within

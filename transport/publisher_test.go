@@ -251,18 +251,17 @@ func TestLostRepliesAreOutcomeUnknown(t *testing.T) {
 	assert.ElementsMatch(t, want, got, "each was delivered")
 }
 
-// gatedSender holds its first Send until the gate opens, so that other
-// Publish calls gather behind it.
+// gatedSender holds every Send until the gate opens, so that other
+// Publish calls gather behind those in flight.
 type gatedSender struct {
 	fakeSender
 	gate  chan struct{}
-	first atomic.Bool
+	first atomic.Bool // a Send has started
 }
 
 func (g *gatedSender) Send(ctx context.Context, topic string, msgs []*driver.Message) error {
-	if g.first.CompareAndSwap(false, true) {
-		<-g.gate
-	}
+	g.first.Store(true)
+	<-g.gate
 	return g.fakeSender.Send(ctx, topic, msgs)
 }
 
