@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"runtime"
 	"strings"
 	"sync"
 	"testing"
@@ -52,6 +53,7 @@ func Run(t *testing.T, h Harness) {
 		{"InvalidPayloadDeadLettered", s.testInvalidPayloadDeadLettered},
 		{"NewerMinorVersionHandled", s.testNewerMinorHandled},
 		{"ErrorContract", s.testErrorContract},
+		{"NothingRunsAfterShutdown", s.testNothingRunsAfterShutdown},
 		{"PartitionOrder", s.testPartitionOrder},
 	}
 	for _, tc := range tests {
@@ -596,6 +598,50 @@ func (s *suite) testErrorContract(t *testing.T) {
 	require.Len(t, msgs, 1)
 	require.NoError(t, r.SetVisibility(ctx, msgs[0].Handle, s.ticks(20)), "a current handle")
 	require.NoError(t, r.Ack(ctx, []string{msgs[0].Handle}))
+}
+
+// testNothingRunsAfterShutdown: once Shutdown has returned, no goroutine of
+// the consumer or of its receiver is left running.
+func (s *suite) testNothingRunsAfterShutdown(t *testing.T) {
+	f := s.open(t, Subscription{Name: "a"})
+	handled := make(chan int, 10)
+	c := f.consumer(t, "a", transport.ConsumerConfig{}, func(ctx context.Context, d *transport.Delivery) error {
+		handled <- 1
+		return nil
+	})
+	f.publish(t, newEvent(t, typeCreated, 1))
+	receive(t, s, handled, "the event")
+	ctx, cancel := context.WithTimeout(context.Background(), s.wait())
+	defer cancel()
+	require.NoError(t, c.Shutdown(ctx))
+	// Shutdown has returned: nothing of the consumer may still run. (The
+	// poll only lets goroutines that are returning finish returning.)
+	var left []string
+	require.Eventually(t, func() bool {
+		left = runtimeGoroutines()
+		return len(left) == 0
+	}, time.Second, 5*time.Millisecond, "goroutines left after Shutdown:\n%s", strings.Join(left, "\n\n"))
+}
+
+// runtimeGoroutines returns the stacks of the goroutines running code of
+// the consumer runtime or of a receiver.
+func runtimeGoroutines() []string {
+	buf := make([]byte, 1<<20)
+	for {
+		n := runtime.Stack(buf, true)
+		if n < len(buf) {
+			buf = buf[:n]
+			break
+		}
+		buf = make([]byte, 2*len(buf))
+	}
+	var out []string
+	for _, g := range strings.Split(string(buf), "\n\n") {
+		if strings.Contains(g, "eventprotocol/transport.(*Consumer)") || strings.Contains(g, "eventprotocol/transport/snssqs.(*Receiver)") {
+			out = append(out, g)
+		}
+	}
+	return out
 }
 
 func decodedID(t *testing.T, m *driver.Message) string {
