@@ -56,13 +56,13 @@ func newBenchEnv(b *testing.B) *benchEnv {
 	return &benchEnv{snsC: snsC, sqsC: sqsC, topic: p.TopicARNs["leave"], queue: p.QueueURLs["bench"]}
 }
 
-// inParallel runs work(i) for the indexes of batches of goawsBatch events
-// on benchConcurrency goroutines.
-func inParallel(b *testing.B, n int, work func(from, to int) error) {
+// inParallel runs work(from, to) for the batches of goawsBatch events of
+// n on the given number of goroutines.
+func inParallel(b *testing.B, n, goroutines int, work func(from, to int) error) {
 	var next atomic.Int64
 	var wg sync.WaitGroup
-	errs := make(chan error, benchConcurrency)
-	for range benchConcurrency {
+	errs := make(chan error, goroutines)
+	for range goroutines {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
@@ -86,8 +86,8 @@ func inParallel(b *testing.B, n int, work func(from, to int) error) {
 }
 
 // rawPublish is the floor: PublishBatch of pre-encoded bodies with the
-// mirrored attributes.
-func (e *benchEnv) rawPublish(b *testing.B, events []*envelope.Envelope) {
+// mirrored attributes, on the given number of goroutines.
+func (e *benchEnv) rawPublish(b *testing.B, events []*envelope.Envelope, goroutines int) {
 	bodies := make([]string, len(events))
 	for i, ev := range events {
 		body, err := ev.MarshalJSON()
@@ -96,7 +96,7 @@ func (e *benchEnv) rawPublish(b *testing.B, events []*envelope.Envelope) {
 		}
 		bodies[i] = string(body)
 	}
-	inParallel(b, len(events), func(from, to int) error {
+	inParallel(b, len(events), goroutines, func(from, to int) error {
 		entries := make([]snstypes.PublishBatchRequestEntry, 0, to-from)
 		for i := from; i < to; i++ {
 			attrs := map[string]snstypes.MessageAttributeValue{}
@@ -119,7 +119,27 @@ func (e *benchEnv) ourPublish(b *testing.B, events []*envelope.Envelope) {
 	if err != nil {
 		b.Fatal(err)
 	}
-	inParallel(b, len(events), func(from, to int) error { return pub.Publish(context.Background(), events[from:to]...) })
+	inParallel(b, len(events), benchConcurrency, func(from, to int) error { return pub.Publish(context.Background(), events[from:to]...) })
+}
+
+// publishSingles publishes the events one per call from the given number
+// of goroutines, as a service publishing one event per request.
+func publishSingles(b *testing.B, pub *transport.Publisher, events []*envelope.Envelope, goroutines int) {
+	var next atomic.Int64
+	var wg sync.WaitGroup
+	for range goroutines {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for i := int(next.Add(1)) - 1; i < len(events); i = int(next.Add(1)) - 1 {
+				if err := pub.Publish(context.Background(), events[i]); err != nil {
+					b.Error(err)
+					return
+				}
+			}
+		}()
+	}
+	wg.Wait()
 }
 
 // drainQueue removes what a run left in the queue.
@@ -148,7 +168,7 @@ func BenchmarkPublish(b *testing.B) {
 				if side == "ours" {
 					e.ourPublish(b, events)
 				} else {
-					e.rawPublish(b, events)
+					e.rawPublish(b, events, benchConcurrency)
 				}
 				b.StopTimer()
 				e.drainQueue()
@@ -184,23 +204,9 @@ func BenchmarkPublishSingles(b *testing.B) {
 				events := transportbench.MustEvents(b, benchEvents)
 				b.StartTimer()
 				if side == "pre-batched" {
-					inParallel(b, len(events), func(from, to int) error { return pub.Publish(context.Background(), events[from:to]...) })
+					inParallel(b, len(events), benchConcurrency, func(from, to int) error { return pub.Publish(context.Background(), events[from:to]...) })
 				} else {
-					var next atomic.Int64
-					var wg sync.WaitGroup
-					for range singlePublishers {
-						wg.Add(1)
-						go func() {
-							defer wg.Done()
-							for i := int(next.Add(1)) - 1; i < len(events); i = int(next.Add(1)) - 1 {
-								if err := pub.Publish(context.Background(), events[i]); err != nil {
-									b.Error(err)
-									return
-								}
-							}
-						}()
-					}
-					wg.Wait()
+					publishSingles(b, pub, events, singlePublishers)
 				}
 				b.StopTimer()
 				e.drainQueue()
@@ -211,12 +217,12 @@ func BenchmarkPublishSingles(b *testing.B) {
 	}
 }
 
-// rawConsume is the floor: benchConcurrency goroutines of
-// ReceiveMessage(10) and DeleteMessageBatch until n messages are deleted.
-func (e *benchEnv) rawConsume(b *testing.B, n int) {
+// rawConsume is the floor: goroutines of ReceiveMessage(10) and
+// DeleteMessageBatch until n messages are deleted.
+func (e *benchEnv) rawConsume(b *testing.B, n, goroutines int) {
 	var done atomic.Int64
 	var wg sync.WaitGroup
-	for range benchConcurrency {
+	for range goroutines {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
@@ -244,15 +250,14 @@ func (e *benchEnv) rawConsume(b *testing.B, n int) {
 	wg.Wait()
 }
 
-// ourConsume runs the consumer runtime with as many pollers until n events
-// are handled and acknowledged.
-func (e *benchEnv) ourConsume(b *testing.B, n int) {
+// ourConsume runs the consumer runtime with cfg until n events are
+// handled and acknowledged.
+func (e *benchEnv) ourConsume(b *testing.B, n int, cfg *transport.ConsumerConfig) {
 	r, err := snssqs.NewReceiver(snssqs.ReceiverConfig{SQS: e.sqsC, QueueURL: e.queue, WaitTime: time.Second})
 	if err != nil {
 		b.Fatal(err)
 	}
-	cons, err := transport.NewConsumer(r, &transport.ConsumerConfig{Pollers: benchConcurrency, Concurrency: 16, DisableIdempotency: true,
-		VisibilityTimeout: benchVisibility * time.Second})
+	cons, err := transport.NewConsumer(r, cfg)
 	if err != nil {
 		b.Fatal(err)
 	}
@@ -281,12 +286,12 @@ func BenchmarkConsume(b *testing.B) {
 			e := newBenchEnv(b)
 			for b.Loop() {
 				b.StopTimer()
-				e.rawPublish(b, transportbench.MustEvents(b, benchEvents))
+				e.rawPublish(b, transportbench.MustEvents(b, benchEvents), benchConcurrency)
 				b.StartTimer()
 				if side == "ours" {
-					e.ourConsume(b, benchEvents)
+					e.ourConsume(b, benchEvents, &transport.ConsumerConfig{Pollers: benchConcurrency, Concurrency: 16, DisableIdempotency: true})
 				} else {
-					e.rawConsume(b, benchEvents)
+					e.rawConsume(b, benchEvents, benchConcurrency)
 				}
 			}
 			b.ReportMetric(float64(benchEvents*b.N)/b.Elapsed().Seconds(), "events/s")

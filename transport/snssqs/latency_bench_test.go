@@ -5,18 +5,11 @@ import (
 	"io"
 	"net"
 	"net/url"
-	"strconv"
 	"sync"
-	"sync/atomic"
 	"testing"
 	"time"
 
-	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/credentials"
-	"github.com/aws/aws-sdk-go-v2/service/sns"
-	snstypes "github.com/aws/aws-sdk-go-v2/service/sns/types"
-	"github.com/aws/aws-sdk-go-v2/service/sqs"
-	sqstypes "github.com/aws/aws-sdk-go-v2/service/sqs/types"
 
 	"github.com/elmosoftware/eventprotocol/internal/goaws"
 	"github.com/elmosoftware/eventprotocol/internal/transportbench"
@@ -124,53 +117,12 @@ func BenchmarkLatencyPublish(b *testing.B) {
 			for b.Loop() {
 				b.StopTimer()
 				events := transportbench.MustEvents(b, latencyEvents)
-				bodies := make([]string, len(events))
-				for i, ev := range events {
-					body, err := ev.MarshalJSON()
-					if err != nil {
-						b.Fatal(err)
-					}
-					bodies[i] = string(body)
-				}
 				b.StartTimer()
-				var next atomic.Int64
-				var wg sync.WaitGroup
 				if side == "ours" {
-					for range latencyCallers {
-						wg.Add(1)
-						go func() {
-							defer wg.Done()
-							for i := int(next.Add(1)) - 1; i < len(events); i = int(next.Add(1)) - 1 {
-								if err := pub.Publish(context.Background(), events[i]); err != nil {
-									b.Error(err)
-									return
-								}
-							}
-						}()
-					}
+					publishSingles(b, pub, events, latencyCallers)
 				} else {
-					for range rawPublishers {
-						wg.Add(1)
-						go func() {
-							defer wg.Done()
-							for from := int(next.Add(goawsBatch)) - goawsBatch; from < len(events); from = int(next.Add(goawsBatch)) - goawsBatch {
-								var entries []snstypes.PublishBatchRequestEntry
-								for i := from; i < min(from+goawsBatch, len(events)); i++ {
-									attrs := map[string]snstypes.MessageAttributeValue{}
-									for k, v := range transport.MirroredAttributes(events[i]) {
-										attrs[k] = snstypes.MessageAttributeValue{DataType: aws.String("String"), StringValue: aws.String(v)}
-									}
-									entries = append(entries, snstypes.PublishBatchRequestEntry{Id: aws.String(strconv.Itoa(i - from)), Message: aws.String(bodies[i]), MessageAttributes: attrs})
-								}
-								if _, err := e.snsC.PublishBatch(context.Background(), &sns.PublishBatchInput{TopicArn: aws.String(e.topic), PublishBatchRequestEntries: entries}); err != nil {
-									b.Error(err)
-									return
-								}
-							}
-						}()
-					}
+					e.rawPublish(b, events, rawPublishers)
 				}
-				wg.Wait()
 				b.StopTimer()
 				e.drainQueue()
 				b.StartTimer()
@@ -188,78 +140,15 @@ func BenchmarkLatencyConsume(b *testing.B) {
 			direct.snsC, direct.sqsC = clients(b) // fill the queue without the proxy
 			for b.Loop() {
 				b.StopTimer()
-				direct.rawPublish(b, transportbench.MustEvents(b, latencyEvents))
+				direct.rawPublish(b, transportbench.MustEvents(b, latencyEvents), benchConcurrency)
 				b.StartTimer()
 				if side == "ours" {
-					latencyOurConsume(b, e, latencyEvents)
+					e.ourConsume(b, latencyEvents, nil) // default settings
 				} else {
-					latencyRawConsume(b, e, latencyEvents)
+					e.rawConsume(b, latencyEvents, rawPollers)
 				}
 			}
 			b.ReportMetric(float64(latencyEvents*b.N)/b.Elapsed().Seconds(), "events/s")
 		})
 	}
-}
-
-// latencyOurConsume runs a consumer at its default settings until n events
-// are handled and acknowledged.
-func latencyOurConsume(b *testing.B, e *benchEnv, n int) {
-	r, err := snssqs.NewReceiver(snssqs.ReceiverConfig{SQS: e.sqsC, QueueURL: e.queue, WaitTime: time.Second})
-	if err != nil {
-		b.Fatal(err)
-	}
-	cons, err := transport.NewConsumer(r, nil)
-	if err != nil {
-		b.Fatal(err)
-	}
-	var handled atomic.Int64
-	all := make(chan struct{})
-	if err := cons.HandleFunc(transportbench.EventType, func(context.Context, *transport.Delivery) error {
-		if handled.Add(1) == int64(n) {
-			close(all)
-		}
-		return nil
-	}); err != nil {
-		b.Fatal(err)
-	}
-	if err := cons.Start(context.Background()); err != nil {
-		b.Fatal(err)
-	}
-	<-all
-	if err := cons.Shutdown(context.Background()); err != nil {
-		b.Fatal(err)
-	}
-}
-
-// latencyRawConsume is the floor with the consumer's default concurrency:
-// rawPollers goroutines of ReceiveMessage(10) and DeleteMessageBatch.
-func latencyRawConsume(b *testing.B, e *benchEnv, n int) {
-	var done atomic.Int64
-	var wg sync.WaitGroup
-	for range rawPollers {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			for done.Load() < int64(n) {
-				out, err := e.sqsC.ReceiveMessage(context.Background(), &sqs.ReceiveMessageInput{QueueUrl: aws.String(e.queue), MaxNumberOfMessages: 10, WaitTimeSeconds: 1})
-				if err != nil {
-					b.Error(err)
-					return
-				}
-				if len(out.Messages) == 0 {
-					continue
-				}
-				entries := make([]sqstypes.DeleteMessageBatchRequestEntry, len(out.Messages))
-				for i, m := range out.Messages {
-					entries[i] = sqstypes.DeleteMessageBatchRequestEntry{Id: aws.String(strconv.Itoa(i)), ReceiptHandle: m.ReceiptHandle}
-				}
-				if _, err := e.sqsC.DeleteMessageBatch(context.Background(), &sqs.DeleteMessageBatchInput{QueueUrl: aws.String(e.queue), Entries: entries}); err != nil {
-					b.Error(err)
-					return
-				}
-				done.Add(int64(len(out.Messages)))
-			}
-		}()
-	}
-	wg.Wait()
 }
