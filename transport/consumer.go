@@ -95,6 +95,11 @@ type ConsumerConfig struct {
 	// Rand returns numbers in [0, 1) for backoff jitter; nil means
 	// math/rand/v2.
 	Rand func() float64
+	// Clock is the time the consumer's delays follow (visibility
+	// extension, acknowledgement batching, pauses after failed receives);
+	// nil means the system's. Give it the transport's clock in tests (the
+	// memory broker's ManualClock).
+	Clock driver.Clock
 }
 
 // Consumer receives the messages of one subscription and dispatches each
@@ -174,6 +179,9 @@ func NewConsumer(r driver.Receiver, cfg *ConsumerConfig) (*Consumer, error) {
 	if c.Rand == nil {
 		c.Rand = rand.Float64
 	}
+	if c.Clock == nil {
+		c.Clock = driver.SystemClock{}
+	}
 	if c.Idempotency == nil && !c.DisableIdempotency {
 		c.Idempotency = NewMemoryStore(MemoryStoreConfig{})
 	}
@@ -186,7 +194,7 @@ func NewConsumer(r driver.Receiver, cfg *ConsumerConfig) (*Consumer, error) {
 	}
 	cons := &Consumer{recv: r, cfg: c, log: logger(c.Logger).With(slog.String("consumer", c.Name)),
 		alarm:    alarm.With(slog.String("consumer", c.Name)),
-		handlers: map[string]HandlerFunc{}, inflight: map[string]*tracked{}, groups: map[string]*groupRun{}, failures: newFailures(time.Now)}
+		handlers: map[string]HandlerFunc{}, inflight: map[string]*tracked{}, groups: map[string]*groupRun{}, failures: newFailures(c.Clock.Now)}
 	return cons, nil
 }
 
@@ -336,12 +344,12 @@ func (c *Consumer) poll(ctx context.Context) {
 				return
 			}
 			fails := c.receiveFailed(ctx, err)
-			sleep(ctx, min(c.cfg.Backoff.Delay(fails, c.cfg.Rand), maxReceivePause)) // do not spin
+			sleep(ctx, c.cfg.Clock, min(c.cfg.Backoff.Delay(fails, c.cfg.Rand), maxReceivePause)) // do not spin
 			continue
 		}
 		c.receiveSucceeded()
 		c.mu.Lock()
-		now := time.Now()
+		now := c.cfg.Clock.Now()
 		for _, m := range msgs {
 			c.inflight[m.Handle] = &tracked{msg: m, extended: now}
 		}
@@ -381,7 +389,7 @@ var ErrReceiveFailing = errors.New("transport: receiving keeps failing")
 func (c *Consumer) receiveFailed(ctx context.Context, err error) int {
 	c.healthMu.Lock()
 	if c.receiveFails == 0 {
-		c.failingSince = time.Now()
+		c.failingSince = c.cfg.Clock.Now()
 	}
 	c.receiveFails++
 	c.lastReceive = err
@@ -699,8 +707,7 @@ func (c *Consumer) acker() {
 	var pending []string
 	var flights sync.WaitGroup
 	slots := make(chan struct{}, maxAckFlights)
-	timer := time.NewTimer(time.Hour)
-	timer.Stop()
+	var due <-chan time.Time // when pending must go, nil while none is
 	flush := func() {
 		if len(pending) == 0 {
 			return
@@ -727,14 +734,15 @@ func (c *Consumer) acker() {
 				return
 			}
 			if len(pending) == 0 {
-				timer.Reset(c.cfg.AckDelay)
+				due = c.cfg.Clock.At(c.cfg.Clock.Now().Add(c.cfg.AckDelay))
 			}
 			pending = append(pending, h)
 			if len(pending) >= size {
-				timer.Stop()
+				due = nil
 				flush()
 			}
-		case <-timer.C:
+		case <-due:
+			due = nil
 			flush()
 		}
 	}
@@ -757,13 +765,11 @@ func (c *Consumer) finalFlush(pending []string) {
 func (c *Consumer) extender(ctx context.Context) {
 	defer c.helpers.Done()
 	period := c.cfg.VisibilityTimeout / 3
-	tick := time.NewTicker(period)
-	defer tick.Stop()
 	for {
 		select {
 		case <-ctx.Done():
 			return
-		case now := <-tick.C:
+		case now := <-c.cfg.Clock.At(c.cfg.Clock.Now().Add(period)):
 			var due []string
 			c.mu.Lock()
 			for h, t := range c.inflight {

@@ -54,6 +54,11 @@
 // JSON pointers and rules, never payload values, and is cut to
 // driver.MaxReasonBytes of characters every transport can carry.
 //
+// Time and randomness are injected: ConsumerConfig and PublisherConfig take
+// a Clock (driver.Clock; the memory broker's ManualClock is one) and a
+// Rand, so that tests run the runtime and an in-process transport on one
+// manual clock.
+//
 // Middleware is plain function wrapping ([Middleware]);
 // ConsumerConfig.Middleware adds your own inside the built-in ones.
 //

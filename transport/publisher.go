@@ -43,6 +43,9 @@ type PublisherConfig struct {
 	// Rand returns numbers in [0, 1) for the backoff's jitter; nil means
 	// math/rand/v2.
 	Rand func() float64
+	// Clock is the time the backoff between attempts follows; nil means
+	// the system's.
+	Clock driver.Clock
 }
 
 // Publisher publishes envelopes through a driver.Sender. It is safe for
@@ -76,6 +79,9 @@ func NewPublisher(s driver.Sender, cfg *PublisherConfig) (*Publisher, error) {
 	}
 	if c.Rand == nil {
 		c.Rand = rand.Float64
+	}
+	if c.Clock == nil {
+		c.Clock = driver.SystemClock{}
 	}
 	return &Publisher{sender: s, cfg: c, log: logger(c.Logger), queues: map[string]*topicQueue{}}, nil
 }
@@ -397,7 +403,7 @@ func (p *Publisher) send(ctx context.Context, batch []outgoing) []FailedEvent {
 		}
 		p.log.LogAttrs(ctx, slog.LevelWarn, "publish failed", slog.String("topic", pending[0].topic),
 			slog.Int("attempt", attempt), slog.Int("retrying", len(retry)), slog.Any("error", lastErr))
-		if len(retry) > 0 && !sleep(ctx, p.cfg.Backoff.Delay(attempt, p.cfg.Rand)) {
+		if len(retry) > 0 && !sleep(ctx, p.cfg.Clock, p.cfg.Backoff.Delay(attempt, p.cfg.Rand)) {
 			for i := range retry {
 				giveUp(&retry[i], fmt.Errorf("%w (after %w)", ctx.Err(), lastErr))
 			}
@@ -408,14 +414,13 @@ func (p *Publisher) send(ctx context.Context, batch []outgoing) []FailedEvent {
 	return failed
 }
 
-// sleep waits d or until ctx is done; it reports whether d passed.
-func sleep(ctx context.Context, d time.Duration) bool {
-	t := time.NewTimer(d)
-	defer t.Stop()
+// sleep waits d on clock, or until ctx is done; it reports whether d
+// passed.
+func sleep(ctx context.Context, clock driver.Clock, d time.Duration) bool {
 	select {
 	case <-ctx.Done():
 		return false
-	case <-t.C:
+	case <-clock.At(clock.Now().Add(d)):
 		return true
 	}
 }

@@ -95,7 +95,7 @@ type Broker struct {
 // New returns an empty broker.
 func New(cfg Config) *Broker {
 	if cfg.Clock == nil {
-		cfg.Clock = realClock{}
+		cfg.Clock = driver.SystemClock{}
 	}
 	if cfg.MaxMessages <= 0 {
 		cfg.MaxMessages = DefaultMaxMessages

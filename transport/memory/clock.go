@@ -3,21 +3,14 @@ package memory
 import (
 	"sync"
 	"time"
+
+	"github.com/elmosoftware/eventprotocol/transport/driver"
 )
 
 // Clock is the broker's source of time. Visibility timeouts, redelivery
-// delays and the FIFO deduplication window follow it.
-type Clock interface {
-	Now() time.Time
-	// At returns a channel that receives once the clock reaches t (at once
-	// if it has).
-	At(t time.Time) <-chan time.Time
-}
-
-type realClock struct{}
-
-func (realClock) Now() time.Time                  { return time.Now() }
-func (realClock) At(t time.Time) <-chan time.Time { return time.After(time.Until(t)) }
+// delays and the FIFO deduplication window follow it. It is the driver's
+// Clock, so that a consumer and its broker can share one.
+type Clock = driver.Clock
 
 // ManualClock is a Clock that moves only when told to, so that tests of
 // timeouts and delays need no sleeping. It is safe for concurrent use.

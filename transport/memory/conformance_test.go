@@ -11,15 +11,40 @@ import (
 	"github.com/elmosoftware/eventprotocol/transport/transporttest"
 )
 
-// harness runs the conformance suite on a fresh Broker per environment.
+// harness runs the conformance suite on a fresh Broker per environment,
+// each on a ManualClock that the harness advances, timeSpeed times as fast
+// as real time. The consumers and publishers of the suite follow the same
+// clock (transporttest.Clocked): were any of them on the system's clock,
+// visibility extension and redelivery delays would disagree with the
+// broker's and the suite would fail.
 type harness struct{}
+
+// timeSpeed is how much faster than real time the manual clock moves.
+const timeSpeed = 4
 
 func (harness) Capabilities() transporttest.Capabilities {
 	return transporttest.Capabilities{FIFO: true, ExactReceiveCount: true, Tick: 20 * time.Millisecond, SendBatchLimit: memory.DefaultMaxBatch, AckReportsInvalidHandle: true}
 }
 
-func (harness) Open(_ context.Context, _ *testing.T, subs []transporttest.Subscription) (transporttest.Env, error) {
-	b := memory.New(memory.Config{})
+func (harness) Open(_ context.Context, t *testing.T, subs []transporttest.Subscription) (transporttest.Env, error) {
+	clock := memory.NewManualClock(time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC))
+	stop := make(chan struct{})
+	done := make(chan struct{})
+	go func() { // the harness's hand on the clock
+		defer close(done)
+		tick := time.NewTicker(time.Millisecond)
+		defer tick.Stop()
+		for {
+			select {
+			case <-stop:
+				return
+			case <-tick.C:
+				clock.Advance(timeSpeed * time.Millisecond)
+			}
+		}
+	}()
+	t.Cleanup(func() { close(stop); <-done })
+	b := memory.New(memory.Config{Clock: clock})
 	for _, s := range subs {
 		err := b.CreateSubscription(memory.SubscriptionConfig{
 			Name: s.Name, Topics: s.Domains, Types: s.Types, VisibilityTimeout: s.VisibilityTimeout,
@@ -29,10 +54,15 @@ func (harness) Open(_ context.Context, _ *testing.T, subs []transporttest.Subscr
 			return nil, err
 		}
 	}
-	return env{b}, nil
+	return env{b, clock}, nil
 }
 
-type env struct{ b *memory.Broker }
+type env struct {
+	b     *memory.Broker
+	clock *memory.ManualClock
+}
+
+func (e env) Clock() driver.Clock { return e.clock }
 
 func (e env) Topic(t naming.Type) string { return t.Domain() }
 func (e env) Sender() driver.Sender      { return e.b.Sender() }

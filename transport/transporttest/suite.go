@@ -99,7 +99,7 @@ func (s *suite) open(t *testing.T, subs ...Subscription) *fixture {
 	}
 	env, err := s.h.Open(context.Background(), t, subs)
 	require.NoError(t, err)
-	pub, err := transport.NewPublisher(env.Sender(), &transport.PublisherConfig{Topic: env.Topic})
+	pub, err := transport.NewPublisher(env.Sender(), &transport.PublisherConfig{Topic: env.Topic, Clock: clockOf(env)})
 	require.NoError(t, err)
 	return &fixture{s: s, env: env, pub: pub}
 }
@@ -112,6 +112,7 @@ func (f *fixture) consumer(t *testing.T, sub string, cfg transport.ConsumerConfi
 		cfg.Backoff = transport.Backoff{Initial: f.s.ticks(2), Max: f.s.ticks(4), Jitter: -1}
 	}
 	cfg.Name = sub
+	cfg.Clock = clockOf(f.env)
 	c, err := transport.NewConsumer(f.env.Receiver(sub), &cfg)
 	require.NoError(t, err)
 	require.NoError(t, c.HandleFunc(typeCreated, h))
@@ -123,6 +124,15 @@ func (f *fixture) consumer(t *testing.T, sub string, cfg transport.ConsumerConfi
 		_ = c.Shutdown(ctx)
 	})
 	return c
+}
+
+// clockOf returns the clock of a Clocked environment, else nil (the
+// system's).
+func clockOf(env Env) driver.Clock {
+	if c, ok := env.(Clocked); ok {
+		return c.Clock()
+	}
+	return nil
 }
 
 func (f *fixture) publish(t *testing.T, events ...*envelope.Envelope) {
@@ -277,8 +287,12 @@ func (s *suite) testRedelivery(t *testing.T) {
 	attempts := make(chan attempt, 10)
 	var mu sync.Mutex
 	calls := 0
+	clock := clockOf(f.env)
+	if clock == nil {
+		clock = driver.SystemClock{}
+	}
 	f.consumer(t, "a", transport.ConsumerConfig{}, func(ctx context.Context, d *transport.Delivery) error {
-		attempts <- attempt{time.Now(), d.ReceiveCount}
+		attempts <- attempt{clock.Now(), d.ReceiveCount} // the transport's time
 		mu.Lock()
 		defer mu.Unlock()
 		if calls++; calls == 1 {
@@ -329,7 +343,8 @@ func (s *suite) testDeadLetterAfterFailures(t *testing.T) {
 func (s *suite) testVisibilityExtended(t *testing.T) {
 	f := s.open(t, Subscription{Name: "a", VisibilityTimeout: s.ticks(3)})
 	started, done := make(chan int, 10), make(chan struct{})
-	f.consumer(t, "a", transport.ConsumerConfig{}, func(ctx context.Context, d *transport.Delivery) error {
+	// Without deduplication, a redelivery would reach the handler.
+	f.consumer(t, "a", transport.ConsumerConfig{DisableIdempotency: true}, func(ctx context.Context, d *transport.Delivery) error {
 		started <- d.ReceiveCount
 		<-done
 		return nil
@@ -552,7 +567,7 @@ func (s *suite) testNewerMinorHandled(t *testing.T) {
 		handled <- string(d.Envelope.Data)
 		return nil
 	})
-	producerAt12, err := transport.NewPublisher(f.env.Sender(), &transport.PublisherConfig{Topic: f.env.Topic,
+	producerAt12, err := transport.NewPublisher(f.env.Sender(), &transport.PublisherConfig{Topic: f.env.Topic, Clock: clockOf(f.env),
 		Catalog: itemCatalog(t, itemCreatedV10, itemCreatedV12)})
 	require.NoError(t, err)
 	newer := newEvent(t, typeCreated, 1)

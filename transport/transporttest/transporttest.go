@@ -43,6 +43,13 @@ type Subscription struct {
 	FIFO              bool
 }
 
+// Clocked is implemented by an Env whose transport follows a clock of its
+// own, such as the memory broker's ManualClock advanced by the harness: the
+// suite's consumers and publishers then follow the same clock.
+type Clocked interface {
+	Clock() driver.Clock
+}
+
 // Harness creates isolated environments for the suite.
 type Harness interface {
 	Capabilities() Capabilities
