@@ -122,8 +122,8 @@ type outgoing struct {
 // calls to the same topic gather and leave together in the next, each call getting the results of its own
 // events. A call whose context ends while its events wait reports those
 // not yet taken as refused (they are never sent) and those already on
-// their way as of unknown outcome; a call that sends a batch finishes
-// sending it, for the other calls' sake, even after its own context ended.
+// their way as of unknown outcome; a batch is sent as long as any call
+// with a message in it still waits.
 func (p *Publisher) Publish(ctx context.Context, events ...*envelope.Envelope) error {
 	out, failed := p.prepare(ctx, events)
 	if len(failed) > 0 {
@@ -131,7 +131,7 @@ func (p *Publisher) Publish(ctx context.Context, events ...*envelope.Envelope) e
 	}
 	items := make([]*queued, len(out))
 	for i, o := range out {
-		items[i] = &queued{o: o, done: make(chan *FailedEvent, 1)}
+		items[i] = &queued{o: o, ctx: ctx, done: make(chan *FailedEvent, 1)}
 	}
 	for _, it := range items {
 		p.queue(it.o.topic).add(it)
@@ -168,6 +168,7 @@ type topicQueue struct {
 // when accepted.
 type queued struct {
 	o    outgoing
+	ctx  context.Context // of the Publish call
 	done chan *FailedEvent
 }
 
@@ -279,17 +280,31 @@ func (q *topicQueue) take(l driver.Limits) []*queued {
 	return batch
 }
 
-// sendQueued sends one batch and gives each message its result. It sends
-// on behalf of other calls too, so their messages do not fail when this
-// call's context ends.
+// sendQueued sends one batch and gives each message its result. The batch
+// holds other calls' messages too: it is sent until every call with a
+// message in it has given up (its context ended), so that one call's
+// deadline neither fails the others' messages nor is ignored when the
+// batch is its own.
 func (p *Publisher) sendQueued(ctx context.Context, batch []*queued) {
+	sendCtx, cancel := context.WithCancel(context.WithoutCancel(ctx))
+	defer cancel()
+	go func() {
+		for _, it := range batch {
+			select {
+			case <-it.ctx.Done():
+			case <-sendCtx.Done():
+				return
+			}
+		}
+		cancel() // every caller has given up
+	}()
 	out := make([]outgoing, len(batch))
 	for i, it := range batch {
 		out[i] = it.o
 		out[i].index = i // positions in the batch, mapped back below
 	}
 	results := make([]*FailedEvent, len(batch))
-	for _, f := range p.send(context.WithoutCancel(ctx), out) {
+	for _, f := range p.send(sendCtx, out) {
 		pos := f.Index
 		f.Index = batch[pos].o.index
 		results[pos] = &f

@@ -337,3 +337,28 @@ func TestPublishCancelledWhileWaiting(t *testing.T) {
 	require.NoError(t, <-firstDone)
 	assert.Equal(t, []string{first.ID}, s.accepted)
 }
+
+// stuckSender never answers until its context ends, as a hung connection.
+type stuckSender struct{ fakeSender }
+
+func (s *stuckSender) Send(ctx context.Context, _ string, _ []*driver.Message) error {
+	<-ctx.Done()
+	return ctx.Err()
+}
+
+// TestPublishHonoursItsDeadline: a call alone in its batch stops sending
+// when its context ends, and reports the outcome as unknown.
+func TestPublishHonoursItsDeadline(t *testing.T) {
+	p := fastPublisher(t, &stuckSender{})
+	returned := make(chan error, 1)
+	go func() {
+		ctx, cancel := context.WithTimeout(context.Background(), 20*time.Millisecond)
+		defer cancel()
+		returned <- p.Publish(ctx, signedUp(t, 1))
+	}()
+	err := within(t, returned, "Publish, after its deadline")
+	var perr *transport.PublishError
+	require.ErrorAs(t, err, &perr)
+	assert.True(t, perr.Failed[0].Unknown, "the request was on its way")
+	assert.ErrorIs(t, err, transport.ErrOutcomeUnknown)
+}
