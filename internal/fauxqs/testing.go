@@ -1,9 +1,9 @@
 package fauxqs
 
 import (
-	"context"
 	"testing"
-	"time"
+
+	"github.com/elmosoftware/eventprotocol/internal/localserver"
 )
 
 // StartForTest starts a server for one test and stops it when the test
@@ -11,12 +11,5 @@ import (
 // reason: it never skips.
 func StartForTest(t testing.TB) *Server {
 	t.Helper()
-	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
-	defer cancel()
-	s, err := Start(ctx)
-	if err != nil {
-		t.Fatalf("fauxqs %s (npm, on Node.js) must install and start for this test: %v", Version, err)
-	}
-	t.Cleanup(func() { _ = s.Stop() })
-	return s
+	return localserver.StartForTest(t, "fauxqs "+Version+" (npm, on Node.js)", Start)
 }

@@ -5,6 +5,7 @@
 package localserver
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"net"
@@ -13,6 +14,7 @@ import (
 	"path/filepath"
 	"strconv"
 	"sync"
+	"testing"
 	"time"
 )
 
@@ -93,4 +95,19 @@ func (p *Process) Stop() error {
 		}
 	})
 	return p.stopErr
+}
+
+// StartForTest starts a server with start for one test and stops it when
+// the test ends. If it cannot start, the test fails with the reason: it
+// never skips. what names the server in that message.
+func StartForTest[S interface{ Stop() error }](t testing.TB, what string, start func(context.Context) (S, error)) S {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
+	defer cancel()
+	s, err := start(ctx)
+	if err != nil {
+		t.Fatalf("%s must install and start for this test: %v", what, err)
+	}
+	t.Cleanup(func() { _ = s.Stop() })
+	return s
 }

@@ -28,12 +28,7 @@ func TestMirroredAttributesCannotBeBypassed(t *testing.T) {
 
 func testMirroredAttributesCannotBeBypassed(t *testing.T, srv testServer) {
 	ctx := context.Background()
-	snsC, sqsC := clientsOf(t, srv.endpoint)
-	topo := &snssqs.Topology{Env: newEnvName(), Domains: []snssqs.Domain{{Name: "leave"}},
-		Services: []snssqs.Service{{Name: "ledger", Consumes: []string{"elmo.leave.absence.approved.v1"}, VisibilityTimeoutSeconds: 30}}}
-	p, err := snssqs.Provision(ctx, snssqs.Clients{SNS: snsC, SQS: sqsC}, topo, snssqs.ProvisionOptions{SkipQueuePolicy: srv.skipPolicy})
-	require.NoError(t, err)
-	t.Cleanup(func() { _ = snssqs.Teardown(context.Background(), snssqs.Clients{SNS: snsC, SQS: sqsC}, topo) })
+	p, _, sqsC := ledgerTopology(t, srv, false, 30, 0)
 
 	producer := &envelope.Producer{Source: "urn:elmo:service:leave"}
 	newBody := func() (string, string) {
@@ -121,12 +116,7 @@ func TestReceiverCloseEndsLatePolls(t *testing.T) { onEachServer(t, testReceiver
 
 func testReceiverCloseEndsLatePolls(t *testing.T, srv testServer) {
 	ctx := context.Background()
-	snsC, sqsC := clientsOf(t, srv.endpoint)
-	topo := &snssqs.Topology{Env: newEnvName(), Domains: []snssqs.Domain{{Name: "leave"}},
-		Services: []snssqs.Service{{Name: "ledger", Consumes: []string{"elmo.leave.absence.approved.v1"}}}}
-	p, err := snssqs.Provision(ctx, snssqs.Clients{SNS: snsC, SQS: sqsC}, topo, snssqs.ProvisionOptions{SkipQueuePolicy: srv.skipPolicy})
-	require.NoError(t, err)
-	t.Cleanup(func() { _ = snssqs.Teardown(context.Background(), snssqs.Clients{SNS: snsC, SQS: sqsC}, topo) })
+	p, _, sqsC := ledgerTopology(t, srv, false, 0, 0)
 
 	r, err := snssqs.NewReceiver(snssqs.ReceiverConfig{SQS: sqsC, QueueURL: p.QueueURLs["ledger"], WaitTime: 20 * time.Second})
 	require.NoError(t, err)

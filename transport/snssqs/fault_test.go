@@ -110,13 +110,7 @@ func TestConnectionCutLosesNothing(t *testing.T) { onEachServer(t, testConnectio
 func testConnectionCutLosesNothing(t *testing.T, srv testServer) {
 	const total = 5000
 	ctx := context.Background()
-	direct := snssqs.Clients{}
-	direct.SNS, direct.SQS = clientsOf(t, srv.endpoint)
-	topo := &snssqs.Topology{Env: newEnvName(), Domains: []snssqs.Domain{{Name: "leave"}},
-		Services: []snssqs.Service{{Name: "ledger", Consumes: []string{"elmo.leave.absence.approved.v1"}, VisibilityTimeoutSeconds: 5, MaxReceiveCount: 1000}}}
-	p, err := snssqs.Provision(ctx, direct, topo, snssqs.ProvisionOptions{SkipQueuePolicy: srv.skipPolicy})
-	require.NoError(t, err)
-	t.Cleanup(func() { _ = snssqs.Teardown(context.Background(), direct, topo) })
+	p, _, _ := ledgerTopology(t, srv, false, 5, 1000)
 
 	u, err := url.Parse(srv.endpoint)
 	require.NoError(t, err)
@@ -226,13 +220,7 @@ func TestLostRepliesAreOutcomeUnknown(t *testing.T) {
 
 func testLostRepliesAreOutcomeUnknown(t *testing.T, srv testServer) {
 	ctx := context.Background()
-	snsDirect, sqsDirect := clientsOf(t, srv.endpoint)
-	direct := snssqs.Clients{SNS: snsDirect, SQS: sqsDirect}
-	topo := &snssqs.Topology{Env: newEnvName(), Domains: []snssqs.Domain{{Name: "leave"}},
-		Services: []snssqs.Service{{Name: "ledger", Consumes: []string{"elmo.leave.absence.approved.v1"}, VisibilityTimeoutSeconds: 30}}}
-	p, err := snssqs.Provision(ctx, direct, topo, snssqs.ProvisionOptions{SkipQueuePolicy: srv.skipPolicy})
-	require.NoError(t, err)
-	t.Cleanup(func() { _ = snssqs.Teardown(context.Background(), direct, topo) })
+	p, snsDirect, sqsDirect := ledgerTopology(t, srv, false, 30, 0)
 
 	u, err := url.Parse(srv.endpoint)
 	require.NoError(t, err)
@@ -304,13 +292,7 @@ func TestKilledConsumerMessageRedelivered(t *testing.T) {
 
 func testKilledConsumerMessageRedelivered(t *testing.T, srv testServer) {
 	ctx := context.Background()
-	snsC, sqsC := clientsOf(t, srv.endpoint)
-	c := snssqs.Clients{SNS: snsC, SQS: sqsC}
-	topo := &snssqs.Topology{Env: newEnvName(), Domains: []snssqs.Domain{{Name: "leave"}},
-		Services: []snssqs.Service{{Name: "ledger", Consumes: []string{"elmo.leave.absence.approved.v1"}, VisibilityTimeoutSeconds: 30}}}
-	p, err := snssqs.Provision(ctx, c, topo, snssqs.ProvisionOptions{SkipQueuePolicy: srv.skipPolicy})
-	require.NoError(t, err)
-	t.Cleanup(func() { _ = snssqs.Teardown(context.Background(), c, topo) })
+	p, snsC, sqsC := ledgerTopology(t, srv, false, 30, 0)
 	consumer := func(h transport.HandlerFunc) (*transport.Consumer, context.CancelFunc) {
 		r, err := snssqs.NewReceiver(snssqs.ReceiverConfig{SQS: sqsC, QueueURL: p.QueueURLs["ledger"], WaitTime: time.Second})
 		require.NoError(t, err)

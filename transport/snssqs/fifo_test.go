@@ -27,13 +27,7 @@ import (
 // retry holds its group.
 func TestFIFOOrderOnFauxqs(t *testing.T) {
 	ctx := context.Background()
-	snsC, sqsC := clientsOf(t, faux.Endpoint)
-	topo := &snssqs.Topology{Env: newEnvName(), Domains: []snssqs.Domain{{Name: "leave", FIFO: true}},
-		Services: []snssqs.Service{{Name: "ledger", Consumes: []string{"elmo.leave.absence.approved.v1"}, VisibilityTimeoutSeconds: 30, MaxReceiveCount: 10}}}
-	c := snssqs.Clients{SNS: snsC, SQS: sqsC}
-	p, err := snssqs.Provision(ctx, c, topo, snssqs.ProvisionOptions{})
-	require.NoError(t, err)
-	t.Cleanup(func() { _ = snssqs.Teardown(context.Background(), c, topo) })
+	p, _, sqsC := ledgerTopology(t, fauxqsServer(), true, 30, 10)
 
 	producer := &envelope.Producer{Source: "urn:elmo:service:leave"}
 	groups := []string{"emp-1", "emp-2", "emp-3"}

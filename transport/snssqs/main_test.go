@@ -90,3 +90,25 @@ func onEachServer(t *testing.T, test func(t *testing.T, srv testServer)) {
 		t.Run(srv.name, func(t *testing.T) { test(t, srv) })
 	}
 }
+
+// ledgerTopology provisions on srv the leave domain's topic (FIFO when
+// fifo) and the queue of a ledger service that consumes
+// elmo.leave.absence.approved.v1 with the given visibility timeout and
+// maxReceiveCount (0: the defaults), and removes them when the test ends.
+func ledgerTopology(t testing.TB, srv testServer, fifo bool, visibility, maxReceive int) (*snssqs.Provisioned, *sns.Client, *sqs.Client) {
+	t.Helper()
+	snsC, sqsC := clientsOf(t, srv.endpoint)
+	c := snssqs.Clients{SNS: snsC, SQS: sqsC}
+	topo := &snssqs.Topology{Env: newEnvName(), Domains: []snssqs.Domain{{Name: "leave", FIFO: fifo}},
+		Services: []snssqs.Service{{Name: "ledger", Consumes: []string{"elmo.leave.absence.approved.v1"},
+			VisibilityTimeoutSeconds: visibility, MaxReceiveCount: maxReceive}}}
+	p, err := snssqs.Provision(context.Background(), c, topo, snssqs.ProvisionOptions{SkipQueuePolicy: srv.skipPolicy})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = snssqs.Teardown(context.Background(), c, topo) })
+	return p, snsC, sqsC
+}
+
+// fauxqsServer is fauxqs as a testServer.
+func fauxqsServer() testServer { return testServers()[1] }
