@@ -155,8 +155,7 @@ func TestMissingQueueAndTopicAreNotFound(t *testing.T) {
 func testMissingQueueAndTopicAreNotFound(t *testing.T, srv testServer) {
 	ctx := context.Background()
 	snsC, sqsC := clientsOf(t, srv.endpoint)
-	topo := &snssqs.Topology{Env: newEnvName(), Domains: []snssqs.Domain{{Name: "leave"}},
-		Services: []snssqs.Service{{Name: "ledger", Consumes: []string{"elmo.leave.absence.approved.v1"}}}}
+	topo := ledgerSpec(false, 0, 0)
 	c := snssqs.Clients{SNS: snsC, SQS: sqsC}
 	p, err := snssqs.Provision(ctx, c, topo, snssqs.ProvisionOptions{SkipQueuePolicy: srv.skipPolicy})
 	require.NoError(t, err)

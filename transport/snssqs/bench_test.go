@@ -110,7 +110,8 @@ func (e *benchEnv) rawPublish(b *testing.B, events []*envelope.Envelope, gorouti
 	})
 }
 
-func (e *benchEnv) ourPublish(b *testing.B, events []*envelope.Envelope) {
+// publisher is a Publisher with default settings on the bench topic.
+func (e *benchEnv) publisher(b *testing.B) *transport.Publisher {
 	sender, err := snssqs.NewSender(snssqs.SenderConfig{SNS: e.snsC, MaxBatch: goawsBatch, TopicARN: func(string) (string, error) { return e.topic, nil }})
 	if err != nil {
 		b.Fatal(err)
@@ -119,6 +120,11 @@ func (e *benchEnv) ourPublish(b *testing.B, events []*envelope.Envelope) {
 	if err != nil {
 		b.Fatal(err)
 	}
+	return pub
+}
+
+func (e *benchEnv) ourPublish(b *testing.B, events []*envelope.Envelope) {
+	pub := e.publisher(b)
 	inParallel(b, len(events), benchConcurrency, func(from, to int) error { return pub.Publish(context.Background(), events[from:to]...) })
 }
 
@@ -191,14 +197,7 @@ func BenchmarkPublishSingles(b *testing.B) {
 	for _, side := range []string{"pre-batched", "singles"} {
 		b.Run(side, func(b *testing.B) {
 			e := newBenchEnv(b)
-			sender, err := snssqs.NewSender(snssqs.SenderConfig{SNS: e.snsC, MaxBatch: goawsBatch, TopicARN: func(string) (string, error) { return e.topic, nil }})
-			if err != nil {
-				b.Fatal(err)
-			}
-			pub, err := transport.NewPublisher(sender, nil)
-			if err != nil {
-				b.Fatal(err)
-			}
+			pub := e.publisher(b)
 			for b.Loop() {
 				b.StopTimer()
 				events := transportbench.MustEvents(b, benchEvents)

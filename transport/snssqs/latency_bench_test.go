@@ -13,7 +13,6 @@ import (
 
 	"github.com/elmosoftware/eventprotocol/internal/goaws"
 	"github.com/elmosoftware/eventprotocol/internal/transportbench"
-	"github.com/elmosoftware/eventprotocol/transport"
 	"github.com/elmosoftware/eventprotocol/transport/snssqs"
 )
 
@@ -106,14 +105,7 @@ func BenchmarkLatencyPublish(b *testing.B) {
 	for _, side := range []string{"raw-sdk", "ours"} {
 		b.Run(side, func(b *testing.B) {
 			e := latencyEnv(b)
-			sender, err := snssqs.NewSender(snssqs.SenderConfig{SNS: e.snsC, MaxBatch: goawsBatch, TopicARN: func(string) (string, error) { return e.topic, nil }})
-			if err != nil {
-				b.Fatal(err)
-			}
-			pub, err := transport.NewPublisher(sender, nil) // default settings
-			if err != nil {
-				b.Fatal(err)
-			}
+			pub := e.publisher(b)
 			for b.Loop() {
 				b.StopTimer()
 				events := transportbench.MustEvents(b, latencyEvents)

@@ -95,13 +95,19 @@ func onEachServer(t *testing.T, test func(t *testing.T, srv testServer)) {
 // fifo) and the queue of a ledger service that consumes
 // elmo.leave.absence.approved.v1 with the given visibility timeout and
 // maxReceiveCount (0: the defaults), and removes them when the test ends.
+// ledgerSpec is a fresh environment with one domain, leave, whose topic
+// the ledger service's queue subscribes to for absence approvals.
+func ledgerSpec(fifo bool, visibility, maxReceive int) *snssqs.Topology {
+	return &snssqs.Topology{Env: newEnvName(), Domains: []snssqs.Domain{{Name: "leave", FIFO: fifo}},
+		Services: []snssqs.Service{{Name: "ledger", Consumes: []string{"elmo.leave.absence.approved.v1"},
+			VisibilityTimeoutSeconds: visibility, MaxReceiveCount: maxReceive}}}
+}
+
 func ledgerTopology(t testing.TB, srv testServer, fifo bool, visibility, maxReceive int) (*snssqs.Provisioned, *sns.Client, *sqs.Client) {
 	t.Helper()
 	snsC, sqsC := clientsOf(t, srv.endpoint)
 	c := snssqs.Clients{SNS: snsC, SQS: sqsC}
-	topo := &snssqs.Topology{Env: newEnvName(), Domains: []snssqs.Domain{{Name: "leave", FIFO: fifo}},
-		Services: []snssqs.Service{{Name: "ledger", Consumes: []string{"elmo.leave.absence.approved.v1"},
-			VisibilityTimeoutSeconds: visibility, MaxReceiveCount: maxReceive}}}
+	topo := ledgerSpec(fifo, visibility, maxReceive)
 	p, err := snssqs.Provision(context.Background(), c, topo, snssqs.ProvisionOptions{SkipQueuePolicy: srv.skipPolicy})
 	if err != nil {
 		t.Fatal(err)

@@ -239,8 +239,7 @@ func TestTeardownReportsWhatItCouldNotDo(t *testing.T) {
 func testTeardownReportsWhatItCouldNotDo(t *testing.T, srv testServer) {
 	ctx := context.Background()
 	snsC, sqsC := clientsOf(t, srv.endpoint)
-	topo := &snssqs.Topology{Env: newEnvName(), Domains: []snssqs.Domain{{Name: "leave"}},
-		Services: []snssqs.Service{{Name: "ledger", Consumes: []string{"elmo.leave.absence.approved.v1"}}}}
+	topo := ledgerSpec(false, 0, 0)
 	p, err := snssqs.Provision(ctx, snssqs.Clients{SNS: snsC, SQS: sqsC}, topo, snssqs.ProvisionOptions{SkipQueuePolicy: srv.skipPolicy})
 	require.NoError(t, err)
 
