@@ -32,7 +32,10 @@
 //     see its message delivered twice.
 //   - Shutdown stops the pollers, lets handlers finish until its deadline,
 //     makes unfinished messages visible again at once and flushes pending
-//     deletes.
+//     deletes. It then waits for its cancelled long polls to end, up to
+//     ReceiverConfig.WaitTime or until its context is done, and releases
+//     what they bring: on an idle queue a Shutdown without a deadline
+//     takes up to the long-poll wait (20s by default), so give it one.
 //   - Bodies: raw (RawMessageDelivery, what [Provision] sets up) and SNS
 //     notification JSON are both read. A body is unwrapped only when it
 //     has the whole shape of a notification and, when

@@ -29,8 +29,11 @@ const (
 	// Publisher's batches in flight per topic, the consumer's pollers.
 	rawPublishers = 8
 	rawPollers    = 8
-	// Publishing goroutines of one event each, as a service's requests.
-	latencyCallers = 64
+	// Publishing goroutines of one event each, as a service's requests:
+	// as many as the raw loops have events in flight, for equal
+	// concurrency (fewer callers cap ours below the raw loops' batches in
+	// flight: 64 reach 64/72 of them).
+	latencyCallers = rawPublishers * goawsBatch
 )
 
 // latencyProxy forwards TCP connections to target and holds every chunk a
@@ -128,19 +131,15 @@ func BenchmarkLatencyConsume(b *testing.B) {
 	for _, side := range []string{"raw-sdk", "ours"} {
 		b.Run(side, func(b *testing.B) {
 			e := latencyEnv(b)
-			direct := &benchEnv{snsC: nil, sqsC: nil, topic: e.topic, queue: e.queue}
+			direct := &benchEnv{topic: e.topic, queue: e.queue}
 			direct.snsC, direct.sqsC = clients(b) // fill the queue without the proxy
-			for b.Loop() {
-				b.StopTimer()
-				direct.rawPublish(b, transportbench.MustEvents(b, latencyEvents), benchConcurrency)
-				b.StartTimer()
+			fill := func() { direct.rawPublish(b, transportbench.MustEvents(b, latencyEvents), benchConcurrency) }
+			consumeRate(b, latencyEvents, fill, func() time.Duration {
 				if side == "ours" {
-					e.ourConsume(b, latencyEvents, nil) // default settings
-				} else {
-					e.rawConsume(b, latencyEvents, rawPollers)
+					return e.ourConsume(b, latencyEvents, nil) // default settings
 				}
-			}
-			b.ReportMetric(float64(latencyEvents*b.N)/b.Elapsed().Seconds(), "events/s")
+				return e.rawConsume(b, latencyEvents, rawPollers)
+			})
 		})
 	}
 }
