@@ -28,9 +28,10 @@
 //
 // A [Validator] checks one of two profiles: [CloudEvents], exactly the rules
 // of CloudEvents 1.0 and its JSON format, and [ELMO] (the default), those plus
-// every rule of the protocol. Strict validation ([Validator].Strict) adds
-// what producers must do and consumers need not insist on: UUID ids and type
-// actions in the past tense. [Validator.Check] decodes and validates in one
+// every rule of the protocol. A Validator is strict unless it is
+// [Validator].Tolerant, which consumers set: tolerance accepts what
+// producers must not write and consumers need not refuse: ids that are not
+// canonical UUIDs and type actions not in the past tense. [Validator.Check] decodes and validates in one
 // call. Validation reports every violation at once in a [*ValidationError],
 // in a stable order (the protocol's attribute order, then extensions by
 // name); each [Violation] names its attribute and matches its [*Rule] with

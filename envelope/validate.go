@@ -53,11 +53,12 @@ type Validator struct {
 	// Org is the organisation that types, sources and ERNs must belong to
 	// (ELMO profile); empty means naming.DefaultOrg.
 	Org string
-	// Strict also flags what a tolerant consumer accepts (ELMO profile): an
-	// id that is not a UUID in canonical lowercase form, and a type whose
-	// action does not start with a verb in the past tense. Producers and CI
-	// lint validate strictly; consumers need not.
-	Strict bool
+	// Tolerant accepts what a conforming producer must not write but a
+	// consumer need not refuse (ELMO profile): an id that is not a UUID in
+	// canonical lowercase form, and a type whose action does not start with
+	// a verb in the past tense. The zero value is strict, as producers and
+	// CI lint must be; consumers read tolerantly.
+	Tolerant bool
 	// PastTense recognises past-tense verbs for the strict check of type
 	// actions; its Words are an organisation's own. The zero value is the
 	// built-in recogniser.
@@ -299,7 +300,7 @@ func (c *checker) elmo() {
 	if org == "" {
 		org = naming.DefaultOrg
 	}
-	if c.v.Strict && e.ID != "" {
+	if !c.v.Tolerant && e.ID != "" {
 		if id, err := uuid.Parse(e.ID); err != nil || id.String() != e.ID {
 			c.add(AttrID, ErrUUID, quote(e.ID), err)
 		}
@@ -318,7 +319,7 @@ func (c *checker) elmo() {
 			c.add(AttrType, ErrTypeName, quote(e.Type), err)
 		} else if typ.Org() != org {
 			c.add(AttrType, ErrTypeName, "org "+quote(typ.Org())+", want "+quote(org), nil)
-		} else if c.v.Strict {
+		} else if !c.v.Tolerant {
 			if err := c.v.PastTense.Check(typ.Action()); err != nil {
 				var nerr *naming.Error
 				errors.As(err, &nerr)

@@ -43,13 +43,13 @@ func TestValidateReportsEverythingInStableOrder(t *testing.T) {
 
 func TestValidatorOptions(t *testing.T) {
 	e := sampleEnvelope()
-	require.NoError(t, envelope.Validator{Strict: true}.Validate(&e))
+	require.NoError(t, envelope.Validator{}.Validate(&e))
 
 	e.ID = "not-a-uuid"
-	assert.NoError(t, envelope.Validator{}.Validate(&e), "tolerant consumers accept any id")
-	assert.ErrorIs(t, envelope.Validator{Strict: true}.Validate(&e), envelope.ErrUUID)
+	assert.NoError(t, envelope.Validator{Tolerant: true}.Validate(&e), "tolerant consumers accept any id")
+	assert.ErrorIs(t, envelope.Validator{}.Validate(&e), envelope.ErrUUID)
 	e.ID = "019A6B1E-7C2D-7A3B-8C4D-5E6F7A8B9C0D"
-	assert.ErrorIs(t, envelope.Validator{Strict: true}.Validate(&e), envelope.ErrUUID, "uppercase is not canonical")
+	assert.ErrorIs(t, envelope.Validator{}.Validate(&e), envelope.ErrUUID, "uppercase is not canonical")
 
 	e = sampleEnvelope()
 	e.TenantID = ""

@@ -45,6 +45,9 @@ func (s *Schema) Path() string { return s.path }
 // Bytes returns a copy of the schema document as it was read.
 func (s *Schema) Bytes() []byte { return bytes.Clone(s.raw) }
 
+// errNilCatalog is what a nil *Catalog answers: it knows no schema.
+var errNilCatalog = fmt.Errorf("%w: the catalogue is nil", ErrUnknownSchema)
+
 // Validate checks a JSON payload against the schema, strictly, as a
 // producer must. It returns nil, a [*ValidationError] listing every
 // violation (matching [ErrInvalidData]), or an error of
@@ -365,6 +368,9 @@ func (c *Catalog) ByID(uri string) (*Schema, bool) {
 // matching [ErrUnknownSchema], and one whose dataschema names another type's
 // schema an error matching [ErrSchemaMismatch].
 func (c *Catalog) For(e *envelope.Envelope) (*Schema, error) {
+	if c == nil {
+		return nil, errNilCatalog
+	}
 	t, err := eventType(e)
 	if err != nil {
 		return nil, err

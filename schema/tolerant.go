@@ -114,6 +114,9 @@ func (s *Schema) ValidateTolerant(data []byte) error {
 // [ErrUnknownSchema]; a dataschema that names a schema of another type or
 // major version, an error matching [ErrSchemaMismatch].
 func (c *Catalog) TolerantFor(e *envelope.Envelope) (*Schema, error) {
+	if c == nil {
+		return nil, errNilCatalog
+	}
 	t, err := eventType(e)
 	if err != nil {
 		return nil, err

@@ -14,7 +14,6 @@ import (
 
 	"github.com/elmosoftware/eventprotocol/envelope"
 	"github.com/elmosoftware/eventprotocol/event"
-	"github.com/elmosoftware/eventprotocol/schema"
 	"github.com/elmosoftware/eventprotocol/transport/driver"
 )
 
@@ -68,18 +67,23 @@ type ConsumerConfig struct {
 	// Backoff gives the delay before a failed message is delivered again;
 	// the message goes back to the transport with that delay, and no
 	// goroutine waits for it. Default: 1s doubling up to 5m, ±20% jitter.
-	Backoff Backoff
-	// Validator checks each envelope; invalid ones are dead-lettered. The
-	// zero value is the ELMO profile, which is strict about what producers
-	// must write; use Validator{} with care for tolerant reading.
-	Validator envelope.Validator
-	// Catalog, when set, validates each payload tolerantly against its
-	// schema and dead-letters those that fail (see [ValidatePayload]).
-	Catalog *schema.Catalog
+	Backoff *Backoff
+	// Validator checks each envelope; invalid ones are dead-lettered. Nil
+	// means the ELMO profile, read tolerantly (envelope.Validator's
+	// Tolerant), as consumers must.
+	Validator *envelope.Validator
+	// Catalog, when set (usually a *schema.Catalog), validates each
+	// payload tolerantly against its schema before the handler runs
+	// (ValidateTolerant: the newest minor version of the event's major
+	// that the catalogue knows accepts data of any minor version that
+	// follows the evolution policy, newer ones included). A payload that
+	// fails, or whose type and major version have no schema, is
+	// dead-lettered with a reason matching ErrInvalidPayload that names
+	// JSON pointers and rules, never values.
+	Catalog PayloadValidator
 	// Idempotency deduplicates deliveries by (source, id). Default: a
-	// MemoryStore with its defaults. Set DisableIdempotency to turn it off.
-	Idempotency        IdempotencyStore
-	DisableIdempotency bool
+	// MemoryStore with its defaults; NoIdempotency turns it off.
+	Idempotency IdempotencyStore
 	// Middleware wraps every handler, first is outermost, inside the
 	// built-in recovery, payload validation and idempotency.
 	Middleware []Middleware
@@ -107,12 +111,14 @@ type ConsumerConfig struct {
 // dead-lettering and deduplication. Register handlers, then Start; Shutdown
 // stops it.
 type Consumer struct {
-	recv     driver.Receiver
-	cfg      ConsumerConfig
-	log      *slog.Logger
-	handlers map[string]HandlerFunc
-	chain    HandlerFunc
-	failures *failures
+	recv      driver.Receiver
+	cfg       ConsumerConfig
+	validator envelope.Validator
+	backoff   Backoff
+	log       *slog.Logger
+	handlers  map[string]HandlerFunc
+	chain     HandlerFunc
+	failures  *failures
 
 	ackMu      sync.RWMutex // held to send on acks, and to close it
 	acksClosed bool
@@ -153,15 +159,30 @@ type tracked struct {
 // NewConsumer returns a Consumer of the receiver's messages.
 func NewConsumer(r driver.Receiver, cfg *ConsumerConfig) (*Consumer, error) {
 	if r == nil {
-		return nil, errors.New("transport: NewConsumer: nil receiver")
+		return nil, &driver.ConfigError{Setting: "NewConsumer's receiver", Problem: "must not be nil"}
 	}
 	var c ConsumerConfig
 	if cfg != nil {
 		c = *cfg
 	}
 	var errs []error
-	if c.Concurrency < 0 || c.Pollers < 0 || c.MaxAttempts < 0 || c.VisibilityTimeout < 0 || c.AckDelay < 0 {
-		errs = append(errs, errors.New("transport: NewConsumer: negative setting"))
+	for _, f := range []struct {
+		name     string
+		negative bool
+	}{
+		{"Concurrency", c.Concurrency < 0},
+		{"Pollers", c.Pollers < 0},
+		{"MaxAttempts", c.MaxAttempts < 0},
+		{"VisibilityTimeout", c.VisibilityTimeout < 0},
+		{"AckDelay", c.AckDelay < 0},
+	} {
+		if f.negative {
+			errs = append(errs, &driver.ConfigError{Setting: "ConsumerConfig." + f.name, Problem: "must not be negative"})
+		}
+	}
+	errs = append(errs, c.Backoff.check("ConsumerConfig.Backoff")...)
+	if err := errors.Join(errs...); err != nil {
+		return nil, err
 	}
 	if c.Concurrency == 0 {
 		c.Concurrency = 8
@@ -169,7 +190,6 @@ func NewConsumer(r driver.Receiver, cfg *ConsumerConfig) (*Consumer, error) {
 	if c.Pollers == 0 {
 		c.Pollers = 8
 	}
-
 	if c.MaxAttempts == 0 {
 		c.MaxAttempts = 5
 	}
@@ -182,18 +202,24 @@ func NewConsumer(r driver.Receiver, cfg *ConsumerConfig) (*Consumer, error) {
 	if c.Clock == nil {
 		c.Clock = driver.SystemClock{}
 	}
-	if c.Idempotency == nil && !c.DisableIdempotency {
-		c.Idempotency = NewMemoryStore(MemoryStoreConfig{})
+	if c.Idempotency == nil {
+		c.Idempotency, _ = NewMemoryStore(&MemoryStoreConfig{Clock: c.Clock}) // valid: the defaults
 	}
-	if err := errors.Join(errs...); err != nil {
-		return nil, err
+	validator := envelope.Validator{Tolerant: true}
+	if c.Validator != nil {
+		validator = *c.Validator
+	}
+	backoff := Backoff{Initial: time.Second, Max: 5 * time.Minute, Jitter: 0.2}
+	if c.Backoff != nil {
+		backoff = *c.Backoff
 	}
 	alarm := c.Logger
 	if alarm == nil {
 		alarm = slog.Default()
 	}
 	cons := &Consumer{recv: r, cfg: c, log: logger(c.Logger).With(slog.String("consumer", c.Name)),
-		alarm:    alarm.With(slog.String("consumer", c.Name)),
+		alarm:     alarm.With(slog.String("consumer", c.Name)),
+		validator: validator, backoff: backoff,
 		handlers: map[string]HandlerFunc{}, inflight: map[string]*tracked{}, groups: map[string]*groupRun{}, failures: newFailures(c.Clock.Now)}
 	return cons, nil
 }
@@ -259,11 +285,9 @@ func (c *Consumer) Start(ctx context.Context) error {
 	for i := len(c.cfg.Middleware) - 1; i >= 0; i-- {
 		h = c.cfg.Middleware[i](h)
 	}
-	if c.cfg.Idempotency != nil {
-		h = Idempotent(c.cfg.Idempotency)(h)
-	}
+	h = Idempotent(c.cfg.Idempotency)(h)
 	if c.cfg.Catalog != nil {
-		h = ValidatePayload(c.cfg.Catalog)(h)
+		h = validatePayload(c.cfg.Catalog)(h)
 	}
 	c.chain = Recover(h)
 
@@ -344,7 +368,7 @@ func (c *Consumer) poll(ctx context.Context) {
 				return
 			}
 			fails := c.receiveFailed(ctx, err)
-			sleep(ctx, c.cfg.Clock, min(c.cfg.Backoff.Delay(fails, c.cfg.Rand), maxReceivePause)) // do not spin
+			sleep(ctx, c.cfg.Clock, min(c.backoff.Delay(fails, c.cfg.Rand), maxReceivePause)) // do not spin
 			continue
 		}
 		c.receiveSucceeded()
@@ -533,7 +557,7 @@ func (c *Consumer) runGroup(ctx context.Context, j job, next bool) {
 // goroutine so that it overlaps with the handlers' work. A message that can
 // never succeed is dead-lettered and prepare returns nil.
 func (c *Consumer) prepare(ctx context.Context, m *driver.Message) *Delivery {
-	e, err := c.cfg.Validator.Check(m.Body)
+	e, err := c.validator.Check(m.Body)
 	if err != nil {
 		c.deadLetter(ctx, m, "", fmt.Errorf("%w: %w", ErrUndecodable, err))
 		return nil
@@ -599,7 +623,7 @@ func (c *Consumer) process(ctx context.Context, m *driver.Message, d *Delivery) 
 		if !c.settle(m) {
 			return false // released by Shutdown already
 		}
-		delay := c.cfg.Backoff.Delay(failed, c.cfg.Rand)
+		delay := c.backoff.Delay(failed, c.cfg.Rand)
 		c.log.LogAttrs(ctx, slog.LevelWarn, "handler failed; will retry", append(attrs(), slog.Duration("retry_in", delay), slog.Any("error", err))...)
 		if err := c.recv.SetVisibility(context.WithoutCancel(ctx), m.Handle, delay); err != nil {
 			c.log.LogAttrs(ctx, slog.LevelWarn, "could not delay the redelivery; the visibility timeout will", append(attrs(), slog.Any("error", err))...)

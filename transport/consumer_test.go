@@ -153,7 +153,7 @@ func TestDuplicateDeliveredTwiceIsProcessedOnce(t *testing.T) {
 }
 
 func TestIdempotentMiddleware(t *testing.T) {
-	store := transport.NewMemoryStore(transport.MemoryStoreConfig{})
+	store := mustStore(t, nil)
 	var calls counter
 	fail := true
 	h := transport.Idempotent(store)(func(ctx context.Context, d *transport.Delivery) error {
@@ -188,8 +188,8 @@ func TestIdempotentMiddleware(t *testing.T) {
 }
 
 func TestMemoryStoreBounds(t *testing.T) {
-	now := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
-	store := transport.NewMemoryStore(transport.MemoryStoreConfig{MaxEntries: 3, TTL: time.Hour, Now: func() time.Time { return now }})
+	clock := memory.NewManualClock(time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC))
+	store := mustStore(t, &transport.MemoryStoreConfig{MaxEntries: 3, TTL: time.Hour, Clock: clock})
 	ctx := context.Background()
 	for i := range 5 {
 		require.NoError(t, store.Complete(ctx, fmt.Sprint(i)))
@@ -199,7 +199,7 @@ func TestMemoryStoreBounds(t *testing.T) {
 	assert.Equal(t, transport.Claimed, res, "the oldest key was evicted")
 	res, _ = store.Claim(ctx, "4")
 	assert.Equal(t, transport.AlreadyDone, res)
-	now = now.Add(2 * time.Hour)
+	clock.Advance(2 * time.Hour)
 	res, _ = store.Claim(ctx, "4")
 	assert.Equal(t, transport.Claimed, res, "expired after the TTL")
 	assert.Equal(t, 2, store.Len(), `"4" claimed again, and "0" still in progress: claims never expire`)
@@ -210,30 +210,30 @@ func TestMemoryStoreBounds(t *testing.T) {
 // event never runs alongside it. The window is a time: a duplicate within
 // TTL is caught whatever the count of events in between (under MaxEntries).
 func TestMemoryStoreNeverDropsClaims(t *testing.T) {
-	now := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
-	store := transport.NewMemoryStore(transport.MemoryStoreConfig{MaxEntries: 2, TTL: time.Minute, Now: func() time.Time { return now }})
+	clock := memory.NewManualClock(time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC))
+	store := mustStore(t, &transport.MemoryStoreConfig{MaxEntries: 2, TTL: time.Minute, Clock: clock})
 	ctx := context.Background()
 	res, _ := store.Claim(ctx, "slow")
 	require.Equal(t, transport.Claimed, res)
 	for i := range 100 {
 		require.NoError(t, store.Complete(ctx, fmt.Sprint(i)))
 	}
-	now = now.Add(time.Hour)
+	clock.Advance(time.Hour)
 	res, _ = store.Claim(ctx, "slow")
 	assert.Equal(t, transport.InProgress, res, "neither the count bound nor the TTL drops a claim")
 	require.NoError(t, store.Complete(ctx, "slow"))
 	res, _ = store.Claim(ctx, "slow")
 	assert.Equal(t, transport.AlreadyDone, res)
 
-	window := transport.NewMemoryStore(transport.MemoryStoreConfig{TTL: time.Hour, Now: func() time.Time { return now }})
+	window := mustStore(t, &transport.MemoryStoreConfig{TTL: time.Hour, Clock: clock})
 	require.NoError(t, window.Complete(ctx, "first"))
 	for i := range 200_000 { // more than the old count-based default in between
 		require.NoError(t, window.Complete(ctx, fmt.Sprint(i)))
 	}
-	now = now.Add(59 * time.Minute)
+	clock.Advance(59 * time.Minute)
 	res, _ = window.Claim(ctx, "first")
 	assert.Equal(t, transport.AlreadyDone, res, "a duplicate within the window")
-	now = now.Add(2 * time.Minute)
+	clock.Advance(2 * time.Minute)
 	res, _ = window.Claim(ctx, "first")
 	assert.Equal(t, transport.Claimed, res, "after the window")
 }
@@ -419,7 +419,7 @@ func TestReceiveFailuresAreSeen(t *testing.T) {
 	require.NoError(t, err)
 	recv := &flakyReceiver{Receiver: inner}
 	recv.failing.Store(true)
-	c, err := transport.NewConsumer(recv, &transport.ConsumerConfig{Backoff: transport.Backoff{Initial: time.Millisecond, Max: time.Millisecond, Jitter: -1}})
+	c, err := transport.NewConsumer(recv, &transport.ConsumerConfig{Backoff: &transport.Backoff{Initial: time.Millisecond, Max: time.Millisecond}})
 	require.NoError(t, err)
 	handled := make(chan string, 1)
 	require.NoError(t, c.HandleFunc(typeSignedUp, func(_ context.Context, d *transport.Delivery) error {
@@ -556,7 +556,7 @@ func TestVisibilityTimeoutComesFromTheQueue(t *testing.T) {
 // is acknowledged, even with MaxAttempts 1.
 func TestTwinInProgressNeverDeadLetters(t *testing.T) {
 	r := newRig(t, memory.SubscriptionConfig{})
-	store := transport.NewMemoryStore(transport.MemoryStoreConfig{})
+	store := mustStore(t, nil)
 	e := signedUp(t, 1)
 	key := e.Source + "\x00" + e.ID
 	res, err := store.Claim(context.Background(), key) // the twin, being handled elsewhere
@@ -566,7 +566,7 @@ func TestTwinInProgressNeverDeadLetters(t *testing.T) {
 	require.NoError(t, err)
 	recv := &countingReceiver{Receiver: inner}
 	c, err := transport.NewConsumer(recv, &transport.ConsumerConfig{MaxAttempts: 1, Idempotency: store,
-		Backoff: transport.Backoff{Initial: time.Millisecond, Max: time.Millisecond, Jitter: -1}})
+		Backoff: &transport.Backoff{Initial: time.Millisecond, Max: time.Millisecond}})
 	require.NoError(t, err)
 	var calls counter
 	require.NoError(t, c.HandleFunc(typeSignedUp, func(context.Context, *transport.Delivery) error {

@@ -38,8 +38,8 @@
 // Built in: a panic in a handler is a failed delivery, never a crashed
 // process ([Recover]); payloads are validated against the catalogue,
 // tolerantly, so that a producer's newer minor version is handled rather
-// than dead-lettered ([ValidatePayload]; the [Publisher] validates
-// strictly); deliveries are deduplicated on (source, id) with a
+// than dead-lettered (ConsumerConfig.Catalog; the [Publisher] validates
+// strictly, envelopes and payloads); deliveries are deduplicated on (source, id) with a
 // pluggable [IdempotencyStore] ([Idempotent]; the default [MemoryStore]
 // catches duplicates within a window of one hour, bounded in memory, and
 // never drops a claim in progress). Handlers run on at most Concurrency
@@ -61,6 +61,15 @@
 //
 // Middleware is plain function wrapping ([Middleware]);
 // ConsumerConfig.Middleware adds your own inside the built-in ones.
+//
+// # Configuration
+//
+// Every constructor takes a pointer to its config: nil means the defaults,
+// as does a zero field, and an invalid value is an error (a
+// *driver.ConfigError matching [ErrInvalidConfig], all of them at once),
+// never silently replaced. The transport links no JSON Schema
+// implementation: payload validation goes through [PayloadValidator],
+// which *schema.Catalog implements.
 //
 // # Shutdown
 //

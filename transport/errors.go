@@ -4,7 +4,13 @@ import (
 	"errors"
 	"fmt"
 	"strings"
+
+	"github.com/elmosoftware/eventprotocol/transport/driver"
 )
+
+// ErrInvalidConfig matches the errors of constructors given invalid
+// settings (each a *driver.ConfigError). It is driver.ErrInvalidConfig.
+var ErrInvalidConfig = driver.ErrInvalidConfig
 
 // ErrTooLarge matches every [*TooLargeError].
 var ErrTooLarge = errors.New("encoded event too large")

@@ -55,8 +55,8 @@ func (r *rig) start(t testing.TB, cfg transport.ConsumerConfig, h transport.Hand
 	if cfg.Name == "" {
 		cfg.Name = "email"
 	}
-	if cfg.Backoff == (transport.Backoff{}) {
-		cfg.Backoff = transport.Backoff{Initial: 5 * time.Millisecond, Max: 20 * time.Millisecond, Jitter: -1}
+	if cfg.Backoff == nil {
+		cfg.Backoff = &transport.Backoff{Initial: 5 * time.Millisecond, Max: 20 * time.Millisecond}
 	}
 	recv, err := r.broker.Receiver(cfg.Name)
 	require.NoError(t, err)
@@ -112,4 +112,12 @@ func within[T any](t testing.TB, ch <-chan T, what string) T {
 		t.Fatalf("timed out waiting for %s", what)
 		panic("unreachable")
 	}
+}
+
+// mustStore returns a MemoryStore of cfg.
+func mustStore(t *testing.T, cfg *transport.MemoryStoreConfig) *transport.MemoryStore {
+	t.Helper()
+	s, err := transport.NewMemoryStore(cfg)
+	require.NoError(t, err)
+	return s
 }

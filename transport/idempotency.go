@@ -2,8 +2,11 @@ package transport
 
 import (
 	"context"
+	"errors"
 	"sync"
 	"time"
+
+	"github.com/elmosoftware/eventprotocol/transport/driver"
 )
 
 // ClaimResult is the answer of [IdempotencyStore.Claim].
@@ -25,6 +28,8 @@ const (
 // Implementations must be safe for concurrent use; a shared store (a
 // database table, Redis) deduplicates across instances of a service.
 type IdempotencyStore interface {
+	// Claim claims key for processing, unless it was processed or is being
+	// processed.
 	Claim(ctx context.Context, key string) (ClaimResult, error)
 	// Complete records that key was processed.
 	Complete(ctx context.Context, key string) error
@@ -33,8 +38,24 @@ type IdempotencyStore interface {
 	Release(ctx context.Context, key string) error
 }
 
-// MemoryStoreConfig configures a [MemoryStore]. The zero value means the
-// defaults.
+// NoIdempotency is the IdempotencyStore that remembers nothing: every
+// delivery is handled, duplicates included. Set it as
+// ConsumerConfig.Idempotency for handlers that are idempotent themselves
+// (an upsert keyed by the event's id), or that deduplicate in their own
+// transaction.
+type NoIdempotency struct{}
+
+// Claim implements IdempotencyStore: always Claimed.
+func (NoIdempotency) Claim(context.Context, string) (ClaimResult, error) { return Claimed, nil }
+
+// Complete implements IdempotencyStore.
+func (NoIdempotency) Complete(context.Context, string) error { return nil }
+
+// Release implements IdempotencyStore.
+func (NoIdempotency) Release(context.Context, string) error { return nil }
+
+// MemoryStoreConfig configures a [MemoryStore]. A nil *MemoryStoreConfig
+// means the defaults, as does a zero field; negative values are errors.
 type MemoryStoreConfig struct {
 	// TTL is the deduplication window: how long a processed key is
 	// remembered. A duplicate that arrives later is processed again.
@@ -48,8 +69,8 @@ type MemoryStoreConfig struct {
 	// (about 100 MB; 1h at 270 events/s). Claims in progress are never
 	// dropped, so a twin of an event being handled never runs alongside.
 	MaxEntries int
-	// Now is the clock; nil means time.Now.
-	Now func() time.Time
+	// Clock is the time the window follows; nil means the system's.
+	Clock driver.Clock
 }
 
 // MemoryStore is the in-process IdempotencyStore, bounded in age and size:
@@ -78,17 +99,31 @@ type written struct {
 }
 
 // NewMemoryStore returns an empty MemoryStore.
-func NewMemoryStore(cfg MemoryStoreConfig) *MemoryStore {
-	if cfg.MaxEntries <= 0 {
-		cfg.MaxEntries = 1_000_000
+func NewMemoryStore(cfg *MemoryStoreConfig) (*MemoryStore, error) {
+	var c MemoryStoreConfig
+	if cfg != nil {
+		c = *cfg
 	}
-	if cfg.TTL <= 0 {
-		cfg.TTL = time.Hour
+	var errs []error
+	if c.TTL < 0 {
+		errs = append(errs, &driver.ConfigError{Setting: "MemoryStoreConfig.TTL", Problem: "must not be negative"})
 	}
-	if cfg.Now == nil {
-		cfg.Now = time.Now
+	if c.MaxEntries < 0 {
+		errs = append(errs, &driver.ConfigError{Setting: "MemoryStoreConfig.MaxEntries", Problem: "must not be negative"})
 	}
-	return &MemoryStore{cfg: cfg, entries: map[string]storeEntry{}}
+	if err := errors.Join(errs...); err != nil {
+		return nil, err
+	}
+	if c.MaxEntries == 0 {
+		c.MaxEntries = 1_000_000
+	}
+	if c.TTL == 0 {
+		c.TTL = time.Hour
+	}
+	if c.Clock == nil {
+		c.Clock = driver.SystemClock{}
+	}
+	return &MemoryStore{cfg: c, entries: map[string]storeEntry{}}, nil
 }
 
 // Len returns the number of keys remembered.
@@ -102,7 +137,7 @@ func (s *MemoryStore) Len() int {
 func (s *MemoryStore) Claim(_ context.Context, key string) (ClaimResult, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	now := s.cfg.Now()
+	now := s.cfg.Clock.Now()
 	s.expire(now)
 	if e, ok := s.entries[key]; ok {
 		if e.done {
@@ -129,7 +164,7 @@ func (s *MemoryStore) Complete(_ context.Context, key string) error {
 		for len(s.entries)-s.inProgress >= s.cfg.MaxEntries && s.pop(time.Time{}) {
 		}
 	}
-	s.complete(key, s.cfg.Now())
+	s.complete(key, s.cfg.Clock.Now())
 	return nil
 }
 

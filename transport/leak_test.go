@@ -83,7 +83,7 @@ func TestNoPayloadValuesInLogsOrReasons(t *testing.T) {
 	require.NoError(t, err)
 	c, err := transport.NewConsumer(recv, &transport.ConsumerConfig{
 		Name: "email", Catalog: cat, MaxAttempts: 3,
-		Backoff: transport.Backoff{Initial: 1, Max: 1, Jitter: -1},
+		Backoff: &transport.Backoff{Initial: 1, Max: 1},
 		Logger:  slog.New(slog.NewJSONHandler(logs, &slog.HandlerOptions{Level: slog.LevelDebug})),
 	})
 	require.NoError(t, err)

@@ -5,8 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"runtime/debug"
-
-	"github.com/elmosoftware/eventprotocol/schema"
 )
 
 // Recover turns a panic in the handler into a failed delivery (an error
@@ -23,18 +21,12 @@ func Recover(next HandlerFunc) HandlerFunc {
 	}
 }
 
-// ValidatePayload checks the payload against its schema in the catalogue
-// before the handler runs, tolerantly, as consumers must (see
-// [schema.Catalog.ValidateTolerant]): the newest minor version of the
-// event's major that the catalogue knows accepts data of any minor version
-// that follows the evolution policy, newer ones included. A payload that
-// fails, or whose type and major version have no schema, is a permanent
-// failure matching ErrInvalidPayload, with the violations (JSON pointers
-// and rules, never values) in the reason.
-func ValidatePayload(c *schema.Catalog) Middleware {
+// validatePayload checks the payload tolerantly before the handler runs
+// (see ConsumerConfig.Catalog).
+func validatePayload(v PayloadValidator) Middleware {
 	return func(next HandlerFunc) HandlerFunc {
 		return func(ctx context.Context, d *Delivery) error {
-			if err := c.ValidateTolerant(d.Envelope); err != nil {
+			if err := v.ValidateTolerant(d.Envelope); err != nil {
 				return fmt.Errorf("%w: %w", ErrInvalidPayload, err)
 			}
 			return next(ctx, d)

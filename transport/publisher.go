@@ -12,7 +12,6 @@ import (
 
 	"github.com/elmosoftware/eventprotocol/envelope"
 	"github.com/elmosoftware/eventprotocol/naming"
-	"github.com/elmosoftware/eventprotocol/schema"
 	"github.com/elmosoftware/eventprotocol/transport/driver"
 )
 
@@ -20,14 +19,16 @@ import (
 // attributes) the protocol allows: the SNS and SQS limit of 256 KiB.
 const MaxMessageBytes = 256 << 10
 
-// PublisherConfig configures a [Publisher]. A nil *PublisherConfig, like the
-// zero value, means the defaults.
+// PublisherConfig configures a [Publisher]. A nil *PublisherConfig means
+// the defaults, as does a zero field; invalid values are errors.
 type PublisherConfig struct {
-	// Validator checks every envelope before anything is sent. The zero
-	// value is the ELMO profile.
-	Validator envelope.Validator
-	// Catalog, when set, also validates every payload against its schema.
-	Catalog *schema.Catalog
+	// Validator checks every envelope before anything is sent. Nil means
+	// the ELMO profile. Producers are strict: a Tolerant validator is an
+	// error.
+	Validator *envelope.Validator
+	// Catalog, when set, validates every payload strictly against its
+	// schema (Validate): usually a *schema.Catalog.
+	Catalog PayloadValidator
 	// Topic names the topic of an event type. Default: its domain, e.g.
 	// "leave" for elmo.leave.balance.adjusted.v1. A driver maps the name
 	// onto its own resources (SNS: naming.AWSNames.Topic).
@@ -35,8 +36,9 @@ type PublisherConfig struct {
 	// MaxAttempts bounds the sends of one message when the transport
 	// reports a retryable error. Default 3.
 	MaxAttempts int
-	// Backoff spaces the attempts. Default: 100ms doubling, at most 2s.
-	Backoff Backoff
+	// Backoff spaces the attempts. Default: 100ms doubling, at most 2s,
+	// ±20% jitter.
+	Backoff *Backoff
 	// Logger receives one record per failed send; nil means no logging.
 	// Payloads are never logged.
 	Logger *slog.Logger
@@ -48,34 +50,65 @@ type PublisherConfig struct {
 	Clock driver.Clock
 }
 
+// PayloadValidator validates payloads against their schemas;
+// *schema.Catalog implements it. The transport depends only on this, so
+// that its users link no JSON Schema implementation unless they validate.
+type PayloadValidator interface {
+	// Validate checks the payload strictly against the schema its
+	// dataschema names, as a producer must.
+	Validate(e *envelope.Envelope) error
+	// ValidateTolerant checks the payload as a consumer must, accepting
+	// what routine evolution of the schema may add (newer minor versions).
+	ValidateTolerant(e *envelope.Envelope) error
+}
+
 // Publisher publishes envelopes through a driver.Sender. It is safe for
 // concurrent use.
 type Publisher struct {
-	sender driver.Sender
-	cfg    PublisherConfig
-	log    *slog.Logger
+	sender    driver.Sender
+	cfg       PublisherConfig
+	validator envelope.Validator
+	backoff   Backoff
+	log       *slog.Logger
 
 	mu     sync.Mutex
 	queues map[string]*topicQueue // by topic
 }
 
-// NewPublisher returns a Publisher over the sender.
+// NewPublisher returns a Publisher over the sender. Invalid settings are
+// reported together, each a *driver.ConfigError (matching
+// [ErrInvalidConfig]).
 func NewPublisher(s driver.Sender, cfg *PublisherConfig) (*Publisher, error) {
 	if s == nil {
-		return nil, errors.New("transport: NewPublisher: nil sender")
+		return nil, &driver.ConfigError{Setting: "NewPublisher's sender", Problem: "must not be nil"}
 	}
 	var c PublisherConfig
 	if cfg != nil {
 		c = *cfg
 	}
+	var errs []error
+	if c.Validator != nil && c.Validator.Tolerant {
+		errs = append(errs, &driver.ConfigError{Setting: "PublisherConfig.Validator", Problem: "must not be Tolerant: producers are strict"})
+	}
+	if c.MaxAttempts < 0 {
+		errs = append(errs, &driver.ConfigError{Setting: "PublisherConfig.MaxAttempts", Problem: "must not be negative"})
+	}
+	errs = append(errs, c.Backoff.check("PublisherConfig.Backoff")...)
+	if err := errors.Join(errs...); err != nil {
+		return nil, err
+	}
+	p := &Publisher{sender: s, backoff: Backoff{Initial: 100 * time.Millisecond, Max: 2 * time.Second, Jitter: 0.2}, log: logger(c.Logger), queues: map[string]*topicQueue{}}
+	if c.Validator != nil {
+		p.validator = *c.Validator
+	}
+	if c.Backoff != nil {
+		p.backoff = *c.Backoff
+	}
 	if c.Topic == nil {
 		c.Topic = naming.Type.Domain
 	}
-	if c.MaxAttempts <= 0 {
+	if c.MaxAttempts == 0 {
 		c.MaxAttempts = 3
-	}
-	if c.Backoff == (Backoff{}) {
-		c.Backoff = Backoff{Initial: 100 * time.Millisecond, Max: 2 * time.Second}
 	}
 	if c.Rand == nil {
 		c.Rand = rand.Float64
@@ -83,7 +116,8 @@ func NewPublisher(s driver.Sender, cfg *PublisherConfig) (*Publisher, error) {
 	if c.Clock == nil {
 		c.Clock = driver.SystemClock{}
 	}
-	return &Publisher{sender: s, cfg: c, log: logger(c.Logger), queues: map[string]*topicQueue{}}, nil
+	p.cfg = c
+	return p, nil
 }
 
 func logger(l *slog.Logger) *slog.Logger {
@@ -328,7 +362,7 @@ func (p *Publisher) prepare(ctx context.Context, events []*envelope.Envelope) ([
 			e.TraceParent, e.TraceState = traceparent, tracestate
 		}
 		fail := func(err error) { failed = append(failed, FailedEvent{Index: i, ID: e.ID, Err: err}) }
-		if err := p.cfg.Validator.Validate(&e); err != nil {
+		if err := p.validator.Validate(&e); err != nil {
 			fail(err)
 			continue
 		}
@@ -418,7 +452,7 @@ func (p *Publisher) send(ctx context.Context, batch []outgoing) []FailedEvent {
 		}
 		p.log.LogAttrs(ctx, slog.LevelWarn, "publish failed", slog.String("topic", pending[0].topic),
 			slog.Int("attempt", attempt), slog.Int("retrying", len(retry)), slog.Any("error", lastErr))
-		if len(retry) > 0 && !sleep(ctx, p.cfg.Clock, p.cfg.Backoff.Delay(attempt, p.cfg.Rand)) {
+		if len(retry) > 0 && !sleep(ctx, p.cfg.Clock, p.backoff.Delay(attempt, p.cfg.Rand)) {
 			for i := range retry {
 				giveUp(&retry[i], fmt.Errorf("%w (after %w)", ctx.Err(), lastErr))
 			}

@@ -63,7 +63,7 @@ func (f *fakeSender) Send(_ context.Context, topic string, msgs []*driver.Messag
 
 func fastPublisher(t *testing.T, s driver.Sender) *transport.Publisher {
 	t.Helper()
-	p, err := transport.NewPublisher(s, &transport.PublisherConfig{MaxAttempts: 3, Backoff: transport.Backoff{Initial: time.Millisecond, Max: time.Millisecond, Jitter: -1}})
+	p, err := transport.NewPublisher(s, &transport.PublisherConfig{MaxAttempts: 3, Backoff: &transport.Backoff{Initial: time.Millisecond, Max: time.Millisecond}})
 	require.NoError(t, err)
 	return p
 }
@@ -154,22 +154,94 @@ func TestPublishRefusesInvalidBeforeSending(t *testing.T) {
 	assert.Empty(t, s.batches, "nothing is sent when any event is invalid")
 }
 
-func TestNewPublisherAndConsumerRefuseNil(t *testing.T) {
-	_, err := transport.NewPublisher(nil, nil)
-	assert.Error(t, err)
-	_, err = transport.NewConsumer(nil, nil)
-	assert.Error(t, err)
+// TestConfigIdiom: nil means the defaults; each invalid setting is a
+// *driver.ConfigError naming it, all reported at once; nothing is silently
+// replaced.
+func TestConfigIdiom(t *testing.T) {
+	s := &fakeSender{}
+	recv, err := newRig(t, memory.SubscriptionConfig{}).broker.Receiver("email")
+	require.NoError(t, err)
+	publisher := func(cfg *transport.PublisherConfig) error { _, err := transport.NewPublisher(s, cfg); return err }
+	consumer := func(cfg *transport.ConsumerConfig) error { _, err := transport.NewConsumer(recv, cfg); return err }
+	store := func(cfg *transport.MemoryStoreConfig) error { _, err := transport.NewMemoryStore(cfg); return err }
+	for _, tc := range []struct {
+		name     string
+		err      error
+		settings []string // the settings named, in order
+	}{
+		{"publisher defaults", publisher(nil), nil},
+		{"publisher zero", publisher(&transport.PublisherConfig{}), nil},
+		{"publisher nil sender", func() error { _, err := transport.NewPublisher(nil, nil); return err }(), []string{"NewPublisher's sender"}},
+		{"publisher invalid", publisher(&transport.PublisherConfig{MaxAttempts: -1, Validator: &envelope.Validator{Tolerant: true},
+			Backoff: &transport.Backoff{Initial: 0, Max: -1, Multiplier: 0.5, Jitter: 2}}),
+			[]string{"PublisherConfig.Validator", "PublisherConfig.MaxAttempts", "PublisherConfig.Backoff.Initial", "PublisherConfig.Backoff.Max", "PublisherConfig.Backoff.Multiplier", "PublisherConfig.Backoff.Jitter"}},
+		{"consumer defaults", consumer(nil), nil},
+		{"consumer nil receiver", func() error { _, err := transport.NewConsumer(nil, nil); return err }(), []string{"NewConsumer's receiver"}},
+		{"consumer invalid", consumer(&transport.ConsumerConfig{Concurrency: -1, Pollers: -1, MaxAttempts: -1, VisibilityTimeout: -1, AckDelay: -1,
+			Backoff: &transport.Backoff{Initial: time.Second, Max: time.Millisecond}}),
+			[]string{"ConsumerConfig.Concurrency", "ConsumerConfig.Pollers", "ConsumerConfig.MaxAttempts", "ConsumerConfig.VisibilityTimeout", "ConsumerConfig.AckDelay", "ConsumerConfig.Backoff.Max"}},
+		{"consumer tolerant validator", consumer(&transport.ConsumerConfig{Validator: &envelope.Validator{Tolerant: true}}), nil},
+		{"store defaults", store(nil), nil},
+		{"store invalid", store(&transport.MemoryStoreConfig{TTL: -1, MaxEntries: -1}), []string{"MemoryStoreConfig.TTL", "MemoryStoreConfig.MaxEntries"}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			if tc.settings == nil {
+				require.NoError(t, tc.err)
+				return
+			}
+			require.ErrorIs(t, tc.err, transport.ErrInvalidConfig)
+			errs := []error{tc.err}
+			if joined, ok := tc.err.(interface{ Unwrap() []error }); ok {
+				errs = joined.Unwrap()
+			}
+			var named []string
+			for _, e := range errs {
+				var ce *driver.ConfigError
+				require.ErrorAs(t, e, &ce)
+				named = append(named, ce.Setting)
+			}
+			assert.Equal(t, tc.settings, named)
+		})
+	}
+}
+
+// TestProducersStrictConsumersTolerant: by default the Publisher refuses
+// what a producer must not write (an id that is not a canonical UUID),
+// which a consumer by default accepts.
+func TestProducersStrictConsumersTolerant(t *testing.T) {
+	r := newRig(t, memory.SubscriptionConfig{})
+	odd := signedUp(t, 1)
+	odd.ID = "Not-A-UUID"
+	err := r.pub.Publish(context.Background(), odd)
+	require.ErrorIs(t, err, envelope.ErrUUID)
+
+	body, err := odd.MarshalJSON()
+	require.NoError(t, err)
+	require.NoError(t, r.broker.Sender().Send(context.Background(), "identity", []*driver.Message{{Body: body, Attributes: transport.MirroredAttributes(odd), DedupID: odd.ID}}))
+	handled := make(chan string, 1)
+	r.start(t, transport.ConsumerConfig{}, func(_ context.Context, d *transport.Delivery) error {
+		handled <- d.Envelope.ID
+		return nil
+	})
+	select {
+	case id := <-handled:
+		assert.Equal(t, "Not-A-UUID", id)
+	case <-time.After(10 * time.Second):
+		t.Fatal("the consumer did not handle the event")
+	}
 }
 
 func TestBackoffDelay(t *testing.T) {
-	b := transport.Backoff{Initial: time.Second, Max: 10 * time.Second, Multiplier: 2, Jitter: -1}
+	b := transport.Backoff{Initial: time.Second, Max: 10 * time.Second}
 	for n, want := range map[int]time.Duration{0: time.Second, 1: time.Second, 2: 2 * time.Second, 3: 4 * time.Second, 4: 8 * time.Second, 5: 10 * time.Second, 50: 10 * time.Second} {
 		assert.Equal(t, want, b.Delay(n, nil), "attempt %d", n)
 	}
-	j := transport.Backoff{Initial: time.Second, Jitter: 0.5}
+	j := transport.Backoff{Initial: time.Second, Max: time.Second, Jitter: 0.5}
 	assert.Equal(t, 500*time.Millisecond, j.Delay(1, func() float64 { return 0 }))
 	assert.Equal(t, 1500*time.Millisecond, j.Delay(1, func() float64 { return 1 }))
-	assert.Equal(t, time.Second, transport.Backoff{}.Delay(1, func() float64 { return 0.5 }), "defaults: 1s, jitter centred")
+	assert.Equal(t, time.Second, j.Delay(1, func() float64 { return 0.5 }), "jitter centred")
+	triple := transport.Backoff{Initial: time.Second, Max: time.Hour, Multiplier: 3}
+	assert.Equal(t, 9*time.Second, triple.Delay(3, nil))
 }
 
 // lostReplySender delivers through next, then reports an error as if the

@@ -86,7 +86,7 @@ func checkCommand(name string, args []string, stdin io.Reader, stdout, stderr io
 		fs.Usage()
 		return exitUsage
 	}
-	c := checker{v: envelope.Validator{Profile: profile, Org: *org, Strict: *strict, PastTense: pastTenseWords(*pastTense)}}
+	c := checker{v: envelope.Validator{Profile: profile, Org: *org, Tolerant: !*strict, PastTense: pastTenseWords(*pastTense)}}
 	if tolerant != nil {
 		c.tolerant = *tolerant
 	}

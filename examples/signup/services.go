@@ -96,11 +96,15 @@ func start(ctx context.Context, env *exampleenv.Env, tr *trace) (*world, error) 
 		},
 	}
 	for _, s := range services() {
+		store, err := transport.NewMemoryStore(nil)
+		if err != nil {
+			return nil, err
+		}
 		c, err := transport.NewConsumer(env.Receiver(s.Name), &transport.ConsumerConfig{
 			Name:        s.Name,
 			Catalog:     env.Catalog, // invalid payloads go to the dead-letter queue
-			Idempotency: &tracingStore{MemoryStore: transport.NewMemoryStore(transport.MemoryStoreConfig{}), service: s.Name, w: w},
-			Backoff:     transport.Backoff{Initial: 300 * time.Millisecond, Max: time.Second, Jitter: -1},
+			Idempotency: &tracingStore{MemoryStore: store, service: s.Name, w: w},
+			Backoff:     &transport.Backoff{Initial: 300 * time.Millisecond, Max: time.Second},
 			MaxAttempts: 5,
 		})
 		if err != nil {

@@ -333,7 +333,7 @@ func BenchmarkConsume(b *testing.B) {
 			fill := func() { e.rawPublish(b, transportbench.MustEvents(b, benchEvents), benchConcurrency) }
 			consumeRate(b, benchEvents, fill, func() time.Duration {
 				if side == "ours" {
-					return e.ourConsume(b, benchEvents, &transport.ConsumerConfig{Pollers: benchConcurrency, Concurrency: 16, DisableIdempotency: true})
+					return e.ourConsume(b, benchEvents, &transport.ConsumerConfig{Pollers: benchConcurrency, Concurrency: 16, Idempotency: transport.NoIdempotency{}})
 				}
 				return e.rawConsume(b, benchEvents, benchConcurrency)
 			})

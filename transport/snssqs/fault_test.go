@@ -121,7 +121,7 @@ func testConnectionCutLosesNothing(t *testing.T, srv testServer) {
 
 	sender, err := snssqs.NewSender(snssqs.SenderConfig{SNS: snsC, MaxBatch: srv.batch, TopicARN: func(string) (string, error) { return p.TopicARNs["leave"], nil }})
 	require.NoError(t, err)
-	pub, err := transport.NewPublisher(sender, &transport.PublisherConfig{MaxAttempts: 2, Backoff: transport.Backoff{Initial: 100 * time.Millisecond, Max: 200 * time.Millisecond}})
+	pub, err := transport.NewPublisher(sender, &transport.PublisherConfig{MaxAttempts: 2, Backoff: &transport.Backoff{Initial: 100 * time.Millisecond, Max: 200 * time.Millisecond}})
 	require.NoError(t, err)
 
 	var handled sync.Map

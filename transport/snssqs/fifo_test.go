@@ -53,7 +53,7 @@ func TestFIFOOrderOnFauxqs(t *testing.T) {
 
 	r, err := snssqs.NewReceiver(snssqs.ReceiverConfig{SQS: sqsC, QueueURL: p.QueueURLs["ledger"], WaitTime: time.Second})
 	require.NoError(t, err)
-	cons, err := transport.NewConsumer(r, &transport.ConsumerConfig{Concurrency: 8, Backoff: transport.Backoff{Initial: time.Second, Max: time.Second, Jitter: -1}})
+	cons, err := transport.NewConsumer(r, &transport.ConsumerConfig{Concurrency: 8, Backoff: &transport.Backoff{Initial: time.Second, Max: time.Second}})
 	require.NoError(t, err)
 	var mu sync.Mutex
 	got := map[string][]string{}

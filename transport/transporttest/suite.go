@@ -108,8 +108,8 @@ func (s *suite) open(t *testing.T, subs ...Subscription) *fixture {
 // it is shut down at the end of the test.
 func (f *fixture) consumer(t *testing.T, sub string, cfg transport.ConsumerConfig, h transport.HandlerFunc) *transport.Consumer {
 	t.Helper()
-	if cfg.Backoff == (transport.Backoff{}) {
-		cfg.Backoff = transport.Backoff{Initial: f.s.ticks(2), Max: f.s.ticks(4), Jitter: -1}
+	if cfg.Backoff == nil {
+		cfg.Backoff = &transport.Backoff{Initial: f.s.ticks(2), Max: f.s.ticks(4)}
 	}
 	cfg.Name = sub
 	cfg.Clock = clockOf(f.env)
@@ -315,7 +315,7 @@ func (s *suite) testDeadLetterAfterFailures(t *testing.T) {
 	f := s.open(t, Subscription{Name: "a", MaxReceiveCount: maxAttempts + 2})
 	var mu sync.Mutex
 	calls := 0
-	f.consumer(t, "a", transport.ConsumerConfig{MaxAttempts: maxAttempts, Backoff: transport.Backoff{Initial: s.caps.Tick, Max: s.caps.Tick, Jitter: -1}},
+	f.consumer(t, "a", transport.ConsumerConfig{MaxAttempts: maxAttempts, Backoff: &transport.Backoff{Initial: s.caps.Tick, Max: s.caps.Tick}},
 		func(ctx context.Context, d *transport.Delivery) error {
 			mu.Lock()
 			calls++
@@ -344,7 +344,7 @@ func (s *suite) testVisibilityExtended(t *testing.T) {
 	f := s.open(t, Subscription{Name: "a", VisibilityTimeout: s.ticks(3)})
 	started, done := make(chan int, 10), make(chan struct{})
 	// Without deduplication, a redelivery would reach the handler.
-	f.consumer(t, "a", transport.ConsumerConfig{DisableIdempotency: true}, func(ctx context.Context, d *transport.Delivery) error {
+	f.consumer(t, "a", transport.ConsumerConfig{Idempotency: transport.NoIdempotency{}}, func(ctx context.Context, d *transport.Delivery) error {
 		started <- d.ReceiveCount
 		<-done
 		return nil
