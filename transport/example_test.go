@@ -10,6 +10,7 @@ import (
 	"github.com/elmosoftware/eventprotocol/naming"
 	"github.com/elmosoftware/eventprotocol/transport"
 	"github.com/elmosoftware/eventprotocol/transport/memory"
+	"github.com/elmosoftware/eventprotocol/transport/topology"
 )
 
 type ClientSignedUp struct {
@@ -21,23 +22,30 @@ type ClientSignedUp struct {
 
 var clientSignedUp = event.MustDefine[ClientSignedUp]("elmo.identity.client.signed_up.v1")
 
-// Publishing and consuming on the in-memory transport: one topic per
-// domain, one subscription (queue) per consuming service.
+// Publishing and consuming on the in-memory transport, wired from a
+// topology: one topic per domain, one subscription (queue) per consuming
+// service. On SNS/SQS only the driver differs (snssqs.NewDriver).
 func Example() {
 	ctx := context.Background()
-	broker := memory.New(memory.Config{})
-	if err := broker.CreateSubscription(memory.SubscriptionConfig{
-		Name:   "welcome-email",
-		Topics: []string{"identity"},
-		Types:  []string{clientSignedUp.Type().String()},
-	}); err != nil {
+	topo := &topology.Topology{Env: "dev", Domains: []topology.Domain{{Name: "identity"}},
+		Services: []topology.Service{{Name: "welcome-email", Consumes: []string{clientSignedUp.Type().String()}}}}
+	broker, err := memory.New(nil)
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	bus, err := transport.Open(ctx, broker, topo, &transport.OpenConfig{Provision: true})
+	if err != nil {
 		fmt.Println(err)
 		return
 	}
 
 	// The consuming service.
-	recv, _ := broker.Receiver("welcome-email")
-	consumer, _ := transport.NewConsumer(recv, &transport.ConsumerConfig{Name: "welcome-email"})
+	consumer, err := bus.Consumer(ctx, "welcome-email", nil)
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
 	done := make(chan struct{})
 	_ = transport.Handle(consumer, clientSignedUp, func(ctx context.Context, e *envelope.Envelope, p ClientSignedUp) error {
 		fmt.Printf("welcome email to %s (%s plan)\n", p.ContactEmail, p.Plan)
@@ -50,7 +58,7 @@ func Example() {
 	}
 
 	// The producing service.
-	publisher, _ := transport.NewPublisher(broker.Sender(), nil)
+	publisher := bus.Publisher()
 	producer := &envelope.Producer{Source: "urn:elmo:service:identity"}
 	client := naming.MustParseERN("ern:elmo:identity:acme:client/acme")
 	e, err := clientSignedUp.New(producer, ClientSignedUp{Client: client, CompanyName: "Acme Pty Ltd", Plan: "STANDARD", ContactEmail: "ops@acme.example"},

@@ -37,7 +37,8 @@ type rig struct {
 
 func newRig(t testing.TB, sub memory.SubscriptionConfig) *rig {
 	t.Helper()
-	b := memory.New(memory.Config{})
+	b, err := memory.New(nil)
+	require.NoError(t, err)
 	if sub.Name == "" {
 		sub.Name = "email"
 	}

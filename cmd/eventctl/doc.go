@@ -8,8 +8,9 @@
 //	eventctl lint [--json] DIR
 //	eventctl compat [--mode MODE] [--json] OLD.json NEW.json
 //	eventctl compat [--mode MODE] [--json] --catalog NEW_DIR --baseline OLD_DIR
-//	eventctl provision --topology FILE.json [--endpoint URL] [--region R] [--dry-run] [--skip-queue-policy]
+//	eventctl provision --topology FILE.json [--endpoint URL] [--region R] [--dry-run]
 //	eventctl teardown --topology FILE.json [--endpoint URL] [--region R] [--dry-run]
+//	eventctl dlq list|show|redrive|purge --topology FILE.json --service NAME [--json] [--max N] [--all] [ID...]
 //
 // check validates envelopes; validate also validates each payload against
 // its schema in the catalogue. For both, FILE "-" is standard input, and a
@@ -22,14 +23,20 @@
 // forward, full, or their _transitive forms, and prints each breaking change
 // with its JSON pointer and rule.
 //
-// provision applies a topology (see package transport/snssqs) idempotently
-// and prints the ARNs and URLs it created or found, as JSON; with
-// --dry-run it prints the plan and calls nothing. teardown removes what
-// provision created. Credentials come from the AWS SDK's default chain (the
-// environment, shared files, roles); --endpoint points at a local server
-// such as GoAws or LocalStack.
+// provision applies a topology (see package transport/topology) on SNS/SQS
+// idempotently; with --dry-run it prints the plan and calls nothing.
+// teardown removes what provision created. dlq lists a service's dead
+// letters (id, event type, event id, receives, reason; --json for all of
+// it), shows one whole (reason, attempts, attributes, the original bytes),
+// redrives some (or --all) to their topics with their bytes unchanged, so
+// that consumers' deduplication still applies, and purges them.
+// Credentials come from the AWS SDK's default chain (the environment,
+// shared files, roles); --endpoint points at a local server such as GoAws
+// or LocalStack (a loopback address is taken for a local server: no queue
+// policies, batches of 9).
 //
 // The exit status is 0 when everything is valid or compatible, 1 when
-// anything is invalid, has a finding or is incompatible (or provisioning
-// failed), and 2 on a usage or I/O error.
+// anything is invalid, has a finding or is incompatible (for dlq: an
+// unknown service or dead letter), and 2 on a usage or I/O error
+// (provisioning that failed is one: nothing is known to be invalid).
 package main

@@ -22,6 +22,7 @@ commands:
   compat    check that a schema (or a catalogue) change is compatible
   provision create the SNS topics and SQS queues of a topology (--dry-run: plan only)
   teardown  remove them
+  dlq       list, show, redrive or purge a service's dead letters (eventctl dlq -h)
 `
 
 func main() {
@@ -46,6 +47,8 @@ func run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 		return compat(args[1:], stdout, stderr)
 	case "provision", "teardown":
 		return provision(args[0], args[1:], stdout, stderr)
+	case "dlq":
+		return dlq(args[1:], stdout, stderr)
 	case "-h", "-help", "--help", "help":
 		fmt.Fprint(stdout, usage)
 		return exitOK

@@ -10,24 +10,67 @@ import (
 	"time"
 
 	"github.com/elmosoftware/eventprotocol/transport/snssqs"
+	"github.com/elmosoftware/eventprotocol/transport/topology"
 )
+
+// awsFlags are the flags of the commands that talk to SNS/SQS about a
+// topology.
+type awsFlags struct {
+	endpoint, region, topology *string
+	timeout                    *time.Duration
+}
+
+func addAWSFlags(fs *flag.FlagSet) awsFlags {
+	return awsFlags{
+		endpoint: fs.String("endpoint", "", "SNS/SQS endpoint, e.g. http://127.0.0.1:4100 (default: AWS); a loopback address is a local server (GoAws, fauxqs): no queue policies, batches of 9"),
+		region:   fs.String("region", "", "AWS region (default: the SDK's, e.g. AWS_REGION)"),
+		topology: fs.String("topology", "", "topology JSON file (required)"),
+		timeout:  fs.Duration("timeout", 2*time.Minute, "give up after this long"),
+	}
+}
+
+// readTopology reads the --topology file.
+func (a awsFlags) readTopology() (*topology.Topology, error) {
+	f, err := os.Open(*a.topology)
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	return topology.Read(f)
+}
+
+// driver connects to SNS/SQS.
+func (a awsFlags) driver(ctx context.Context) (*snssqs.Driver, error) {
+	snsC, sqsC, err := snssqs.Connect(ctx, &snssqs.ConnectConfig{Region: *a.region, Endpoint: *a.endpoint, LocalServer: *a.endpoint != ""})
+	if err != nil {
+		return nil, err
+	}
+	return snssqs.NewDriver(snsC, sqsC, &snssqs.DriverConfig{WaitTime: time.Second})
+}
+
+// offline is a driver for planning: it calls nothing, so it needs no AWS
+// configuration.
+func (a awsFlags) offline(ctx context.Context) (*snssqs.Driver, error) {
+	region := *a.region
+	if region == "" {
+		region = "us-east-1" // any: a plan names no region
+	}
+	// Placeholder credentials: a plan makes no call.
+	snsC, sqsC, err := snssqs.Connect(ctx, &snssqs.ConnectConfig{Region: region, Endpoint: *a.endpoint, LocalServer: true})
+	if err != nil {
+		return nil, err
+	}
+	return snssqs.NewDriver(snsC, sqsC, nil)
+}
 
 // provision runs "eventctl provision" and "eventctl teardown".
 func provision(name string, args []string, stdout, stderr io.Writer) int {
 	fs := flag.NewFlagSet(name, flag.ContinueOnError)
 	fs.SetOutput(stderr)
-	endpoint := fs.String("endpoint", "", "SNS/SQS endpoint, e.g. http://127.0.0.1:4100 (default: AWS)")
-	region := fs.String("region", "", "AWS region (default: the SDK's, e.g. AWS_REGION)")
-	topologyFile := fs.String("topology", "", "topology JSON file (required)")
+	aws := addAWSFlags(fs)
 	dryRun := fs.Bool("dry-run", false, "print the plan without calling AWS")
-	skipPolicy := fs.Bool("skip-queue-policy", false, "do not set queue policies (for servers without them, such as GoAws)")
-	timeout := fs.Duration("timeout", 2*time.Minute, "give up after this long")
 	fs.Usage = func() {
-		fmt.Fprintf(stderr, "usage: eventctl %s --topology FILE.json [--endpoint URL] [--region R] [--dry-run]", name)
-		if name == "provision" {
-			fmt.Fprint(stderr, " [--skip-queue-policy]")
-		}
-		fmt.Fprintln(stderr)
+		fmt.Fprintf(stderr, "usage: eventctl %s --topology FILE.json [--endpoint URL] [--region R] [--dry-run]\n", name)
 		fs.PrintDefaults()
 	}
 	if err := fs.Parse(args); err != nil {
@@ -36,58 +79,54 @@ func provision(name string, args []string, stdout, stderr io.Writer) int {
 		}
 		return exitUsage
 	}
-	if *topologyFile == "" || fs.NArg() > 0 {
+	if *aws.topology == "" || fs.NArg() > 0 {
 		fs.Usage()
 		return exitUsage
 	}
-	f, err := os.Open(*topologyFile)
+	topo, err := aws.readTopology()
 	if err != nil {
 		fmt.Fprintf(stderr, "eventctl %s: %v\n", name, err)
 		return exitUsage
 	}
-	topo, err := snssqs.ReadTopology(f)
-	f.Close()
+	ctx, cancel := context.WithTimeout(context.Background(), *aws.timeout)
+	defer cancel()
+	connect := aws.driver
+	if *dryRun {
+		connect = aws.offline
+	}
+	d, err := connect(ctx)
 	if err != nil {
 		fmt.Fprintf(stderr, "eventctl %s: %v\n", name, err)
 		return exitUsage
+	}
+	steps, _ := d.Plan(topo) // the topology was validated
+	if name == "teardown" {
+		var deletes []topology.Step
+		for _, s := range steps {
+			if s.Action == "create-topic" || s.Action == "create-queue" {
+				deletes = append(deletes, topology.Step{Action: "delete-" + s.Action[len("create-"):], Resource: s.Resource})
+			}
+		}
+		steps = deletes
 	}
 	if *dryRun {
-		steps, _ := topo.Plan() // the topology was validated
 		for _, s := range steps {
-			if name == "teardown" {
-				if s.Action != "create-topic" && s.Action != "create-queue" {
-					continue
-				}
-				s.Action, s.Detail = "delete-"+s.Action[len("create-"):], ""
-			}
 			fmt.Fprintln(stdout, s)
 		}
 		return exitOK
 	}
-	ctx, cancel := context.WithTimeout(context.Background(), *timeout)
-	defer cancel()
-	snsC, sqsC, err := snssqs.Connect(ctx, snssqs.ConnectConfig{Region: *region, Endpoint: *endpoint, LocalServer: *endpoint != ""})
-	if err != nil {
-		fmt.Fprintf(stderr, "eventctl %s: %v\n", name, err)
-		return exitUsage
-	}
-	clients := snssqs.Clients{SNS: snsC, SQS: sqsC}
 	if name == "teardown" {
-		if err := snssqs.Teardown(ctx, clients, topo); err != nil {
+		if err := d.Teardown(ctx, topo); err != nil {
 			fmt.Fprintf(stderr, "eventctl teardown: %v\n", err)
 			return exitUsage // an I/O error: nothing is known to be invalid
 		}
 		fmt.Fprintf(stdout, "removed the topics and queues of environment %s\n", topo.Env)
 		return exitOK
 	}
-	p, err := snssqs.Provision(ctx, clients, topo, snssqs.ProvisionOptions{SkipQueuePolicy: *skipPolicy})
-	if err != nil {
+	if err := d.Provision(ctx, topo); err != nil {
 		fmt.Fprintf(stderr, "eventctl provision: %v\n", err)
 		return exitUsage // an I/O error (the topology was validated above)
 	}
-	if err := writeJSON(stdout, p); err != nil {
-		fmt.Fprintf(stderr, "eventctl provision: %v\n", err)
-		return exitUsage
-	}
+	fmt.Fprintf(stdout, "provisioned environment %s: %d steps\n", topo.Env, len(steps))
 	return exitOK
 }

@@ -60,7 +60,7 @@ func cli(t *testing.T, args ...string) (int, string, string) {
 	t.Helper()
 	var out, errOut bytes.Buffer
 	now := func() time.Time { return demoNow }
-	code := balance(args, &out, &errOut, now)
+	code := balance(append([]string{"--catalog", "../../testdata/catalog"}, args...), &out, &errOut, now)
 	return code, out.String(), errOut.String()
 }
 

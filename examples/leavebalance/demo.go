@@ -9,9 +9,9 @@ import (
 
 	"github.com/elmosoftware/eventprotocol/envelope"
 	"github.com/elmosoftware/eventprotocol/event"
-	"github.com/elmosoftware/eventprotocol/examples/internal/exampleenv"
 	"github.com/elmosoftware/eventprotocol/naming"
 	"github.com/elmosoftware/eventprotocol/transport"
+	"github.com/elmosoftware/eventprotocol/transport/topology"
 )
 
 // demoNow is "now" in the demo, so that its answers never change.
@@ -95,22 +95,27 @@ func (r *readSide) balance(on, knownAt time.Time) (Days, error) {
 	return r.ledger.Balance(demoEmployee, on, knownAt)
 }
 
-func demo(ctx context.Context, opts *exampleenv.Options, out io.Writer) error {
+// ledgerTopology is the demo's topology: the topics of the hr and leave
+// domains, and the ledger's queue taking the five types.
+func ledgerTopology(env string) *topology.Topology {
 	types := []string{employeeHired.Type().String(), policyAssigned.Type().String(), absenceApproved.Type().String(),
 		absenceAmended.Type().String(), balanceAdjusted.Type().String()}
-	env, err := exampleenv.Open(ctx, opts, []exampleenv.Service{{Name: "leave-ledger", Consumes: types}})
+	return &topology.Topology{Env: env, Domains: []topology.Domain{{Name: "hr"}, {Name: "leave"}},
+		Services: []topology.Service{{Name: "leave-ledger", Consumes: types}}}
+}
+
+func demo(ctx context.Context, opts *options, out io.Writer) error {
+	bus, err := open(ctx, opts, ledgerTopology)
 	if err != nil {
 		return err
 	}
-	defer env.Close() //nolint:errcheck // best effort: the run's own topology
-	pub, err := env.Publisher()
+	defer bus.Teardown(context.Background()) //nolint:errcheck // best effort: the run's own topology
+	pub := bus.Publisher()
+	cons, err := bus.Consumer(ctx, "leave-ledger", nil) // payloads validated against the bus's catalogue
 	if err != nil {
 		return err
 	}
-	cons, err := transport.NewConsumer(env.Receiver("leave-ledger"), &transport.ConsumerConfig{Name: "leave-ledger", Catalog: env.Catalog})
-	if err != nil {
-		return err
-	}
+	types := ledgerTopology("").Services[0].Consumes
 	rs := &readSide{ledger: NewLedger(4), added: make(chan struct{}, 64)}
 	for _, t := range types {
 		if err := cons.HandleFunc(t, rs.handle); err != nil {
@@ -144,7 +149,7 @@ func demo(ctx context.Context, opts *exampleenv.Options, out io.Writer) error {
 		return nil
 	}
 
-	say("== The leave-balance ledger on the %s transport: %s", env.Transport, demoEmployee)
+	say("== The leave-balance ledger on the %s transport: %s", opts.transport, demoEmployee)
 	h := demoHistory()
 	say("A producer publishes a year of history (%d events; time = recorded, effectivetime = takes effect):", len(h.events))
 	for _, e := range h.events {

@@ -10,7 +10,6 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
-	"github.com/elmosoftware/eventprotocol/examples/internal/exampleenv"
 	"github.com/elmosoftware/eventprotocol/internal/goaws"
 )
 
@@ -34,7 +33,7 @@ func checkDemo(t *testing.T, out string) {
 
 func TestDemoOnMemory(t *testing.T) {
 	var out, errOut bytes.Buffer
-	require.Equal(t, exitOK, run(nil, &out, &errOut), errOut.String())
+	require.Equal(t, exitOK, run([]string{"-catalog", "../../testdata/catalog"}, &out, &errOut), errOut.String())
 	assert.Contains(t, out.String(), "on the memory transport")
 	checkDemo(t, out.String())
 }
@@ -44,7 +43,7 @@ func TestDemoOnGoAws(t *testing.T) {
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
 	defer cancel()
 	var out bytes.Buffer
-	require.NoError(t, demo(ctx, &exampleenv.Options{Transport: "snssqs", Endpoint: server.Endpoint, Region: goaws.Region, Catalog: "testdata/catalog"}, &out))
+	require.NoError(t, demo(ctx, &options{transport: "snssqs", endpoint: server.Endpoint, region: goaws.Region, catalog: "../../testdata/catalog"}, &out))
 	assert.Contains(t, out.String(), "on the snssqs transport")
 	checkDemo(t, out.String())
 }

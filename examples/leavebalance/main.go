@@ -13,7 +13,6 @@ import (
 	"time"
 
 	"github.com/elmosoftware/eventprotocol/envelope"
-	"github.com/elmosoftware/eventprotocol/examples/internal/exampleenv"
 	"github.com/elmosoftware/eventprotocol/naming"
 	"github.com/elmosoftware/eventprotocol/schema"
 )
@@ -34,7 +33,7 @@ func run(args []string, stdout, stderr io.Writer) int {
 	}
 	fs := flag.NewFlagSet("leavebalance", flag.ContinueOnError)
 	fs.SetOutput(stderr)
-	opts := exampleenv.Flags(fs)
+	opts := flags(fs)
 	if err := fs.Parse(args); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
 			return exitOK
@@ -113,7 +112,7 @@ func balance(args []string, stdout, stderr io.Writer, now func() time.Time) int 
 	if *snapshotEvery < 0 {
 		return usage("--snapshot-every must be 0 or more")
 	}
-	cat, err := exampleenv.LoadCatalog(*catalogDir)
+	cat, err := schema.LoadDir(*catalogDir)
 	if err != nil {
 		fmt.Fprintln(stderr, "leavebalance balance:", err)
 		return exitUsage

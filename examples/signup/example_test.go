@@ -4,7 +4,7 @@ import "fmt"
 
 // The services of the story and what each consumes from its own queue.
 func Example_services() {
-	for _, s := range services() {
+	for _, s := range signupTopology("dev").Services {
 		fmt.Println(s.Name, s.Consumes)
 	}
 	// Output:

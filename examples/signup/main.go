@@ -7,13 +7,11 @@ import (
 	"io"
 	"os"
 	"time"
-
-	"github.com/elmosoftware/eventprotocol/examples/internal/exampleenv"
 )
 
 func main() {
 	fs := flag.NewFlagSet("signup", flag.ExitOnError)
-	opts := exampleenv.Flags(fs)
+	opts := flags(fs)
 	_ = fs.Parse(os.Args[1:])
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
 	defer cancel()
@@ -24,16 +22,16 @@ func main() {
 }
 
 // run runs the whole story and writes its trace to out.
-func run(ctx context.Context, opts *exampleenv.Options, out io.Writer) error {
-	env, err := exampleenv.Open(ctx, opts, services())
+func run(ctx context.Context, opts *options, out io.Writer) error {
+	bus, d, err := open(ctx, opts, signupTopology)
 	if err != nil {
 		return err
 	}
-	defer env.Close() //nolint:errcheck // best effort: a run's own topology
+	defer bus.Teardown(context.Background()) //nolint:errcheck // best effort: a run's own topology
 
 	tr := newTrace(out)
-	tr.header("ELMO sign-up example on the %s transport", env.Transport)
-	world, err := start(ctx, env, tr)
+	tr.header("ELMO sign-up example on the %s transport", opts.transport)
+	world, err := start(ctx, bus, d, tr)
 	if err != nil {
 		return err
 	}

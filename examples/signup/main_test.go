@@ -11,7 +11,6 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
-	"github.com/elmosoftware/eventprotocol/examples/internal/exampleenv"
 	"github.com/elmosoftware/eventprotocol/internal/goaws"
 )
 
@@ -47,7 +46,7 @@ func TestSignUpOnMemory(t *testing.T) {
 	var out bytes.Buffer
 	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 	defer cancel()
-	require.NoError(t, run(ctx, &exampleenv.Options{Transport: "memory", Catalog: "testdata/catalog"}, &out))
+	require.NoError(t, run(ctx, &options{transport: "memory", catalog: "../../testdata/catalog"}, &out))
 	checkStory(t, out.String(), true)
 }
 
@@ -56,12 +55,12 @@ func TestSignUpOnGoAws(t *testing.T) {
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
 	defer cancel()
 	var out bytes.Buffer
-	require.NoError(t, run(ctx, &exampleenv.Options{Transport: "snssqs", Endpoint: server.Endpoint, Region: goaws.Region, Catalog: "testdata/catalog"}, &out))
+	require.NoError(t, run(ctx, &options{transport: "snssqs", endpoint: server.Endpoint, region: goaws.Region, catalog: "../../testdata/catalog"}, &out))
 	assert.Contains(t, out.String(), "on the snssqs transport")
 	checkStory(t, out.String(), false) // GoAws reports every delivery as the first
 }
 
 func TestUnknownTransport(t *testing.T) {
-	err := run(context.Background(), &exampleenv.Options{Transport: "carrier-pigeon", Catalog: "testdata/catalog"}, &bytes.Buffer{})
+	err := run(context.Background(), &options{transport: "carrier-pigeon", catalog: "../../testdata/catalog"}, &bytes.Buffer{})
 	assert.ErrorContains(t, err, "unknown transport")
 }

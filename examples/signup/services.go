@@ -10,10 +10,9 @@ import (
 
 	"github.com/elmosoftware/eventprotocol/envelope"
 	"github.com/elmosoftware/eventprotocol/event"
-	"github.com/elmosoftware/eventprotocol/examples/internal/exampleenv"
 	"github.com/elmosoftware/eventprotocol/naming"
 	"github.com/elmosoftware/eventprotocol/transport"
-	"github.com/elmosoftware/eventprotocol/transport/driver"
+	"github.com/elmosoftware/eventprotocol/transport/topology"
 )
 
 // The events of the story, bound to their payload types by explicit name.
@@ -47,20 +46,24 @@ const (
 
 var allServices = []string{svcProvisioning, svcEmail, svcBilling, svcLeadership}
 
-func services() []exampleenv.Service {
+// signupTopology is the example's topology in the environment env: the
+// topics of the identity and platform domains, and a queue per service.
+func signupTopology(env string) *topology.Topology {
 	su, tp := signedUp.Type().String(), provisioned.Type().String()
-	return []exampleenv.Service{
-		{Name: svcProvisioning, Consumes: []string{su}},
-		{Name: svcEmail, Consumes: []string{su}},
-		{Name: svcBilling, Consumes: []string{su}},
-		{Name: svcLeadership, Consumes: []string{su, tp}},
-	}
+	return &topology.Topology{Env: env, Domains: []topology.Domain{{Name: "identity"}, {Name: "platform"}},
+		Services: []topology.Service{
+			{Name: svcProvisioning, Consumes: []string{su}},
+			{Name: svcEmail, Consumes: []string{su}},
+			{Name: svcBilling, Consumes: []string{su}},
+			{Name: svcLeadership, Consumes: []string{su, tp}},
+		}}
 }
 
 // world is the running example: a publisher per producing service and a
 // consumer per consuming service.
 type world struct {
-	env       *exampleenv.Env
+	bus       *transport.Bus
+	legacy    *transport.Publisher // a producer that validates no payload
 	tr        *trace
 	pub       *transport.Publisher
 	consumers []*transport.Consumer
@@ -75,13 +78,15 @@ type world struct {
 	invoiceCount int
 }
 
-func start(ctx context.Context, env *exampleenv.Env, tr *trace) (*world, error) {
-	pub, err := env.Publisher()
+func start(ctx context.Context, bus *transport.Bus, d topology.Driver, tr *trace) (*world, error) {
+	// A second Bus on the same resources, without a catalogue: its
+	// Publisher checks envelopes but no payload, as a legacy producer.
+	legacy, err := transport.Open(ctx, d, bus.Topology(), nil)
 	if err != nil {
 		return nil, err
 	}
 	w := &world{
-		env: env, tr: tr, pub: pub,
+		bus: bus, legacy: legacy.Publisher(), tr: tr, pub: bus.Publisher(),
 		identity:     &envelope.Producer{Source: "urn:elmo:service:identity"},
 		provisioning: &envelope.Producer{Source: "urn:elmo:service:provisioning"},
 		handled:      make(chan string, 32),
@@ -95,22 +100,22 @@ func start(ctx context.Context, env *exampleenv.Env, tr *trace) (*world, error) 
 			return errors.Join(transport.Handle(c, signedUp, w.notifySignUp), transport.Handle(c, provisioned, w.notifyProvisioned))
 		},
 	}
-	for _, s := range services() {
+	for _, s := range allServices {
 		store, err := transport.NewMemoryStore(nil)
 		if err != nil {
 			return nil, err
 		}
-		c, err := transport.NewConsumer(env.Receiver(s.Name), &transport.ConsumerConfig{
-			Name:        s.Name,
-			Catalog:     env.Catalog, // invalid payloads go to the dead-letter queue
-			Idempotency: &tracingStore{MemoryStore: store, service: s.Name, w: w},
+		// The bus's catalogue validates payloads: invalid ones go to the
+		// dead-letter queue.
+		c, err := bus.Consumer(ctx, s, &transport.ConsumerConfig{
+			Idempotency: &tracingStore{MemoryStore: store, service: s, w: w},
 			Backoff:     &transport.Backoff{Initial: 300 * time.Millisecond, Max: time.Second},
 			MaxAttempts: 5,
 		})
 		if err != nil {
 			return nil, err
 		}
-		if err := handlers[s.Name](c); err != nil {
+		if err := handlers[s](c); err != nil {
 			return nil, err
 		}
 		if err := c.Start(ctx); err != nil {
@@ -250,14 +255,8 @@ func (w *world) story(ctx context.Context) error {
 		return err
 	}
 	bad.Subject, bad.TenantID = "ern:elmo:identity:globex:client/globex", "globex"
-	body, err := bad.MarshalJSON()
-	if err != nil {
-		return err
-	}
-	// It goes straight to the transport: the library's Publisher would
-	// have refused it.
-	msg := &driver.Message{Body: body, Attributes: transport.MirroredAttributes(&bad), DedupID: bad.ID}
-	if err := w.env.Sender.Send(ctx, "identity", []*driver.Message{msg}); err != nil {
+	// A Publisher with the catalogue would have refused it.
+	if err := w.legacy.Publish(ctx, &bad); err != nil {
 		return err
 	}
 	w.tr.line("legacy-producer", "sent %s (%s) without validation", bad.Type, links(&bad))
@@ -285,7 +284,7 @@ func (w *world) awaitDeadLetters(ctx context.Context) error {
 	for {
 		missing := 0
 		for _, s := range allServices {
-			dl, err := w.env.DeadLetters(ctx, s)
+			dl, err := w.bus.DeadLetters(ctx, s, 1)
 			if err != nil {
 				return err
 			}
@@ -321,13 +320,13 @@ func (w *world) shutdown() error {
 func (w *world) report(ctx context.Context) error {
 	w.tr.header("Dead-letter queues")
 	for _, s := range allServices {
-		dl, err := w.env.DeadLetters(ctx, s)
+		dl, err := w.bus.DeadLetters(ctx, s, 10)
 		if err != nil {
 			return err
 		}
 		for _, m := range dl {
 			e, _ := envelope.Decode(m.Body)
-			reason := m.Attributes[driver.AttrDeadLetterReason]
+			reason := m.Reason
 			if i := strings.IndexByte(reason, '\n'); i >= 0 {
 				reason = reason[:i]
 			}

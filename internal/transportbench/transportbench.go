@@ -63,7 +63,10 @@ const PublishBatch = 10
 // handled all of them. It reports events/s.
 func MemoryThroughput(b *testing.B, handlers int) {
 	events := MustEvents(b, b.N)
-	broker := memory.New(memory.Config{})
+	broker, err := memory.New(nil)
+	if err != nil {
+		b.Fatal(err)
+	}
 	if err := broker.CreateSubscription(memory.SubscriptionConfig{Name: "bench", Topics: []string{"leave"}}); err != nil {
 		b.Fatal(err)
 	}

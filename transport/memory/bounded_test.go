@@ -30,7 +30,8 @@ func fill(tb testing.TB, n int) (*memory.Broker, float64) {
 	for i := range msgs {
 		msgs[i] = &driver.Message{Body: append([]byte(nil), body...), Attributes: attrs()}
 	}
-	b := memory.New(memory.Config{MaxMessages: n})
+	b, err := memory.New(&memory.Config{MaxMessages: n})
+	require.NoError(tb, err)
 	require.NoError(tb, b.CreateSubscription(memory.SubscriptionConfig{Name: "q", Topics: []string{"leave"}}))
 	s := b.Sender()
 	for i := 0; i < n; i += 10 {

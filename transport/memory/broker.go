@@ -8,6 +8,7 @@ import (
 	"maps"
 	"slices"
 	"strconv"
+	"strings"
 	"sync"
 	"time"
 
@@ -32,7 +33,8 @@ var ErrTooLarge = errors.New("message too large")
 // ErrExists reports a subscription name that is already taken.
 var ErrExists = errors.New("subscription already exists")
 
-// Config configures a [Broker]. The zero value is valid.
+// Config configures a [Broker]. A nil *Config means the defaults, as does
+// a zero field; negative values are errors.
 type Config struct {
 	// Clock drives visibility timeouts and delays; nil means real time.
 	Clock Clock
@@ -56,7 +58,9 @@ type SubscriptionConfig struct {
 	// Topics the subscription receives from; they are created if needed.
 	Topics []string
 	// Types, when not empty, keeps only messages whose AttrType attribute is
-	// one of them (an SNS filter policy on the type attribute).
+	// one of them (an SNS filter policy on the type attribute). An entry
+	// "<org>.<domain>.*" takes every type of the domain, as in a
+	// topology's Consumes.
 	Types []string
 	// Attributes, when not empty, keeps only messages whose attribute of
 	// each name has one of the listed values.
@@ -93,20 +97,36 @@ type Broker struct {
 }
 
 // New returns an empty broker.
-func New(cfg Config) *Broker {
-	if cfg.Clock == nil {
-		cfg.Clock = driver.SystemClock{}
+func New(cfg *Config) (*Broker, error) {
+	var c Config
+	if cfg != nil {
+		c = *cfg
 	}
-	if cfg.MaxMessages <= 0 {
-		cfg.MaxMessages = DefaultMaxMessages
+	var errs []error
+	for _, f := range []struct {
+		name  string
+		value int
+	}{{"MaxMessages", c.MaxMessages}, {"MaxBatch", c.MaxBatch}, {"MaxMessageBytes", c.MaxMessageBytes}} {
+		if f.value < 0 {
+			errs = append(errs, &driver.ConfigError{Setting: "memory.Config." + f.name, Problem: "must not be negative"})
+		}
 	}
-	if cfg.MaxBatch <= 0 {
-		cfg.MaxBatch = DefaultMaxBatch
+	if err := errors.Join(errs...); err != nil {
+		return nil, err
 	}
-	if cfg.MaxMessageBytes <= 0 {
-		cfg.MaxMessageBytes = DefaultMaxMessageBytes
+	if c.Clock == nil {
+		c.Clock = driver.SystemClock{}
 	}
-	return &Broker{cfg: cfg, clock: cfg.Clock, topics: map[string][]*queue{}, queues: map[string]*queue{}}
+	if c.MaxMessages == 0 {
+		c.MaxMessages = DefaultMaxMessages
+	}
+	if c.MaxBatch == 0 {
+		c.MaxBatch = DefaultMaxBatch
+	}
+	if c.MaxMessageBytes == 0 {
+		c.MaxMessageBytes = DefaultMaxMessageBytes
+	}
+	return &Broker{cfg: c, clock: c.Clock, topics: map[string][]*queue{}, queues: map[string]*queue{}}, nil
 }
 
 // CreateTopic creates a topic; it does nothing if the topic exists.
@@ -217,7 +237,9 @@ type message struct {
 	receiveCount int
 	visibleAt    time.Time
 	handle       string // of the current delivery; "" when not in flight
-	index        int    // in queue.waiting, -1 when not there
+	dlqID        string // in the dead-letter queue
+	deadAt       time.Time
+	index        int // in queue.waiting, -1 when not there
 }
 
 // export returns the message as a driver.Message. Body and Attributes are
@@ -255,7 +277,7 @@ func (q *queue) wake() {
 }
 
 func (q *queue) matches(m *driver.Message) bool {
-	if len(q.cfg.Types) > 0 && !slices.Contains(q.cfg.Types, m.Attributes[driver.AttrType]) {
+	if len(q.cfg.Types) > 0 && !slices.ContainsFunc(q.cfg.Types, func(t string) bool { return typeMatches(t, m.Attributes[driver.AttrType]) }) {
 		return false
 	}
 	for name, allowed := range q.cfg.Attributes {
@@ -264,6 +286,15 @@ func (q *queue) matches(m *driver.Message) bool {
 		}
 	}
 	return true
+}
+
+// typeMatches reports whether an entry of SubscriptionConfig.Types takes
+// the type typ.
+func typeMatches(entry, typ string) bool {
+	if prefix, ok := strings.CutSuffix(entry, "*"); ok {
+		return strings.HasPrefix(typ, prefix)
+	}
+	return entry == typ
 }
 
 func (q *queue) enqueue(m *message, now time.Time) {
@@ -300,7 +331,7 @@ func (q *queue) take(max int, now time.Time) ([]*driver.Message, time.Time) {
 	deliver := func(m *message) bool {
 		if q.cfg.MaxReceiveCount > 0 && m.receiveCount >= q.cfg.MaxReceiveCount && len(q.dlq) < q.b.cfg.MaxMessages {
 			m.attrs = withReason(m.attrs, fmt.Sprintf("received %d times, the subscription's maxReceiveCount", m.receiveCount), m.receiveCount)
-			q.dlq = append(q.dlq, m)
+			q.deadLetter(m, now)
 			q.count--
 			return false
 		}
@@ -405,6 +436,14 @@ func (q *queue) remove(m *message) {
 	if m.index >= 0 {
 		heap.Remove(&q.waiting, m.index)
 	}
+}
+
+// deadLetter appends m to the dead-letter queue with an id of its own.
+func (q *queue) deadLetter(m *message, now time.Time) {
+	q.b.nextID++
+	m.dlqID = "dl-" + strconv.FormatUint(q.b.nextID, 36)
+	m.deadAt = now
+	q.dlq = append(q.dlq, m)
 }
 
 func withReason(attrs map[string]string, reason string, receiveCount int) map[string]string {
@@ -597,6 +636,6 @@ func (r receiver) DeadLetter(ctx context.Context, dm *driver.Message, reason str
 	}
 	r.q.remove(m)
 	m.attrs = withReason(m.attrs, reason, m.receiveCount)
-	r.q.dlq = append(r.q.dlq, m)
+	r.q.deadLetter(m, b.clock.Now())
 	return nil
 }

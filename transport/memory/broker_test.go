@@ -24,7 +24,8 @@ func setup(t *testing.T, cfg memory.Config, subs ...memory.SubscriptionConfig) (
 	t.Helper()
 	clock := memory.NewManualClock(start)
 	cfg.Clock = clock
-	b := memory.New(cfg)
+	b, err := memory.New(&cfg)
+	require.NoError(t, err)
 	for _, s := range subs {
 		require.NoError(t, b.CreateSubscription(s))
 	}

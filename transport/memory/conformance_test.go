@@ -5,9 +5,12 @@ import (
 	"testing"
 	"time"
 
+	"github.com/stretchr/testify/require"
+
 	"github.com/elmosoftware/eventprotocol/naming"
 	"github.com/elmosoftware/eventprotocol/transport/driver"
 	"github.com/elmosoftware/eventprotocol/transport/memory"
+	"github.com/elmosoftware/eventprotocol/transport/topology"
 	"github.com/elmosoftware/eventprotocol/transport/transporttest"
 )
 
@@ -44,7 +47,10 @@ func (harness) Open(_ context.Context, t *testing.T, subs []transporttest.Subscr
 		}
 	}()
 	t.Cleanup(func() { close(stop); <-done })
-	b := memory.New(memory.Config{Clock: clock})
+	b, err := memory.New(&memory.Config{Clock: clock})
+	if err != nil {
+		return nil, err
+	}
 	for _, s := range subs {
 		err := b.CreateSubscription(memory.SubscriptionConfig{
 			Name: s.Name, Topics: s.Domains, Types: s.Types, VisibilityTimeout: s.VisibilityTimeout,
@@ -79,4 +85,13 @@ func (e env) DeadLetters(_ context.Context, sub string) ([]*driver.Message, erro
 
 func TestConformance(t *testing.T) {
 	transporttest.Run(t, harness{})
+}
+
+// TestBus runs the portable wiring and the dead-letter tooling on a broker.
+func TestBus(t *testing.T) {
+	transporttest.RunBus(t, func(t *testing.T) topology.Driver {
+		b, err := memory.New(nil)
+		require.NoError(t, err)
+		return b
+	}, "dev")
 }

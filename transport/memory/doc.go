@@ -23,7 +23,7 @@
 //
 // Services use the broker through package transport:
 //
-//	b := memory.New(memory.Config{})
+//	b, err := memory.New(nil)
 //	b.CreateSubscription(memory.SubscriptionConfig{Name: "billing", Topics: []string{"identity"}})
 //	pub, _ := transport.NewPublisher(b.Sender(), nil)
 //	recv, _ := b.Receiver("billing")

@@ -13,7 +13,7 @@ import (
 // acknowledged comes back after its visibility timeout.
 func Example() {
 	clock := memory.NewManualClock(time.Date(2026, 11, 26, 9, 0, 0, 0, time.UTC))
-	b := memory.New(memory.Config{Clock: clock})
+	b, _ := memory.New(&memory.Config{Clock: clock})
 	_ = b.CreateSubscription(memory.SubscriptionConfig{Name: "billing", Topics: []string{"identity"}, VisibilityTimeout: 30 * time.Second})
 	_ = b.Sender().Send(context.Background(), "identity", []*driver.Message{{Body: []byte(`{"n":1}`)}})
 

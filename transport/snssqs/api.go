@@ -10,6 +10,7 @@ import (
 // SNSPublisher is the part of the SNS client that publishing uses;
 // *sns.Client implements it.
 type SNSPublisher interface {
+	// PublishBatch publishes up to 10 messages to one topic.
 	PublishBatch(ctx context.Context, in *sns.PublishBatchInput, optFns ...func(*sns.Options)) (*sns.PublishBatchOutput, error)
 }
 
@@ -44,10 +45,23 @@ type SQSAdmin interface {
 	SetQueueAttributes(ctx context.Context, in *sqs.SetQueueAttributesInput, optFns ...func(*sqs.Options)) (*sqs.SetQueueAttributesOutput, error)
 }
 
+// SNSAPI is the part of the SNS client a [Driver] uses; *sns.Client
+// implements it.
+type SNSAPI interface {
+	SNSPublisher
+	SNSAdmin
+	ListTopics(ctx context.Context, in *sns.ListTopicsInput, optFns ...func(*sns.Options)) (*sns.ListTopicsOutput, error)
+}
+
+// SQSAPI is the part of the SQS client a [Driver] uses; *sqs.Client
+// implements it.
+type SQSAPI interface {
+	SQSReceiver
+	SQSAdmin
+}
+
 // Compile-time checks that the SDK clients fit.
 var (
-	_ SNSPublisher = (*sns.Client)(nil)
-	_ SNSAdmin     = (*sns.Client)(nil)
-	_ SQSReceiver  = (*sqs.Client)(nil)
-	_ SQSAdmin     = (*sqs.Client)(nil)
+	_ SNSAPI = (*sns.Client)(nil)
+	_ SQSAPI = (*sqs.Client)(nil)
 )

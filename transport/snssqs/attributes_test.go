@@ -69,7 +69,7 @@ func testMirroredAttributesCannotBeBypassed(t *testing.T, srv testServer) {
 		require.NoError(t, err, tc.name)
 	}
 
-	r, err := snssqs.NewReceiver(snssqs.ReceiverConfig{SQS: sqsC, QueueURL: p.QueueURLs["ledger"], DeadLetterQueueURL: p.DLQURLs["ledger"], WaitTime: time.Second})
+	r, err := snssqs.NewReceiver(sqsC, p.QueueURLs["ledger"], &snssqs.ReceiverConfig{DeadLetterQueueURL: p.DLQURLs["ledger"], WaitTime: time.Second})
 	require.NoError(t, err)
 	cons, err := transport.NewConsumer(r, &transport.ConsumerConfig{VisibilityTimeout: 30 * time.Second})
 	require.NoError(t, err)
@@ -81,7 +81,7 @@ func testMirroredAttributesCannotBeBypassed(t *testing.T, srv testServer) {
 	require.NoError(t, cons.Start(ctx))
 	t.Cleanup(func() { _ = cons.Shutdown(context.Background()) })
 
-	dlq, err := snssqs.NewReceiver(snssqs.ReceiverConfig{SQS: sqsC, QueueURL: p.DLQURLs["ledger"], WaitTime: time.Second})
+	dlq, err := snssqs.NewReceiver(sqsC, p.DLQURLs["ledger"], &snssqs.ReceiverConfig{WaitTime: time.Second})
 	require.NoError(t, err)
 	refused := map[string]string{}
 	deadline := time.Now().Add(30 * time.Second)
@@ -118,7 +118,7 @@ func testReceiverCloseEndsLatePolls(t *testing.T, srv testServer) {
 	ctx := context.Background()
 	p, _, sqsC := ledgerTopology(t, srv, false, 0, 0)
 
-	r, err := snssqs.NewReceiver(snssqs.ReceiverConfig{SQS: sqsC, QueueURL: p.QueueURLs["ledger"], WaitTime: 20 * time.Second})
+	r, err := snssqs.NewReceiver(sqsC, p.QueueURLs["ledger"], &snssqs.ReceiverConfig{WaitTime: 20 * time.Second})
 	require.NoError(t, err)
 	rctx, cancel := context.WithCancel(ctx)
 	received := make(chan error, 1)
@@ -156,17 +156,17 @@ func testMissingQueueAndTopicAreNotFound(t *testing.T, srv testServer) {
 	ctx := context.Background()
 	snsC, sqsC := clientsOf(t, srv.endpoint)
 	topo := ledgerSpec(false, 0, 0)
-	c := snssqs.Clients{SNS: snsC, SQS: sqsC}
-	p, err := snssqs.Provision(ctx, c, topo, snssqs.ProvisionOptions{SkipQueuePolicy: srv.skipPolicy})
-	require.NoError(t, err)
-	require.NoError(t, snssqs.Teardown(ctx, c, topo))
+	p := provision(t, snsC, sqsC, topo)
+	require.NoError(t, p.driver.Teardown(ctx, topo))
+	_, err := p.driver.OpenReceiver(ctx, topo, "ledger")
+	assert.ErrorIs(t, err, driver.ErrNotFound, "the driver finds no queue")
 
-	r, err := snssqs.NewReceiver(snssqs.ReceiverConfig{SQS: sqsC, QueueURL: p.QueueURLs["ledger"], WaitTime: time.Second})
+	r, err := snssqs.NewReceiver(sqsC, p.QueueURLs["ledger"], &snssqs.ReceiverConfig{WaitTime: time.Second})
 	require.NoError(t, err)
 	_, err = r.Receive(ctx, 10)
 	assert.ErrorIs(t, err, driver.ErrNotFound)
 
-	s, err := snssqs.NewSender(snssqs.SenderConfig{SNS: snsC, MaxBatch: srv.batch, TopicARN: func(string) (string, error) { return p.TopicARNs["leave"], nil }})
+	s, err := snssqs.NewSender(snsC, map[string]string{"leave": p.TopicARNs["leave"]}, &snssqs.SenderConfig{MaxBatch: srv.batch})
 	require.NoError(t, err)
 	err = s.Send(ctx, "leave", []*driver.Message{{Body: []byte(`{}`), DedupID: "1"}})
 	assert.ErrorIs(t, err, driver.ErrNotFound)

@@ -18,6 +18,7 @@ import (
 	"github.com/elmosoftware/eventprotocol/internal/transportbench"
 	"github.com/elmosoftware/eventprotocol/transport"
 	"github.com/elmosoftware/eventprotocol/transport/snssqs"
+	"github.com/elmosoftware/eventprotocol/transport/topology"
 )
 
 // The benchmarks move 10,000 events of a 1 KiB payload per iteration
@@ -40,19 +41,14 @@ type benchEnv struct {
 
 func newBenchEnv(b *testing.B) *benchEnv {
 	snsC, sqsC := clients(b)
-	c := snssqs.Clients{SNS: snsC, SQS: sqsC}
-	topo := &snssqs.Topology{Env: newEnvName(), Domains: []snssqs.Domain{{Name: "leave"}},
-		Services: []snssqs.Service{{Name: "bench", Consumes: []string{transportbench.EventType}, MaxReceiveCount: 1000,
+	topo := &topology.Topology{Env: newEnvName(), Domains: []topology.Domain{{Name: "leave"}},
+		Services: []topology.Service{{Name: "bench", Consumes: []string{transportbench.EventType}, MaxReceiveCount: 1000,
 			// Short: GoAws sometimes drops a connection after it has taken
 			// messages for a receive, the SDK retries, and the taken
 			// messages wait out their visibility timeout. This bounds the
 			// stall to 2s, on either side.
 			VisibilityTimeoutSeconds: benchVisibility}}}
-	p, err := snssqs.Provision(context.Background(), c, topo, snssqs.ProvisionOptions{SkipQueuePolicy: true})
-	if err != nil {
-		b.Fatal(err)
-	}
-	b.Cleanup(func() { _ = snssqs.Teardown(context.Background(), c, topo) })
+	p := provision(b, snsC, sqsC, topo)
 	return &benchEnv{snsC: snsC, sqsC: sqsC, topic: p.TopicARNs["leave"], queue: p.QueueURLs["bench"]}
 }
 
@@ -112,7 +108,7 @@ func (e *benchEnv) rawPublish(b *testing.B, events []*envelope.Envelope, gorouti
 
 // publisher is a Publisher with default settings on the bench topic.
 func (e *benchEnv) publisher(b *testing.B) *transport.Publisher {
-	sender, err := snssqs.NewSender(snssqs.SenderConfig{SNS: e.snsC, MaxBatch: goawsBatch, TopicARN: func(string) (string, error) { return e.topic, nil }})
+	sender, err := snssqs.NewSender(e.snsC, map[string]string{"leave": e.topic}, &snssqs.SenderConfig{MaxBatch: goawsBatch})
 	if err != nil {
 		b.Fatal(err)
 	}
@@ -283,7 +279,7 @@ func (a *ackCounter) Ack(ctx context.Context, handles []string) error {
 // handled and acknowledged, then shuts it down. It returns the time until
 // the n-th acknowledgement.
 func (e *benchEnv) ourConsume(b *testing.B, n int, cfg *transport.ConsumerConfig) time.Duration {
-	r, err := snssqs.NewReceiver(snssqs.ReceiverConfig{SQS: e.sqsC, QueueURL: e.queue, WaitTime: time.Second})
+	r, err := snssqs.NewReceiver(e.sqsC, e.queue, &snssqs.ReceiverConfig{WaitTime: time.Second})
 	if err != nil {
 		b.Fatal(err)
 	}

@@ -12,7 +12,8 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/sqs"
 )
 
-// ConnectConfig says where the AWS clients connect.
+// ConnectConfig says where the AWS clients connect. A nil *ConnectConfig
+// means the SDK's defaults.
 type ConnectConfig struct {
 	// Region, e.g. "ap-southeast-2". Default: the SDK's (AWS_REGION, the
 	// shared config).
@@ -27,6 +28,12 @@ type ConnectConfig struct {
 	// credentials when the environment has none (AWS_ACCESS_KEY_ID unset):
 	// local servers such as GoAws accept any.
 	LocalServer bool
+	// HTTPClient, when set, makes the clients' requests (proxies, timeouts,
+	// connection pools); nil keeps the SDK's.
+	HTTPClient aws.HTTPClient
+	// LoadOptions are further options of config.LoadDefaultConfig (a
+	// profile, retry settings, an assumed role), applied after the above.
+	LoadOptions []func(*config.LoadOptions) error
 }
 
 // Connect loads the AWS configuration the SDK's way
@@ -34,7 +41,11 @@ type ConnectConfig struct {
 // SNS and SQS clients, with the endpoint override for local servers. Code
 // that already has an aws.Config can call sns.NewFromConfig and
 // sqs.NewFromConfig itself instead.
-func Connect(ctx context.Context, cc ConnectConfig) (*sns.Client, *sqs.Client, error) {
+func Connect(ctx context.Context, cfg *ConnectConfig) (*sns.Client, *sqs.Client, error) {
+	var cc ConnectConfig
+	if cfg != nil {
+		cc = *cfg
+	}
 	var opts []func(*config.LoadOptions) error
 	if cc.Region != "" {
 		opts = append(opts, config.WithRegion(cc.Region))
@@ -46,11 +57,15 @@ func Connect(ctx context.Context, cc ConnectConfig) (*sns.Client, *sqs.Client, e
 	if creds != nil {
 		opts = append(opts, config.WithCredentialsProvider(creds))
 	}
-	cfg, err := config.LoadDefaultConfig(ctx, opts...)
+	if cc.HTTPClient != nil {
+		opts = append(opts, config.WithHTTPClient(cc.HTTPClient))
+	}
+	opts = append(opts, cc.LoadOptions...)
+	awsCfg, err := config.LoadDefaultConfig(ctx, opts...)
 	if err != nil {
 		return nil, nil, fmt.Errorf("snssqs: AWS configuration: %w", err)
 	}
-	return NewClients(cfg, cc.Endpoint)
+	return NewClients(awsCfg, cc.Endpoint)
 }
 
 // NewClients returns SNS and SQS clients of cfg, with endpoint as their

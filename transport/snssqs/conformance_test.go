@@ -2,7 +2,6 @@ package snssqs_test
 
 import (
 	"context"
-	"fmt"
 	"slices"
 	"strconv"
 	"sync"
@@ -16,6 +15,7 @@ import (
 	"github.com/elmosoftware/eventprotocol/naming"
 	"github.com/elmosoftware/eventprotocol/transport/driver"
 	"github.com/elmosoftware/eventprotocol/transport/snssqs"
+	"github.com/elmosoftware/eventprotocol/transport/topology"
 	"github.com/elmosoftware/eventprotocol/transport/transporttest"
 )
 
@@ -48,15 +48,15 @@ func (h harness) Capabilities() transporttest.Capabilities {
 
 func (h harness) Open(ctx context.Context, t *testing.T, subs []transporttest.Subscription) (transporttest.Env, error) {
 	snsC, sqsC := clientsOf(t, h.endpoint)
-	topo := &snssqs.Topology{Env: newEnvName()}
+	topo := &topology.Topology{Env: newEnvName()}
 	for _, s := range subs {
-		svc := snssqs.Service{Name: s.Name, MaxReceiveCount: s.MaxReceiveCount, VisibilityTimeoutSeconds: int(s.VisibilityTimeout / time.Second)}
+		svc := topology.Service{Name: s.Name, MaxReceiveCount: s.MaxReceiveCount, VisibilityTimeoutSeconds: int(s.VisibilityTimeout / time.Second)}
 		if svc.MaxReceiveCount == 0 {
 			svc.MaxReceiveCount = 1000
 		}
 		for _, d := range s.Domains {
-			if !slices.ContainsFunc(topo.Domains, func(x snssqs.Domain) bool { return x.Name == d }) {
-				topo.Domains = append(topo.Domains, snssqs.Domain{Name: d})
+			if _, ok := topo.Domain(d); !ok {
+				topo.Domains = append(topo.Domains, topology.Domain{Name: d})
 			}
 			if len(s.Types) == 0 {
 				svc.Consumes = append(svc.Consumes, naming.DefaultOrg+"."+d+".*")
@@ -65,23 +65,8 @@ func (h harness) Open(ctx context.Context, t *testing.T, subs []transporttest.Su
 		svc.Consumes = append(svc.Consumes, s.Types...)
 		topo.Services = append(topo.Services, svc)
 	}
-	c := snssqs.Clients{SNS: snsC, SQS: sqsC}
-	p, err := snssqs.Provision(ctx, c, topo, snssqs.ProvisionOptions{SkipQueuePolicy: h.skipPolicy})
-	if err != nil {
-		return nil, err
-	}
-	t.Cleanup(func() {
-		if err := snssqs.Teardown(context.Background(), c, topo); err != nil {
-			t.Errorf("teardown: %v", err)
-		}
-	})
-	sender, err := snssqs.NewSender(snssqs.SenderConfig{SNS: snsC, MaxBatch: h.batch, TopicARN: func(domain string) (string, error) {
-		arn, ok := p.TopicARNs[domain]
-		if !ok {
-			return "", fmt.Errorf("no topic for %s", domain)
-		}
-		return arn, nil
-	}})
+	p := provision(t, snsC, sqsC, topo)
+	sender, err := snssqs.NewSender(snsC, p.TopicARNs, &snssqs.SenderConfig{MaxBatch: h.batch})
 	if err != nil {
 		return nil, err
 	}
@@ -91,7 +76,7 @@ func (h harness) Open(ctx context.Context, t *testing.T, subs []transporttest.Su
 type env struct {
 	sqs    *sqs.Client
 	sender *snssqs.Sender
-	p      *snssqs.Provisioned
+	p      *provisioned
 
 	mu   sync.Mutex
 	dead map[string][]*driver.Message
@@ -101,7 +86,7 @@ func (e *env) Topic(t naming.Type) string { return t.Domain() }
 func (e *env) Sender() driver.Sender      { return e.sender }
 
 func (e *env) Receiver(sub string) driver.Receiver {
-	r, err := snssqs.NewReceiver(snssqs.ReceiverConfig{SQS: e.sqs, QueueURL: e.p.QueueURLs[sub], WaitTime: time.Second})
+	r, err := snssqs.NewReceiver(e.sqs, e.p.QueueURLs[sub], &snssqs.ReceiverConfig{WaitTime: time.Second})
 	if err != nil {
 		panic(err) // the suite only asks for subscriptions it created
 	}
@@ -130,4 +115,19 @@ func (e *env) DeadLetters(ctx context.Context, sub string) ([]*driver.Message, e
 
 func TestConformance(t *testing.T) {
 	onEachServer(t, func(t *testing.T, srv testServer) { transporttest.Run(t, harness{srv}) })
+}
+
+// TestBus runs the portable wiring and the dead-letter tooling on both
+// servers, through a Driver.
+func TestBus(t *testing.T) {
+	onEachServer(t, func(t *testing.T, srv testServer) {
+		transporttest.RunBus(t, func(t *testing.T) topology.Driver {
+			snsC, sqsC := clientsOf(t, srv.endpoint)
+			d, err := snssqs.NewDriver(snsC, sqsC, &snssqs.DriverConfig{WaitTime: time.Second})
+			if err != nil {
+				t.Fatal(err)
+			}
+			return d
+		}, newEnvName())
+	})
 }

@@ -1,9 +1,10 @@
 // Package snssqs is the transport ELMO services run in production: events
 // published to SNS topics (one per domain) and consumed from SQS queues (one
 // per consuming service), on aws-sdk-go-v2. It is the only package of the
-// module that imports the AWS SDK. Services use it through package
-// transport: a [Sender] under transport.Publisher, a [Receiver] under
-// transport.Consumer.
+// module that imports the AWS SDK. Services use it through packages
+// transport and transport/topology: a [Driver] serves a topology, and
+// transport.Open wires it into a Publisher (over a [Sender]) and a
+// Consumer per service (over a [Receiver]).
 //
 // # Guarantees
 //
@@ -36,14 +37,14 @@
 //     ReceiverConfig.WaitTime or until its context is done, and releases
 //     what they bring: on an idle queue a Shutdown without a deadline
 //     takes up to the long-poll wait (20s by default), so give it one.
-//   - Bodies: raw (RawMessageDelivery, what [Provision] sets up) and SNS
+//   - Bodies: raw (RawMessageDelivery, what [Driver.Provision] sets up) and SNS
 //     notification JSON are both read. A body is unwrapped only when it
 //     has the whole shape of a notification and, when
 //     ReceiverConfig.TopicARNs is set, names one of those topics in its
 //     TopicArn. That pinning checks no signature: it refuses notifications
 //     that claim another topic, nothing more, since anyone allowed to send
 //     to the queue can write any TopicArn. What keeps forged messages out
-//     is the queue policy [Provision] writes, which lets only the topics
+//     is the queue policy [Driver.Provision] writes, which lets only the topics
 //     send to the queue (and IAM for direct senders).
 //   - Mirrored attributes are compared with the envelope in both layers
 //     of a notification: the notification's and those of the SQS message
@@ -55,28 +56,38 @@
 //
 // Pass clients built the AWS way: sns.NewFromConfig and sqs.NewFromConfig of
 // an aws.Config from config.LoadDefaultConfig, or [Connect], which does
-// that and sets the endpoint override (BaseEndpoint) for local servers. The
-// transport uses the clients through small interfaces of only the methods
-// it calls ([SNSPublisher], [SQSReceiver], [SNSAdmin], [SQSAdmin]), so
-// tests can fake them.
+// that (with an HTTP client and further load options when given) and sets
+// the endpoint override (BaseEndpoint) for local servers. The transport
+// uses the clients through small interfaces of only the methods it calls
+// ([SNSAPI], [SQSAPI]), so tests can fake them.
 //
-//	AWS:        snssqs.Connect(ctx, snssqs.ConnectConfig{Region: "ap-southeast-2"})
-//	LocalStack: snssqs.Connect(ctx, snssqs.ConnectConfig{Region: "us-east-1", Endpoint: "http://localhost:4566"})
-//	GoAws:      snssqs.Connect(ctx, snssqs.ConnectConfig{Region: "us-east-1", Endpoint: "http://127.0.0.1:4100"})
+//	AWS:        snssqs.Connect(ctx, &snssqs.ConnectConfig{Region: "ap-southeast-2"})
+//	LocalStack: snssqs.Connect(ctx, &snssqs.ConnectConfig{Region: "us-east-1", Endpoint: "http://localhost:4566"})
+//	GoAws:      snssqs.Connect(ctx, &snssqs.ConnectConfig{Region: "us-east-1", Endpoint: "http://127.0.0.1:4100"})
 //
 // with credentials from the environment (for local servers any value, e.g.
-// AWS_ACCESS_KEY_ID=test AWS_SECRET_ACCESS_KEY=test).
+// AWS_ACCESS_KEY_ID=test AWS_SECRET_ACCESS_KEY=test). Then
+// [NewDriver](snsClient, sqsClient, nil). A Driver whose clients talk to a
+// loopback address takes the server for a local stand-in: PublishBatch of
+// at most 9 entries (GoAws refuses 10) and no queue policies (GoAws has
+// none).
 //
-// # Provisioning
+// # Provisioning and dead letters
 //
-// A [Topology] lists domains and consuming services; [Provision] creates,
-// idempotently, the topics, the queues with their dead-letter queues
-// (RedrivePolicy), the queue policy that lets the topics deliver (one
-// statement listing every topic), and the subscriptions with
-// RawMessageDelivery and a FilterPolicy on the type attribute. [Topology.Plan]
-// lists the steps without calling AWS, and [Teardown] removes it all. The
-// same is on the command line: eventctl provision and eventctl teardown.
-//
+// A topology (package transport/topology) lists domains and consuming
+// services; [Driver.Provision] creates, idempotently, the topics, the
+// queues with their dead-letter queues (RedrivePolicy), the queue policy
+// that lets the topics deliver (one statement listing every topic), and
+// the subscriptions with RawMessageDelivery and a FilterPolicy on the type
+// attribute. [Driver.Plan] lists the steps without calling AWS, and
+// [Driver.Teardown] removes it all. Without provisioning, the Driver finds
+// the resources by name (ListTopics, GetQueueUrl). [Driver.ListDeadLetters],
+// [Driver.RedriveDeadLetters] and [Driver.PurgeDeadLetters] work on a
+// service's dead-letter queue: SQS cannot look without receiving, so
+// listing receives with a 30-second visibility timeout and releases what
+// it received before it returns. The same is on the command line: eventctl
+// provision, teardown and dlq.
+
 // # Errors
 //
 // Service errors are mapped onto the driver's vocabulary: a receipt handle
@@ -98,12 +109,12 @@
 // works around it and the behaviour is tested on the other, or on fakes of
 // the client interfaces:
 //
-//   - GoAws: PublishBatch refuses 10 entries (9 works), so its harness
-//     sets SenderConfig.MaxBatch to 9 (production and fauxqs use 10).
+//   - GoAws: PublishBatch refuses 10 entries (9 works), so a Driver on a
+//     loopback endpoint sends 9 (production uses 10).
 //     ApproximateReceiveCount is always 1 (exact on fauxqs). FIFO topics
 //     are ignored (FIFO queues are tested on fauxqs). The queue Policy
-//     attribute is not implemented: ProvisionOptions.SkipQueuePolicy is
-//     set for GoAws only. Filter policies match exact strings only, which
+//     attribute is not implemented: a Driver on a loopback endpoint sets
+//     none, so the queue policy is not exercised by the tests. Filter policies match exact strings only, which
 //     is all Provision uses. SendMessageBatch replies without its
 //     Successful list, and ChangeMessageVisibilityBatch is not implemented:
 //     the transport uses neither. Errors are not typed, and a receive's

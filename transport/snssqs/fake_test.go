@@ -20,7 +20,6 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
-	"github.com/elmosoftware/eventprotocol/naming"
 	"github.com/elmosoftware/eventprotocol/transport/driver"
 	"github.com/elmosoftware/eventprotocol/transport/snssqs"
 )
@@ -40,8 +39,11 @@ func (f *fakeSNS) PublishBatch(_ context.Context, in *sns.PublishBatchInput, _ .
 
 func sender(t *testing.T, f *fakeSNS, fifo bool) *snssqs.Sender {
 	t.Helper()
-	s, err := snssqs.NewSender(snssqs.SenderConfig{SNS: f, FIFO: fifo,
-		TopicARN: snssqs.TopicARNs(naming.AWSNames{Env: "prod"}, "", "ap-southeast-2", "123456789012", fifo)})
+	arn := "arn:aws:sns:ap-southeast-2:123456789012:prod-elmo-leave-events"
+	if fifo {
+		arn += ".fifo"
+	}
+	s, err := snssqs.NewSender(f, map[string]string{"leave": arn}, nil)
 	require.NoError(t, err)
 	return s
 }
@@ -119,16 +121,34 @@ func TestSenderWholeCallError(t *testing.T) {
 	assert.False(t, errors.As(err, &berr), "a whole-call failure is not a partial one")
 }
 
-func TestNewSenderAndReceiverConfig(t *testing.T) {
-	_, err := snssqs.NewSender(snssqs.SenderConfig{MaxBatch: 11})
-	require.Error(t, err)
-	for _, want := range []string{"SNS is required", "TopicARN is required", "MaxBatch"} {
-		assert.Contains(t, err.Error(), want)
-	}
-	_, err = snssqs.NewReceiver(snssqs.ReceiverConfig{WaitTime: time.Minute})
-	require.Error(t, err)
-	for _, want := range []string{"SQS is required", "QueueURL is required", "WaitTime"} {
-		assert.Contains(t, err.Error(), want)
+func TestNewSenderReceiverAndDriverConfig(t *testing.T) {
+	for _, tc := range []struct {
+		name string
+		err  error
+		want []string // the settings named
+	}{
+		{"sender", func() error { _, err := snssqs.NewSender(nil, nil, &snssqs.SenderConfig{MaxBatch: 11}); return err }(),
+			[]string{"NewSender's client", "NewSender's topicARNs", "SenderConfig.MaxBatch"}},
+		{"receiver", func() error {
+			_, err := snssqs.NewReceiver(nil, "", &snssqs.ReceiverConfig{WaitTime: time.Minute})
+			return err
+		}(),
+			[]string{"NewReceiver's client", "NewReceiver's queueURL", "ReceiverConfig.WaitTime"}},
+		{"driver", func() error {
+			_, err := snssqs.NewDriver(nil, nil, &snssqs.DriverConfig{WaitTime: -1, MaxBatch: 11})
+			return err
+		}(), []string{"NewDriver's SNS client", "NewDriver's SQS client", "DriverConfig.WaitTime", "DriverConfig.MaxBatch"}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			require.ErrorIs(t, tc.err, driver.ErrInvalidConfig)
+			var named []string
+			for _, e := range tc.err.(interface{ Unwrap() []error }).Unwrap() {
+				var ce *driver.ConfigError
+				require.ErrorAs(t, e, &ce)
+				named = append(named, ce.Setting)
+			}
+			assert.Equal(t, tc.want, named)
+		})
 	}
 }
 
@@ -211,7 +231,7 @@ func TestReceiverBodies(t *testing.T) {
 				Body: aws.String(tc.body), ReceiptHandle: aws.String("h1"),
 				Attributes: map[string]string{"ApproximateReceiveCount": "3"},
 			}}}}
-			r, err := snssqs.NewReceiver(snssqs.ReceiverConfig{SQS: f, QueueURL: "https://sqs/q", TopicARNs: tc.pinned})
+			r, err := snssqs.NewReceiver(f, "https://sqs/q", &snssqs.ReceiverConfig{TopicARNs: tc.pinned})
 			require.NoError(t, err)
 			got, err := r.Receive(context.Background(), 10)
 			require.NoError(t, err)
@@ -226,7 +246,7 @@ func TestReceiverBodies(t *testing.T) {
 
 func TestReceiverDeadLetter(t *testing.T) {
 	f := &fakeSQS{redrive: `{"deadLetterTargetArn":"arn:aws:sqs:ap-southeast-2:123456789012:prod-elmo-billing-dlq","maxReceiveCount":10}`}
-	r, err := snssqs.NewReceiver(snssqs.ReceiverConfig{SQS: f, QueueURL: "https://sqs/prod-elmo-billing"})
+	r, err := snssqs.NewReceiver(f, "https://sqs/prod-elmo-billing", nil)
 	require.NoError(t, err)
 	m := &driver.Message{Body: []byte(`{}`), Handle: "h1", ReceiveCount: 2, Attributes: map[string]string{driver.AttrType: "t"}}
 	require.NoError(t, r.DeadLetter(context.Background(), m, strings.Repeat("why ", 1000)))
@@ -240,20 +260,20 @@ func TestReceiverDeadLetter(t *testing.T) {
 
 	// When the dead-letter queue refuses, the original stays.
 	f2 := &fakeSQS{sendErr: errors.New("access denied")}
-	r2, err := snssqs.NewReceiver(snssqs.ReceiverConfig{SQS: f2, QueueURL: "https://sqs/q", DeadLetterQueueURL: "https://sqs/q-dlq"})
+	r2, err := snssqs.NewReceiver(f2, "https://sqs/q", &snssqs.ReceiverConfig{DeadLetterQueueURL: "https://sqs/q-dlq"})
 	require.NoError(t, err)
 	require.Error(t, r2.DeadLetter(context.Background(), m, "x"))
 	assert.Empty(t, f2.deleted, "not deleted when the dead-letter queue did not take it")
 
 	// No RedrivePolicy and no configured queue: a clear error.
-	r3, err := snssqs.NewReceiver(snssqs.ReceiverConfig{SQS: &fakeSQS{}, QueueURL: "https://sqs/q"})
+	r3, err := snssqs.NewReceiver(&fakeSQS{}, "https://sqs/q", nil)
 	require.NoError(t, err)
 	assert.ErrorContains(t, r3.DeadLetter(context.Background(), m, "x"), "RedrivePolicy")
 }
 
 func TestReceiverVisibilityRoundsUp(t *testing.T) {
 	f := &fakeSQS{}
-	r, err := snssqs.NewReceiver(snssqs.ReceiverConfig{SQS: f, QueueURL: "https://sqs/q"})
+	r, err := snssqs.NewReceiver(f, "https://sqs/q", nil)
 	require.NoError(t, err)
 	for _, d := range []time.Duration{0, 10 * time.Millisecond, 1500 * time.Millisecond, -time.Second, 24 * time.Hour} {
 		require.NoError(t, r.SetVisibility(context.Background(), "h", d))

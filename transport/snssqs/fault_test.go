@@ -115,11 +115,11 @@ func testConnectionCutLosesNothing(t *testing.T, srv testServer) {
 	u, err := url.Parse(srv.endpoint)
 	require.NoError(t, err)
 	px := newProxy(t, u.Host)
-	snsC, sqsC, err := snssqs.Connect(ctx, snssqs.ConnectConfig{Region: goaws.Region, Endpoint: px.endpoint(),
+	snsC, sqsC, err := snssqs.Connect(ctx, &snssqs.ConnectConfig{Region: goaws.Region, Endpoint: px.endpoint(),
 		Credentials: credentials.NewStaticCredentialsProvider("test", "test", "")})
 	require.NoError(t, err)
 
-	sender, err := snssqs.NewSender(snssqs.SenderConfig{SNS: snsC, MaxBatch: srv.batch, TopicARN: func(string) (string, error) { return p.TopicARNs["leave"], nil }})
+	sender, err := snssqs.NewSender(snsC, map[string]string{"leave": p.TopicARNs["leave"]}, &snssqs.SenderConfig{MaxBatch: srv.batch})
 	require.NoError(t, err)
 	pub, err := transport.NewPublisher(sender, &transport.PublisherConfig{MaxAttempts: 2, Backoff: &transport.Backoff{Initial: 100 * time.Millisecond, Max: 200 * time.Millisecond}})
 	require.NoError(t, err)
@@ -127,7 +127,7 @@ func testConnectionCutLosesNothing(t *testing.T, srv testServer) {
 	var handled sync.Map
 	var handledCount atomic.Int64
 	for i := range 2 {
-		r, err := snssqs.NewReceiver(snssqs.ReceiverConfig{SQS: sqsC, QueueURL: p.QueueURLs["ledger"], DeadLetterQueueURL: p.DLQURLs["ledger"], WaitTime: time.Second})
+		r, err := snssqs.NewReceiver(sqsC, p.QueueURLs["ledger"], &snssqs.ReceiverConfig{DeadLetterQueueURL: p.DLQURLs["ledger"], WaitTime: time.Second})
 		require.NoError(t, err)
 		cons, err := transport.NewConsumer(r, &transport.ConsumerConfig{Name: fmt.Sprint("ledger-", i), Pollers: 2, Concurrency: 8, VisibilityTimeout: 5 * time.Second})
 		require.NoError(t, err)
@@ -226,10 +226,10 @@ func testLostRepliesAreOutcomeUnknown(t *testing.T, srv testServer) {
 	require.NoError(t, err)
 	px := newProxy(t, u.Host)
 	px.dropReplies.Store(true)
-	snsC, _, err := snssqs.Connect(ctx, snssqs.ConnectConfig{Region: goaws.Region, Endpoint: px.endpoint(),
+	snsC, _, err := snssqs.Connect(ctx, &snssqs.ConnectConfig{Region: goaws.Region, Endpoint: px.endpoint(),
 		Credentials: credentials.NewStaticCredentialsProvider("test", "test", "")})
 	require.NoError(t, err)
-	sender, err := snssqs.NewSender(snssqs.SenderConfig{SNS: snsC, MaxBatch: srv.batch, TopicARN: func(string) (string, error) { return p.TopicARNs["leave"], nil }})
+	sender, err := snssqs.NewSender(snsC, map[string]string{"leave": p.TopicARNs["leave"]}, &snssqs.SenderConfig{MaxBatch: srv.batch})
 	require.NoError(t, err)
 	pub, err := transport.NewPublisher(sender, &transport.PublisherConfig{MaxAttempts: 1})
 	require.NoError(t, err)
@@ -252,7 +252,7 @@ func testLostRepliesAreOutcomeUnknown(t *testing.T, srv testServer) {
 		assert.True(t, f.Unknown, "a lost reply is no refusal: %v", f.Err)
 	}
 
-	r, err := snssqs.NewReceiver(snssqs.ReceiverConfig{SQS: sqsDirect, QueueURL: p.QueueURLs["ledger"], WaitTime: time.Second})
+	r, err := snssqs.NewReceiver(sqsDirect, p.QueueURLs["ledger"], &snssqs.ReceiverConfig{WaitTime: time.Second})
 	require.NoError(t, err)
 	cons, err := transport.NewConsumer(r, nil)
 	require.NoError(t, err)
@@ -273,8 +273,7 @@ func testLostRepliesAreOutcomeUnknown(t *testing.T, srv testServer) {
 	}, 30*time.Second, 50*time.Millisecond, "every event of unknown outcome was delivered")
 
 	// A request the service refuses is reported as refused.
-	refusing, err := snssqs.NewSender(snssqs.SenderConfig{SNS: snsDirect, MaxBatch: srv.batch,
-		TopicARN: func(string) (string, error) { return p.TopicARNs["leave"] + "-missing", nil }})
+	refusing, err := snssqs.NewSender(snsDirect, map[string]string{"leave": p.TopicARNs["leave"] + "-missing"}, &snssqs.SenderConfig{MaxBatch: srv.batch})
 	require.NoError(t, err)
 	pub, err = transport.NewPublisher(refusing, &transport.PublisherConfig{MaxAttempts: 1})
 	require.NoError(t, err)
@@ -294,7 +293,7 @@ func testKilledConsumerMessageRedelivered(t *testing.T, srv testServer) {
 	ctx := context.Background()
 	p, snsC, sqsC := ledgerTopology(t, srv, false, 30, 0)
 	consumer := func(h transport.HandlerFunc) (*transport.Consumer, context.CancelFunc) {
-		r, err := snssqs.NewReceiver(snssqs.ReceiverConfig{SQS: sqsC, QueueURL: p.QueueURLs["ledger"], WaitTime: time.Second})
+		r, err := snssqs.NewReceiver(sqsC, p.QueueURLs["ledger"], &snssqs.ReceiverConfig{WaitTime: time.Second})
 		require.NoError(t, err)
 		cons, err := transport.NewConsumer(r, &transport.ConsumerConfig{VisibilityTimeout: 30 * time.Second})
 		require.NoError(t, err)
@@ -310,7 +309,7 @@ func testKilledConsumerMessageRedelivered(t *testing.T, srv testServer) {
 		<-hctx.Done()
 		return hctx.Err()
 	})
-	sender, err := snssqs.NewSender(snssqs.SenderConfig{SNS: snsC, MaxBatch: srv.batch, TopicARN: func(string) (string, error) { return p.TopicARNs["leave"], nil }})
+	sender, err := snssqs.NewSender(snsC, map[string]string{"leave": p.TopicARNs["leave"]}, &snssqs.SenderConfig{MaxBatch: srv.batch})
 	require.NoError(t, err)
 	pub, err := transport.NewPublisher(sender, nil)
 	require.NoError(t, err)

@@ -51,7 +51,7 @@ func TestFIFOOrderOnFauxqs(t *testing.T) {
 		require.Empty(t, out.Failed)
 	}
 
-	r, err := snssqs.NewReceiver(snssqs.ReceiverConfig{SQS: sqsC, QueueURL: p.QueueURLs["ledger"], WaitTime: time.Second})
+	r, err := snssqs.NewReceiver(sqsC, p.QueueURLs["ledger"], &snssqs.ReceiverConfig{WaitTime: time.Second})
 	require.NoError(t, err)
 	cons, err := transport.NewConsumer(r, &transport.ConsumerConfig{Concurrency: 8, Backoff: &transport.Backoff{Initial: time.Second, Max: time.Second}})
 	require.NoError(t, err)

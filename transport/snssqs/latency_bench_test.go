@@ -95,7 +95,7 @@ func latencyEnv(b *testing.B) *benchEnv {
 	if err != nil {
 		b.Fatal(err)
 	}
-	snsC, sqsC, err := snssqs.Connect(context.Background(), snssqs.ConnectConfig{Region: goaws.Region, Endpoint: latencyProxy(b, u.Host, latencyDelay),
+	snsC, sqsC, err := snssqs.Connect(context.Background(), &snssqs.ConnectConfig{Region: goaws.Region, Endpoint: latencyProxy(b, u.Host, latencyDelay),
 		Credentials: credentials.NewStaticCredentialsProvider("test", "test", "")})
 	if err != nil {
 		b.Fatal(err)

@@ -7,13 +7,16 @@ import (
 	"testing"
 	"time"
 
+	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/credentials"
 	"github.com/aws/aws-sdk-go-v2/service/sns"
 	"github.com/aws/aws-sdk-go-v2/service/sqs"
 
 	"github.com/elmosoftware/eventprotocol/internal/fauxqs"
 	"github.com/elmosoftware/eventprotocol/internal/goaws"
+	"github.com/elmosoftware/eventprotocol/naming"
 	"github.com/elmosoftware/eventprotocol/transport/snssqs"
+	"github.com/elmosoftware/eventprotocol/transport/topology"
 )
 
 // The two SNS/SQS servers the tests of this package talk to: GoAws and
@@ -59,7 +62,7 @@ func clients(t testing.TB) (*sns.Client, *sqs.Client) {
 // clientsOf returns SNS and SQS clients of the server at endpoint.
 func clientsOf(t testing.TB, endpoint string) (*sns.Client, *sqs.Client) {
 	t.Helper()
-	s, q, err := snssqs.Connect(context.Background(), snssqs.ConnectConfig{
+	s, q, err := snssqs.Connect(context.Background(), &snssqs.ConnectConfig{
 		Region: goaws.Region, Endpoint: endpoint,
 		Credentials: credentials.NewStaticCredentialsProvider("test", "test", ""),
 	})
@@ -71,15 +74,14 @@ func clientsOf(t testing.TB, endpoint string) (*sns.Client, *sqs.Client) {
 
 // testServer is one of the SNS/SQS servers the tests run against.
 type testServer struct {
-	name       string
-	endpoint   string
-	batch      int  // the most entries PublishBatch takes
-	skipPolicy bool // the server has no queue policies
+	name     string
+	endpoint string
+	batch    int // the most entries PublishBatch takes
 }
 
 func testServers() []testServer {
 	return []testServer{
-		{name: "goaws", endpoint: server.Endpoint, batch: goawsBatch, skipPolicy: true},
+		{name: "goaws", endpoint: server.Endpoint, batch: goawsBatch},
 		{name: "fauxqs", endpoint: faux.Endpoint, batch: snssqs.MaxBatch},
 	}
 }
@@ -91,29 +93,68 @@ func onEachServer(t *testing.T, test func(t *testing.T, srv testServer)) {
 	}
 }
 
-// ledgerTopology provisions on srv the leave domain's topic (FIFO when
-// fifo) and the queue of a ledger service that consumes
-// elmo.leave.absence.approved.v1 with the given visibility timeout and
-// maxReceiveCount (0: the defaults), and removes them when the test ends.
-// ledgerSpec is a fresh environment with one domain, leave, whose topic
-// the ledger service's queue subscribes to for absence approvals.
-func ledgerSpec(fifo bool, visibility, maxReceive int) *snssqs.Topology {
-	return &snssqs.Topology{Env: newEnvName(), Domains: []snssqs.Domain{{Name: "leave", FIFO: fifo}},
-		Services: []snssqs.Service{{Name: "ledger", Consumes: []string{"elmo.leave.absence.approved.v1"},
+// ledgerSpec is a fresh environment with one domain, leave (FIFO when
+// fifo), whose topic the ledger service's queue subscribes to for absence
+// approvals, with the given visibility timeout and maxReceiveCount (0: the
+// defaults).
+func ledgerSpec(fifo bool, visibility, maxReceive int) *topology.Topology {
+	return &topology.Topology{Env: newEnvName(), Domains: []topology.Domain{{Name: "leave", FIFO: fifo}},
+		Services: []topology.Service{{Name: "ledger", Consumes: []string{"elmo.leave.absence.approved.v1"},
 			VisibilityTimeoutSeconds: visibility, MaxReceiveCount: maxReceive}}}
 }
 
-func ledgerTopology(t testing.TB, srv testServer, fifo bool, visibility, maxReceive int) (*snssqs.Provisioned, *sns.Client, *sqs.Client) {
+// provisioned is a topology provisioned on a test server, with what the
+// tests address directly.
+type provisioned struct {
+	driver    *snssqs.Driver
+	TopicARNs map[string]string // by domain
+	QueueURLs map[string]string // by service
+	DLQURLs   map[string]string // by service
+}
+
+// provision provisions topo with a Driver on the clients, and tears it
+// down when the test ends.
+func provision(t testing.TB, snsC *sns.Client, sqsC *sqs.Client, topo *topology.Topology) *provisioned {
 	t.Helper()
-	snsC, sqsC := clientsOf(t, srv.endpoint)
-	c := snssqs.Clients{SNS: snsC, SQS: sqsC}
-	topo := ledgerSpec(fifo, visibility, maxReceive)
-	p, err := snssqs.Provision(context.Background(), c, topo, snssqs.ProvisionOptions{SkipQueuePolicy: srv.skipPolicy})
+	ctx := context.Background()
+	d, err := snssqs.NewDriver(snsC, sqsC, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
-	t.Cleanup(func() { _ = snssqs.Teardown(context.Background(), c, topo) })
-	return p, snsC, sqsC
+	if err := d.Provision(ctx, topo); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = d.Teardown(context.Background(), topo) })
+	p := &provisioned{driver: d, TopicARNs: map[string]string{}, QueueURLs: map[string]string{}, DLQURLs: map[string]string{}}
+	names := naming.AWSNames{Env: topo.Env, Org: topo.Org}
+	for _, dom := range topo.Domains {
+		name, _ := names.Topic(dom.Name, dom.FIFO)
+		out, err := snsC.CreateTopic(ctx, &sns.CreateTopicInput{Name: aws.String(name)}) // idempotent: the ARN
+		if err != nil {
+			t.Fatal(err)
+		}
+		p.TopicARNs[dom.Name] = aws.ToString(out.TopicArn)
+	}
+	for _, s := range topo.Services {
+		q, _ := names.Queue(s.Name, topo.FIFO(s))
+		dlq, _ := names.DeadLetterQueue(s.Name, topo.FIFO(s))
+		for name, into := range map[string]map[string]string{q: p.QueueURLs, dlq: p.DLQURLs} {
+			out, err := sqsC.GetQueueUrl(ctx, &sqs.GetQueueUrlInput{QueueName: aws.String(name)})
+			if err != nil {
+				t.Fatal(err)
+			}
+			into[s.Name] = aws.ToString(out.QueueUrl)
+		}
+	}
+	return p
+}
+
+// ledgerTopology provisions ledgerSpec on srv and returns it with the
+// server's clients.
+func ledgerTopology(t testing.TB, srv testServer, fifo bool, visibility, maxReceive int) (*provisioned, *sns.Client, *sqs.Client) {
+	t.Helper()
+	snsC, sqsC := clientsOf(t, srv.endpoint)
+	return provision(t, snsC, sqsC, ledgerSpec(fifo, visibility, maxReceive)), snsC, sqsC
 }
 
 // fauxqsServer is fauxqs as a testServer.

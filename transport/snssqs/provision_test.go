@@ -19,6 +19,7 @@ import (
 	"github.com/elmosoftware/eventprotocol/envelope"
 	"github.com/elmosoftware/eventprotocol/transport"
 	"github.com/elmosoftware/eventprotocol/transport/snssqs"
+	"github.com/elmosoftware/eventprotocol/transport/topology"
 )
 
 const (
@@ -27,11 +28,11 @@ const (
 	typeProvisioned = "elmo.platform.tenant.provisioned.v1"
 )
 
-func signupTopology(env string) *snssqs.Topology {
-	return &snssqs.Topology{
+func signupTopology(env string) *topology.Topology {
+	return &topology.Topology{
 		Env:     env,
-		Domains: []snssqs.Domain{{Name: "identity"}, {Name: "platform"}},
-		Services: []snssqs.Service{
+		Domains: []topology.Domain{{Name: "identity"}, {Name: "platform"}},
+		Services: []topology.Service{
 			{Name: "billing", Consumes: []string{typeSignedUp}, MaxReceiveCount: 4, VisibilityTimeoutSeconds: 5},
 			{Name: "provisioning", Consumes: []string{typeSignedUp, typeClosed}},
 			{Name: "audit", Consumes: []string{"elmo.identity.*", typeProvisioned}},
@@ -39,38 +40,18 @@ func signupTopology(env string) *snssqs.Topology {
 	}
 }
 
-func TestTopologyValidate(t *testing.T) {
-	cases := []struct {
-		name string
-		edit func(*snssqs.Topology)
-		want string
-	}{
-		{"bad env", func(t *snssqs.Topology) { t.Env = "Dev" }, "env"},
-		{"unknown domain", func(t *snssqs.Topology) { t.Services[0].Consumes = []string{"elmo.payroll.pay_run.completed.v1"} }, `domain "payroll" has no topic`},
-		{"bad type", func(t *snssqs.Topology) { t.Services[0].Consumes = []string{"elmo.identity.client.signed-up.v1"} }, "snake_case"},
-		{"bad wildcard", func(t *snssqs.Topology) { t.Services[0].Consumes = []string{"elmo.*"} }, "wildcard"},
-		{"nothing consumed", func(t *snssqs.Topology) { t.Services[0].Consumes = nil }, "consumes nothing"},
-		{"duplicate service", func(t *snssqs.Topology) { t.Services[1].Name = "billing" }, "listed twice"},
-		{"mixed FIFO", func(t *snssqs.Topology) { t.Domains[1].FIFO = true }, "FIFO and standard"},
-		{"bad service name", func(t *snssqs.Topology) { t.Services[0].Name = "Billing" }, "service name"},
-		{"bad receive count", func(t *snssqs.Topology) { t.Services[0].MaxReceiveCount = -1 }, "maxReceiveCount"},
-	}
-	for _, tc := range cases {
-		t.Run(tc.name, func(t *testing.T) {
-			topo := signupTopology("dev")
-			tc.edit(topo)
-			err := topo.Validate()
-			require.Error(t, err)
-			assert.Contains(t, err.Error(), tc.want)
-		})
-	}
-	require.NoError(t, signupTopology("dev").Validate())
-	_, err := snssqs.ReadTopology(strings.NewReader(`{"env":"dev","domains":[],"services":[],"extra":1}`))
-	assert.ErrorContains(t, err, "unknown field")
+// awsDriver is a Driver of clients for AWS itself, which it never calls.
+func awsDriver(t *testing.T) *snssqs.Driver {
+	t.Helper()
+	snsC, sqsC, err := snssqs.NewClients(aws.Config{Region: "ap-southeast-2"}, "")
+	require.NoError(t, err)
+	d, err := snssqs.NewDriver(snsC, sqsC, nil)
+	require.NoError(t, err)
+	return d
 }
 
 func TestPlan(t *testing.T) {
-	steps, err := signupTopology("dev").Plan()
+	steps, err := awsDriver(t).Plan(signupTopology("dev"))
 	require.NoError(t, err)
 	var lines []string
 	for _, s := range steps {
@@ -102,13 +83,10 @@ func TestProvisionEndToEnd(t *testing.T) { onEachServer(t, testProvisionEndToEnd
 func testProvisionEndToEnd(t *testing.T, srv testServer) {
 	ctx := context.Background()
 	snsC, sqsC := clientsOf(t, srv.endpoint)
-	c := snssqs.Clients{SNS: snsC, SQS: sqsC}
 	topo := signupTopology(newEnvName())
-	p, err := snssqs.Provision(ctx, c, topo, snssqs.ProvisionOptions{SkipQueuePolicy: srv.skipPolicy})
-	require.NoError(t, err)
-	again, err := snssqs.Provision(ctx, c, topo, snssqs.ProvisionOptions{SkipQueuePolicy: srv.skipPolicy})
-	require.NoError(t, err)
-	assert.Equal(t, p, again, "a second run finds the same resources")
+	p := provision(t, snsC, sqsC, topo)
+	require.NoError(t, p.driver.Provision(ctx, topo))
+	assert.Equal(t, p.QueueURLs, provision(t, snsC, sqsC, topo).QueueURLs, "a second run finds the same resources")
 
 	subs, err := snsC.ListSubscriptionsByTopic(ctx, &sns.ListSubscriptionsByTopicInput{TopicArn: aws.String(p.TopicARNs["identity"])})
 	require.NoError(t, err)
@@ -128,17 +106,18 @@ func testProvisionEndToEnd(t *testing.T, srv testServer) {
 	require.NoError(t, json.Unmarshal([]byte(qa.Attributes["RedrivePolicy"]), &redrive))
 	assert.True(t, strings.HasSuffix(redrive.DeadLetterTargetArn, ":"+topo.Env+"-elmo-billing-dlq"), redrive.DeadLetterTargetArn)
 
-	// Events reach the services whose filters take them.
-	sender, err := snssqs.NewSender(snssqs.SenderConfig{SNS: snsC, MaxBatch: srv.batch, TopicARN: func(d string) (string, error) { return p.TopicARNs[d], nil }})
+	// Events reach the services whose filters take them, through the
+	// portable wiring on a driver of its own (which finds the resources by
+	// name).
+	d, err := snssqs.NewDriver(snsC, sqsC, &snssqs.DriverConfig{WaitTime: time.Second})
 	require.NoError(t, err)
-	pub, err := transport.NewPublisher(sender, nil)
+	bus, err := transport.Open(ctx, d, topo, nil)
 	require.NoError(t, err)
+	pub := bus.Publisher()
 	var mu sync.Mutex
 	got := map[string][]string{}
 	for _, svc := range []string{"billing", "provisioning", "audit"} {
-		r, err := snssqs.NewReceiver(snssqs.ReceiverConfig{SQS: sqsC, QueueURL: p.QueueURLs[svc], WaitTime: time.Second})
-		require.NoError(t, err)
-		cons, err := transport.NewConsumer(r, &transport.ConsumerConfig{Name: svc}) // the queue's visibility timeout
+		cons, err := bus.Consumer(ctx, svc, nil) // the queue's visibility timeout
 		require.NoError(t, err)
 		for _, typ := range []string{typeSignedUp, typeClosed, typeProvisioned} {
 			require.NoError(t, cons.HandleFunc(typ, func(_ context.Context, d *transport.Delivery) error {
@@ -176,7 +155,7 @@ func testProvisionEndToEnd(t *testing.T, srv testServer) {
 	}
 	mu.Unlock()
 
-	require.NoError(t, snssqs.Teardown(ctx, c, topo))
+	require.NoError(t, bus.Teardown(ctx))
 	for _, svc := range []string{"billing", "provisioning", "audit"} {
 		_, err := sqsC.GetQueueUrl(ctx, &sqs.GetQueueUrlInput{QueueName: aws.String(topo.Env + "-elmo-" + svc)})
 		assert.Error(t, err, "queue of %s removed", svc)
@@ -190,17 +169,13 @@ func TestProvisionConvergesFilters(t *testing.T) { onEachServer(t, testProvision
 func testProvisionConvergesFilters(t *testing.T, srv testServer) {
 	ctx := context.Background()
 	snsC, sqsC := clientsOf(t, srv.endpoint)
-	c := snssqs.Clients{SNS: snsC, SQS: sqsC}
-	topo := &snssqs.Topology{Env: newEnvName(), Domains: []snssqs.Domain{{Name: "identity"}},
-		Services: []snssqs.Service{{Name: "audit", Consumes: []string{typeSignedUp}}}}
-	_, err := snssqs.Provision(ctx, c, topo, snssqs.ProvisionOptions{SkipQueuePolicy: srv.skipPolicy})
-	require.NoError(t, err)
-	t.Cleanup(func() { _ = snssqs.Teardown(context.Background(), c, topo) })
+	topo := &topology.Topology{Env: newEnvName(), Domains: []topology.Domain{{Name: "identity"}},
+		Services: []topology.Service{{Name: "audit", Consumes: []string{typeSignedUp}}}}
+	p := provision(t, snsC, sqsC, topo)
 	topo.Services[0].Consumes = []string{"elmo.identity.*"}
-	p, err := snssqs.Provision(ctx, c, topo, snssqs.ProvisionOptions{SkipQueuePolicy: srv.skipPolicy})
-	require.NoError(t, err)
+	require.NoError(t, p.driver.Provision(ctx, topo))
 
-	sender, err := snssqs.NewSender(snssqs.SenderConfig{SNS: snsC, MaxBatch: srv.batch, TopicARN: func(d string) (string, error) { return p.TopicARNs[d], nil }})
+	sender, err := snssqs.NewSender(snsC, map[string]string{"identity": p.TopicARNs["identity"]}, &snssqs.SenderConfig{MaxBatch: srv.batch})
 	require.NoError(t, err)
 	pub, err := transport.NewPublisher(sender, nil)
 	require.NoError(t, err)
@@ -208,7 +183,7 @@ func testProvisionConvergesFilters(t *testing.T, srv testServer) {
 	require.NoError(t, err)
 	e.Subject, e.TenantID = "ern:elmo:identity:acme:client/acme", "acme"
 	require.NoError(t, pub.Publish(ctx, &e))
-	r, err := snssqs.NewReceiver(snssqs.ReceiverConfig{SQS: sqsC, QueueURL: p.QueueURLs["audit"], WaitTime: time.Second})
+	r, err := snssqs.NewReceiver(sqsC, p.QueueURLs["audit"], &snssqs.ReceiverConfig{WaitTime: time.Second})
 	require.NoError(t, err)
 	var got []string
 	require.Eventually(t, func() bool {
@@ -223,7 +198,7 @@ func testProvisionConvergesFilters(t *testing.T, srv testServer) {
 }
 
 // failingAttributes is the GoAws SQS client with GetQueueAttributes failing.
-type failingAttributes struct{ snssqs.SQSAdmin }
+type failingAttributes struct{ snssqs.SQSAPI }
 
 func (failingAttributes) GetQueueAttributes(context.Context, *sqs.GetQueueAttributesInput, ...func(*sqs.Options)) (*sqs.GetQueueAttributesOutput, error) {
 	return nil, errors.New("connection reset by peer")
@@ -240,15 +215,16 @@ func testTeardownReportsWhatItCouldNotDo(t *testing.T, srv testServer) {
 	ctx := context.Background()
 	snsC, sqsC := clientsOf(t, srv.endpoint)
 	topo := ledgerSpec(false, 0, 0)
-	p, err := snssqs.Provision(ctx, snssqs.Clients{SNS: snsC, SQS: sqsC}, topo, snssqs.ProvisionOptions{SkipQueuePolicy: srv.skipPolicy})
-	require.NoError(t, err)
+	p := provision(t, snsC, sqsC, topo)
 
-	err = snssqs.Teardown(ctx, snssqs.Clients{SNS: snsC, SQS: failingAttributes{sqsC}}, topo)
+	failing, err := snssqs.NewDriver(snsC, failingAttributes{sqsC}, nil)
+	require.NoError(t, err)
+	err = failing.Teardown(ctx, topo)
 	require.Error(t, err)
 	assert.Contains(t, err.Error(), "kept")
 	_, err = sqsC.GetQueueAttributes(ctx, &sqs.GetQueueAttributesInput{QueueUrl: aws.String(p.QueueURLs["ledger"])})
 	require.NoError(t, err, "the queue is still there")
 
-	require.NoError(t, snssqs.Teardown(ctx, snssqs.Clients{SNS: snsC, SQS: sqsC}, topo))
-	require.NoError(t, snssqs.Teardown(ctx, snssqs.Clients{SNS: snsC, SQS: sqsC}, topo), "gone already")
+	require.NoError(t, p.driver.Teardown(ctx, topo))
+	require.NoError(t, p.driver.Teardown(ctx, topo), "gone already")
 }

@@ -30,20 +30,18 @@ const (
 	maxReasonBytes = 1024
 )
 
-// ReceiverConfig configures a [Receiver].
+// ReceiverConfig configures a [Receiver]. A nil *ReceiverConfig means the
+// defaults.
 type ReceiverConfig struct {
-	// SQS is the client, e.g. sqs.NewFromConfig(awsCfg). Required.
-	SQS SQSReceiver
-	// QueueURL is the consuming service's queue. Required.
-	QueueURL string
 	// DeadLetterQueueURL is where DeadLetter sends messages. Default: the
-	// queue named by the deadLetterTargetArn of QueueURL's RedrivePolicy,
+	// queue named by the deadLetterTargetArn of the queue's RedrivePolicy,
 	// looked up on first use.
 	DeadLetterQueueURL string
 	// TopicARNs pins notification unwrapping: a body in the SNS
 	// notification format is unwrapped only when its TopicArn is one of
 	// these. Empty: any topic. No signature is verified; the queue policy
-	// that lets only the topics send is what keeps forgeries out.
+	// that lets only the topics send is what keeps forgeries out. A
+	// Driver pins the topics the service consumes from.
 	TopicARNs []string
 	// WaitTime is the long-polling wait, at most 20s. Default
 	// DefaultWaitTime.
@@ -53,7 +51,9 @@ type ReceiverConfig struct {
 // Receiver receives from one SQS queue. It is a driver.Receiver; use it
 // through transport.Consumer.
 type Receiver struct {
-	cfg ReceiverConfig
+	sqs      SQSReceiver
+	queueURL string
+	cfg      ReceiverConfig
 
 	mu  sync.Mutex
 	dlq string // resolved dead-letter queue URL
@@ -66,40 +66,45 @@ type Receiver struct {
 	late     sync.WaitGroup
 }
 
-// NewReceiver returns a Receiver.
-func NewReceiver(cfg ReceiverConfig) (*Receiver, error) {
+// NewReceiver returns a Receiver of the queue at queueURL. A [Driver]
+// makes one for a topology's service (Driver.OpenReceiver).
+func NewReceiver(client SQSReceiver, queueURL string, cfg *ReceiverConfig) (*Receiver, error) {
+	var c ReceiverConfig
+	if cfg != nil {
+		c = *cfg
+	}
 	var errs []error
-	if cfg.SQS == nil {
-		errs = append(errs, errors.New("snssqs: ReceiverConfig.SQS is required"))
+	if client == nil {
+		errs = append(errs, &driver.ConfigError{Setting: "NewReceiver's client", Problem: "must not be nil"})
 	}
-	if cfg.QueueURL == "" {
-		errs = append(errs, errors.New("snssqs: ReceiverConfig.QueueURL is required"))
+	if queueURL == "" {
+		errs = append(errs, &driver.ConfigError{Setting: "NewReceiver's queueURL", Problem: "must not be empty"})
 	}
-	if cfg.WaitTime == 0 {
-		cfg.WaitTime = DefaultWaitTime
-	}
-	if cfg.WaitTime < 0 || cfg.WaitTime > DefaultWaitTime {
-		errs = append(errs, errors.New("snssqs: ReceiverConfig.WaitTime must be 0 to 20s"))
+	if c.WaitTime < 0 || c.WaitTime > DefaultWaitTime {
+		errs = append(errs, &driver.ConfigError{Setting: "ReceiverConfig.WaitTime", Problem: "must be 0 to 20s"})
 	}
 	if err := errors.Join(errs...); err != nil {
 		return nil, err
 	}
+	if c.WaitTime == 0 {
+		c.WaitTime = DefaultWaitTime
+	}
 	bg, cancel := context.WithCancel(context.Background())
-	return &Receiver{cfg: cfg, dlq: cfg.DeadLetterQueueURL, bg: bg, bgCancel: cancel}, nil
+	return &Receiver{sqs: client, queueURL: queueURL, cfg: c, dlq: c.DeadLetterQueueURL, bg: bg, bgCancel: cancel}, nil
 }
 
 // VisibilityTimeout implements driver.VisibilitySource: it reads the
 // queue's VisibilityTimeout attribute.
 func (r *Receiver) VisibilityTimeout(ctx context.Context) (time.Duration, error) {
-	out, err := r.cfg.SQS.GetQueueAttributes(ctx, &sqs.GetQueueAttributesInput{
-		QueueUrl: aws.String(r.cfg.QueueURL), AttributeNames: []sqstypes.QueueAttributeName{sqstypes.QueueAttributeNameVisibilityTimeout},
+	out, err := r.sqs.GetQueueAttributes(ctx, &sqs.GetQueueAttributesInput{
+		QueueUrl: aws.String(r.queueURL), AttributeNames: []sqstypes.QueueAttributeName{sqstypes.QueueAttributeNameVisibilityTimeout},
 	})
 	if err != nil {
-		return 0, fmt.Errorf("snssqs: reading the VisibilityTimeout of %s: %w", r.cfg.QueueURL, err)
+		return 0, fmt.Errorf("snssqs: reading the VisibilityTimeout of %s: %w", r.queueURL, err)
 	}
 	secs, err := strconv.Atoi(out.Attributes[string(sqstypes.QueueAttributeNameVisibilityTimeout)])
 	if err != nil || secs < 0 {
-		return 0, fmt.Errorf("snssqs: %s has no valid VisibilityTimeout attribute", r.cfg.QueueURL)
+		return 0, fmt.Errorf("snssqs: %s has no valid VisibilityTimeout attribute", r.queueURL)
 	}
 	return time.Duration(secs) * time.Second, nil
 }
@@ -156,8 +161,8 @@ func (r *Receiver) Receive(ctx context.Context, max int) ([]*driver.Message, err
 		defer r.late.Done()
 		rctx, cancel := context.WithTimeout(r.bg, r.cfg.WaitTime+30*time.Second)
 		defer cancel()
-		out, err := r.cfg.SQS.ReceiveMessage(rctx, &sqs.ReceiveMessageInput{
-			QueueUrl:                    aws.String(r.cfg.QueueURL),
+		out, err := r.sqs.ReceiveMessage(rctx, &sqs.ReceiveMessageInput{
+			QueueUrl:                    aws.String(r.queueURL),
 			MaxNumberOfMessages:         int32(max),
 			WaitTimeSeconds:             int32(r.cfg.WaitTime / time.Second),
 			MessageAttributeNames:       []string{"All"},
@@ -202,10 +207,10 @@ func (r *Receiver) releaseLate(done <-chan receiveResult) {
 	}
 }
 
-func (r *Receiver) message(m sqstypes.Message) *driver.Message {
-	body := []byte(aws.ToString(m.Body))
-	// Every attribute is kept whatever its data type (a Binary "type" must
-	// be compared with the envelope like a String one).
+// attributesOf returns a message's attributes as strings. Every attribute
+// is kept whatever its data type (a Binary "type" must be compared with the
+// envelope like a String one).
+func attributesOf(m sqstypes.Message) map[string]string {
 	attrs := make(map[string]string, len(m.MessageAttributes))
 	for k, v := range m.MessageAttributes {
 		switch {
@@ -215,6 +220,12 @@ func (r *Receiver) message(m sqstypes.Message) *driver.Message {
 			attrs[k] = string(v.BinaryValue)
 		}
 	}
+	return attrs
+}
+
+func (r *Receiver) message(m sqstypes.Message) *driver.Message {
+	body := []byte(aws.ToString(m.Body))
+	attrs := attributesOf(m)
 	var conflict error
 	if inner, nattrs, ok := unwrap(body, r.cfg.TopicARNs); ok {
 		// Both layers' attributes count: the notification's, and those of
@@ -251,7 +262,7 @@ func (r *Receiver) Ack(ctx context.Context, handles []string) error {
 		for i, at := range chunk {
 			entries[i] = sqstypes.DeleteMessageBatchRequestEntry{Id: aws.String(strconv.Itoa(i)), ReceiptHandle: aws.String(handles[at])}
 		}
-		out, err := r.cfg.SQS.DeleteMessageBatch(ctx, &sqs.DeleteMessageBatchInput{QueueUrl: aws.String(r.cfg.QueueURL), Entries: entries})
+		out, err := r.sqs.DeleteMessageBatch(ctx, &sqs.DeleteMessageBatchInput{QueueUrl: aws.String(r.queueURL), Entries: entries})
 		if err != nil {
 			for _, at := range chunk {
 				failed = append(failed, driver.BatchFailure{Index: at, Err: fmt.Errorf("snssqs: DeleteMessageBatch: %w", contractError(err))})
@@ -280,8 +291,8 @@ func (r *Receiver) SetVisibility(ctx context.Context, handle string, d time.Dura
 	}
 	d = min(max(d, 0), MaxVisibility)
 	secs := int32(math.Ceil(d.Seconds()))
-	_, err := r.cfg.SQS.ChangeMessageVisibility(ctx, &sqs.ChangeMessageVisibilityInput{
-		QueueUrl: aws.String(r.cfg.QueueURL), ReceiptHandle: aws.String(handle), VisibilityTimeout: secs,
+	_, err := r.sqs.ChangeMessageVisibility(ctx, &sqs.ChangeMessageVisibilityInput{
+		QueueUrl: aws.String(r.queueURL), ReceiptHandle: aws.String(handle), VisibilityTimeout: secs,
 	})
 	if err != nil {
 		return fmt.Errorf("snssqs: ChangeMessageVisibility: %w", contractError(err))
@@ -317,10 +328,10 @@ func (r *Receiver) DeadLetter(ctx context.Context, m *driver.Message, reason str
 		in.MessageGroupId = aws.String(group)
 		in.MessageDeduplicationId = aws.String(m.Handle[:min(len(m.Handle), 128)])
 	}
-	if _, err := r.cfg.SQS.SendMessage(ctx, in); err != nil {
+	if _, err := r.sqs.SendMessage(ctx, in); err != nil {
 		return fmt.Errorf("snssqs: dead-letter queue %s: %w", dlq, err)
 	}
-	if _, err := r.cfg.SQS.DeleteMessage(ctx, &sqs.DeleteMessageInput{QueueUrl: aws.String(r.cfg.QueueURL), ReceiptHandle: aws.String(m.Handle)}); err != nil {
+	if _, err := r.sqs.DeleteMessage(ctx, &sqs.DeleteMessageInput{QueueUrl: aws.String(r.queueURL), ReceiptHandle: aws.String(m.Handle)}); err != nil {
 		// The copy is in the dead-letter queue; the original comes back
 		// and is dead-lettered again: a duplicate, never a loss.
 		return fmt.Errorf("snssqs: dead-lettered, but not deleted from the queue: %w", contractError(err))
@@ -340,21 +351,21 @@ func (r *Receiver) deadLetterQueue(ctx context.Context) (string, error) {
 	if dlq != "" {
 		return dlq, nil
 	}
-	out, err := r.cfg.SQS.GetQueueAttributes(ctx, &sqs.GetQueueAttributesInput{
-		QueueUrl: aws.String(r.cfg.QueueURL), AttributeNames: []sqstypes.QueueAttributeName{sqstypes.QueueAttributeNameRedrivePolicy},
+	out, err := r.sqs.GetQueueAttributes(ctx, &sqs.GetQueueAttributesInput{
+		QueueUrl: aws.String(r.queueURL), AttributeNames: []sqstypes.QueueAttributeName{sqstypes.QueueAttributeNameRedrivePolicy},
 	})
 	if err != nil {
-		return "", fmt.Errorf("snssqs: reading the RedrivePolicy of %s: %w", r.cfg.QueueURL, err)
+		return "", fmt.Errorf("snssqs: reading the RedrivePolicy of %s: %w", r.queueURL, err)
 	}
 	var policy struct {
 		DeadLetterTargetArn string `json:"deadLetterTargetArn"`
 	}
 	raw := out.Attributes[string(sqstypes.QueueAttributeNameRedrivePolicy)]
 	if err := json.Unmarshal([]byte(raw), &policy); err != nil || policy.DeadLetterTargetArn == "" {
-		return "", fmt.Errorf("snssqs: %s has no RedrivePolicy with a deadLetterTargetArn, and ReceiverConfig.DeadLetterQueueURL is empty", r.cfg.QueueURL)
+		return "", fmt.Errorf("snssqs: %s has no RedrivePolicy with a deadLetterTargetArn, and ReceiverConfig.DeadLetterQueueURL is empty", r.queueURL)
 	}
 	name := policy.DeadLetterTargetArn[strings.LastIndexByte(policy.DeadLetterTargetArn, ':')+1:]
-	u, err := r.cfg.SQS.GetQueueUrl(ctx, &sqs.GetQueueUrlInput{QueueName: aws.String(name)})
+	u, err := r.sqs.GetQueueUrl(ctx, &sqs.GetQueueUrlInput{QueueName: aws.String(name)})
 	if err != nil {
 		return "", fmt.Errorf("snssqs: dead-letter queue %s: %w", name, err)
 	}

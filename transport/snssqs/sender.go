@@ -4,7 +4,9 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"maps"
 	"strconv"
+	"strings"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/aws/retry"
@@ -23,47 +25,48 @@ const MaxBatch = 10
 // MaxBatchBytes is the SNS limit on the total size of one PublishBatch.
 const MaxBatchBytes = 256 << 10
 
-// SenderConfig configures a [Sender].
+// SenderConfig configures a [Sender]. A nil *SenderConfig means the
+// defaults.
 type SenderConfig struct {
-	// SNS is the client, e.g. sns.NewFromConfig(awsCfg). Required.
-	SNS SNSPublisher
-	// TopicARN returns the ARN of a domain's topic. Required; [TopicARNs]
-	// builds one from naming.AWSNames.
-	TopicARN func(domain string) (string, error)
-	// FIFO topics: each message carries MessageGroupId (the envelope's
-	// partitionkey, or its id when it has none) and MessageDeduplicationId
-	// (the envelope's id).
-	FIFO bool
-	// MaxBatch bounds the entries of one PublishBatch: 1 to 10, default
-	// 10. (GoAws refuses 10 entries; its test harness uses 9.)
+	// MaxBatch bounds the entries of one PublishBatch: 1 to 10. Default
+	// 10, or 9 through a Driver on a local server (GoAws refuses 10).
 	MaxBatch int
 }
 
 // Sender publishes to SNS topics. It is a driver.Sender; use it through
-// transport.Publisher.
+// transport.Publisher. Topics whose ARN ends in ".fifo" are FIFO: each
+// message carries MessageGroupId (the envelope's partitionkey, or its id
+// when it has none) and MessageDeduplicationId (the envelope's id).
 type Sender struct {
-	cfg SenderConfig
+	sns    SNSPublisher
+	topics map[string]string // ARN by domain
+	cfg    SenderConfig
 }
 
-// NewSender returns a Sender.
-func NewSender(cfg SenderConfig) (*Sender, error) {
+// NewSender returns a Sender to the topics of topicARNs, by domain. A
+// [Driver] makes one for a topology (Driver.OpenSender).
+func NewSender(client SNSPublisher, topicARNs map[string]string, cfg *SenderConfig) (*Sender, error) {
+	var c SenderConfig
+	if cfg != nil {
+		c = *cfg
+	}
 	var errs []error
-	if cfg.SNS == nil {
-		errs = append(errs, errors.New("snssqs: SenderConfig.SNS is required"))
+	if client == nil {
+		errs = append(errs, &driver.ConfigError{Setting: "NewSender's client", Problem: "must not be nil"})
 	}
-	if cfg.TopicARN == nil {
-		errs = append(errs, errors.New("snssqs: SenderConfig.TopicARN is required"))
+	if len(topicARNs) == 0 {
+		errs = append(errs, &driver.ConfigError{Setting: "NewSender's topicARNs", Problem: "must name at least one topic"})
 	}
-	if cfg.MaxBatch == 0 {
-		cfg.MaxBatch = MaxBatch
+	if c.MaxBatch == 0 {
+		c.MaxBatch = MaxBatch
 	}
-	if cfg.MaxBatch < 1 || cfg.MaxBatch > MaxBatch {
-		errs = append(errs, fmt.Errorf("snssqs: SenderConfig.MaxBatch must be 1 to %d", MaxBatch))
+	if c.MaxBatch < 1 || c.MaxBatch > MaxBatch {
+		errs = append(errs, &driver.ConfigError{Setting: "SenderConfig.MaxBatch", Problem: fmt.Sprintf("must be 1 to %d", MaxBatch)})
 	}
 	if err := errors.Join(errs...); err != nil {
 		return nil, err
 	}
-	return &Sender{cfg: cfg}, nil
+	return &Sender{sns: client, topics: maps.Clone(topicARNs), cfg: c}, nil
 }
 
 // Limits implements driver.Sender.
@@ -112,10 +115,11 @@ var errNoResult = errors.New("snssqs: the response does not say whether the entr
 
 // Send implements driver.Sender with one PublishBatch call.
 func (s *Sender) Send(ctx context.Context, domain string, msgs []*driver.Message) error {
-	arn, err := s.cfg.TopicARN(domain)
-	if err != nil {
-		return fmt.Errorf("snssqs: %w: %w", driver.ErrNotSent, err)
+	arn, ok := s.topics[domain]
+	if !ok {
+		return fmt.Errorf("snssqs: %w: %w: no topic for the domain %q", driver.ErrNotSent, driver.ErrNotFound, domain)
 	}
+	fifo := strings.HasSuffix(arn, ".fifo")
 	entries := make([]snstypes.PublishBatchRequestEntry, len(msgs))
 	for i, m := range msgs {
 		entries[i] = snstypes.PublishBatchRequestEntry{
@@ -123,7 +127,7 @@ func (s *Sender) Send(ctx context.Context, domain string, msgs []*driver.Message
 			Message:           aws.String(string(m.Body)),
 			MessageAttributes: snsAttributes(m.Attributes),
 		}
-		if s.cfg.FIFO {
+		if fifo {
 			group := m.GroupID
 			if group == "" {
 				group = m.DedupID
@@ -132,7 +136,7 @@ func (s *Sender) Send(ctx context.Context, domain string, msgs []*driver.Message
 			entries[i].MessageDeduplicationId = aws.String(m.DedupID)
 		}
 	}
-	out, err := s.cfg.SNS.PublishBatch(ctx, &sns.PublishBatchInput{TopicArn: aws.String(arn), PublishBatchRequestEntries: entries})
+	out, err := s.sns.PublishBatch(ctx, &sns.PublishBatchInput{TopicArn: aws.String(arn), PublishBatchRequestEntries: entries})
 	if err != nil {
 		if refused(err) {
 			return fmt.Errorf("snssqs: PublishBatch to %s: %w: %w", arn, driver.ErrNotSent, contractError(err))
@@ -184,24 +188,4 @@ func snsAttributes(attrs map[string]string) map[string]snstypes.MessageAttribute
 		out[k] = snstypes.MessageAttributeValue{DataType: aws.String("String"), StringValue: aws.String(v)}
 	}
 	return out
-}
-
-// TopicARNs returns a TopicARN function for SenderConfig: the ARN of the
-// topic that names gives a domain, in region and account.
-func TopicARNs(names TopicNamer, partition, region, account string, fifo bool) func(string) (string, error) {
-	if partition == "" {
-		partition = "aws"
-	}
-	return func(domain string) (string, error) {
-		name, err := names.Topic(domain, fifo)
-		if err != nil {
-			return "", err
-		}
-		return "arn:" + partition + ":sns:" + region + ":" + account + ":" + name, nil
-	}
-}
-
-// TopicNamer names a domain's topic; naming.AWSNames implements it.
-type TopicNamer interface {
-	Topic(domain string, fifo bool) (string, error)
 }

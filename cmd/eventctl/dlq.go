@@ -1,0 +1,191 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"slices"
+	"text/tabwriter"
+
+	"github.com/elmosoftware/eventprotocol/envelope"
+	"github.com/elmosoftware/eventprotocol/transport/driver"
+	"github.com/elmosoftware/eventprotocol/transport/topology"
+)
+
+const dlqUsage = `usage: eventctl dlq <list|show|redrive|purge> --topology FILE.json --service NAME [flags] [ID...]
+
+  list     the service's dead letters: id, event type, event id, reason
+  show     one dead letter whole: reason, attempts, attributes, the original bytes
+  redrive  publish the dead letters of the ids (or --all) again to their topics,
+           their bytes unchanged, and remove them from the dead-letter queue
+  purge    delete the service's dead letters
+`
+
+// dlq runs "eventctl dlq".
+func dlq(args []string, stdout, stderr io.Writer) int {
+	if len(args) == 0 || !slices.Contains([]string{"list", "show", "redrive", "purge"}, args[0]) {
+		if len(args) > 0 && (args[0] == "-h" || args[0] == "--help" || args[0] == "help") {
+			fmt.Fprint(stdout, dlqUsage)
+			return exitOK
+		}
+		fmt.Fprint(stderr, dlqUsage)
+		return exitUsage
+	}
+	sub := args[0]
+	fs := flag.NewFlagSet("dlq "+sub, flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	aws := addAWSFlags(fs)
+	service := fs.String("service", "", "the consuming service (required)")
+	asJSON := fs.Bool("json", false, "write JSON")
+	max := fs.Int("max", 100, "list: at most this many")
+	all := fs.Bool("all", false, "redrive: every dead letter")
+	fs.Usage = func() {
+		fmt.Fprint(stderr, dlqUsage)
+		fs.PrintDefaults()
+	}
+	ids, err := parseInterspersed(fs, args[1:])
+	if err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			return exitOK
+		}
+		return exitUsage
+	}
+	wantIDs := map[string]int{"list": 0, "purge": 0, "show": 1}
+	if n, fixed := wantIDs[sub]; (fixed && len(ids) != n) || (sub == "redrive" && (len(ids) == 0) == !*all) ||
+		*aws.topology == "" || *service == "" || *max < 1 {
+		fs.Usage()
+		return exitUsage
+	}
+	topo, err := aws.readTopology()
+	if err != nil {
+		fmt.Fprintf(stderr, "eventctl dlq: %v\n", err)
+		return exitUsage
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), *aws.timeout)
+	defer cancel()
+	d, err := aws.driver(ctx)
+	if err != nil {
+		fmt.Fprintf(stderr, "eventctl dlq: %v\n", err)
+		return exitUsage
+	}
+	fail := func(err error) int {
+		fmt.Fprintf(stderr, "eventctl dlq %s: %v\n", sub, err)
+		if errors.Is(err, topology.ErrUnknownService) || errors.Is(err, driver.ErrNotFound) {
+			return exitInvalid
+		}
+		return exitUsage
+	}
+	switch sub {
+	case "purge":
+		n, err := d.PurgeDeadLetters(ctx, topo, *service)
+		if err != nil {
+			return fail(err)
+		}
+		fmt.Fprintf(stdout, "purged %d dead letters of %s\n", n, *service)
+		return exitOK
+	case "redrive":
+		if *all {
+			list, err := d.ListDeadLetters(ctx, topo, *service, 1<<20)
+			if err != nil {
+				return fail(err)
+			}
+			ids = nil
+			for _, dl := range list {
+				ids = append(ids, dl.ID)
+			}
+		}
+		done, err := d.RedriveDeadLetters(ctx, topo, *service, ids)
+		for _, id := range done {
+			fmt.Fprintf(stdout, "redriven %s\n", id)
+		}
+		if err != nil {
+			return fail(err)
+		}
+		return exitOK
+	}
+	list, err := d.ListDeadLetters(ctx, topo, *service, *max)
+	if err != nil {
+		return fail(err)
+	}
+	if sub == "show" {
+		i := slices.IndexFunc(list, func(dl topology.DeadLetter) bool { return dl.ID == ids[0] })
+		if i < 0 {
+			return fail(fmt.Errorf("%w: dead letter %s of %s (among the first %d)", driver.ErrNotFound, ids[0], *service, *max))
+		}
+		if err := writeJSON(stdout, shown(list[i])); err != nil {
+			return fail(err)
+		}
+		return exitOK
+	}
+	if *asJSON {
+		out := make([]shownDeadLetter, len(list))
+		for i, dl := range list {
+			out[i] = shown(dl)
+		}
+		if err := writeJSON(stdout, out); err != nil {
+			return fail(err)
+		}
+		return exitOK
+	}
+	tw := tabwriter.NewWriter(stdout, 0, 4, 2, ' ', 0)
+	fmt.Fprintln(tw, "ID\tTYPE\tEVENT\tRECEIVES\tREASON")
+	for _, dl := range list {
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%d\t%s\n", dl.ID, dl.Attributes[driver.AttrType], eventID(dl.Body), dl.ReceiveCount, firstLine(dl.Reason))
+	}
+	if err := tw.Flush(); err != nil {
+		return fail(err)
+	}
+	return exitOK
+}
+
+// parseInterspersed parses flags that may come before, between or after
+// the positional arguments, and returns those.
+func parseInterspersed(fs *flag.FlagSet, args []string) ([]string, error) {
+	var positional []string
+	for {
+		if err := fs.Parse(args); err != nil {
+			return nil, err
+		}
+		if fs.NArg() == 0 {
+			return positional, nil
+		}
+		positional = append(positional, fs.Arg(0))
+		args = fs.Args()[1:]
+	}
+}
+
+// shownDeadLetter is a dead letter as eventctl writes it: the body as JSON
+// when it is JSON, else as a string.
+type shownDeadLetter struct {
+	topology.DeadLetter
+	Body any `json:"body"`
+}
+
+func shown(dl topology.DeadLetter) shownDeadLetter {
+	s := shownDeadLetter{DeadLetter: dl, Body: string(dl.Body)}
+	if json.Valid(dl.Body) {
+		s.Body = json.RawMessage(dl.Body)
+	}
+	return s
+}
+
+// eventID is the id of the event in body, or "?" when it does not decode.
+func eventID(body []byte) string {
+	e, err := envelope.Decode(body)
+	if err != nil || e.ID == "" {
+		return "?"
+	}
+	return e.ID
+}
+
+func firstLine(s string) string {
+	for i, r := range s {
+		if r == '\n' {
+			return s[:i] + " ..."
+		}
+	}
+	return s
+}

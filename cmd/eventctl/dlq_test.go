@@ -1,0 +1,128 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/elmosoftware/eventprotocol/envelope"
+	"github.com/elmosoftware/eventprotocol/internal/goaws"
+	"github.com/elmosoftware/eventprotocol/transport"
+	"github.com/elmosoftware/eventprotocol/transport/snssqs"
+)
+
+// TestDLQOnGoAws: dead letters made by the consumer runtime are listed,
+// shown whole, redriven and purged with eventctl dlq.
+func TestDLQOnGoAws(t *testing.T) {
+	server := goaws.StartForTest(t)
+	t.Setenv("AWS_ACCESS_KEY_ID", "test")
+	t.Setenv("AWS_SECRET_ACCESS_KEY", "test")
+	ctx := context.Background()
+	args := []string{"--topology", signupTopology, "--endpoint", server.Endpoint, "--region", goaws.Region, "--service", "billing"}
+
+	// The billing service refuses two sign-ups: they are dead-lettered.
+	snsC, sqsC, err := snssqs.Connect(ctx, &snssqs.ConnectConfig{Region: goaws.Region, Endpoint: server.Endpoint})
+	require.NoError(t, err)
+	d, err := snssqs.NewDriver(snsC, sqsC, &snssqs.DriverConfig{WaitTime: time.Second})
+	require.NoError(t, err)
+	topo, err := (awsFlags{topology: &signupTopology}).readTopology()
+	require.NoError(t, err)
+	bus, err := transport.Open(ctx, d, topo, &transport.OpenConfig{Provision: true})
+	require.NoError(t, err)
+	t.Cleanup(func() { _ = bus.Teardown(context.Background()) })
+	cons, err := bus.Consumer(ctx, "billing", &transport.ConsumerConfig{MaxAttempts: 1})
+	require.NoError(t, err)
+	require.NoError(t, cons.HandleFunc("elmo.identity.client.signed_up.v1", func(context.Context, *transport.Delivery) error {
+		return transport.Permanent(errors.New("no billing account at /client"))
+	}))
+	require.NoError(t, cons.Start(ctx))
+	producer := &envelope.Producer{Source: "urn:elmo:service:identity"}
+	var ids []string
+	for range 2 {
+		e, err := producer.New("elmo.identity.client.signed_up.v1", []byte(`{}`))
+		require.NoError(t, err)
+		e.Subject, e.TenantID = "ern:elmo:identity:acme:client/acme", "acme"
+		require.NoError(t, bus.Publisher().Publish(ctx, &e))
+		ids = append(ids, e.ID)
+	}
+	require.Eventually(t, func() bool {
+		list, err := bus.DeadLetters(ctx, "billing", 10)
+		return err == nil && len(list) == 2
+	}, time.Minute, 100*time.Millisecond)
+	require.NoError(t, cons.Shutdown(ctx))
+
+	code, out, stderr := eventctl(t, "", append([]string{"dlq", "list"}, args...)...)
+	require.Equal(t, exitOK, code, stderr)
+	assert.Contains(t, out, "REASON")
+	assert.Contains(t, out, "no billing account at /client")
+	for _, id := range ids {
+		assert.Contains(t, out, id, "the event ids are listed")
+	}
+
+	code, out, stderr = eventctl(t, "", append([]string{"dlq", "list", "--json"}, args...)...)
+	require.Equal(t, exitOK, code, stderr)
+	var list []struct {
+		ID     string          `json:"id"`
+		Reason string          `json:"reason"`
+		Body   json.RawMessage `json:"body"`
+	}
+	require.NoError(t, json.Unmarshal([]byte(out), &list))
+	require.Len(t, list, 2)
+
+	code, out, stderr = eventctl(t, "", append([]string{"dlq", "show", list[0].ID}, args...)...)
+	require.Equal(t, exitOK, code, stderr)
+	assert.Contains(t, out, `"receiveCount": 1`)
+	assert.Contains(t, out, `"specversion": "1.0"`, "the original event, as JSON")
+
+	code, _, stderr = eventctl(t, "", append([]string{"dlq", "show", "no-such-id"}, args...)...)
+	assert.Equal(t, exitInvalid, code, stderr)
+	code, _, _ = eventctl(t, "", "dlq", "list", "--topology", signupTopology, "--endpoint", server.Endpoint, "--region", goaws.Region, "--service", "nobody")
+	assert.Equal(t, exitInvalid, code, "an unknown service")
+
+	code, out, stderr = eventctl(t, "", append([]string{"dlq", "redrive", list[0].ID}, args...)...)
+	require.Equal(t, exitOK, code, stderr)
+	assert.Equal(t, "redriven "+list[0].ID+"\n", out)
+
+	code, out, stderr = eventctl(t, "", append([]string{"dlq", "purge"}, args...)...)
+	require.Equal(t, exitOK, code, stderr)
+	assert.Equal(t, "purged 1 dead letters of billing\n", out)
+	code, out, _ = eventctl(t, "", append([]string{"dlq", "list", "--json"}, args...)...)
+	require.Equal(t, exitOK, code)
+	assert.Equal(t, "[]", strings.TrimSpace(out))
+
+	// The redriven event is back in the billing queue.
+	recv, err := d.OpenReceiver(ctx, topo, "billing")
+	require.NoError(t, err)
+	msgs, err := recv.Receive(ctx, 10)
+	require.NoError(t, err)
+	require.Len(t, msgs, 1)
+	back, err := envelope.Decode(msgs[0].Body)
+	require.NoError(t, err)
+	assert.Contains(t, ids, back.ID)
+}
+
+func TestDLQUsage(t *testing.T) {
+	for _, args := range [][]string{
+		{"dlq"},
+		{"dlq", "peek"},
+		{"dlq", "list"},
+		{"dlq", "list", "--topology", signupTopology},
+		{"dlq", "show", "--topology", signupTopology, "--service", "billing"},
+		{"dlq", "redrive", "--topology", signupTopology, "--service", "billing"},
+		{"dlq", "redrive", "--topology", signupTopology, "--service", "billing", "--all", "x"},
+		{"dlq", "list", "--topology", signupTopology, "--service", "billing", "--max", "0"},
+	} {
+		code, _, stderr := eventctl(t, "", args...)
+		assert.Equal(t, exitUsage, code, "%v", args)
+		assert.NotEmpty(t, stderr, "%v", args)
+	}
+	code, out, _ := eventctl(t, "", "dlq", "-h")
+	assert.Equal(t, exitOK, code)
+	assert.Contains(t, out, "redrive")
+}

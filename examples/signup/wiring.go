@@ -1,0 +1,66 @@
+package main
+
+import (
+	"context"
+	"flag"
+	"fmt"
+	"math/rand/v2"
+	"time"
+
+	"github.com/elmosoftware/eventprotocol/schema"
+	"github.com/elmosoftware/eventprotocol/transport"
+	"github.com/elmosoftware/eventprotocol/transport/memory"
+	"github.com/elmosoftware/eventprotocol/transport/snssqs"
+	"github.com/elmosoftware/eventprotocol/transport/topology"
+)
+
+// options are the example's command-line options.
+type options struct {
+	transport string // "memory" or "snssqs"
+	endpoint  string // SNS/SQS endpoint of a local server, e.g. http://127.0.0.1:4100
+	region    string
+	catalog   string // folder of the schema catalogue
+}
+
+func flags(fs *flag.FlagSet) *options {
+	o := &options{}
+	fs.StringVar(&o.transport, "transport", "memory", "memory, or snssqs for SNS/SQS")
+	fs.StringVar(&o.endpoint, "endpoint", "", "SNS/SQS endpoint of a local server, e.g. http://127.0.0.1:4100 (default: AWS)")
+	fs.StringVar(&o.region, "region", "us-east-1", "AWS region (snssqs)")
+	fs.StringVar(&o.catalog, "catalog", "testdata/catalog", "folder of the schema catalogue")
+	return o
+}
+
+// open loads the catalogue and opens the topology on the transport the
+// options name, provisioned: on SNS/SQS in a fresh environment, which
+// bus.Teardown removes. It returns the driver too, for a second Bus.
+func open(ctx context.Context, o *options, topo func(env string) *topology.Topology) (*transport.Bus, topology.Driver, error) {
+	cat, err := schema.LoadDir(o.catalog)
+	if err != nil {
+		return nil, nil, fmt.Errorf("%w (run from the repository's root, or use -catalog)", err)
+	}
+	var d topology.Driver
+	env := "dev"
+	switch o.transport {
+	case "memory":
+		if d, err = memory.New(nil); err != nil {
+			return nil, nil, err
+		}
+	case "snssqs":
+		snsC, sqsC, err := snssqs.Connect(ctx, &snssqs.ConnectConfig{Region: o.region, Endpoint: o.endpoint, LocalServer: o.endpoint != ""})
+		if err != nil {
+			return nil, nil, err
+		}
+		if d, err = snssqs.NewDriver(snsC, sqsC, &snssqs.DriverConfig{WaitTime: time.Second}); err != nil {
+			return nil, nil, err
+		}
+		env = fmt.Sprintf("ex%06d", rand.IntN(1_000_000))
+	default:
+		return nil, nil, fmt.Errorf("unknown transport %q (want memory or snssqs)", o.transport)
+	}
+	bus, err := transport.Open(ctx, d, topo(env), &transport.OpenConfig{Provision: true, Catalog: cat})
+	if err != nil {
+		return nil, nil, err
+	}
+	return bus, d, nil
+}

@@ -1,0 +1,206 @@
+package memory
+
+import (
+	"context"
+	"fmt"
+	"maps"
+	"slices"
+	"strconv"
+
+	"github.com/elmosoftware/eventprotocol/naming"
+	"github.com/elmosoftware/eventprotocol/transport/driver"
+	"github.com/elmosoftware/eventprotocol/transport/topology"
+)
+
+// The Broker serves topologies: a topic per domain, named by the domain,
+// and a subscription per service, named by the service.
+var (
+	_ topology.Driver           = (*Broker)(nil)
+	_ topology.Provisioner      = (*Broker)(nil)
+	_ topology.DeadLetterAccess = (*Broker)(nil)
+)
+
+// subscriptionOf is the subscription of a topology's service.
+func subscriptionOf(t *topology.Topology, s topology.Service) SubscriptionConfig {
+	var topics []string
+	for _, sub := range s.Subscriptions() {
+		topics = append(topics, sub.Domain)
+	}
+	return SubscriptionConfig{Name: s.Name, Topics: topics, Types: slices.Clone(s.Consumes),
+		VisibilityTimeout: s.VisibilityTimeout(), MaxReceiveCount: s.ReceiveLimit(), FIFO: t.FIFO(s)}
+}
+
+// Plan implements topology.Provisioner.
+func (b *Broker) Plan(t *topology.Topology) ([]topology.Step, error) {
+	if err := t.Validate(); err != nil {
+		return nil, err
+	}
+	var steps []topology.Step
+	for _, d := range t.Domains {
+		steps = append(steps, topology.Step{Action: "create-topic", Resource: d.Name})
+	}
+	for _, s := range t.Services {
+		sc := subscriptionOf(t, s)
+		steps = append(steps, topology.Step{Action: "create-subscription", Resource: s.Name,
+			Detail: fmt.Sprintf("topics %v, types %v, visibility %v, maxReceiveCount %d", sc.Topics, sc.Types, sc.VisibilityTimeout, sc.MaxReceiveCount)})
+	}
+	return steps, nil
+}
+
+// Provision implements topology.Provisioner: it creates the topics and
+// subscriptions, and brings existing subscriptions' filters and settings
+// to the topology, keeping their messages.
+func (b *Broker) Provision(_ context.Context, t *topology.Topology) error {
+	if err := t.Validate(); err != nil {
+		return err
+	}
+	for _, d := range t.Domains {
+		if err := b.CreateTopic(d.Name); err != nil {
+			return err
+		}
+	}
+	for _, s := range t.Services {
+		sc := subscriptionOf(t, s)
+		q, err := b.queue(s.Name)
+		if err != nil {
+			if err := b.CreateSubscription(sc); err != nil {
+				return err
+			}
+			continue
+		}
+		b.mu.Lock()
+		if q.cfg.FIFO != sc.FIFO {
+			b.mu.Unlock()
+			return fmt.Errorf("memory: subscription %q: FIFO is fixed at creation", s.Name)
+		}
+		for _, topic := range q.cfg.Topics {
+			b.topics[topic] = slices.DeleteFunc(b.topics[topic], func(x *queue) bool { return x == q })
+		}
+		for _, topic := range sc.Topics {
+			b.topics[topic] = append(b.topics[topic], q)
+		}
+		q.cfg = sc
+		b.mu.Unlock()
+	}
+	return nil
+}
+
+// Teardown implements topology.Provisioner: it deletes the services'
+// subscriptions, with their messages, and the domains' topics.
+func (b *Broker) Teardown(_ context.Context, t *topology.Topology) error {
+	if err := t.Validate(); err != nil {
+		return err
+	}
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	for _, s := range t.Services {
+		q, ok := b.queues[s.Name]
+		if !ok {
+			continue
+		}
+		delete(b.queues, s.Name)
+		for topic, qs := range b.topics {
+			b.topics[topic] = slices.DeleteFunc(qs, func(x *queue) bool { return x == q })
+		}
+	}
+	for _, d := range t.Domains {
+		if len(b.topics[d.Name]) == 0 {
+			delete(b.topics, d.Name)
+		}
+	}
+	return nil
+}
+
+// OpenSender implements topology.Driver: the broker's sender.
+func (b *Broker) OpenSender(context.Context, *topology.Topology) (driver.Sender, error) {
+	return b.Sender(), nil
+}
+
+// OpenReceiver implements topology.Driver: the receiver of the service's
+// subscription.
+func (b *Broker) OpenReceiver(_ context.Context, t *topology.Topology, service string) (driver.Receiver, error) {
+	if _, ok := t.Service(service); !ok {
+		return nil, fmt.Errorf("memory: %w: %q", topology.ErrUnknownService, service)
+	}
+	return b.Receiver(service)
+}
+
+// ListDeadLetters implements topology.DeadLetterAccess, oldest first.
+func (b *Broker) ListDeadLetters(_ context.Context, t *topology.Topology, service string, max int) ([]topology.DeadLetter, error) {
+	q, err := b.serviceQueue(t, service)
+	if err != nil {
+		return nil, err
+	}
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	var out []topology.DeadLetter
+	for _, m := range q.dlq[:min(max, len(q.dlq))] {
+		rc, _ := strconv.Atoi(m.attrs[driver.AttrDeadLetterReceiveCount])
+		out = append(out, topology.DeadLetter{ID: m.dlqID, Body: slices.Clone(m.body), Attributes: maps.Clone(m.attrs),
+			Reason: m.attrs[driver.AttrDeadLetterReason], ReceiveCount: rc, DeadLetteredAt: m.deadAt})
+	}
+	return out, nil
+}
+
+// RedriveDeadLetters implements topology.DeadLetterAccess.
+func (b *Broker) RedriveDeadLetters(ctx context.Context, t *topology.Topology, service string, ids []string) ([]string, error) {
+	q, err := b.serviceQueue(t, service)
+	if err != nil {
+		return nil, err
+	}
+	var done, missing []string
+	for _, id := range ids {
+		b.mu.Lock()
+		i := slices.IndexFunc(q.dlq, func(m *message) bool { return m.dlqID == id })
+		if i < 0 {
+			b.mu.Unlock()
+			missing = append(missing, id)
+			continue
+		}
+		m := q.dlq[i]
+		q.dlq = slices.Delete(q.dlq, i, i+1) // taken, so that no other redrive sends it too
+		b.mu.Unlock()
+		putBack := func() {
+			b.mu.Lock()
+			q.dlq = slices.Insert(q.dlq, min(i, len(q.dlq)), m)
+			b.mu.Unlock()
+		}
+		attrs := maps.Clone(m.attrs)
+		delete(attrs, driver.AttrDeadLetterReason)
+		delete(attrs, driver.AttrDeadLetterReceiveCount)
+		typ, err := naming.ParseType(attrs[driver.AttrType])
+		if err != nil {
+			putBack()
+			return done, fmt.Errorf("memory: redrive %s: its type attribute: %w", id, err)
+		}
+		if err := b.Sender().Send(ctx, typ.Domain(), []*driver.Message{{Body: m.body, Attributes: attrs, GroupID: m.group, DedupID: m.dedup}}); err != nil {
+			putBack()
+			return done, fmt.Errorf("memory: redrive %s: %w", id, err)
+		}
+		done = append(done, id)
+	}
+	if len(missing) > 0 {
+		return done, fmt.Errorf("memory: %w: dead letters %v of %q", driver.ErrNotFound, missing, service)
+	}
+	return done, nil
+}
+
+// PurgeDeadLetters implements topology.DeadLetterAccess.
+func (b *Broker) PurgeDeadLetters(_ context.Context, t *topology.Topology, service string) (int, error) {
+	q, err := b.serviceQueue(t, service)
+	if err != nil {
+		return 0, err
+	}
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	n := len(q.dlq)
+	q.dlq = nil
+	return n, nil
+}
+
+func (b *Broker) serviceQueue(t *topology.Topology, service string) (*queue, error) {
+	if _, ok := t.Service(service); !ok {
+		return nil, fmt.Errorf("memory: %w: %q", topology.ErrUnknownService, service)
+	}
+	return b.queue(service)
+}

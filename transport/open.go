@@ -1,0 +1,160 @@
+package transport
+
+import (
+	"context"
+	"errors"
+	"fmt"
+
+	"github.com/elmosoftware/eventprotocol/transport/driver"
+	"github.com/elmosoftware/eventprotocol/transport/topology"
+)
+
+// OpenConfig configures [Open]. A nil *OpenConfig means the defaults.
+type OpenConfig struct {
+	// Provision creates the topology's resources first (idempotently); the
+	// driver must be a topology.Provisioner. For development, tests and
+	// examples; production provisions with eventctl provision.
+	Provision bool
+	// Catalog validates payloads: strictly in the Publisher, tolerantly
+	// in every Consumer whose own config sets no Catalog. Usually a
+	// *schema.Catalog.
+	Catalog PayloadValidator
+	// Publisher configures the Publisher; its Catalog defaults to the one
+	// above. Its Topic must be left nil: topics are the topology's domains.
+	Publisher *PublisherConfig
+}
+
+// Bus is a topology opened on a transport: the Publisher, a Consumer per
+// consuming service, and the services' dead letters. Application code
+// wires itself through a Bus and never names a driver type.
+type Bus struct {
+	t       *topology.Topology
+	d       topology.Driver
+	catalog PayloadValidator
+	pub     *Publisher
+}
+
+// ErrUnsupported matches the error of a Bus operation that the driver
+// does not offer (it is errors.ErrUnsupported).
+var ErrUnsupported = errors.ErrUnsupported
+
+// Open validates the topology, provisions it when asked, and returns its
+// Bus on the driver (the memory broker, or an snssqs.Driver).
+func Open(ctx context.Context, d topology.Driver, t *topology.Topology, cfg *OpenConfig) (*Bus, error) {
+	var c OpenConfig
+	if cfg != nil {
+		c = *cfg
+	}
+	if d == nil {
+		return nil, &driver.ConfigError{Setting: "Open's driver", Problem: "must not be nil"}
+	}
+	if t == nil {
+		return nil, &driver.ConfigError{Setting: "Open's topology", Problem: "must not be nil"}
+	}
+	var pc PublisherConfig
+	if c.Publisher != nil {
+		pc = *c.Publisher
+	}
+	if pc.Topic != nil {
+		return nil, &driver.ConfigError{Setting: "OpenConfig.Publisher.Topic", Problem: "must be nil: topics are the topology's domains"}
+	}
+	if pc.Catalog == nil {
+		pc.Catalog = c.Catalog
+	}
+	if err := t.Validate(); err != nil {
+		return nil, err
+	}
+	if c.Provision {
+		p, ok := d.(topology.Provisioner)
+		if !ok {
+			return nil, fmt.Errorf("transport: %w: the driver cannot provision", ErrUnsupported)
+		}
+		if err := p.Provision(ctx, t); err != nil {
+			return nil, err
+		}
+	}
+	sender, err := d.OpenSender(ctx, t)
+	if err != nil {
+		return nil, err
+	}
+	pub, err := NewPublisher(sender, &pc)
+	if err != nil {
+		return nil, err
+	}
+	return &Bus{t: t, d: d, catalog: c.Catalog, pub: pub}, nil
+}
+
+// Topology returns the bus's topology.
+func (b *Bus) Topology() *topology.Topology { return b.t }
+
+// Publisher returns the bus's Publisher.
+func (b *Bus) Publisher() *Publisher { return b.pub }
+
+// Consumer returns a new Consumer of the service's subscription. A nil
+// cfg means the defaults; the config's Name defaults to the service, and
+// its Catalog to the bus's.
+func (b *Bus) Consumer(ctx context.Context, service string, cfg *ConsumerConfig) (*Consumer, error) {
+	var c ConsumerConfig
+	if cfg != nil {
+		c = *cfg
+	}
+	if c.Name == "" {
+		c.Name = service
+	}
+	if c.Catalog == nil {
+		c.Catalog = b.catalog
+	}
+	r, err := b.d.OpenReceiver(ctx, b.t, service)
+	if err != nil {
+		return nil, err
+	}
+	return NewConsumer(r, &c)
+}
+
+func (b *Bus) deadLetters() (topology.DeadLetterAccess, error) {
+	dl, ok := b.d.(topology.DeadLetterAccess)
+	if !ok {
+		return nil, fmt.Errorf("transport: %w: the driver offers no dead-letter access", ErrUnsupported)
+	}
+	return dl, nil
+}
+
+// DeadLetters returns up to max of the service's dead letters, leaving
+// them in place.
+func (b *Bus) DeadLetters(ctx context.Context, service string, max int) ([]topology.DeadLetter, error) {
+	dl, err := b.deadLetters()
+	if err != nil {
+		return nil, err
+	}
+	return dl.ListDeadLetters(ctx, b.t, service, max)
+}
+
+// Redrive publishes the service's dead letters of those ids again, their
+// bytes unchanged, to their topics, and removes them from the dead-letter
+// queue; see topology.DeadLetterAccess. It returns the ids redriven.
+func (b *Bus) Redrive(ctx context.Context, service string, ids ...string) ([]string, error) {
+	dl, err := b.deadLetters()
+	if err != nil {
+		return nil, err
+	}
+	return dl.RedriveDeadLetters(ctx, b.t, service, ids)
+}
+
+// Purge deletes the service's dead letters and returns how many.
+func (b *Bus) Purge(ctx context.Context, service string) (int, error) {
+	dl, err := b.deadLetters()
+	if err != nil {
+		return 0, err
+	}
+	return dl.PurgeDeadLetters(ctx, b.t, service)
+}
+
+// Teardown deletes the topology's resources (the driver must be a
+// topology.Provisioner). For development, tests and examples.
+func (b *Bus) Teardown(ctx context.Context) error {
+	p, ok := b.d.(topology.Provisioner)
+	if !ok {
+		return fmt.Errorf("transport: %w: the driver cannot tear down", ErrUnsupported)
+	}
+	return p.Teardown(ctx, b.t)
+}

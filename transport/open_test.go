@@ -1,0 +1,114 @@
+package transport_test
+
+import (
+	"context"
+	"testing"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/elmosoftware/eventprotocol/naming"
+	"github.com/elmosoftware/eventprotocol/transport"
+	"github.com/elmosoftware/eventprotocol/transport/driver"
+	"github.com/elmosoftware/eventprotocol/transport/memory"
+	"github.com/elmosoftware/eventprotocol/transport/topology"
+)
+
+func signupTopology() *topology.Topology {
+	return &topology.Topology{Env: "dev", Domains: []topology.Domain{{Name: "identity"}},
+		Services: []topology.Service{{Name: "email", Consumes: []string{typeSignedUp}}}}
+}
+
+// bareDriver serves topologies but neither provisions nor reaches dead
+// letters.
+type bareDriver struct{ b *memory.Broker }
+
+func (d bareDriver) OpenSender(ctx context.Context, t *topology.Topology) (driver.Sender, error) {
+	return d.b.OpenSender(ctx, t)
+}
+
+func (d bareDriver) OpenReceiver(ctx context.Context, t *topology.Topology, s string) (driver.Receiver, error) {
+	return d.b.OpenReceiver(ctx, t, s)
+}
+
+func TestOpenRefusals(t *testing.T) {
+	ctx := context.Background()
+	b, err := memory.New(nil)
+	require.NoError(t, err)
+	invalid := signupTopology()
+	invalid.Env = "Dev"
+	for _, tc := range []struct {
+		name string
+		err  error
+		want error
+	}{
+		{"nil driver", func() error { _, err := transport.Open(ctx, nil, signupTopology(), nil); return err }(), transport.ErrInvalidConfig},
+		{"nil topology", func() error { _, err := transport.Open(ctx, b, nil, nil); return err }(), transport.ErrInvalidConfig},
+		{"publisher topic", func() error {
+			_, err := transport.Open(ctx, b, signupTopology(), &transport.OpenConfig{Publisher: &transport.PublisherConfig{Topic: naming.Type.Domain}})
+			return err
+		}(), transport.ErrInvalidConfig},
+		{"invalid topology", func() error { _, err := transport.Open(ctx, b, invalid, nil); return err }(), topology.ErrInvalid},
+		{"cannot provision", func() error {
+			_, err := transport.Open(ctx, bareDriver{b}, signupTopology(), &transport.OpenConfig{Provision: true})
+			return err
+		}(), transport.ErrUnsupported},
+		{"not provisioned", func() error {
+			bus, err := transport.Open(ctx, b, signupTopology(), nil)
+			require.NoError(t, err, "opening needs no subscription yet")
+			_, err = bus.Consumer(ctx, "email", nil)
+			return err
+		}(), driver.ErrNotFound},
+		{"unknown service", func() error {
+			bus, err := transport.Open(ctx, b, signupTopology(), &transport.OpenConfig{Provision: true})
+			require.NoError(t, err)
+			_, err = bus.Consumer(ctx, "nobody", nil)
+			return err
+		}(), topology.ErrUnknownService},
+	} {
+		t.Run(tc.name, func(t *testing.T) { assert.ErrorIs(t, tc.err, tc.want) })
+	}
+
+	bus, err := transport.Open(ctx, bareDriver{b}, signupTopology(), nil)
+	require.NoError(t, err)
+	_, err = bus.DeadLetters(ctx, "email", 1)
+	assert.ErrorIs(t, err, transport.ErrUnsupported)
+	_, err = bus.Redrive(ctx, "email", "x")
+	assert.ErrorIs(t, err, transport.ErrUnsupported)
+	_, err = bus.Purge(ctx, "email")
+	assert.ErrorIs(t, err, transport.ErrUnsupported)
+	assert.ErrorIs(t, bus.Teardown(ctx), transport.ErrUnsupported)
+	assert.Equal(t, "dev", bus.Topology().Env)
+}
+
+// TestMemoryProvisionConverges: provisioning again brings a subscription's
+// filter to the topology and keeps its messages; teardown removes it.
+func TestMemoryProvisionConverges(t *testing.T) {
+	ctx := context.Background()
+	b, err := memory.New(nil)
+	require.NoError(t, err)
+	topo := signupTopology()
+	require.NoError(t, b.Provision(ctx, topo))
+	send := func(typ string) {
+		require.NoError(t, b.Sender().Send(ctx, "identity", []*driver.Message{{Body: []byte(`{}`), Attributes: map[string]string{driver.AttrType: typ}}}))
+	}
+	send(typeSignedUp)
+	send("elmo.identity.client.closed.v1") // filtered out
+	st, err := b.Stats("email")
+	require.NoError(t, err)
+	assert.Equal(t, 1, st.Visible)
+
+	topo.Services[0].Consumes = []string{"elmo.identity.*"}
+	require.NoError(t, b.Provision(ctx, topo))
+	send("elmo.identity.client.closed.v1")
+	st, err = b.Stats("email")
+	require.NoError(t, err)
+	assert.Equal(t, 2, st.Visible, "the wildcard takes the other type now; the first message stayed")
+
+	steps, err := b.Plan(topo)
+	require.NoError(t, err)
+	assert.Len(t, steps, 2)
+	require.NoError(t, b.Teardown(ctx, topo))
+	_, err = b.Stats("email")
+	assert.ErrorIs(t, err, driver.ErrNotFound)
+}

@@ -1,0 +1,208 @@
+package snssqs
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"maps"
+	"strconv"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/sqs"
+	sqstypes "github.com/aws/aws-sdk-go-v2/service/sqs/types"
+
+	"github.com/elmosoftware/eventprotocol/naming"
+	"github.com/elmosoftware/eventprotocol/transport/driver"
+	"github.com/elmosoftware/eventprotocol/transport/topology"
+)
+
+// inspectVisibility is how long the dead letters a tool receives stay
+// invisible to others if the tool cannot release them.
+const inspectVisibility = 30
+
+// dlqScan receives the dead-letter queue's messages, each once, and hands
+// each to visit until visit returns false or the queue has no more
+// visible messages. It returns the receipt handles of the messages
+// received that visit did not settle (returned keep=true), for release.
+func (d *Driver) dlqScan(ctx context.Context, dlqURL string, visit func(m sqstypes.Message) (keep, more bool, err error)) ([]string, error) {
+	seen := map[string]bool{}
+	var keep []string
+	for {
+		out, err := d.sqs.ReceiveMessage(ctx, &sqs.ReceiveMessageInput{
+			QueueUrl: aws.String(dlqURL), MaxNumberOfMessages: MaxBatch, WaitTimeSeconds: 1, VisibilityTimeout: inspectVisibility,
+			MessageAttributeNames:       []string{"All"},
+			MessageSystemAttributeNames: []sqstypes.MessageSystemAttributeName{sqstypes.MessageSystemAttributeNameAll},
+		})
+		if err != nil {
+			return keep, fmt.Errorf("snssqs: ReceiveMessage from the dead-letter queue: %w", err)
+		}
+		fresh := 0
+		for i, m := range out.Messages {
+			id := aws.ToString(m.MessageId)
+			if seen[id] {
+				keep = append(keep, aws.ToString(m.ReceiptHandle))
+				continue
+			}
+			seen[id] = true
+			fresh++
+			k, more, err := visit(m)
+			if k {
+				keep = append(keep, aws.ToString(m.ReceiptHandle))
+			}
+			if err != nil || !more {
+				for _, rest := range out.Messages[i+1:] { // received, not visited
+					keep = append(keep, aws.ToString(rest.ReceiptHandle))
+				}
+				return keep, err
+			}
+		}
+		if fresh == 0 {
+			return keep, nil
+		}
+	}
+}
+
+// release makes received messages visible again. What it cannot release
+// comes back after inspectVisibility seconds.
+func (d *Driver) release(ctx context.Context, queueURL string, handles []string) error {
+	var errs []error
+	for _, h := range handles {
+		if _, err := d.sqs.ChangeMessageVisibility(ctx, &sqs.ChangeMessageVisibilityInput{QueueUrl: aws.String(queueURL), ReceiptHandle: aws.String(h), VisibilityTimeout: 0}); err != nil {
+			errs = append(errs, err)
+		}
+	}
+	if len(errs) > 0 {
+		return fmt.Errorf("snssqs: %d dead letters stay invisible for %ds: %w", len(errs), inspectVisibility, errors.Join(errs...))
+	}
+	return nil
+}
+
+func deadLetterOf(m sqstypes.Message) topology.DeadLetter {
+	attrs := attributesOf(m)
+	dl := topology.DeadLetter{ID: aws.ToString(m.MessageId), Body: []byte(aws.ToString(m.Body)), Attributes: attrs, Reason: attrs[driver.AttrDeadLetterReason]}
+	dl.ReceiveCount, _ = strconv.Atoi(attrs[driver.AttrDeadLetterReceiveCount])
+	if _, ours := attrs[driver.AttrDeadLetterReason]; ours {
+		// The consumer runtime sent it to the dead-letter queue then.
+		if ms, err := strconv.ParseInt(m.Attributes[string(sqstypes.MessageSystemAttributeNameSentTimestamp)], 10, 64); err == nil {
+			dl.DeadLetteredAt = time.UnixMilli(ms).UTC()
+		}
+	}
+	return dl
+}
+
+// ListDeadLetters implements topology.DeadLetterAccess. SQS has no way to
+// look without receiving: the dead letters are received, with a short
+// visibility timeout, and released again before it returns.
+func (d *Driver) ListDeadLetters(ctx context.Context, t *topology.Topology, service string, max int) ([]topology.DeadLetter, error) {
+	_, _, dlq, err := serviceOf(t, service)
+	if err != nil {
+		return nil, err
+	}
+	dlqURL, err := d.queueURL(ctx, dlq)
+	if err != nil {
+		return nil, err
+	}
+	var out []topology.DeadLetter
+	var keep []string
+	if max > 0 {
+		keep, err = d.dlqScan(ctx, dlqURL, func(m sqstypes.Message) (bool, bool, error) {
+			out = append(out, deadLetterOf(m))
+			return true, len(out) < max, nil
+		})
+	}
+	return out, errors.Join(err, d.release(context.WithoutCancel(ctx), dlqURL, keep))
+}
+
+// RedriveDeadLetters implements topology.DeadLetterAccess: each dead
+// letter of ids is published to the topic of its type's domain, its body
+// and attributes as they were (without the dead-letter ones), then deleted
+// from the dead-letter queue. A publish whose outcome is unknown leaves
+// the dead letter in place (redriving it again may deliver it twice;
+// consumers deduplicate), and one deleted after publishing but not
+// acknowledged is a duplicate, never a loss.
+func (d *Driver) RedriveDeadLetters(ctx context.Context, t *topology.Topology, service string, ids []string) ([]string, error) {
+	s, _, dlq, err := serviceOf(t, service)
+	if err != nil {
+		return nil, err
+	}
+	dlqURL, err := d.queueURL(ctx, dlq)
+	if err != nil {
+		return nil, err
+	}
+	want := map[string]bool{}
+	for _, id := range ids {
+		want[id] = true
+	}
+	var done []string
+	keep, err := d.dlqScan(ctx, dlqURL, func(m sqstypes.Message) (bool, bool, error) {
+		id := aws.ToString(m.MessageId)
+		if !want[id] {
+			return true, true, nil
+		}
+		if err := d.redrive(ctx, t, s, m); err != nil {
+			return true, false, fmt.Errorf("snssqs: redrive %s: %w", id, err)
+		}
+		delete(want, id)
+		done = append(done, id)
+		if _, err := d.sqs.DeleteMessage(ctx, &sqs.DeleteMessageInput{QueueUrl: aws.String(dlqURL), ReceiptHandle: m.ReceiptHandle}); err != nil {
+			return false, false, fmt.Errorf("snssqs: %s redriven, but still in the dead-letter queue (redriving it again delivers it twice): %w", id, err)
+		}
+		return false, len(want) > 0, nil
+	})
+	err = errors.Join(err, d.release(context.WithoutCancel(ctx), dlqURL, keep))
+	if len(want) > 0 && err == nil {
+		err = fmt.Errorf("snssqs: %w: dead letters %v of %q", driver.ErrNotFound, sortedKeys(want), service)
+	}
+	return done, err
+}
+
+// redrive publishes a dead letter to the topic of its type's domain.
+func (d *Driver) redrive(ctx context.Context, t *topology.Topology, s topology.Service, m sqstypes.Message) error {
+	dl := deadLetterOf(m)
+	attrs := maps.Clone(dl.Attributes)
+	delete(attrs, driver.AttrDeadLetterReason)
+	delete(attrs, driver.AttrDeadLetterReceiveCount)
+	typ, err := naming.ParseType(attrs[driver.AttrType])
+	if err != nil {
+		return fmt.Errorf("its type attribute: %w", err)
+	}
+	topic, err := awsNames(t).Topic(typ.Domain(), t.FIFO(s))
+	if err != nil {
+		return err
+	}
+	arn, err := d.topicARN(ctx, topic)
+	if err != nil {
+		return err
+	}
+	sender, err := NewSender(d.sns, map[string]string{typ.Domain(): arn}, &SenderConfig{MaxBatch: d.cfg.MaxBatch})
+	if err != nil {
+		return err
+	}
+	// A new deduplication id: the original's may still be in a FIFO
+	// topic's window. Consumers deduplicate on the envelope's (source, id).
+	msg := &driver.Message{Body: dl.Body, Attributes: attrs, GroupID: m.Attributes[string(sqstypes.MessageSystemAttributeNameMessageGroupId)], DedupID: dl.ID}
+	return sender.Send(ctx, typ.Domain(), []*driver.Message{msg})
+}
+
+// PurgeDeadLetters implements topology.DeadLetterAccess: it receives and
+// deletes the dead letters until none is visible, and counts them.
+func (d *Driver) PurgeDeadLetters(ctx context.Context, t *topology.Topology, service string) (int, error) {
+	_, _, dlq, err := serviceOf(t, service)
+	if err != nil {
+		return 0, err
+	}
+	dlqURL, err := d.queueURL(ctx, dlq)
+	if err != nil {
+		return 0, err
+	}
+	n := 0
+	keep, err := d.dlqScan(ctx, dlqURL, func(m sqstypes.Message) (bool, bool, error) {
+		if _, err := d.sqs.DeleteMessage(ctx, &sqs.DeleteMessageInput{QueueUrl: aws.String(dlqURL), ReceiptHandle: m.ReceiptHandle}); err != nil {
+			return true, false, fmt.Errorf("snssqs: purge: %w", err)
+		}
+		n++
+		return false, true, nil
+	})
+	return n, errors.Join(err, d.release(context.WithoutCancel(ctx), dlqURL, keep))
+}

@@ -1,0 +1,29 @@
+// Package topology describes, independently of any transport, who
+// publishes and who consumes what in an environment: the domains whose
+// events have a topic, and the consuming services, each with one
+// subscription (a queue with its dead-letter queue) filtered to the event
+// types it consumes.
+//
+// A [Topology] is read from JSON ([Read]) or built in code, and checked
+// with [Topology.Validate]. Transports implement [Driver] to serve a
+// topology (the memory broker and SNS/SQS both do), and optionally
+// [Provisioner], to create its resources idempotently, and
+// [DeadLetterAccess], to list, redrive and purge dead letters.
+// transport.Open wires a topology on a driver into a Publisher, a Consumer
+// per service and the dead letters, so application code never names a
+// driver type.
+//
+// A topology file:
+//
+//	{
+//	  "env": "dev",
+//	  "domains": [{"name": "identity"}],
+//	  "services": [
+//	    {"name": "billing", "consumes": ["elmo.identity.client.signed_up.v1"]},
+//	    {"name": "audit", "consumes": ["elmo.identity.*"], "maxReceiveCount": 20}
+//	  ]
+//	}
+//
+// An entry of consumes is an event type (with its major version) or
+// "<org>.<domain>.*" for every type of a domain.
+package topology

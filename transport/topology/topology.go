@@ -1,0 +1,248 @@
+package topology
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/elmosoftware/eventprotocol/naming"
+)
+
+// Defaults of a Service's subscription.
+const (
+	DefaultVisibilityTimeout = 30 * time.Second
+	DefaultMaxReceiveCount   = 10
+)
+
+// ErrInvalid matches the error of [Topology.Validate] and [Read] for a
+// topology that breaks a rule; the error lists every problem.
+var ErrInvalid = errors.New("invalid topology")
+
+// Topology is the publishing and consuming structure of one environment.
+type Topology struct {
+	// Env is the deployment environment, e.g. "dev" or "prod": [a-z][a-z0-9]*,
+	// at most 16 characters. It is part of every resource's name.
+	Env string `json:"env"`
+	// Org is the organisation of the event types; empty means
+	// naming.DefaultOrg.
+	Org string `json:"org,omitempty"`
+	// Domains are the domains whose events have a topic.
+	Domains []Domain `json:"domains"`
+	// Services are the consuming services.
+	Services []Service `json:"services"`
+}
+
+// Domain is a domain whose events have a topic: every event type
+// <org>.<domain>.* is published to it.
+type Domain struct {
+	// Name is the domain, as in the event types, e.g. "identity".
+	Name string `json:"name"`
+	// FIFO makes the topic, and the queues of the services consuming from
+	// it, order the events of one partition key (message group).
+	FIFO bool `json:"fifo,omitempty"`
+}
+
+// Service is a consuming service: one subscription, receiving the event
+// types it consumes from their domains' topics.
+type Service struct {
+	// Name is the service, e.g. "billing": lowercase letters, digits and
+	// hyphens.
+	Name string `json:"name"`
+	// Consumes lists the event types the service handles, or
+	// "<org>.<domain>.*" for every type of a domain. Their domains must be
+	// in Topology.Domains, all FIFO or none.
+	Consumes []string `json:"consumes"`
+	// MaxReceiveCount moves a message to the dead-letter queue after this
+	// many receives, 1 to 1000. Default DefaultMaxReceiveCount: above the
+	// consumer runtime's MaxAttempts, as a backstop for consumers that keep
+	// dying.
+	MaxReceiveCount int `json:"maxReceiveCount,omitempty"`
+	// VisibilityTimeoutSeconds is how long a received message stays
+	// invisible, 1 to 43200. Default 30 (DefaultVisibilityTimeout).
+	VisibilityTimeoutSeconds int `json:"visibilityTimeoutSeconds,omitempty"`
+}
+
+// Subscription is what a service receives from one domain's topic.
+type Subscription struct {
+	Domain string
+	// Types are the event types taken from the topic; nil means every type.
+	Types []string
+}
+
+// Read decodes a topology from JSON, refusing unknown fields, and
+// validates it.
+func Read(r io.Reader) (*Topology, error) {
+	dec := json.NewDecoder(r)
+	dec.DisallowUnknownFields()
+	var t Topology
+	if err := dec.Decode(&t); err != nil {
+		return nil, fmt.Errorf("topology: %w: %w", ErrInvalid, err)
+	}
+	if err := t.Validate(); err != nil {
+		return nil, err
+	}
+	return &t, nil
+}
+
+// Validate reports every problem of the topology at once, in an error
+// matching ErrInvalid.
+func (t *Topology) Validate() error {
+	var errs []error
+	names := naming.AWSNames{Env: t.Env, Org: t.Org}
+	if _, err := names.Topic("x", false); err != nil { // the env and org, whatever the domains
+		errs = append(errs, err)
+	}
+	if len(t.Domains) == 0 {
+		errs = append(errs, errors.New("no domains"))
+	}
+	domains := map[string]Domain{}
+	for _, d := range t.Domains {
+		if _, err := names.Topic(d.Name, d.FIFO); err != nil {
+			errs = append(errs, fmt.Errorf("domain %q: %w", d.Name, err))
+		}
+		if _, dup := domains[d.Name]; dup {
+			errs = append(errs, fmt.Errorf("domain %q is listed twice", d.Name))
+		}
+		domains[d.Name] = d
+	}
+	seen := map[string]bool{}
+	for _, s := range t.Services {
+		if seen[s.Name] {
+			errs = append(errs, fmt.Errorf("service %q is listed twice", s.Name))
+		}
+		seen[s.Name] = true
+		if len(s.Consumes) == 0 {
+			errs = append(errs, fmt.Errorf("service %q consumes nothing", s.Name))
+		}
+		fifo := map[bool]bool{}
+		for _, typ := range s.Consumes {
+			domain, err := consumedDomain(typ)
+			if err != nil {
+				errs = append(errs, fmt.Errorf("service %q: %w", s.Name, err))
+				continue
+			}
+			d, ok := domains[domain]
+			if !ok {
+				errs = append(errs, fmt.Errorf("service %q consumes %s, whose domain %q has no topic in the topology", s.Name, typ, domain))
+				continue
+			}
+			fifo[d.FIFO] = true
+		}
+		if len(fifo) > 1 {
+			errs = append(errs, fmt.Errorf("service %q consumes from FIFO and standard topics; a queue is one or the other", s.Name))
+		}
+		if _, err := names.DeadLetterQueue(s.Name, fifo[true]); err != nil {
+			errs = append(errs, fmt.Errorf("service %q: %w", s.Name, err))
+		}
+		if s.MaxReceiveCount < 0 || s.MaxReceiveCount > 1000 {
+			errs = append(errs, fmt.Errorf("service %q: maxReceiveCount must be 1 to 1000 (0 for the default)", s.Name))
+		}
+		if s.VisibilityTimeoutSeconds < 0 || s.VisibilityTimeoutSeconds > 43200 {
+			errs = append(errs, fmt.Errorf("service %q: visibilityTimeoutSeconds must be 1 to 43200 (0 for the default)", s.Name))
+		}
+	}
+	if err := errors.Join(errs...); err != nil {
+		return fmt.Errorf("topology: %w: %w", ErrInvalid, err)
+	}
+	return nil
+}
+
+// Domain returns the domain of that name.
+func (t *Topology) Domain(name string) (Domain, bool) {
+	i := slices.IndexFunc(t.Domains, func(d Domain) bool { return d.Name == name })
+	if i < 0 {
+		return Domain{}, false
+	}
+	return t.Domains[i], true
+}
+
+// Service returns the service of that name.
+func (t *Topology) Service(name string) (Service, bool) {
+	i := slices.IndexFunc(t.Services, func(s Service) bool { return s.Name == name })
+	if i < 0 {
+		return Service{}, false
+	}
+	return t.Services[i], true
+}
+
+// FIFO reports whether the service's subscription is FIFO: whether the
+// domains it consumes from are (Validate makes them all one or the other).
+func (t *Topology) FIFO(s Service) bool {
+	subs := s.Subscriptions()
+	if len(subs) == 0 {
+		return false
+	}
+	d, _ := t.Domain(subs[0].Domain)
+	return d.FIFO
+}
+
+// VisibilityTimeout returns the service's visibility timeout, its default
+// applied.
+func (s Service) VisibilityTimeout() time.Duration {
+	if s.VisibilityTimeoutSeconds == 0 {
+		return DefaultVisibilityTimeout
+	}
+	return time.Duration(s.VisibilityTimeoutSeconds) * time.Second
+}
+
+// ReceiveLimit returns the service's MaxReceiveCount, its default applied.
+func (s Service) ReceiveLimit() int {
+	if s.MaxReceiveCount == 0 {
+		return DefaultMaxReceiveCount
+	}
+	return s.MaxReceiveCount
+}
+
+// Subscriptions returns what the service receives, one entry per domain
+// in the order Consumes first names them. An entry of Consumes that does
+// not parse is skipped (Validate reports it).
+func (s Service) Subscriptions() []Subscription {
+	var out []Subscription
+	all := map[string]bool{}
+	for _, entry := range s.Consumes {
+		d, err := consumedDomain(entry)
+		if err != nil {
+			continue
+		}
+		i := slices.IndexFunc(out, func(sub Subscription) bool { return sub.Domain == d })
+		if i < 0 {
+			out = append(out, Subscription{Domain: d})
+			i = len(out) - 1
+		}
+		if strings.HasSuffix(entry, ".*") {
+			all[d] = true
+		} else if !slices.Contains(out[i].Types, entry) {
+			out[i].Types = append(out[i].Types, entry)
+		}
+	}
+	for i := range out {
+		if all[out[i].Domain] {
+			out[i].Types = nil
+		}
+	}
+	return out
+}
+
+// consumedDomain returns the domain of an entry of Service.Consumes: an
+// event type, or a wildcard "<org>.<domain>.*".
+func consumedDomain(entry string) (string, error) {
+	if prefix, ok := strings.CutSuffix(entry, ".*"); ok {
+		org, domain, ok := strings.Cut(prefix, ".")
+		if !ok || org == "" || strings.Contains(domain, ".") {
+			return "", fmt.Errorf("%q: a wildcard is <org>.<domain>.*", entry)
+		}
+		if _, err := naming.NewType(org, domain, "x", "happened", 1); err != nil {
+			return "", fmt.Errorf("%q: %w", entry, err)
+		}
+		return domain, nil
+	}
+	t, err := naming.ParseType(entry)
+	if err != nil {
+		return "", err
+	}
+	return t.Domain(), nil
+}

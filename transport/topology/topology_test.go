@@ -1,0 +1,109 @@
+package topology_test
+
+import (
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/elmosoftware/eventprotocol/transport/topology"
+)
+
+const (
+	typeSignedUp    = "elmo.identity.client.signed_up.v1"
+	typeClosed      = "elmo.identity.client.closed.v1"
+	typeProvisioned = "elmo.platform.tenant.provisioned.v1"
+)
+
+func signup() *topology.Topology {
+	return &topology.Topology{
+		Env:     "dev",
+		Domains: []topology.Domain{{Name: "identity"}, {Name: "platform"}},
+		Services: []topology.Service{
+			{Name: "billing", Consumes: []string{typeSignedUp}, MaxReceiveCount: 4, VisibilityTimeoutSeconds: 5},
+			{Name: "provisioning", Consumes: []string{typeSignedUp, typeClosed}},
+			{Name: "audit", Consumes: []string{"elmo.identity.*", typeProvisioned, typeSignedUp}},
+		},
+	}
+}
+
+func TestValidate(t *testing.T) {
+	cases := []struct {
+		name string
+		edit func(*topology.Topology)
+		want string
+	}{
+		{"bad env", func(t *topology.Topology) { t.Env = "Dev" }, "env"},
+		{"no domains", func(t *topology.Topology) { t.Domains = nil; t.Services = nil }, "no domains"},
+		{"duplicate domain", func(t *topology.Topology) { t.Domains[1].Name = "identity" }, `domain "identity" is listed twice`},
+		{"unknown domain", func(t *topology.Topology) { t.Services[0].Consumes = []string{"elmo.payroll.pay_run.completed.v1"} }, `domain "payroll" has no topic`},
+		{"bad type", func(t *topology.Topology) { t.Services[0].Consumes = []string{"elmo.identity.client.signed-up.v1"} }, "snake_case"},
+		{"bad wildcard", func(t *topology.Topology) { t.Services[0].Consumes = []string{"elmo.*"} }, "wildcard"},
+		{"nothing consumed", func(t *topology.Topology) { t.Services[0].Consumes = nil }, "consumes nothing"},
+		{"duplicate service", func(t *topology.Topology) { t.Services[1].Name = "billing" }, "listed twice"},
+		{"mixed FIFO", func(t *topology.Topology) { t.Domains[1].FIFO = true }, "FIFO and standard"},
+		{"bad service name", func(t *topology.Topology) { t.Services[0].Name = "Billing" }, "service name"},
+		{"bad receive count", func(t *topology.Topology) { t.Services[0].MaxReceiveCount = 1001 }, "maxReceiveCount"},
+		{"bad visibility", func(t *topology.Topology) { t.Services[0].VisibilityTimeoutSeconds = -1 }, "visibilityTimeoutSeconds"},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			topo := signup()
+			tc.edit(topo)
+			err := topo.Validate()
+			require.ErrorIs(t, err, topology.ErrInvalid)
+			assert.Contains(t, err.Error(), tc.want)
+		})
+	}
+	require.NoError(t, signup().Validate())
+}
+
+func TestRead(t *testing.T) {
+	for _, tc := range []struct {
+		name, in string
+		want     string // "" for valid
+	}{
+		{"valid", `{"env":"dev","domains":[{"name":"identity"}],"services":[{"name":"billing","consumes":["` + typeSignedUp + `"]}]}`, ""},
+		{"unknown field", `{"env":"dev","domains":[],"services":[],"extra":1}`, "unknown field"},
+		{"not JSON", `{"env":`, "unexpected EOF"},
+		{"invalid", `{"env":"dev","domains":[],"services":[]}`, "no domains"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			topo, err := topology.Read(strings.NewReader(tc.in))
+			if tc.want == "" {
+				require.NoError(t, err)
+				assert.Equal(t, "billing", topo.Services[0].Name)
+				return
+			}
+			require.ErrorIs(t, err, topology.ErrInvalid)
+			assert.ErrorContains(t, err, tc.want)
+		})
+	}
+}
+
+func TestSubscriptionsAndDefaults(t *testing.T) {
+	topo := signup()
+	audit, ok := topo.Service("audit")
+	require.True(t, ok)
+	assert.Equal(t, []topology.Subscription{
+		{Domain: "identity", Types: nil}, // the wildcard takes every type, the named one included
+		{Domain: "platform", Types: []string{typeProvisioned}},
+	}, audit.Subscriptions())
+	provisioning, _ := topo.Service("provisioning")
+	assert.Equal(t, []topology.Subscription{{Domain: "identity", Types: []string{typeSignedUp, typeClosed}}}, provisioning.Subscriptions())
+
+	billing, _ := topo.Service("billing")
+	assert.Equal(t, 5*time.Second, billing.VisibilityTimeout())
+	assert.Equal(t, 4, billing.ReceiveLimit())
+	assert.Equal(t, topology.DefaultVisibilityTimeout, provisioning.VisibilityTimeout())
+	assert.Equal(t, topology.DefaultMaxReceiveCount, provisioning.ReceiveLimit())
+
+	_, ok = topo.Service("nobody")
+	assert.False(t, ok)
+	assert.False(t, topo.FIFO(billing))
+	topo.Domains[0].FIFO = true
+	assert.True(t, topo.FIFO(billing))
+	assert.Equal(t, "create-topic x (y)", topology.Step{Action: "create-topic", Resource: "x", Detail: "y"}.String())
+}
