@@ -41,7 +41,7 @@ func checkData(b []byte) (*Violation, *SyntaxError) {
 	defer r.release()
 	s := scanner{b: b, maxDepth: DefaultMaxDepth, rules: r}
 	if len(b) > math.MaxInt32 { // the offsets of member names are int32
-		return nil, s.fail(ErrTooLarge, strconv.Itoa(len(b))+" bytes of data")
+		return nil, s.fail(ErrInputTooLarge, strconv.Itoa(len(b))+" bytes of data")
 	}
 	if serr := s.skip(0); serr != nil {
 		return nil, serr

@@ -37,7 +37,7 @@ type Decoder struct {
 	MaxDepth int
 	// MaxAttributes limits the members of one event object; 0 means
 	// DefaultMaxAttributes. An event with more is refused with
-	// ErrTooLarge.
+	// ErrInputTooLarge.
 	MaxAttributes int
 }
 
@@ -141,7 +141,7 @@ func (d Decoder) scanner(b []byte) (*scanner, *SyntaxError) {
 		limit = DefaultMaxBytes
 	}
 	if len(b) > limit || len(b) > math.MaxInt32 { // the arena's offsets are int32
-		return nil, s.fail(ErrTooLarge, strconv.Itoa(len(b))+" bytes, limit "+strconv.Itoa(min(limit, math.MaxInt32)))
+		return nil, s.fail(ErrInputTooLarge, strconv.Itoa(len(b))+" bytes, limit "+strconv.Itoa(min(limit, math.MaxInt32)))
 	}
 	return s, nil
 }
@@ -203,7 +203,7 @@ func (s *scanner) object() (Envelope, []Violation, *SyntaxError) {
 	}
 	for members := 1; ; members++ {
 		if members > s.maxAttrs {
-			return e, nil, s.fail(ErrTooLarge, "more than "+strconv.Itoa(s.maxAttrs)+" attributes in one event")
+			return e, nil, s.fail(ErrInputTooLarge, "more than "+strconv.Itoa(s.maxAttrs)+" attributes in one event")
 		}
 		if s.peek() != '"' {
 			return e, nil, s.unexpected("a member name")

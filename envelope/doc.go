@@ -40,7 +40,7 @@
 // # Errors
 //
 //   - [*SyntaxError]: the input is not a JSON event at all; it matches
-//     [ErrMalformed], [ErrInvalidUTF8], [ErrTooDeep] or [ErrTooLarge].
+//     [ErrMalformed], [ErrInvalidUTF8], [ErrTooDeep] or [ErrInputTooLarge].
 //   - [*ValidationError] and [*BatchError]: the event or batch breaks rules;
 //     both match [ErrInvalid], and each violation's rule.
 //   - [ErrNoSource]: a [Producer] without a source.

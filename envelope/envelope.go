@@ -45,6 +45,16 @@ const (
 	ClassificationRestricted   = "restricted"
 )
 
+// IsClassification reports whether c is one of the four data
+// classifications.
+func IsClassification(c string) bool {
+	switch c {
+	case ClassificationPublic, ClassificationInternal, ClassificationConfidential, ClassificationRestricted:
+		return true
+	}
+	return false
+}
+
 // Envelope is one event: the CloudEvents 1.0 context attributes, the ELMO
 // extension attributes, any other extension attributes, and the data.
 //

@@ -171,7 +171,7 @@ func TestDecodeSyntaxErrors(t *testing.T) {
 		{"invalid UTF-8 in data", []byte("{\"data\":{\"a\":\"\xc3\x28\"}}"), envelope.ErrInvalidUTF8},
 		{"invalid UTF-8 in key", []byte("{\"\xfe\":1}"), envelope.ErrInvalidUTF8},
 		{"deep nesting", []byte(`{"data":` + deep + `}`), envelope.ErrTooDeep},
-		{"too large", bytes.Repeat([]byte(" "), envelope.DefaultMaxBytes+1), envelope.ErrTooLarge},
+		{"too large", bytes.Repeat([]byte(" "), envelope.DefaultMaxBytes+1), envelope.ErrInputTooLarge},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
@@ -189,7 +189,7 @@ func TestDecodeHugeInput(t *testing.T) {
 	huge := make([]byte, 100<<20)
 	copy(huge, `{"data":"`)
 	_, err := envelope.Decode(huge)
-	require.ErrorIs(t, err, envelope.ErrTooLarge)
+	require.ErrorIs(t, err, envelope.ErrInputTooLarge)
 
 	// A larger limit lets it through to the syntax check, which fails fast.
 	_, err = envelope.Decoder{MaxBytes: 200 << 20}.Decode(huge)
@@ -203,7 +203,7 @@ func TestDecodeLimits(t *testing.T) {
 	_, err = envelope.Decoder{MaxDepth: 4}.Decode(in)
 	require.NoError(t, err)
 	_, err = envelope.Decoder{MaxBytes: 5}.Decode(in)
-	require.ErrorIs(t, err, envelope.ErrTooLarge)
+	require.ErrorIs(t, err, envelope.ErrInputTooLarge)
 }
 
 func TestDecodeUnicode(t *testing.T) {

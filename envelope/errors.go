@@ -18,15 +18,21 @@ var (
 	ErrInvalidUTF8 = errors.New("invalid UTF-8 in JSON string")
 	// ErrTooDeep reports JSON nested deeper than the decoder's limit.
 	ErrTooDeep = errors.New("JSON nested too deeply")
-	// ErrTooLarge reports input larger than the decoder's limit.
-	ErrTooLarge = errors.New("input too large")
+	// ErrInputTooLarge reports input larger than the decoder's limit (in
+	// bytes, or in attributes of one event). It is not the transport's
+	// limit on an encoded message (transport.ErrInputTooLarge).
+	ErrInputTooLarge = errors.New("input too large")
 )
+
+// ErrNoData reports an event that has no payload where one is needed: to
+// validate it against its schema, or to decode it into a Go type.
+var ErrNoData = errors.New("event has no data")
 
 // ErrInvalid matches every [*ValidationError] and [*BatchError] with errors.Is.
 var ErrInvalid = errors.New("invalid event")
 
 // SyntaxError reports input that cannot be decoded at all. Err is one of
-// ErrMalformed, ErrInvalidUTF8, ErrTooDeep and ErrTooLarge.
+// ErrMalformed, ErrInvalidUTF8, ErrTooDeep and ErrInputTooLarge.
 type SyntaxError struct {
 	Err    error
 	Offset int    // byte offset in the input where the problem was found
@@ -42,15 +48,19 @@ func (e *SyntaxError) Error() string {
 func (e *SyntaxError) Unwrap() error { return e.Err }
 
 // Rule is one rule of the protocol. Every rule is a sentinel error of this
-// package; a [Violation] matches its rule with errors.Is. Code is a stable
-// identifier for machine output and documentation.
+// package; a [Violation] matches its rule with errors.Is. A Rule cannot be
+// changed: its code and text are fixed where it is declared.
 type Rule struct {
-	Code string // stable, snake_case, e.g. "required"
-	Text string // what the rule demands, e.g. "is required"
+	code string // stable, snake_case, e.g. "required"
+	text string // what the rule demands, e.g. "is required"
 }
 
-// Error implements error.
-func (r *Rule) Error() string { return r.Text }
+// Code returns the rule's stable identifier for machine output and
+// documentation, snake_case, e.g. "required".
+func (r *Rule) Code() string { return r.code }
+
+// Error implements error: what the rule demands, e.g. "is required".
+func (r *Rule) Error() string { return r.text }
 
 // Rules of the CloudEvents 1.0 specification and its JSON event format,
 // checked by both profiles.
@@ -147,9 +157,9 @@ type Violation struct {
 // Error implements error: "attribute: rule (detail)".
 func (v Violation) Error() string {
 	if v.Detail == "" {
-		return v.Attribute + ": " + v.Rule.Text
+		return v.Attribute + ": " + v.Rule.text
 	}
-	return v.Attribute + ": " + v.Rule.Text + " (" + v.Detail + ")"
+	return v.Attribute + ": " + v.Rule.text + " (" + v.Detail + ")"
 }
 
 // Unwrap returns the rule and the cause, so errors.Is(v, ErrRequired) and

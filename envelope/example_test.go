@@ -16,7 +16,7 @@ func ExampleValidator_Check() {
 	var verr *envelope.ValidationError
 	if errors.As(err, &verr) {
 		for _, v := range verr.Violations {
-			fmt.Printf("%s [%s]\n", v.Attribute, v.Rule.Code)
+			fmt.Printf("%s [%s]\n", v.Attribute, v.Rule.Code())
 		}
 	}
 	fmt.Println(errors.Is(err, envelope.ErrRequired))

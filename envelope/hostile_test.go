@@ -65,7 +65,7 @@ func TestManyExtensions(t *testing.T) {
 	}
 	ok := []byte(b.String() + "}")
 	_, err := envelope.Decode(ok)
-	require.ErrorIs(t, err, envelope.ErrTooLarge, "more members than the default limit")
+	require.ErrorIs(t, err, envelope.ErrInputTooLarge, "more members than the default limit")
 	assert.Contains(t, err.Error(), "256 attributes")
 
 	// With the limit raised, duplicates are still found in linear time.

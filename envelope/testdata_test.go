@@ -84,7 +84,7 @@ func TestTestdataInvalid(t *testing.T) {
 			require.NotEmpty(t, vs, "%s must be invalid", path)
 			var codes []string
 			for _, v := range vs {
-				codes = append(codes, v.Rule.Code)
+				codes = append(codes, v.Rule.Code())
 			}
 			assert.Contains(t, codes, code, path)
 			if tc.validInCE {

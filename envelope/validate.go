@@ -373,8 +373,7 @@ func (c *checker) elmo() {
 	if e.AuthType != "" && !oneOf(e.AuthType, "app_user", "user", "service_account", "api_key", "system", "unauthenticated", "unknown") {
 		c.add(AttrAuthType, ErrAuthType, quote(e.AuthType), nil)
 	}
-	if e.DataClassification != "" && !oneOf(e.DataClassification,
-		ClassificationPublic, ClassificationInternal, ClassificationConfidential, ClassificationRestricted) {
+	if e.DataClassification != "" && !IsClassification(e.DataClassification) {
 		c.add(AttrDataClassification, ErrClassification, quote(e.DataClassification), nil)
 	}
 	for name := range e.Extensions {

@@ -10,9 +10,18 @@
 //	var SignedUp = event.MustDefine[ClientSignedUp]("elmo.identity.client.signed_up.v1",
 //		event.WithClassification(envelope.ClassificationConfidential))
 //
-//	env, err := SignedUp.New(producer, payload, event.Subject(client), event.Tenant("acme"))
+//	env, err := SignedUp.New(producer, payload, event.WithSubject(client))
 //	...
 //	payload, err := SignedUp.Decode(&env)
+//
+// New validates the envelope strictly, as a producer must, so mistakes
+// show where they are made, not at Publish: a missing subject, a tenant
+// that contradicts the subject's ERN (the tenantid is derived from it;
+// [WithoutTenant] declares platform-wide events), any broken rule is an
+// *envelope.ValidationError. Define refuses a payload type that does not
+// encode as a JSON object. Options are named With...: [WithDataSchema],
+// [WithClassification], [WithoutTenant] for a Definition; [WithSubject],
+// [WithTenant], [WithEffectiveTime], [WithPartitionKey] for an event.
 //
 // Decoding is a tolerant reader: members of the payload that the Go type does
 // not know are ignored, so producers can add optional members in a minor

@@ -15,13 +15,9 @@ import (
 var (
 	// ErrTypeMismatch reports an envelope whose type is not the definition's.
 	ErrTypeMismatch = errors.New("event: type mismatch")
-	// ErrNoData reports an envelope without data.
-	ErrNoData = errors.New("event: envelope has no data")
 	// ErrPayload reports a payload that cannot be encoded or decoded, or that
 	// is not a JSON object.
 	ErrPayload = errors.New("event: bad payload")
-	// ErrClassification reports an unknown data classification.
-	ErrClassification = errors.New("event: unknown data classification")
 )
 
 // Definition binds the Go payload type T to one event type (name and major
@@ -31,7 +27,9 @@ type Definition[T any] struct {
 	name           string
 	dataSchema     string
 	classification string
-	fields         *fieldTree // the member names T decodes
+	tenantLess     bool
+	validator      envelope.Validator // strict, of the type's org
+	fields         *fieldTree         // the member names T decodes
 }
 
 // DefineOption configures a Definition.
@@ -39,6 +37,7 @@ type DefineOption func(*defineConfig)
 
 type defineConfig struct {
 	dataSchema, classification string
+	tenantLess                 bool
 }
 
 // WithDataSchema sets the dataschema URI of the events, which should carry
@@ -53,24 +52,49 @@ func WithClassification(c string) DefineOption {
 	return func(cfg *defineConfig) { cfg.classification = c }
 }
 
-// Define returns the definition of an event type with payload type T.
+// WithoutTenant declares events that belong to no tenant (platform-wide
+// facts): New derives no tenantid from the subject, and validates without
+// one. The default is a tenant per event.
+func WithoutTenant() DefineOption {
+	return func(cfg *defineConfig) { cfg.tenantLess = true }
+}
+
+// Define returns the definition of an event type with payload type T, which
+// must encode as a JSON object: a struct, a pointer to one, or a map with
+// string keys (else an error matching ErrPayload).
 func Define[T any](eventType string, opts ...DefineOption) (*Definition[T], error) {
 	typ, err := naming.ParseType(eventType)
 	if err != nil {
 		return nil, err
 	}
+	if rt := reflect.TypeFor[T](); !isObject(rt) {
+		return nil, fmt.Errorf("%w: %s: payload type %v does not encode as a JSON object (want a struct or a map with string keys)", ErrPayload, eventType, rt)
+	}
 	cfg := defineConfig{classification: envelope.ClassificationInternal}
 	for _, o := range opts {
 		o(&cfg)
 	}
-	switch cfg.classification {
-	case envelope.ClassificationPublic, envelope.ClassificationInternal,
-		envelope.ClassificationConfidential, envelope.ClassificationRestricted:
-	default:
-		return nil, fmt.Errorf("%w: %q", ErrClassification, cfg.classification)
+	if !envelope.IsClassification(cfg.classification) {
+		return nil, fmt.Errorf("event: %w: %q", envelope.ErrClassification, cfg.classification)
 	}
-	return &Definition[T]{typ: typ, name: typ.String(), dataSchema: cfg.dataSchema, classification: cfg.classification,
-		fields: fieldsOf(reflect.TypeFor[T](), map[reflect.Type]*fieldTree{})}, nil
+	d := &Definition[T]{typ: typ, name: typ.String(), dataSchema: cfg.dataSchema, classification: cfg.classification,
+		tenantLess: cfg.tenantLess, fields: fieldsOf(reflect.TypeFor[T](), map[reflect.Type]*fieldTree{})}
+	d.validator = envelope.Validator{Org: typ.Org(), TenantLess: func(t naming.Type) bool { return d.tenantLess && t == typ }}
+	return d, nil
+}
+
+// isObject reports whether values of t encode as a JSON object.
+func isObject(t reflect.Type) bool {
+	if t.Kind() == reflect.Pointer {
+		t = t.Elem()
+	}
+	switch t.Kind() {
+	case reflect.Struct:
+		return true
+	case reflect.Map:
+		return t.Key().Kind() == reflect.String
+	}
+	return false
 }
 
 // MustDefine is like [Define] but panics on error; for package-level
@@ -92,25 +116,34 @@ func (d *Definition[T]) Matches(e *envelope.Envelope) bool { return e.Type == d.
 // Option sets attributes of an envelope that [Definition.New] builds.
 type Option func(*envelope.Envelope)
 
-// Subject sets the subject, the ERN of the entity the event is about.
-func Subject(ern naming.ERN) Option { return func(e *envelope.Envelope) { e.Subject = ern.String() } }
+// WithSubject sets the subject, the ERN of the entity the event is about.
+// New derives the tenantid from it.
+func WithSubject(ern naming.ERN) Option {
+	return func(e *envelope.Envelope) { e.Subject = ern.String() }
+}
 
-// Tenant sets the tenantid.
-func Tenant(id string) Option { return func(e *envelope.Envelope) { e.TenantID = id } }
+// WithTenant sets the tenantid. It is derived from the subject; set it
+// only to state it, since one that contradicts the subject's is an error.
+func WithTenant(id string) Option { return func(e *envelope.Envelope) { e.TenantID = id } }
 
-// EffectiveAt sets the effectivetime (valid time), stored in UTC to the
-// millisecond.
-func EffectiveAt(t time.Time) Option {
+// WithEffectiveTime sets the effectivetime (valid time), stored in UTC to
+// the millisecond.
+func WithEffectiveTime(t time.Time) Option {
 	return func(e *envelope.Envelope) { e.EffectiveTime = t.UTC().Truncate(time.Millisecond) }
 }
 
-// PartitionKey sets the partitionkey, the ordering key of FIFO transports.
-func PartitionKey(key string) Option { return func(e *envelope.Envelope) { e.PartitionKey = key } }
+// WithPartitionKey sets the partitionkey, the ordering key of FIFO
+// transports.
+func WithPartitionKey(key string) Option { return func(e *envelope.Envelope) { e.PartitionKey = key } }
 
 // New returns an envelope of the definition's type carrying payload, with the
 // producer's id, source and time, the definition's dataschema and
-// classification, then the options applied in order. The payload must encode
-// as a JSON object.
+// classification, then the options applied in order. The tenantid is
+// derived from the subject unless the definition is WithoutTenant. The
+// envelope is validated strictly, as a producer must: a missing subject, a
+// tenant that contradicts the subject's, or any other broken rule is an
+// *envelope.ValidationError, so that mistakes show here and not at
+// Publish. The payload must encode as a JSON object.
 func (d *Definition[T]) New(p *envelope.Producer, payload T, opts ...Option) (envelope.Envelope, error) {
 	return d.build(p, nil, payload, opts)
 }
@@ -144,11 +177,19 @@ func (d *Definition[T]) build(p *envelope.Producer, parent *envelope.Envelope, p
 	for _, o := range opts {
 		o(&e)
 	}
+	if e.TenantID == "" && !d.tenantLess {
+		if ern, err := naming.ParseERN(e.Subject); err == nil {
+			e.TenantID = ern.Tenant()
+		}
+	}
+	if err := d.validator.Validate(&e); err != nil {
+		return envelope.Envelope{}, fmt.Errorf("event: %s: %w", d.name, err)
+	}
 	return e, nil
 }
 
 // Decode returns the payload of e. It fails with [ErrTypeMismatch] when e is
-// of another type or major version, [ErrNoData] when e has no data, and
+// of another type or major version, envelope.ErrNoData when e has no data, and
 // [ErrPayload] when the data does not decode into T. Members T does not know
 // are ignored (a tolerant reader), but a member whose name matches a field
 // of T only when case is ignored is refused: encoding/json would fill the
@@ -164,7 +205,7 @@ func (d *Definition[T]) Decode(e *envelope.Envelope) (T, error) {
 		data = e.DataBase64
 	}
 	if data == nil {
-		return payload, fmt.Errorf("%w: %s %s", ErrNoData, d.name, e.ID)
+		return payload, fmt.Errorf("event: %w: %s %s", envelope.ErrNoData, d.name, e.ID)
 	}
 	if d.fields != nil {
 		if err := d.fields.checkCase(data); err != nil {

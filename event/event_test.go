@@ -49,8 +49,8 @@ func TestNewAndDecode(t *testing.T) {
 	p := producer("urn:elmo:service:identity")
 	in := ClientSignedUp{Client: client, CompanyName: "Acme", Plan: PlanPremium}
 	effective := time.Date(2026, 12, 1, 0, 0, 0, 999_999, time.FixedZone("", 3600))
-	e, err := signedUp.New(p, in, event.Subject(client), event.Tenant("acme"),
-		event.EffectiveAt(effective), event.PartitionKey(client.String()))
+	e, err := signedUp.New(p, in, event.WithSubject(client), event.WithTenant("acme"),
+		event.WithEffectiveTime(effective), event.WithPartitionKey(client.String()))
 	require.NoError(t, err)
 	assert.Equal(t, "elmo.identity.client.signed_up.v1", e.Type)
 	assert.Equal(t, "https://schemas.elmo.example/elmo.identity.client.signed_up/1.0", e.DataSchema)
@@ -76,10 +76,11 @@ func TestNewCaused(t *testing.T) {
 		Tenant naming.ERN `json:"tenant"`
 	}
 	provisioned := event.MustDefine[Provisioned]("elmo.platform.tenant.provisioned.v1")
-	parent, err := signedUp.New(producer("urn:elmo:service:identity"), ClientSignedUp{Plan: PlanStandard}, event.Tenant("acme"))
+	parent, err := signedUp.New(producer("urn:elmo:service:identity"), ClientSignedUp{Plan: PlanStandard},
+		event.WithSubject(naming.MustParseERN("ern:elmo:identity:acme:client/acme")))
 	require.NoError(t, err)
-	child, err := provisioned.NewCaused(producer("urn:elmo:service:provisioning"), &parent,
-		Provisioned{Tenant: naming.MustParseERN("ern:elmo:platform:acme:tenant/acme")})
+	tenant := naming.MustParseERN("ern:elmo:platform:acme:tenant/acme")
+	child, err := provisioned.NewCaused(producer("urn:elmo:service:provisioning"), &parent, Provisioned{Tenant: tenant}, event.WithSubject(tenant))
 	require.NoError(t, err)
 	assert.Equal(t, parent.ID, child.CausationID)
 	assert.Equal(t, parent.CorrelationID, child.CorrelationID)
@@ -88,7 +89,8 @@ func TestNewCaused(t *testing.T) {
 }
 
 func TestDecodeErrors(t *testing.T) {
-	good, err := signedUp.New(producer("urn:elmo:service:identity"), ClientSignedUp{Plan: PlanStandard})
+	good, err := signedUp.New(producer("urn:elmo:service:identity"), ClientSignedUp{Plan: PlanStandard},
+		event.WithSubject(naming.MustParseERN("ern:elmo:identity:acme:client/acme")))
 	require.NoError(t, err)
 
 	cases := []struct {
@@ -97,7 +99,7 @@ func TestDecodeErrors(t *testing.T) {
 		err  error
 	}{
 		{"other type", func(e *envelope.Envelope) { e.Type = "elmo.identity.client.signed_up.v2" }, event.ErrTypeMismatch},
-		{"no data", func(e *envelope.Envelope) { e.Data = nil }, event.ErrNoData},
+		{"no data", func(e *envelope.Envelope) { e.Data = nil }, envelope.ErrNoData},
 		{"wrong JSON type", func(e *envelope.Envelope) { e.Data = json.RawMessage(`{"companyName":7}`) }, event.ErrPayload},
 		{"not JSON", func(e *envelope.Envelope) { e.Data = json.RawMessage(`{`) }, event.ErrPayload},
 		{"bad ERN", func(e *envelope.Envelope) { e.Data = json.RawMessage(`{"client":"nope"}`) }, naming.ErrInvalidERN},
@@ -195,19 +197,64 @@ func TestDefineErrors(t *testing.T) {
 	_, err := event.Define[ClientSignedUp]("elmo.identity.client.signed-up.v1")
 	require.ErrorIs(t, err, naming.ErrInvalidType)
 	_, err = event.Define[ClientSignedUp]("elmo.identity.client.signed_up.v1", event.WithClassification("secret"))
-	require.ErrorIs(t, err, event.ErrClassification)
+	require.ErrorIs(t, err, envelope.ErrClassification)
 	assert.Panics(t, func() { event.MustDefine[ClientSignedUp]("nope") })
 }
 
-func TestNewRejectsNonObjectPayload(t *testing.T) {
-	list := event.MustDefine[[]int]("elmo.test.list.created.v1")
-	_, err := list.New(producer("urn:elmo:service:test"), []int{1})
-	require.ErrorIs(t, err, event.ErrPayload)
-	fn := event.MustDefine[func()]("elmo.test.func.created.v1")
-	_, err = fn.New(producer("urn:elmo:service:test"), func() {})
-	require.ErrorIs(t, err, event.ErrPayload)
+func TestDefineRefusesNonObjectPayloads(t *testing.T) {
+	for _, tc := range []struct {
+		name string
+		err  error
+	}{
+		{"int", func() error { _, err := event.Define[int]("elmo.test.number.created.v1"); return err }()},
+		{"list", func() error { _, err := event.Define[[]int]("elmo.test.list.created.v1"); return err }()},
+		{"func", func() error { _, err := event.Define[func()]("elmo.test.func.created.v1"); return err }()},
+		{"map with int keys", func() error { _, err := event.Define[map[int]string]("elmo.test.map.created.v1"); return err }()},
+	} {
+		t.Run(tc.name, func(t *testing.T) { require.ErrorIs(t, tc.err, event.ErrPayload) })
+	}
+	for _, ok := range []error{
+		func() error { _, err := event.Define[*ClientSignedUp]("elmo.test.pointer.created.v1"); return err }(),
+		func() error { _, err := event.Define[map[string]any]("elmo.test.map.created.v1"); return err }(),
+	} {
+		require.NoError(t, ok)
+	}
+	m := event.MustDefine[map[string]any]("elmo.test.map.created.v1")
+	_, err := m.New(producer("urn:elmo:service:test"), nil, event.WithSubject(naming.MustParseERN("ern:elmo:test:acme:map/m")))
+	require.ErrorIs(t, err, event.ErrPayload, "a nil map encodes as null")
 	_, err = signedUp.New(&envelope.Producer{}, ClientSignedUp{})
 	require.ErrorIs(t, err, envelope.ErrNoSource)
+}
+
+// TestNewValidates: New validates strictly what it can, derives the tenant
+// from the subject, and refuses a tenant that contradicts it.
+func TestNewValidates(t *testing.T) {
+	p := producer("urn:elmo:service:identity")
+	acme := naming.MustParseERN("ern:elmo:identity:acme:client/acme")
+	e, err := signedUp.New(p, ClientSignedUp{}, event.WithSubject(acme))
+	require.NoError(t, err)
+	assert.Equal(t, "acme", e.TenantID, "derived from the subject")
+
+	for _, tc := range []struct {
+		name string
+		opts []event.Option
+		rule error
+	}{
+		{"no subject", nil, envelope.ErrRequired},
+		{"contradicting tenant", []event.Option{event.WithSubject(acme), event.WithTenant("globex")}, envelope.ErrTenant},
+		{"bad partition key", []event.Option{event.WithSubject(acme), event.WithPartitionKey("a\x00b")}, envelope.ErrCharacter},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			_, err := signedUp.New(p, ClientSignedUp{}, tc.opts...)
+			require.ErrorIs(t, err, tc.rule)
+			require.ErrorIs(t, err, envelope.ErrInvalid)
+		})
+	}
+
+	platformWide := event.MustDefine[ClientSignedUp]("elmo.platform.release.shipped.v1", event.WithoutTenant())
+	e, err = platformWide.New(producer("urn:elmo:service:platform"), ClientSignedUp{}, event.WithSubject(naming.MustParseERN("ern:elmo:platform:elmo:release/r-1")))
+	require.NoError(t, err)
+	assert.Empty(t, e.TenantID, "a tenant-less event")
 }
 
 func TestEnumSet(t *testing.T) {

@@ -25,7 +25,7 @@ func ExampleDefinition() {
 	}
 	employee := naming.MustParseERN("ern:elmo:hr:acme:employee/e-1001")
 	env, err := adjusted.New(producer, BalanceAdjusted{Employee: employee, Days: "1.5", Reason: "CORRECTION"},
-		event.Subject(employee), event.Tenant("acme"))
+		event.WithSubject(employee), event.WithTenant("acme"))
 	if err != nil {
 		panic(err)
 	}

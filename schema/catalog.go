@@ -409,7 +409,7 @@ func (c *Catalog) latest(t naming.Type) (*Schema, error) {
 // Validate checks the payload of e strictly, as a producer must, against
 // the exact schema version it declares (see [Catalog.For]). It returns nil,
 // a [*ValidationError] (matching [ErrInvalidData]), or an error matching
-// ErrUnknownSchema, ErrSchemaMismatch or ErrNoData. Consumers use
+// ErrUnknownSchema, ErrSchemaMismatch or envelope.ErrNoData. Consumers use
 // [Catalog.ValidateTolerant].
 func (c *Catalog) Validate(e *envelope.Envelope) error {
 	s, err := c.For(e)
@@ -431,7 +431,7 @@ func payload(e *envelope.Envelope) ([]byte, error) {
 	case e.DataBase64 != nil:
 		return e.DataBase64, nil
 	}
-	return nil, fmt.Errorf("schema: %w: %s %s", ErrNoData, e.Type, e.ID)
+	return nil, fmt.Errorf("schema: %w: %s %s", envelope.ErrNoData, e.Type, e.ID)
 }
 
 // envelopeSchema is the JSON Schema of the protocol's envelope (ELMO

@@ -123,7 +123,7 @@ func TestCatalogValidate(t *testing.T) {
 			{Pointer: "", SchemaLocation: "https://schemas.elmo.example/elmo.leave.balance.adjusted/1.0#/required"},
 			{Pointer: "/days", SchemaLocation: "https://schemas.elmo.example/elmo.leave.balance.adjusted/1.0#/$defs/decimal/type"},
 		}, schema.ErrInvalidData},
-		{"no data", &envelope.Envelope{Type: adjusted}, nil, schema.ErrNoData},
+		{"no data", &envelope.Envelope{Type: adjusted}, nil, envelope.ErrNoData},
 		{"malformed data", event(adjusted, "", `{"days":`), nil, envelope.ErrMalformed},
 		{"unknown type", event("elmo.leave.balance.frozen.v1", "", `{}`), nil, schema.ErrUnknownSchema},
 	}

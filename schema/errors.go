@@ -34,8 +34,6 @@ var (
 	// ErrSchemaMismatch reports an event whose dataschema names a schema of
 	// another event type.
 	ErrSchemaMismatch = errors.New("dataschema does not match the event type")
-	// ErrNoData reports an event that has no payload to validate.
-	ErrNoData = errors.New("event has no data")
 	// ErrInvalidData matches every [*ValidationError]: a payload that its
 	// schema rejects.
 	ErrInvalidData = errors.New("payload does not match its schema")
@@ -55,7 +53,8 @@ func (e *LoadError) Error() string { return fmt.Sprintf("schema %s: %v", e.Path,
 // Unwrap returns ErrLoad and Err.
 func (e *LoadError) Unwrap() []error { return []error{ErrLoad, e.Err} }
 
-// Violation is one reason a payload fails its schema.
+// Violation is one reason a payload fails its schema. Like
+// envelope.Violation it is an error, matching [ErrInvalidData].
 type Violation struct {
 	// Pointer is the JSON pointer (RFC 6901) of the offending value in the
 	// payload, "" for the payload itself.
@@ -67,8 +66,9 @@ type Violation struct {
 	Message string `json:"message"`
 }
 
-// String formats the violation as "<pointer>: <message>".
-func (v Violation) String() string {
+// Error implements error: "<pointer>: <message>", the pointer "(root)" for
+// the payload itself.
+func (v Violation) Error() string {
 	p := v.Pointer
 	if p == "" {
 		p = "(root)"
@@ -93,10 +93,22 @@ func (e *ValidationError) Error() string {
 			b.WriteByte(';')
 		}
 		b.WriteByte(' ')
-		b.WriteString(v.String())
+		b.WriteString(v.Error())
 	}
 	return b.String()
 }
 
 // Is reports whether target is ErrInvalidData.
 func (e *ValidationError) Is(target error) bool { return target == ErrInvalidData }
+
+// Unwrap returns the violations, so errors.As finds each.
+func (e *ValidationError) Unwrap() []error {
+	errs := make([]error, len(e.Violations))
+	for i, v := range e.Violations {
+		errs[i] = v
+	}
+	return errs
+}
+
+// Is reports whether target is ErrInvalidData.
+func (v Violation) Is(target error) bool { return target == ErrInvalidData }

@@ -132,7 +132,7 @@ func (c *Catalog) TolerantFor(e *envelope.Envelope) (*Schema, error) {
 // ValidateTolerant checks the payload of e as a consumer does: against the
 // schema [Catalog.TolerantFor] picks, with [Schema.ValidateTolerant]. It
 // returns nil, a [*ValidationError] (matching [ErrInvalidData]), or an
-// error matching ErrUnknownSchema, ErrSchemaMismatch or ErrNoData.
+// error matching ErrUnknownSchema, ErrSchemaMismatch or envelope.ErrNoData.
 // Producers use [Catalog.Validate], which is strict.
 func (c *Catalog) ValidateTolerant(e *envelope.Envelope) error {
 	s, err := c.TolerantFor(e)

@@ -92,7 +92,7 @@ func TestTolerantForRefusesOtherTypes(t *testing.T) {
 	assert.Equal(t, 2, s.ID().Minor, "the newest minor the catalogue knows")
 
 	e.Data = nil
-	require.ErrorIs(t, cat.ValidateTolerant(e), schema.ErrNoData)
+	require.ErrorIs(t, cat.ValidateTolerant(e), envelope.ErrNoData)
 }
 
 func TestViolationsQuoteNoPayloadValues(t *testing.T) {

@@ -14,6 +14,7 @@ import (
 
 	"github.com/elmosoftware/eventprotocol/envelope"
 	"github.com/elmosoftware/eventprotocol/event"
+	"github.com/elmosoftware/eventprotocol/naming"
 	"github.com/elmosoftware/eventprotocol/transport/driver"
 )
 
@@ -226,15 +227,19 @@ func NewConsumer(r driver.Receiver, cfg *ConsumerConfig) (*Consumer, error) {
 
 // HandleFunc registers the handler of an event type (with its major
 // version, e.g. elmo.leave.balance.adjusted.v1). Register every handler
-// before Start.
+// before Start. A type that is not a valid event type, or a nil handler,
+// is refused with an error matching ErrInvalidHandler.
 func (c *Consumer) HandleFunc(eventType string, h HandlerFunc) error {
+	if _, err := naming.ParseType(eventType); err != nil {
+		return fmt.Errorf("transport: %w: %w", ErrInvalidHandler, err)
+	}
+	if h == nil {
+		return fmt.Errorf("transport: %w: nil handler for %s", ErrInvalidHandler, eventType)
+	}
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	if c.started {
 		return ErrStarted
-	}
-	if h == nil {
-		return fmt.Errorf("transport: nil handler for %s", eventType)
 	}
 	if _, dup := c.handlers[eventType]; dup {
 		return fmt.Errorf("transport: %w: %s", ErrHandlerExists, eventType)
@@ -243,10 +248,22 @@ func (c *Consumer) HandleFunc(eventType string, h HandlerFunc) error {
 	return nil
 }
 
+// ErrInvalidHandler reports a registration that can never be dispatched
+// to: an invalid event type, or a nil definition, consumer or handler.
+var ErrInvalidHandler = errors.New("invalid handler registration")
+
 // Handle registers a typed handler for the events of a definition: the
 // payload is decoded into T before h runs. A payload that does not decode
 // is a permanent failure.
 func Handle[T any](c *Consumer, def *event.Definition[T], h func(ctx context.Context, e *envelope.Envelope, payload T) error) error {
+	switch {
+	case c == nil:
+		return fmt.Errorf("transport: %w: nil consumer", ErrInvalidHandler)
+	case def == nil:
+		return fmt.Errorf("transport: %w: nil definition", ErrInvalidHandler)
+	case h == nil:
+		return fmt.Errorf("transport: %w: nil handler for %s", ErrInvalidHandler, def.Type())
+	}
 	return c.HandleFunc(def.Type().String(), func(ctx context.Context, d *Delivery) error {
 		payload, err := def.Decode(d.Envelope)
 		if err != nil {

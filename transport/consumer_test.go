@@ -299,7 +299,8 @@ func TestTypedHandlerAndTraceContext(t *testing.T) {
 		out.Subject, out.TenantID = "ern:elmo:platform:acme:tenant/acme", "acme"
 		return r.pub.Publish(ctx, &out) // no trace context of its own: it inherits the delivery's
 	}))
-	require.ErrorIs(t, transport.Handle(c, def, nil), transport.ErrHandlerExists)
+	noop := func(context.Context, *envelope.Envelope, signedUpPayload) error { return nil }
+	require.ErrorIs(t, transport.Handle(c, def, noop), transport.ErrHandlerExists)
 	require.NoError(t, c.Start(context.Background()))
 	defer c.Shutdown(context.Background()) //nolint:errcheck
 	require.ErrorIs(t, c.Start(context.Background()), transport.ErrStarted)
@@ -601,4 +602,31 @@ func (c *countingReceiver) Receive(ctx context.Context, max int) ([]*driver.Mess
 	msgs, err := c.Receiver.Receive(ctx, max)
 	c.received.Add(int64(len(msgs)))
 	return msgs, err
+}
+
+// TestRegistrationMistakes: a registration that could never be dispatched
+// to is an error, never a silent nil or a panic.
+func TestRegistrationMistakes(t *testing.T) {
+	r := newRig(t, memory.SubscriptionConfig{})
+	recv, err := r.broker.Receiver("email")
+	require.NoError(t, err)
+	c, err := transport.NewConsumer(recv, nil)
+	require.NoError(t, err)
+	def := event.MustDefine[ClientSignedUp](typeSignedUp)
+	noop := func(context.Context, *transport.Delivery) error { return nil }
+	typed := func(context.Context, *envelope.Envelope, ClientSignedUp) error { return nil }
+	for _, tc := range []struct {
+		name string
+		err  error
+	}{
+		{"invalid type", c.HandleFunc("signed up", noop)},
+		{"type without version", c.HandleFunc("elmo.identity.client.signed_up", noop)},
+		{"nil handler", c.HandleFunc(typeSignedUp, nil)},
+		{"nil definition", transport.Handle[ClientSignedUp](c, nil, typed)},
+		{"nil typed handler", transport.Handle(c, def, nil)},
+		{"nil consumer", transport.Handle(nil, def, typed)},
+	} {
+		t.Run(tc.name, func(t *testing.T) { assert.ErrorIs(t, tc.err, transport.ErrInvalidHandler) })
+	}
+	require.NoError(t, transport.Handle(c, def, typed), "nothing was registered by the mistakes")
 }

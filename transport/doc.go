@@ -82,10 +82,13 @@
 //
 // # Errors
 //
-// Sentinels: [ErrTooLarge], [ErrPermanent] (and the reasons that match it:
-// [ErrUndecodable], [ErrAttributeMismatch], [ErrInvalidPayload],
-// [ErrNoHandler]), [ErrPanic], [ErrInProgress], [ErrStarted],
-// [ErrHandlerExists], [ErrShutdown], [ErrOutcomeUnknown] and
-// [ErrReceiveFailing]. Types: [*PublishError],
-// [*TooLargeError] and [*ShutdownError].
+// Sentinels: [ErrTooLarge] (driver.ErrTooLarge), [ErrInvalidConfig]
+// (driver.ErrInvalidConfig), [ErrPermanent] and the reasons that match it
+// ([ErrUndecodable], [ErrAttributeMismatch], [ErrInvalidPayload],
+// [ErrNoHandler]: dead-lettered at once), the reasons that do not
+// ([ErrPanic], [ErrInProgress]: delivered again), [ErrInvalidHandler],
+// [ErrStarted], [ErrHandlerExists], [ErrShutdown], [ErrOutcomeUnknown],
+// [ErrReceiveFailing], [ErrVisibilityMismatch] and [ErrUnsupported].
+// Types: [*PublishError], [*TooLargeError], [*ShutdownError] and
+// driver.ConfigError.
 package transport

@@ -12,8 +12,9 @@ import (
 // settings (each a *driver.ConfigError). It is driver.ErrInvalidConfig.
 var ErrInvalidConfig = driver.ErrInvalidConfig
 
-// ErrTooLarge matches every [*TooLargeError].
-var ErrTooLarge = errors.New("encoded event too large")
+// ErrTooLarge matches every [*TooLargeError], and a driver's refusal of a
+// message over its limit: it is driver.ErrTooLarge.
+var ErrTooLarge = driver.ErrTooLarge
 
 // TooLargeError reports an event whose encoded message (body and mirrored
 // attributes) exceeds the 256 KiB limit of SNS and SQS. It is refused before
@@ -105,8 +106,13 @@ var (
 	ErrInvalidPayload = Permanent(errors.New("invalid payload"))
 	// ErrNoHandler: no handler is registered for the event's type.
 	ErrNoHandler = Permanent(errors.New("no handler for the event type"))
-	// ErrPanic: the handler panicked. Unlike the others it is retried: a
-	// panic is a failed delivery.
+)
+
+// Reasons for which the runtime delivers a message again later. Neither
+// matches ErrPermanent.
+var (
+	// ErrPanic: the handler panicked. A panic is a failed delivery, retried
+	// like any failure.
 	ErrPanic = errors.New("handler panicked")
 	// ErrInProgress: another delivery of the same event is being handled
 	// right now; this one is retried later.

@@ -62,7 +62,7 @@ func Example() {
 	producer := &envelope.Producer{Source: "urn:elmo:service:identity"}
 	client := naming.MustParseERN("ern:elmo:identity:acme:client/acme")
 	e, err := clientSignedUp.New(producer, ClientSignedUp{Client: client, CompanyName: "Acme Pty Ltd", Plan: "STANDARD", ContactEmail: "ops@acme.example"},
-		event.Subject(client), event.Tenant("acme"))
+		event.WithSubject(client), event.WithTenant("acme"))
 	if err != nil {
 		fmt.Println(err)
 		return

@@ -244,7 +244,7 @@ func fileResult(name string, index, lineNo int, err error) result {
 	case err == nil:
 	case errors.As(err, &verr):
 		for _, v := range verr.Violations {
-			r.Violations = append(r.Violations, violation{Attribute: v.Attribute, Rule: v.Rule.Code, Message: v.Error()})
+			r.Violations = append(r.Violations, violation{Attribute: v.Attribute, Rule: v.Rule.Code(), Message: v.Error()})
 		}
 	case errors.As(err, &serr):
 		r.Violations = []violation{{Rule: syntaxCode(serr.Err), Message: serr.Error()}}
@@ -256,7 +256,7 @@ func fileResult(name string, index, lineNo int, err error) result {
 		r.Violations = []violation{{Attribute: "type", Rule: "unknown_schema", Message: err.Error()}}
 	case errors.Is(err, schema.ErrSchemaMismatch):
 		r.Violations = []violation{{Attribute: "dataschema", Rule: "schema_mismatch", Message: err.Error()}}
-	case errors.Is(err, schema.ErrNoData):
+	case errors.Is(err, envelope.ErrNoData):
 		r.Violations = []violation{{Attribute: "data", Rule: "no_data", Message: err.Error()}}
 	case errors.Is(err, envelope.ErrMalformed):
 		r.Violations = []violation{{Attribute: "data", Rule: "malformed", Message: err.Error()}}
@@ -272,7 +272,7 @@ func syntaxCode(err error) string {
 		return "invalid_utf8"
 	case envelope.ErrTooDeep:
 		return "too_deep"
-	case envelope.ErrTooLarge:
+	case envelope.ErrInputTooLarge:
 		return "too_large"
 	}
 	return "malformed"

@@ -48,7 +48,7 @@ func record[T any](h *history, def *event.Definition[T], recorded string, effect
 		panic(err)
 	}
 	h.clock = t
-	e, err := def.New(h.producer, payload, event.Subject(demoEmployee), event.Tenant("acme"), event.EffectiveAt(effect), event.PartitionKey(demoEmployee.String()))
+	e, err := def.New(h.producer, payload, event.WithSubject(demoEmployee), event.WithTenant("acme"), event.WithEffectiveTime(effect), event.WithPartitionKey(demoEmployee.String()))
 	if err != nil {
 		panic(err) // the demo's own, valid payloads
 	}

@@ -162,7 +162,7 @@ func (w *world) provision(ctx context.Context, e *envelope.Envelope, p ClientSig
 		return transport.Permanent(err)
 	}
 	w.tr.line(svcProvisioning, "prepared the databases of tenant %s", p.Client.Tenant())
-	out, err := provisioned.NewCaused(w.provisioning, e, TenantProvisioned{Tenant: tenant, Region: "AP_SOUTHEAST_2"}, event.Subject(tenant))
+	out, err := provisioned.NewCaused(w.provisioning, e, TenantProvisioned{Tenant: tenant, Region: "AP_SOUTHEAST_2"}, event.WithSubject(tenant))
 	if err != nil {
 		return err
 	}
@@ -230,7 +230,7 @@ func (w *world) story(ctx context.Context) error {
 	acme, _ := naming.NewERN("elmo", "identity", "acme", "client", "acme")
 	w.tr.header("1. Acme signs up; four services react on their own queues")
 	e, err := signedUp.New(w.identity, ClientSignedUp{Client: acme, CompanyName: "Acme Pty Ltd", Plan: "STANDARD", ContactEmail: "ops@acme.example"},
-		event.Subject(acme), event.Tenant("acme"))
+		event.WithSubject(acme), event.WithTenant("acme"))
 	if err != nil {
 		return err
 	}

@@ -167,6 +167,11 @@ type Closer interface {
 // MaxReasonBytes bounds the dead-letter reason a transport is given.
 const MaxReasonBytes = 1024
 
+// ErrTooLarge reports a message over the transport's size limit (256 KiB
+// on SNS and SQS). transport.ErrTooLarge is this error, so one errors.Is
+// catches the Publisher's own check and a driver's refusal alike.
+var ErrTooLarge = errors.New("message too large")
+
 // ErrNotSent marks a send error after which the driver knows the message was
 // not taken: the request was refused, or never made. Any other send error
 // leaves the outcome unknown.

@@ -27,9 +27,6 @@ const (
 	FIFODeduplicationWindow = 5 * time.Minute
 )
 
-// ErrTooLarge reports a message over Config.MaxMessageBytes.
-var ErrTooLarge = errors.New("message too large")
-
 // ErrExists reports a subscription name that is already taken.
 var ErrExists = errors.New("subscription already exists")
 
@@ -504,7 +501,7 @@ func (s sender) Send(ctx context.Context, topic string, msgs []*driver.Message) 
 	var failed []driver.BatchFailure
 	for i, m := range msgs {
 		if size := m.Size(); size > b.cfg.MaxMessageBytes {
-			failed = append(failed, driver.BatchFailure{Index: i, Err: fmt.Errorf("memory: %w: %w: %d bytes, limit %d", driver.ErrNotSent, ErrTooLarge, size, b.cfg.MaxMessageBytes)})
+			failed = append(failed, driver.BatchFailure{Index: i, Err: fmt.Errorf("memory: %w: %w: %d bytes, limit %d", driver.ErrNotSent, driver.ErrTooLarge, size, b.cfg.MaxMessageBytes)})
 			continue
 		}
 		var targets []*queue

@@ -183,7 +183,7 @@ func TestBoundedQueue(t *testing.T) {
 func TestTooLargeAndUnknownNames(t *testing.T) {
 	b, _ := setup(t, memory.Config{MaxMessageBytes: 100}, memory.SubscriptionConfig{Name: "q", Topics: []string{"t"}})
 	big := &driver.Message{Body: []byte(strings.Repeat("x", 101))}
-	assert.ErrorIs(t, b.Sender().Send(context.Background(), "t", []*driver.Message{big}), memory.ErrTooLarge)
+	assert.ErrorIs(t, b.Sender().Send(context.Background(), "t", []*driver.Message{big}), driver.ErrTooLarge)
 	assert.ErrorIs(t, b.Sender().Send(context.Background(), "nope", []*driver.Message{msg("1", "x")}), driver.ErrNotFound)
 	_, err := b.Receiver("nope")
 	assert.ErrorIs(t, err, driver.ErrNotFound)
