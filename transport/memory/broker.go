@@ -67,7 +67,8 @@ type SubscriptionConfig struct {
 	VisibilityTimeout time.Duration
 	// MaxReceiveCount moves a message to the dead-letter queue instead of
 	// delivering it again once it has been received this many times (the
-	// SQS redrive policy). Default DefaultMaxReceiveCount; negative never.
+	// SQS redrive policy). Default DefaultMaxReceiveCount; negative is an
+	// error.
 	MaxReceiveCount int
 	// FIFO delivers the messages of one GroupID in order, as SQS FIFO
 	// does: while a message of the group is in flight, no other is
@@ -142,10 +143,23 @@ func (b *Broker) CreateTopic(name string) error {
 // CreateSubscription creates a subscription and its queue, and the topics it
 // names. A name already in use gets ErrExists.
 func (b *Broker) CreateSubscription(sc SubscriptionConfig) error {
-	if sc.Name == "" || len(sc.Topics) == 0 {
-		return fmt.Errorf("memory: a subscription needs a name and at least one topic")
+	var errs []error
+	if sc.Name == "" {
+		errs = append(errs, &driver.ConfigError{Setting: "SubscriptionConfig.Name", Problem: "must not be empty"})
 	}
-	if sc.VisibilityTimeout <= 0 {
+	if len(sc.Topics) == 0 {
+		errs = append(errs, &driver.ConfigError{Setting: "SubscriptionConfig.Topics", Problem: "must name at least one topic"})
+	}
+	if sc.VisibilityTimeout < 0 {
+		errs = append(errs, &driver.ConfigError{Setting: "SubscriptionConfig.VisibilityTimeout", Problem: "must not be negative"})
+	}
+	if sc.MaxReceiveCount < 0 {
+		errs = append(errs, &driver.ConfigError{Setting: "SubscriptionConfig.MaxReceiveCount", Problem: "must not be negative"})
+	}
+	if err := errors.Join(errs...); err != nil {
+		return err
+	}
+	if sc.VisibilityTimeout == 0 {
 		sc.VisibilityTimeout = DefaultVisibilityTimeout
 	}
 	if sc.MaxReceiveCount == 0 {
@@ -326,7 +340,7 @@ func (q *queue) enqueue(m *message, now time.Time) {
 func (q *queue) take(max int, now time.Time) ([]*driver.Message, time.Time) {
 	var out []*driver.Message
 	deliver := func(m *message) bool {
-		if q.cfg.MaxReceiveCount > 0 && m.receiveCount >= q.cfg.MaxReceiveCount && len(q.dlq) < q.b.cfg.MaxMessages {
+		if m.receiveCount >= q.cfg.MaxReceiveCount && len(q.dlq) < q.b.cfg.MaxMessages {
 			m.attrs = withReason(m.attrs, fmt.Sprintf("received %d times, the subscription's maxReceiveCount", m.receiveCount), m.receiveCount)
 			q.deadLetter(m, now)
 			q.count--

@@ -190,7 +190,16 @@ func TestTooLargeAndUnknownNames(t *testing.T) {
 	_, err = b.DeadLetters("nope")
 	assert.ErrorIs(t, err, driver.ErrNotFound)
 	assert.ErrorIs(t, b.CreateSubscription(memory.SubscriptionConfig{Name: "q", Topics: []string{"t"}}), memory.ErrExists)
-	assert.Error(t, b.CreateSubscription(memory.SubscriptionConfig{Name: "x"}))
+	for _, bad := range []memory.SubscriptionConfig{
+		{Name: "x"},
+		{Topics: []string{"t"}},
+		{Name: "x", Topics: []string{"t"}, MaxReceiveCount: -1},
+		{Name: "x", Topics: []string{"t"}, VisibilityTimeout: -time.Second},
+	} {
+		assert.ErrorIs(t, b.CreateSubscription(bad), driver.ErrInvalidConfig, "%+v", bad)
+	}
+	_, err = memory.New(&memory.Config{MaxBatch: -1})
+	assert.ErrorIs(t, err, driver.ErrInvalidConfig)
 	assert.Error(t, b.CreateTopic(""))
 	require.NoError(t, b.CreateTopic("empty"))
 	assert.NoError(t, b.Sender().Send(context.Background(), "empty", []*driver.Message{msg("1", "x")}), "a topic without subscriptions accepts and drops")

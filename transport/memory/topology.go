@@ -13,7 +13,10 @@ import (
 )
 
 // The Broker serves topologies: a topic per domain, named by the domain,
-// and a subscription per service, named by the service.
+// and a subscription per service, named by the service. Settings an
+// in-process broker cannot honour (encryption at rest, tags, retention)
+// are accepted and ignored: its messages live in memory, for the life of
+// the process.
 var (
 	_ topology.Driver           = (*Broker)(nil)
 	_ topology.Provisioner      = (*Broker)(nil)

@@ -79,7 +79,11 @@
 // queues with their dead-letter queues (RedrivePolicy), the queue policy
 // that lets the topics deliver (one statement listing every topic), and
 // the subscriptions with RawMessageDelivery and a FilterPolicy on the type
-// attribute. [Driver.Plan] lists the steps without calling AWS, and
+// attribute, with the topology's settings: message retention
+// (MessageRetentionPeriod; dead-letter queues keep messages 14 days),
+// encryption at rest (SqsManagedSseEnabled or KmsMasterKeyId on queues,
+// KmsMasterKeyId on topics) and tags (TagQueue, TagResource), set again on
+// existing resources so that they converge. [Driver.Plan] lists the steps without calling AWS, and
 // [Driver.Teardown] removes it all. Without provisioning, the Driver finds
 // the resources by name (ListTopics, GetQueueUrl). [Driver.ListDeadLetters],
 // [Driver.RedriveDeadLetters] and [Driver.PurgeDeadLetters] work on a
@@ -114,7 +118,9 @@
 //     ApproximateReceiveCount is always 1 (exact on fauxqs). FIFO topics
 //     are ignored (FIFO queues are tested on fauxqs). The queue Policy
 //     attribute is not implemented: a Driver on a loopback endpoint sets
-//     none, so the queue policy is not exercised by the tests. Filter policies match exact strings only, which
+//     none, so the queue policy is not exercised by the tests. Tags,
+//     encryption settings and topic attributes are not kept: they are
+//     tested on fauxqs (retention on both). Filter policies match exact strings only, which
 //     is all Provision uses. SendMessageBatch replies without its
 //     Successful list, and ChangeMessageVisibilityBatch is not implemented:
 //     the transport uses neither. Errors are not typed, and a receive's
@@ -127,7 +133,9 @@
 //     topic, so FIFO through SNS is not claimed in its conformance run;
 //     FIFO order is tested on it with direct SQS sends to a FIFO queue,
 //     where it is faithful. Deleting with an invalid receipt handle
-//     succeeds silently there (SQS refuses it).
+//     succeeds silently there (SQS refuses it). It does not know the
+//     SqsManagedSseEnabled attribute (SSE-SQS), which is therefore checked
+//     only in the plan; KMS encryption is checked on it.
 //   - Neither can be made to fail part of a PublishBatch: partial failures
 //     are tested on a fake.
 package snssqs

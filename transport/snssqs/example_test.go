@@ -42,7 +42,7 @@ func ExampleDriver_Plan() {
 	}
 	// Output:
 	// create-topic dev-elmo-identity-events
-	// create-queue dev-elmo-billing-dlq (dead-letter queue)
+	// create-queue dev-elmo-billing-dlq (dead-letter queue, retention 14d)
 	// create-queue dev-elmo-billing (visibility 30s, maxReceiveCount 5 to dev-elmo-billing-dlq)
 	// set-queue-policy dev-elmo-billing (allow sns:SendMessage from dev-elmo-identity-events)
 	// subscribe dev-elmo-billing (to dev-elmo-identity-events, raw delivery, type in elmo.identity.client.signed_up.v1)

@@ -5,12 +5,15 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"maps"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/sns"
+	snstypes "github.com/aws/aws-sdk-go-v2/service/sns/types"
 	"github.com/aws/aws-sdk-go-v2/service/sqs"
 	sqstypes "github.com/aws/aws-sdk-go-v2/service/sqs/types"
 	"github.com/aws/smithy-go"
@@ -35,16 +38,17 @@ func (d *Driver) Plan(t *topology.Topology) ([]topology.Step, error) {
 	var steps []topology.Step
 	for _, dom := range t.Domains {
 		name, _ := names.Topic(dom.Name, dom.FIFO)
-		steps = append(steps, topology.Step{Action: "create-topic", Resource: name})
+		steps = append(steps, topology.Step{Action: "create-topic", Resource: name, Detail: settingsText(topicEncryption(dom.Encryption), t.Tags)})
 	}
 	for _, s := range t.Services {
 		subs := s.Subscriptions()
 		fifo := t.FIFO(s)
 		q, _ := names.Queue(s.Name, fifo)
 		dlq, _ := names.DeadLetterQueue(s.Name, fifo)
+		enc, tags := queueEncryption(s.Encryption), t.ServiceTags(s)
 		steps = append(steps,
-			topology.Step{Action: "create-queue", Resource: dlq, Detail: "dead-letter queue"},
-			topology.Step{Action: "create-queue", Resource: q, Detail: fmt.Sprintf("visibility %ds, maxReceiveCount %d to %s", int(s.VisibilityTimeout()/time.Second), s.ReceiveLimit(), dlq)})
+			topology.Step{Action: "create-queue", Resource: dlq, Detail: joinDetail("dead-letter queue, retention 14d", settingsText(enc, tags))},
+			topology.Step{Action: "create-queue", Resource: q, Detail: joinDetail(fmt.Sprintf("visibility %ds, maxReceiveCount %d to %s%s", int(s.VisibilityTimeout()/time.Second), s.ReceiveLimit(), dlq, retentionText(s)), settingsText(enc, tags))})
 		var topics []string
 		for _, sub := range subs {
 			topic, _ := names.Topic(sub.Domain, fifo)
@@ -58,6 +62,62 @@ func (d *Driver) Plan(t *topology.Topology) ([]topology.Step, error) {
 		}
 	}
 	return steps, nil
+}
+
+// retentionText describes a retention other than SQS's default.
+func retentionText(s topology.Service) string {
+	if s.RetentionSeconds == 0 {
+		return ""
+	}
+	return fmt.Sprintf(", retention %ds", s.RetentionSeconds)
+}
+
+// settingsText describes encryption attributes and tags for a plan.
+func settingsText(enc map[string]string, tags map[string]string) string {
+	var parts []string
+	switch {
+	case enc["SqsManagedSseEnabled"] == "true":
+		parts = append(parts, "encrypted with SQS-managed keys")
+	case enc["KmsMasterKeyId"] != "":
+		parts = append(parts, "encrypted with KMS key "+enc["KmsMasterKeyId"])
+	}
+	if len(tags) > 0 {
+		var kv []string
+		for _, k := range slices.Sorted(maps.Keys(tags)) {
+			kv = append(kv, k+"="+tags[k])
+		}
+		parts = append(parts, "tags "+strings.Join(kv, ","))
+	}
+	return strings.Join(parts, ", ")
+}
+
+func joinDetail(a, b string) string {
+	if b == "" {
+		return a
+	}
+	return a + ", " + b
+}
+
+// queueEncryption returns the queue attributes of an encryption setting.
+func queueEncryption(e *topology.Encryption) map[string]string {
+	switch {
+	case e == nil:
+		return nil
+	case e.KMSKeyID == "":
+		return map[string]string{"SqsManagedSseEnabled": "true"}
+	}
+	return map[string]string{"KmsMasterKeyId": e.KMSKeyID}
+}
+
+// topicEncryption returns the topic attributes of an encryption setting.
+func topicEncryption(e *topology.Encryption) map[string]string {
+	switch {
+	case e == nil:
+		return nil
+	case e.KMSKeyID == "":
+		return map[string]string{"KmsMasterKeyId": "alias/aws/sns"}
+	}
+	return map[string]string{"KmsMasterKeyId": e.KMSKeyID}
 }
 
 // Provision implements topology.Provisioner: it creates the topology's
@@ -81,7 +141,23 @@ func (d *Driver) Provision(ctx context.Context, t *topology.Topology) error {
 		if err != nil {
 			return fmt.Errorf("snssqs: create topic %s: %w", name, err)
 		}
-		d.remember(name, aws.ToString(res.TopicArn))
+		arn := aws.ToString(res.TopicArn)
+		d.remember(name, arn)
+		// Set after creation, so that an existing topic converges too.
+		for k, v := range topicEncryption(dom.Encryption) {
+			if _, err := d.sns.SetTopicAttributes(ctx, &sns.SetTopicAttributesInput{TopicArn: aws.String(arn), AttributeName: aws.String(k), AttributeValue: aws.String(v)}); err != nil {
+				return fmt.Errorf("snssqs: encryption of topic %s: %w", name, err)
+			}
+		}
+		if len(t.Tags) > 0 {
+			var tags []snstypes.Tag
+			for _, k := range slices.Sorted(maps.Keys(t.Tags)) {
+				tags = append(tags, snstypes.Tag{Key: aws.String(k), Value: aws.String(t.Tags[k])})
+			}
+			if _, err := d.sns.TagResource(ctx, &sns.TagResourceInput{ResourceArn: aws.String(arn), Tags: tags}); err != nil {
+				return fmt.Errorf("snssqs: tags of topic %s: %w", name, err)
+			}
+		}
 	}
 	for _, s := range t.Services {
 		if err := d.provisionService(ctx, t, s); err != nil {
@@ -103,15 +179,23 @@ func (d *Driver) provisionService(ctx context.Context, t *topology.Topology, s t
 		}
 		return attrs
 	}
-	dlqURL, dlqARN, err := ensureQueue(ctx, d.sqs, dlqName, fifoAttrs(map[string]string{}))
+	common := func(attrs map[string]string) map[string]string {
+		maps.Copy(attrs, queueEncryption(s.Encryption))
+		return fifoAttrs(attrs)
+	}
+	tags := t.ServiceTags(s)
+	dlqURL, dlqARN, err := ensureQueue(ctx, d.sqs, dlqName, common(map[string]string{
+		string(sqstypes.QueueAttributeNameMessageRetentionPeriod): strconv.Itoa(int(topology.MaxRetention / time.Second)),
+	}), tags)
 	if err != nil {
 		return err
 	}
 	redrive, _ := json.Marshal(map[string]any{"deadLetterTargetArn": dlqARN, "maxReceiveCount": s.ReceiveLimit()})
-	qURL, qARN, err := ensureQueue(ctx, d.sqs, qName, fifoAttrs(map[string]string{
-		string(sqstypes.QueueAttributeNameVisibilityTimeout): strconv.Itoa(int(s.VisibilityTimeout() / time.Second)),
-		string(sqstypes.QueueAttributeNameRedrivePolicy):     string(redrive),
-	}))
+	qURL, qARN, err := ensureQueue(ctx, d.sqs, qName, common(map[string]string{
+		string(sqstypes.QueueAttributeNameVisibilityTimeout):      strconv.Itoa(int(s.VisibilityTimeout() / time.Second)),
+		string(sqstypes.QueueAttributeNameRedrivePolicy):          string(redrive),
+		string(sqstypes.QueueAttributeNameMessageRetentionPeriod): strconv.Itoa(int(s.Retention() / time.Second)),
+	}), tags)
 	if err != nil {
 		return err
 	}
@@ -160,8 +244,8 @@ func queuePolicy(queueARN string, topicARNs []string) string {
 }
 
 // ensureQueue creates the queue, or brings an existing one's attributes to
-// attrs, and returns its URL and ARN.
-func ensureQueue(ctx context.Context, c SQSAdmin, name string, attrs map[string]string) (string, string, error) {
+// attrs, tags it, and returns its URL and ARN.
+func ensureQueue(ctx context.Context, c SQSAdmin, name string, attrs, tags map[string]string) (string, string, error) {
 	var url string
 	if res, err := c.GetQueueUrl(ctx, &sqs.GetQueueUrlInput{QueueName: aws.String(name)}); err == nil {
 		url = aws.ToString(res.QueueUrl)
@@ -176,8 +260,13 @@ func ensureQueue(ctx context.Context, c SQSAdmin, name string, attrs map[string]
 				return "", "", fmt.Errorf("snssqs: update queue %s: %w", name, err)
 			}
 		}
+		if len(tags) > 0 {
+			if _, err := c.TagQueue(ctx, &sqs.TagQueueInput{QueueUrl: aws.String(url), Tags: tags}); err != nil {
+				return "", "", fmt.Errorf("snssqs: tags of queue %s: %w", name, err)
+			}
+		}
 	} else {
-		res, err := c.CreateQueue(ctx, &sqs.CreateQueueInput{QueueName: aws.String(name), Attributes: attrs})
+		res, err := c.CreateQueue(ctx, &sqs.CreateQueueInput{QueueName: aws.String(name), Attributes: attrs, Tags: tags})
 		if err != nil {
 			return "", "", fmt.Errorf("snssqs: create queue %s: %w", name, err)
 		}

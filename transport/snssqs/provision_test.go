@@ -60,20 +60,46 @@ func TestPlan(t *testing.T) {
 	assert.Equal(t, []string{
 		"create-topic dev-elmo-identity-events",
 		"create-topic dev-elmo-platform-events",
-		"create-queue dev-elmo-billing-dlq (dead-letter queue)",
+		"create-queue dev-elmo-billing-dlq (dead-letter queue, retention 14d)",
 		"create-queue dev-elmo-billing (visibility 5s, maxReceiveCount 4 to dev-elmo-billing-dlq)",
 		"set-queue-policy dev-elmo-billing (allow sns:SendMessage from dev-elmo-identity-events)",
 		"subscribe dev-elmo-billing (to dev-elmo-identity-events, raw delivery, type in elmo.identity.client.signed_up.v1)",
-		"create-queue dev-elmo-provisioning-dlq (dead-letter queue)",
+		"create-queue dev-elmo-provisioning-dlq (dead-letter queue, retention 14d)",
 		"create-queue dev-elmo-provisioning (visibility 30s, maxReceiveCount 10 to dev-elmo-provisioning-dlq)",
 		"set-queue-policy dev-elmo-provisioning (allow sns:SendMessage from dev-elmo-identity-events)",
 		"subscribe dev-elmo-provisioning (to dev-elmo-identity-events, raw delivery, type in elmo.identity.client.signed_up.v1, elmo.identity.client.closed.v1)",
-		"create-queue dev-elmo-audit-dlq (dead-letter queue)",
+		"create-queue dev-elmo-audit-dlq (dead-letter queue, retention 14d)",
 		"create-queue dev-elmo-audit (visibility 30s, maxReceiveCount 10 to dev-elmo-audit-dlq)",
 		"set-queue-policy dev-elmo-audit (allow sns:SendMessage from dev-elmo-identity-events, dev-elmo-platform-events)",
 		"subscribe dev-elmo-audit (to dev-elmo-identity-events, raw delivery, every type)",
 		"subscribe dev-elmo-audit (to dev-elmo-platform-events, raw delivery, type in elmo.platform.tenant.provisioned.v1)",
 	}, lines)
+}
+
+// TestPlanSettings: encryption, retention and tags appear in the plan.
+func TestPlanSettings(t *testing.T) {
+	topo := signupTopology("dev")
+	topo.Tags = map[string]string{"team": "identity"}
+	topo.Domains[0].Encryption = &topology.Encryption{}
+	topo.Services[0].Encryption = &topology.Encryption{KMSKeyID: "alias/billing"}
+	topo.Services[0].RetentionSeconds = 86400
+	topo.Services[0].Tags = map[string]string{"cost": "billing", "team": "finance"}
+	topo.Services[1].Encryption = &topology.Encryption{}
+	steps, err := awsDriver(t).Plan(topo)
+	require.NoError(t, err)
+	var lines []string
+	for _, s := range steps[:6] {
+		lines = append(lines, s.String())
+	}
+	assert.Equal(t, []string{
+		"create-topic dev-elmo-identity-events (encrypted with KMS key alias/aws/sns, tags team=identity)",
+		"create-topic dev-elmo-platform-events (tags team=identity)",
+		"create-queue dev-elmo-billing-dlq (dead-letter queue, retention 14d, encrypted with KMS key alias/billing, tags cost=billing,team=finance)",
+		"create-queue dev-elmo-billing (visibility 5s, maxReceiveCount 4 to dev-elmo-billing-dlq, retention 86400s, encrypted with KMS key alias/billing, tags cost=billing,team=finance)",
+		"set-queue-policy dev-elmo-billing (allow sns:SendMessage from dev-elmo-identity-events)",
+		"subscribe dev-elmo-billing (to dev-elmo-identity-events, raw delivery, type in elmo.identity.client.signed_up.v1)",
+	}, lines)
+	assert.Contains(t, steps[7].String(), "encrypted with SQS-managed keys, tags team=identity")
 }
 
 // Provisioning end to end on GoAws: idempotent, subscriptions filtered,
@@ -116,9 +142,11 @@ func testProvisionEndToEnd(t *testing.T, srv testServer) {
 	pub := bus.Publisher()
 	var mu sync.Mutex
 	got := map[string][]string{}
+	var consumers []*transport.Consumer
 	for _, svc := range []string{"billing", "provisioning", "audit"} {
 		cons, err := bus.Consumer(ctx, svc, nil) // the queue's visibility timeout
 		require.NoError(t, err)
+		consumers = append(consumers, cons)
 		for _, typ := range []string{typeSignedUp, typeClosed, typeProvisioned} {
 			require.NoError(t, cons.HandleFunc(typ, func(_ context.Context, d *transport.Delivery) error {
 				mu.Lock()
@@ -155,6 +183,9 @@ func testProvisionEndToEnd(t *testing.T, srv testServer) {
 	}
 	mu.Unlock()
 
+	for _, c := range consumers {
+		require.NoError(t, c.Shutdown(ctx))
+	}
 	require.NoError(t, bus.Teardown(ctx))
 	for _, svc := range []string{"billing", "provisioning", "audit"} {
 		_, err := sqsC.GetQueueUrl(ctx, &sqs.GetQueueUrlInput{QueueName: aws.String(topo.Env + "-elmo-" + svc)})
@@ -227,4 +258,57 @@ func testTeardownReportsWhatItCouldNotDo(t *testing.T, srv testServer) {
 
 	require.NoError(t, p.driver.Teardown(ctx, topo))
 	require.NoError(t, p.driver.Teardown(ctx, topo), "gone already")
+}
+
+// TestProvisionSettings: retention, encryption and tags reach the queues
+// and topics, and provisioning again with changed settings converges.
+// GoAws keeps no tags and no encryption settings, so those are checked on
+// fauxqs, and retention on both. Neither server knows SqsManagedSseEnabled
+// (SSE-SQS): that setting is checked in the plan (TestPlanSettings).
+func TestProvisionSettings(t *testing.T) { onEachServer(t, testProvisionSettings) }
+
+func testProvisionSettings(t *testing.T, srv testServer) {
+	ctx := context.Background()
+	snsC, sqsC := clientsOf(t, srv.endpoint)
+	full := srv.name == "fauxqs"
+	topo := ledgerSpec(false, 0, 0)
+	topo.Services[0].RetentionSeconds = 3600
+	if full {
+		topo.Tags = map[string]string{"team": "leave"}
+		topo.Domains[0].Encryption = &topology.Encryption{}
+		topo.Services[0].Encryption = &topology.Encryption{KMSKeyID: "alias/leave"}
+		topo.Services[0].Tags = map[string]string{"cost": "ledger"}
+	}
+	p := provision(t, snsC, sqsC, topo)
+
+	attrs := func(url string) map[string]string {
+		out, err := sqsC.GetQueueAttributes(ctx, &sqs.GetQueueAttributesInput{QueueUrl: aws.String(url), AttributeNames: []sqstypes.QueueAttributeName{sqstypes.QueueAttributeNameAll}})
+		require.NoError(t, err)
+		return out.Attributes
+	}
+	q, dlq := attrs(p.QueueURLs["ledger"]), attrs(p.DLQURLs["ledger"])
+	assert.Equal(t, "3600", q["MessageRetentionPeriod"])
+	assert.Equal(t, "1209600", dlq["MessageRetentionPeriod"], "dead letters are kept the longest")
+
+	topo.Services[0].RetentionSeconds = 7200
+	if full {
+		topo.Services[0].Tags = map[string]string{"cost": "leave-ledger"}
+	}
+	require.NoError(t, p.driver.Provision(ctx, topo))
+	assert.Equal(t, "7200", attrs(p.QueueURLs["ledger"])["MessageRetentionPeriod"], "converged")
+	if !full {
+		return
+	}
+	assert.Equal(t, "alias/leave", q["KmsMasterKeyId"])
+	assert.Equal(t, "alias/leave", dlq["KmsMasterKeyId"])
+	tags, err := sqsC.ListQueueTags(ctx, &sqs.ListQueueTagsInput{QueueUrl: aws.String(p.QueueURLs["ledger"])})
+	require.NoError(t, err)
+	assert.Equal(t, map[string]string{"team": "leave", "cost": "leave-ledger"}, tags.Tags, "converged")
+	ta, err := snsC.GetTopicAttributes(ctx, &sns.GetTopicAttributesInput{TopicArn: aws.String(p.TopicARNs["leave"])})
+	require.NoError(t, err)
+	assert.Equal(t, "alias/aws/sns", ta.Attributes["KmsMasterKeyId"])
+	topicTags, err := snsC.ListTagsForResource(ctx, &sns.ListTagsForResourceInput{ResourceArn: aws.String(p.TopicARNs["leave"])})
+	require.NoError(t, err)
+	require.Len(t, topicTags.Tags, 1)
+	assert.Equal(t, "team", aws.ToString(topicTags.Tags[0].Key))
 }

@@ -17,12 +17,18 @@
 //
 //	{
 //	  "env": "dev",
-//	  "domains": [{"name": "identity"}],
+//	  "tags": {"team": "identity"},
+//	  "domains": [{"name": "identity", "encryption": {}}],
 //	  "services": [
-//	    {"name": "billing", "consumes": ["elmo.identity.client.signed_up.v1"]},
+//	    {"name": "billing", "consumes": ["elmo.identity.client.signed_up.v1"],
+//	     "encryption": {"kmsKeyId": "alias/billing"}, "retentionSeconds": 1209600},
 //	    {"name": "audit", "consumes": ["elmo.identity.*"], "maxReceiveCount": 20}
 //	  ]
 //	}
+//
+// Confidential and restricted events need encryption at rest ("encryption":
+// {} for the provider's keys, or a KMS key); tags label every resource;
+// retention bounds how long a queue keeps what nobody handles.
 //
 // An entry of consumes is an event type (with its major version) or
 // "<org>.<domain>.*" for every type of a domain.

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"maps"
 	"slices"
 	"strings"
 	"time"
@@ -12,10 +13,14 @@ import (
 	"github.com/elmosoftware/eventprotocol/naming"
 )
 
-// Defaults of a Service's subscription.
+// Defaults and limits of a Service's subscription.
 const (
 	DefaultVisibilityTimeout = 30 * time.Second
 	DefaultMaxReceiveCount   = 10
+	DefaultRetention         = 4 * 24 * time.Hour
+	// MaxRetention is the longest a queue keeps a message (SQS's limit);
+	// dead-letter queues keep theirs this long.
+	MaxRetention = 14 * 24 * time.Hour
 )
 
 // ErrInvalid matches the error of [Topology.Validate] and [Read] for a
@@ -34,6 +39,19 @@ type Topology struct {
 	Domains []Domain `json:"domains"`
 	// Services are the consuming services.
 	Services []Service `json:"services"`
+	// Tags label every resource of the topology (cost allocation,
+	// ownership): at most 50, keys of 1 to 128 characters, values of at
+	// most 256. A service's own Tags add to them.
+	Tags map[string]string `json:"tags,omitempty"`
+}
+
+// Encryption encrypts messages at rest. Events classified confidential or
+// restricted travel only through encrypted topics and queues.
+type Encryption struct {
+	// KMSKeyID is the KMS key (an id, ARN or alias) that encrypts the
+	// messages. Empty means the provider's own keys: SQS-managed keys
+	// (SSE-SQS) for queues, the AWS-managed key alias/aws/sns for topics.
+	KMSKeyID string `json:"kmsKeyId,omitempty"`
 }
 
 // Domain is a domain whose events have a topic: every event type
@@ -44,6 +62,8 @@ type Domain struct {
 	// FIFO makes the topic, and the queues of the services consuming from
 	// it, order the events of one partition key (message group).
 	FIFO bool `json:"fifo,omitempty"`
+	// Encryption, when set, encrypts the topic's messages at rest.
+	Encryption *Encryption `json:"encryption,omitempty"`
 }
 
 // Service is a consuming service: one subscription, receiving the event
@@ -64,6 +84,17 @@ type Service struct {
 	// VisibilityTimeoutSeconds is how long a received message stays
 	// invisible, 1 to 43200. Default 30 (DefaultVisibilityTimeout).
 	VisibilityTimeoutSeconds int `json:"visibilityTimeoutSeconds,omitempty"`
+	// RetentionSeconds is how long the queue keeps a message nobody
+	// handles, 60 to 1209600 (14 days). Default 345600 (4 days,
+	// DefaultRetention). The dead-letter queue keeps its messages 14 days,
+	// the most SQS allows: a message's age counts from when it first
+	// entered the queue.
+	RetentionSeconds int `json:"retentionSeconds,omitempty"`
+	// Encryption, when set, encrypts the messages of the queue and its
+	// dead-letter queue at rest.
+	Encryption *Encryption `json:"encryption,omitempty"`
+	// Tags label the service's queues, besides the topology's Tags.
+	Tags map[string]string `json:"tags,omitempty"`
 }
 
 // Subscription is what a service receives from one domain's topic.
@@ -144,11 +175,56 @@ func (t *Topology) Validate() error {
 		if s.VisibilityTimeoutSeconds < 0 || s.VisibilityTimeoutSeconds > 43200 {
 			errs = append(errs, fmt.Errorf("service %q: visibilityTimeoutSeconds must be 1 to 43200 (0 for the default)", s.Name))
 		}
+		if s.RetentionSeconds != 0 && (s.RetentionSeconds < 60 || s.RetentionSeconds > int(MaxRetention/time.Second)) {
+			errs = append(errs, fmt.Errorf("service %q: retentionSeconds must be 60 to %d (0 for the default)", s.Name, int(MaxRetention/time.Second)))
+		}
+		errs = append(errs, checkTags(fmt.Sprintf("service %q: ", s.Name), t.ServiceTags(s))...)
 	}
+	errs = append(errs, checkTags("", t.Tags)...)
 	if err := errors.Join(errs...); err != nil {
 		return fmt.Errorf("topology: %w: %w", ErrInvalid, err)
 	}
 	return nil
+}
+
+// checkTags reports tags that AWS would refuse.
+func checkTags(where string, tags map[string]string) []error {
+	var errs []error
+	if len(tags) > 50 {
+		errs = append(errs, fmt.Errorf("%stags: at most 50", where))
+	}
+	for _, k := range slices.Sorted(maps.Keys(tags)) {
+		if k == "" || len(k) > 128 || strings.HasPrefix(strings.ToLower(k), "aws:") {
+			errs = append(errs, fmt.Errorf("%stag key %q: 1 to 128 characters, not starting with aws:", where, k))
+		}
+		if len(tags[k]) > 256 {
+			errs = append(errs, fmt.Errorf("%stag %q: a value of at most 256 characters", where, k))
+		}
+	}
+	return errs
+}
+
+// ServiceTags returns the tags of a service's queues: the topology's, and
+// the service's own over them.
+func (t *Topology) ServiceTags(s Service) map[string]string {
+	if len(t.Tags) == 0 && len(s.Tags) == 0 {
+		return nil
+	}
+	tags := maps.Clone(t.Tags)
+	if tags == nil {
+		tags = map[string]string{}
+	}
+	maps.Copy(tags, s.Tags)
+	return tags
+}
+
+// Retention returns how long the service's queue keeps a message, its
+// default applied.
+func (s Service) Retention() time.Duration {
+	if s.RetentionSeconds == 0 {
+		return DefaultRetention
+	}
+	return time.Duration(s.RetentionSeconds) * time.Second
 }
 
 // Domain returns the domain of that name.

@@ -47,6 +47,11 @@ func TestValidate(t *testing.T) {
 		{"bad service name", func(t *topology.Topology) { t.Services[0].Name = "Billing" }, "service name"},
 		{"bad receive count", func(t *topology.Topology) { t.Services[0].MaxReceiveCount = 1001 }, "maxReceiveCount"},
 		{"bad visibility", func(t *topology.Topology) { t.Services[0].VisibilityTimeoutSeconds = -1 }, "visibilityTimeoutSeconds"},
+		{"retention too short", func(t *topology.Topology) { t.Services[0].RetentionSeconds = 59 }, "retentionSeconds"},
+		{"retention too long", func(t *topology.Topology) { t.Services[0].RetentionSeconds = 1209601 }, "retentionSeconds"},
+		{"aws tag", func(t *topology.Topology) { t.Tags = map[string]string{"aws:owner": "x"} }, `tag key "aws:owner"`},
+		{"empty tag key", func(t *topology.Topology) { t.Services[0].Tags = map[string]string{"": "x"} }, `service "billing": tag key ""`},
+		{"long tag value", func(t *topology.Topology) { t.Tags = map[string]string{"k": strings.Repeat("v", 257)} }, `tag "k"`},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
@@ -99,6 +104,15 @@ func TestSubscriptionsAndDefaults(t *testing.T) {
 	assert.Equal(t, 4, billing.ReceiveLimit())
 	assert.Equal(t, topology.DefaultVisibilityTimeout, provisioning.VisibilityTimeout())
 	assert.Equal(t, topology.DefaultMaxReceiveCount, provisioning.ReceiveLimit())
+
+	assert.Equal(t, topology.DefaultRetention, billing.Retention())
+	billing.RetentionSeconds = 60
+	assert.Equal(t, time.Minute, billing.Retention())
+	assert.Nil(t, topo.ServiceTags(billing))
+	topo.Tags = map[string]string{"team": "identity", "cost": "shared"}
+	billing.Tags = map[string]string{"cost": "billing"}
+	assert.Equal(t, map[string]string{"team": "identity", "cost": "billing"}, topo.ServiceTags(billing), "the service's over the topology's")
+	assert.Equal(t, "shared", topo.Tags["cost"], "the topology's tags unchanged")
 
 	_, ok = topo.Service("nobody")
 	assert.False(t, ok)
