@@ -12,7 +12,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/elmosoftware/eventprotocol/envelope"
-	"github.com/elmosoftware/eventprotocol/internal/goaws"
+	"github.com/elmosoftware/eventprotocol/transport/snssqs/snssqstest"
 	"github.com/elmosoftware/eventprotocol/transport"
 	"github.com/elmosoftware/eventprotocol/transport/snssqs"
 )
@@ -20,14 +20,14 @@ import (
 // TestDLQOnGoAws: dead letters made by the consumer runtime are listed,
 // shown whole, redriven and purged with eventctl dlq.
 func TestDLQOnGoAws(t *testing.T) {
-	server := goaws.StartForTest(t)
+	server := snssqstest.StartForTest(t)
 	t.Setenv("AWS_ACCESS_KEY_ID", "test")
 	t.Setenv("AWS_SECRET_ACCESS_KEY", "test")
 	ctx := context.Background()
-	args := []string{"--topology", signupTopology, "--endpoint", server.Endpoint, "--region", goaws.Region, "--service", "billing"}
+	args := []string{"--topology", signupTopology, "--endpoint", server.Endpoint, "--region", snssqstest.Region, "--service", "billing"}
 
 	// The billing service refuses two sign-ups: they are dead-lettered.
-	snsC, sqsC, err := snssqs.Connect(ctx, &snssqs.ConnectConfig{Region: goaws.Region, Endpoint: server.Endpoint})
+	snsC, sqsC, err := snssqs.Connect(ctx, &snssqs.ConnectConfig{Region: snssqstest.Region, Endpoint: server.Endpoint})
 	require.NoError(t, err)
 	d, err := snssqs.NewDriver(snsC, sqsC, &snssqs.DriverConfig{WaitTime: time.Second})
 	require.NoError(t, err)
@@ -82,7 +82,7 @@ func TestDLQOnGoAws(t *testing.T) {
 
 	code, _, stderr = eventctl(t, "", append([]string{"dlq", "show", "no-such-id"}, args...)...)
 	assert.Equal(t, exitInvalid, code, stderr)
-	code, _, _ = eventctl(t, "", "dlq", "list", "--topology", signupTopology, "--endpoint", server.Endpoint, "--region", goaws.Region, "--service", "nobody")
+	code, _, _ = eventctl(t, "", "dlq", "list", "--topology", signupTopology, "--endpoint", server.Endpoint, "--region", snssqstest.Region, "--service", "nobody")
 	assert.Equal(t, exitInvalid, code, "an unknown service")
 
 	code, out, stderr = eventctl(t, "", append([]string{"dlq", "redrive", list[0].ID}, args...)...)

@@ -9,7 +9,7 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
-	"github.com/elmosoftware/eventprotocol/internal/goaws"
+	"github.com/elmosoftware/eventprotocol/transport/snssqs/snssqstest"
 )
 
 var signupTopology = filepath.Join("..", "..", "testdata", "topology", "signup.json")
@@ -42,11 +42,11 @@ func TestProvisionUsage(t *testing.T) {
 
 // Provision and teardown against a real SNS/SQS server.
 func TestProvisionOnGoAws(t *testing.T) {
-	server := goaws.StartForTest(t)
+	server := snssqstest.StartForTest(t)
 	t.Setenv("AWS_ACCESS_KEY_ID", "test")
 	t.Setenv("AWS_SECRET_ACCESS_KEY", "test")
 
-	args := []string{"--topology", signupTopology, "--endpoint", server.Endpoint, "--region", goaws.Region}
+	args := []string{"--topology", signupTopology, "--endpoint", server.Endpoint, "--region", snssqstest.Region}
 	code, out, stderr := eventctl(t, "", append([]string{"provision"}, args...)...)
 	require.Equal(t, exitOK, code, stderr)
 	assert.Equal(t, "provisioned environment dev: 15 steps\n", out)
@@ -67,7 +67,7 @@ func TestProvisionOnGoAws(t *testing.T) {
 	// An unreachable endpoint is an I/O error, never a success.
 	closed := "http://" + closedAddr(t)
 	for _, cmd := range []string{"teardown", "provision"} {
-		code, out, stderr = eventctl(t, "", cmd, "--topology", signupTopology, "--endpoint", closed, "--region", goaws.Region, "--timeout", "3s")
+		code, out, stderr = eventctl(t, "", cmd, "--topology", signupTopology, "--endpoint", closed, "--region", snssqstest.Region, "--timeout", "3s")
 		assert.Equal(t, exitUsage, code, "%s: %s %s", cmd, out, stderr)
 		assert.NotContains(t, out, "removed")
 		assert.NotContains(t, out, "provisioned environment")

@@ -10,7 +10,7 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
-	"github.com/elmosoftware/eventprotocol/internal/goaws"
+	"github.com/elmosoftware/eventprotocol/transport/snssqs/snssqstest"
 )
 
 // checkDemo asserts the demo's answers, which the table tests derive by hand.
@@ -39,11 +39,11 @@ func TestDemoOnMemory(t *testing.T) {
 }
 
 func TestDemoOnGoAws(t *testing.T) {
-	server := goaws.StartForTest(t)
+	server := snssqstest.StartForTest(t)
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
 	defer cancel()
 	var out bytes.Buffer
-	require.NoError(t, demo(ctx, &options{transport: "snssqs", endpoint: server.Endpoint, region: goaws.Region, catalog: "../../testdata/catalog"}, &out))
+	require.NoError(t, demo(ctx, &options{transport: "snssqs", endpoint: server.Endpoint, region: snssqstest.Region, catalog: "../../testdata/catalog"}, &out))
 	assert.Contains(t, out.String(), "on the snssqs transport")
 	checkDemo(t, out.String())
 }

@@ -11,7 +11,7 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
-	"github.com/elmosoftware/eventprotocol/internal/goaws"
+	"github.com/elmosoftware/eventprotocol/transport/snssqs/snssqstest"
 )
 
 // checkStory asserts what every run of the story must show, whatever the
@@ -51,11 +51,11 @@ func TestSignUpOnMemory(t *testing.T) {
 }
 
 func TestSignUpOnGoAws(t *testing.T) {
-	server := goaws.StartForTest(t)
+	server := snssqstest.StartForTest(t)
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
 	defer cancel()
 	var out bytes.Buffer
-	require.NoError(t, run(ctx, &options{transport: "snssqs", endpoint: server.Endpoint, region: goaws.Region, catalog: "../../testdata/catalog"}, &out))
+	require.NoError(t, run(ctx, &options{transport: "snssqs", endpoint: server.Endpoint, region: snssqstest.Region, catalog: "../../testdata/catalog"}, &out))
 	assert.Contains(t, out.String(), "on the snssqs transport")
 	checkStory(t, out.String(), false) // GoAws reports every delivery as the first
 }

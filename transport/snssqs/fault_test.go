@@ -17,9 +17,9 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/elmosoftware/eventprotocol/envelope"
-	"github.com/elmosoftware/eventprotocol/internal/goaws"
 	"github.com/elmosoftware/eventprotocol/transport"
 	"github.com/elmosoftware/eventprotocol/transport/snssqs"
+	"github.com/elmosoftware/eventprotocol/transport/snssqs/snssqstest"
 )
 
 // proxy forwards TCP connections to GoAws until cut: then it drops every
@@ -115,7 +115,7 @@ func testConnectionCutLosesNothing(t *testing.T, srv testServer) {
 	u, err := url.Parse(srv.endpoint)
 	require.NoError(t, err)
 	px := newProxy(t, u.Host)
-	snsC, sqsC, err := snssqs.Connect(ctx, &snssqs.ConnectConfig{Region: goaws.Region, Endpoint: px.endpoint(),
+	snsC, sqsC, err := snssqs.Connect(ctx, &snssqs.ConnectConfig{Region: snssqstest.Region, Endpoint: px.endpoint(),
 		Credentials: credentials.NewStaticCredentialsProvider("test", "test", "")})
 	require.NoError(t, err)
 
@@ -226,7 +226,7 @@ func testLostRepliesAreOutcomeUnknown(t *testing.T, srv testServer) {
 	require.NoError(t, err)
 	px := newProxy(t, u.Host)
 	px.dropReplies.Store(true)
-	snsC, _, err := snssqs.Connect(ctx, &snssqs.ConnectConfig{Region: goaws.Region, Endpoint: px.endpoint(),
+	snsC, _, err := snssqs.Connect(ctx, &snssqs.ConnectConfig{Region: snssqstest.Region, Endpoint: px.endpoint(),
 		Credentials: credentials.NewStaticCredentialsProvider("test", "test", "")})
 	require.NoError(t, err)
 	sender, err := snssqs.NewSender(snsC, map[string]string{"leave": p.TopicARNs["leave"]}, &snssqs.SenderConfig{MaxBatch: srv.batch})

@@ -11,9 +11,9 @@ import (
 
 	"github.com/aws/aws-sdk-go-v2/credentials"
 
-	"github.com/elmosoftware/eventprotocol/internal/goaws"
 	"github.com/elmosoftware/eventprotocol/internal/transportbench"
 	"github.com/elmosoftware/eventprotocol/transport/snssqs"
+	"github.com/elmosoftware/eventprotocol/transport/snssqs/snssqstest"
 )
 
 // The latency benchmarks run through a loopback proxy that holds every
@@ -95,7 +95,7 @@ func latencyEnv(b *testing.B) *benchEnv {
 	if err != nil {
 		b.Fatal(err)
 	}
-	snsC, sqsC, err := snssqs.Connect(context.Background(), &snssqs.ConnectConfig{Region: goaws.Region, Endpoint: latencyProxy(b, u.Host, latencyDelay),
+	snsC, sqsC, err := snssqs.Connect(context.Background(), &snssqs.ConnectConfig{Region: snssqstest.Region, Endpoint: latencyProxy(b, u.Host, latencyDelay),
 		Credentials: credentials.NewStaticCredentialsProvider("test", "test", "")})
 	if err != nil {
 		b.Fatal(err)

@@ -13,9 +13,9 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/sqs"
 
 	"github.com/elmosoftware/eventprotocol/internal/fauxqs"
-	"github.com/elmosoftware/eventprotocol/internal/goaws"
 	"github.com/elmosoftware/eventprotocol/naming"
 	"github.com/elmosoftware/eventprotocol/transport/snssqs"
+	"github.com/elmosoftware/eventprotocol/transport/snssqs/snssqstest"
 	"github.com/elmosoftware/eventprotocol/transport/topology"
 )
 
@@ -23,16 +23,16 @@ import (
 // fauxqs. TestMain starts both; if either cannot start, every test fails:
 // they never skip.
 var (
-	server *goaws.Server  // GoAws, the default of the tests
-	faux   *fauxqs.Server // fauxqs, for the conformance suite and the paths GoAws cannot show
+	server *snssqstest.Server // GoAws, the default of the tests
+	faux   *fauxqs.Server     // fauxqs, for the conformance suite and the paths GoAws cannot show
 )
 
 func TestMain(m *testing.M) {
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
-	s, err := goaws.Start(ctx)
+	s, err := snssqstest.Start(ctx)
 	if err != nil {
 		cancel()
-		fmt.Fprintf(os.Stderr, "FAIL: the SNS/SQS tests need GoAws (%s), and it could not be built or started: %v\n", goaws.Module, err)
+		fmt.Fprintf(os.Stderr, "FAIL: the SNS/SQS tests need GoAws (%s), and it could not be built or started: %v\n", snssqstest.Module, err)
 		os.Exit(1)
 	}
 	f, err := fauxqs.Start(ctx)
@@ -63,7 +63,7 @@ func clients(t testing.TB) (*sns.Client, *sqs.Client) {
 func clientsOf(t testing.TB, endpoint string) (*sns.Client, *sqs.Client) {
 	t.Helper()
 	s, q, err := snssqs.Connect(context.Background(), &snssqs.ConnectConfig{
-		Region: goaws.Region, Endpoint: endpoint,
+		Region: snssqstest.Region, Endpoint: endpoint,
 		Credentials: credentials.NewStaticCredentialsProvider("test", "test", ""),
 	})
 	if err != nil {

@@ -1,4 +1,4 @@
-package goaws
+package snssqstest
 
 import (
 	"testing"

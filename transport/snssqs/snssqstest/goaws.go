@@ -1,4 +1,4 @@
-package goaws
+package snssqstest
 
 import (
 	"context"
@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/elmosoftware/eventprotocol/internal/localserver"
+	"github.com/elmosoftware/eventprotocol/transport/snssqs"
 )
 
 // Module is the GoAws command this package builds.
@@ -46,30 +47,30 @@ func Binary(ctx context.Context) (string, error) {
 	tmp, err := os.MkdirTemp(filepath.Dir(dir), "build-")
 	if err != nil {
 		if err := os.MkdirAll(filepath.Dir(dir), 0o755); err != nil {
-			return "", fmt.Errorf("goaws: cache folder: %w", err)
+			return "", fmt.Errorf("snssqstest: cache folder: %w", err)
 		}
 		if tmp, err = os.MkdirTemp(filepath.Dir(dir), "build-"); err != nil {
-			return "", fmt.Errorf("goaws: cache folder: %w", err)
+			return "", fmt.Errorf("snssqstest: cache folder: %w", err)
 		}
 	}
 	goCmd, err := exec.LookPath("go") // go test puts its own go first on PATH
 	if err != nil {
 		os.RemoveAll(tmp)
-		return "", fmt.Errorf("goaws: building GoAws needs the go command: %w", err)
+		return "", fmt.Errorf("snssqstest: building GoAws needs the go command: %w", err)
 	}
 	build := exec.CommandContext(ctx, goCmd, "install", Module)
 	build.Dir = tmp
 	build.Env = append(os.Environ(), "GOBIN="+tmp, "GOFLAGS=", "CGO_ENABLED=0")
 	if out, err := build.CombinedOutput(); err != nil {
 		os.RemoveAll(tmp)
-		return "", fmt.Errorf("goaws: go install %s failed: %v\n%s", Module, err, out)
+		return "", fmt.Errorf("snssqstest: go install %s failed: %v\n%s", Module, err, out)
 	}
 	if err := os.Rename(tmp, dir); err != nil {
 		os.RemoveAll(tmp)
 		if _, serr := os.Stat(bin); serr == nil {
 			return bin, nil // another process won the race
 		}
-		return "", fmt.Errorf("goaws: %w", err)
+		return "", fmt.Errorf("snssqstest: %w", err)
 	}
 	return bin, nil
 }
@@ -83,13 +84,13 @@ func Start(ctx context.Context) (*Server, error) {
 	}
 	port, err := localserver.FreePort()
 	if err != nil {
-		return nil, fmt.Errorf("goaws: %w", err)
+		return nil, fmt.Errorf("snssqstest: %w", err)
 	}
 	dir, err := os.MkdirTemp("", "goaws-")
 	if err != nil {
 		return nil, err
 	}
-	conf := filepath.Join(dir, "goaws.yaml")
+	conf := filepath.Join(dir, "snssqstest.yaml")
 	yaml := fmt.Sprintf(`Local:
   Host: 127.0.0.1
   Port: %d
@@ -113,4 +114,21 @@ func Start(ctx context.Context) (*Server, error) {
 		return nil, err
 	}
 	return &Server{p}, nil
+}
+
+// Driver returns an snssqs.Driver on the server, with placeholder
+// credentials unless the environment has some (GoAws accepts any). A nil
+// cfg means a long-poll wait of one second, so that a consumer's Shutdown
+// in a test does not wait out the default 20 (see snssqs.Receiver.Close),
+// and the driver's other defaults: the server being local, batches of 9
+// and no queue policies.
+func (s *Server) Driver(ctx context.Context, cfg *snssqs.DriverConfig) (*snssqs.Driver, error) {
+	if cfg == nil {
+		cfg = &snssqs.DriverConfig{WaitTime: time.Second}
+	}
+	snsC, sqsC, err := snssqs.Connect(ctx, &snssqs.ConnectConfig{Region: Region, Endpoint: s.Endpoint, LocalServer: true})
+	if err != nil {
+		return nil, err
+	}
+	return snssqs.NewDriver(snsC, sqsC, cfg)
 }
