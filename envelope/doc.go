@@ -20,8 +20,10 @@
 // in one object and numbers a double can hold. Time and memory are linear
 // in the input, whatever it holds: a hostile event costs a consumer about
 // what an ordinary one of its size does. [Envelope.MarshalJSON]
-// and [Envelope.AppendJSON] write it in a fixed order: decode(encode(e)) == e
-// for every envelope whose times are in UTC or carry a non-zero offset, and
+// and [Envelope.AppendJSON] write it in a fixed order: decode(encode(e))
+// equals e (field by field, as reflect.DeepEqual compares: an Envelope
+// holds slices and maps, so == does not compile for it) for every
+// envelope whose times are in UTC or carry a non-zero offset, and
 // encode(decode(b)) is stable.
 //
 // # Validation

@@ -34,6 +34,7 @@ var ErrInvalid = errors.New("invalid event")
 // SyntaxError reports input that cannot be decoded at all. Err is one of
 // ErrMalformed, ErrInvalidUTF8, ErrTooDeep and ErrInputTooLarge.
 type SyntaxError struct {
+	// Err is the sentinel of the failure.
 	Err    error
 	Offset int    // byte offset in the input where the problem was found
 	Msg    string // what was found there
@@ -148,10 +149,12 @@ var (
 // Violation is one broken rule: the attribute (or member) and the rule it
 // breaks, with a detail about the value.
 type Violation struct {
+	// Attribute is the attribute (or data member, as a JSON pointer) that breaks the rule.
 	Attribute string
-	Rule      *Rule
-	Detail    string // e.g. the offending value or the underlying parse error
-	Cause     error  // an underlying error, e.g. a *naming.Error, or nil
+	// Rule is the rule broken; the Violation matches it with errors.Is.
+	Rule   *Rule
+	Detail string // e.g. the offending value or the underlying parse error
+	Cause  error  // an underlying error, e.g. a *naming.Error, or nil
 }
 
 // Error implements error: "attribute: rule (detail)".
@@ -174,6 +177,7 @@ func (v Violation) Unwrap() []error {
 // ValidationError lists every violation of one event, in a stable order:
 // attributes in the order of the protocol's table, then extensions by name.
 type ValidationError struct {
+	// Violations are every violation found, in a stable order.
 	Violations []Violation
 }
 
@@ -206,7 +210,8 @@ func (e *ValidationError) Unwrap() []error {
 // EventError is the error of one event of a batch.
 type EventError struct {
 	Index int // position in the batch, from 0
-	Err   error
+	// Err is why the event is refused (a *ValidationError or a *SyntaxError).
+	Err error
 }
 
 // Error implements error.
@@ -218,6 +223,7 @@ func (e EventError) Unwrap() error { return e.Err }
 // BatchError lists the errors of the events of a batch that are invalid, in
 // batch order.
 type BatchError struct {
+	// Events are the batch's refused events, in batch order.
 	Events []EventError
 }
 

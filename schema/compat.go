@@ -218,6 +218,7 @@ func (c Change) String() string {
 // Report lists every change between two versions of a schema, ordered by
 // pointer, then rule.
 type Report struct {
+	// Changes are every change found, breaking or not, in a stable order.
 	Changes []Change `json:"changes"`
 }
 
@@ -258,8 +259,10 @@ func CompareSchemas(oldSchema, newSchema *Schema) *Report {
 
 // ChainStep is one comparison of a chain check.
 type ChainStep struct {
+	// Old and New are the two successive versions compared.
 	Old, New *Schema
-	Report   *Report
+	// Report is their comparison.
+	Report *Report
 }
 
 // CheckChain checks the versions of a schema, oldest first, in mode m: each

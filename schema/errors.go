@@ -44,7 +44,8 @@ var (
 // and the error also matches ErrLoad.
 type LoadError struct {
 	Path string // file path inside the catalogue, or the schema's URI
-	Err  error
+	// Err is why the schema cannot be loaded.
+	Err error
 }
 
 // Error implements error.
@@ -80,7 +81,8 @@ func (v Violation) Error() string {
 // sorted by pointer, then schema location, then message. It matches
 // [ErrInvalidData].
 type ValidationError struct {
-	Schema     string // URI of the schema
+	Schema string // URI of the schema
+	// Violations are every violation, sorted.
 	Violations []Violation
 }
 

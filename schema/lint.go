@@ -48,6 +48,7 @@ type Finding struct {
 	Path    string `json:"path"`    // file inside the catalogue
 	Pointer string `json:"pointer"` // JSON pointer into the schema, "" for its root
 	Rule    string `json:"rule"`    // one of the Lint* codes
+	// Message says what is wrong, naming the pointer and the convention.
 	Message string `json:"message"`
 }
 

@@ -20,8 +20,9 @@ var ErrTooLarge = driver.ErrTooLarge
 // attributes) exceeds the 256 KiB limit of SNS and SQS. It is refused before
 // anything is sent.
 type TooLargeError struct {
-	ID    string // the event's id
-	Size  int    // bytes of the encoded message
+	ID   string // the event's id
+	Size int    // bytes of the encoded message
+	// Limit is the largest size allowed, in bytes.
 	Limit int
 }
 
@@ -45,6 +46,7 @@ var ErrOutcomeUnknown = errors.New("outcome unknown: the event may have been pub
 // unknown outcome (Unknown true, its Err matches [ErrOutcomeUnknown]). When
 // any event is invalid (envelope, payload or size), nothing at all is sent.
 type PublishError struct {
+	// Failed are the events not certainly published, in call order.
 	Failed []FailedEvent
 }
 

@@ -133,6 +133,7 @@ type Receiver interface {
 // the visibility of messages in flight by it, so that the queue and the
 // consumer never disagree about when a message comes back.
 type VisibilitySource interface {
+	// VisibilityTimeout returns the queue's visibility timeout.
 	VisibilityTimeout(ctx context.Context) (time.Duration, error)
 }
 
@@ -140,6 +141,7 @@ type VisibilitySource interface {
 // delays follow it, as an in-process transport's timeouts do, so that
 // tests can run them all on one manual clock.
 type Clock interface {
+	// Now returns the current time.
 	Now() time.Time
 	// At returns a channel that receives once the clock reaches t (at once
 	// if it has).
@@ -161,6 +163,7 @@ func (SystemClock) At(t time.Time) <-chan time.Time { return time.After(time.Unt
 // the receiver runs. The portable layer calls it at the end of a
 // consumer's Shutdown.
 type Closer interface {
+	// Close ends what the receiver runs on its own, waiting until ctx is done at most.
 	Close(ctx context.Context) error
 }
 
@@ -191,14 +194,17 @@ var ErrNotFound = errors.New("topic or subscription not found")
 // BatchError reports the items of a batch call that failed while others
 // succeeded.
 type BatchError struct {
+	// Failed are the messages not handled, with their errors.
 	Failed []BatchFailure
 }
 
 // BatchFailure is one failed item of a batch: its index in the call's
 // argument and why it failed.
 type BatchFailure struct {
+	// Index is the message's position in the call.
 	Index int
-	Err   error
+	// Err is why it failed.
+	Err error
 }
 
 // Error implements error.

@@ -17,34 +17,55 @@ type SNSPublisher interface {
 // SQSReceiver is the part of the SQS client that consuming uses;
 // *sqs.Client implements it.
 type SQSReceiver interface {
+	// ReceiveMessage long-polls a queue for messages.
 	ReceiveMessage(ctx context.Context, in *sqs.ReceiveMessageInput, optFns ...func(*sqs.Options)) (*sqs.ReceiveMessageOutput, error)
+	// DeleteMessageBatch acknowledges up to 10 messages.
 	DeleteMessageBatch(ctx context.Context, in *sqs.DeleteMessageBatchInput, optFns ...func(*sqs.Options)) (*sqs.DeleteMessageBatchOutput, error)
+	// DeleteMessage deletes one message (after dead-lettering it).
 	DeleteMessage(ctx context.Context, in *sqs.DeleteMessageInput, optFns ...func(*sqs.Options)) (*sqs.DeleteMessageOutput, error)
+	// ChangeMessageVisibility delays, releases or extends a message.
 	ChangeMessageVisibility(ctx context.Context, in *sqs.ChangeMessageVisibilityInput, optFns ...func(*sqs.Options)) (*sqs.ChangeMessageVisibilityOutput, error)
+	// SendMessage sends a message to a dead-letter queue.
 	SendMessage(ctx context.Context, in *sqs.SendMessageInput, optFns ...func(*sqs.Options)) (*sqs.SendMessageOutput, error)
+	// GetQueueAttributes reads a queue's visibility timeout and redrive policy.
 	GetQueueAttributes(ctx context.Context, in *sqs.GetQueueAttributesInput, optFns ...func(*sqs.Options)) (*sqs.GetQueueAttributesOutput, error)
+	// GetQueueUrl finds a queue by name.
 	GetQueueUrl(ctx context.Context, in *sqs.GetQueueUrlInput, optFns ...func(*sqs.Options)) (*sqs.GetQueueUrlOutput, error)
 }
 
 // SNSAdmin is the part of the SNS client that provisioning uses.
 type SNSAdmin interface {
+	// CreateTopic creates a topic, or finds an existing one.
 	CreateTopic(ctx context.Context, in *sns.CreateTopicInput, optFns ...func(*sns.Options)) (*sns.CreateTopicOutput, error)
+	// DeleteTopic deletes a topic.
 	DeleteTopic(ctx context.Context, in *sns.DeleteTopicInput, optFns ...func(*sns.Options)) (*sns.DeleteTopicOutput, error)
+	// Subscribe subscribes a queue to a topic.
 	Subscribe(ctx context.Context, in *sns.SubscribeInput, optFns ...func(*sns.Options)) (*sns.SubscribeOutput, error)
+	// Unsubscribe removes a subscription.
 	Unsubscribe(ctx context.Context, in *sns.UnsubscribeInput, optFns ...func(*sns.Options)) (*sns.UnsubscribeOutput, error)
+	// ListSubscriptionsByTopic lists a topic's subscriptions.
 	ListSubscriptionsByTopic(ctx context.Context, in *sns.ListSubscriptionsByTopicInput, optFns ...func(*sns.Options)) (*sns.ListSubscriptionsByTopicOutput, error)
+	// SetSubscriptionAttributes sets a subscription's raw delivery and filter policy.
 	SetSubscriptionAttributes(ctx context.Context, in *sns.SetSubscriptionAttributesInput, optFns ...func(*sns.Options)) (*sns.SetSubscriptionAttributesOutput, error)
+	// SetTopicAttributes sets a topic's encryption.
 	SetTopicAttributes(ctx context.Context, in *sns.SetTopicAttributesInput, optFns ...func(*sns.Options)) (*sns.SetTopicAttributesOutput, error)
+	// TagResource tags a topic.
 	TagResource(ctx context.Context, in *sns.TagResourceInput, optFns ...func(*sns.Options)) (*sns.TagResourceOutput, error)
 }
 
 // SQSAdmin is the part of the SQS client that provisioning uses.
 type SQSAdmin interface {
+	// CreateQueue creates a queue with its attributes and tags.
 	CreateQueue(ctx context.Context, in *sqs.CreateQueueInput, optFns ...func(*sqs.Options)) (*sqs.CreateQueueOutput, error)
+	// DeleteQueue deletes a queue.
 	DeleteQueue(ctx context.Context, in *sqs.DeleteQueueInput, optFns ...func(*sqs.Options)) (*sqs.DeleteQueueOutput, error)
+	// GetQueueUrl finds a queue by name.
 	GetQueueUrl(ctx context.Context, in *sqs.GetQueueUrlInput, optFns ...func(*sqs.Options)) (*sqs.GetQueueUrlOutput, error)
+	// GetQueueAttributes reads a queue's ARN.
 	GetQueueAttributes(ctx context.Context, in *sqs.GetQueueAttributesInput, optFns ...func(*sqs.Options)) (*sqs.GetQueueAttributesOutput, error)
+	// SetQueueAttributes brings an existing queue's attributes to the topology.
 	SetQueueAttributes(ctx context.Context, in *sqs.SetQueueAttributesInput, optFns ...func(*sqs.Options)) (*sqs.SetQueueAttributesOutput, error)
+	// TagQueue tags a queue.
 	TagQueue(ctx context.Context, in *sqs.TagQueueInput, optFns ...func(*sqs.Options)) (*sqs.TagQueueOutput, error)
 }
 
@@ -53,6 +74,7 @@ type SQSAdmin interface {
 type SNSAPI interface {
 	SNSPublisher
 	SNSAdmin
+	// ListTopics finds the topics of a topology by name.
 	ListTopics(ctx context.Context, in *sns.ListTopicsInput, optFns ...func(*sns.Options)) (*sns.ListTopicsOutput, error)
 }
 

@@ -96,7 +96,9 @@ func isRetryable(err error) bool {
 // EntryError is the error of one entry of a batch call that the service
 // refused while accepting others.
 type EntryError struct {
-	Code        string
+	// Code is the service's error code, e.g. InvalidParameter.
+	Code string
+	// Message is the service's explanation.
 	Message     string
 	SenderFault bool // the request was wrong; sending it again will not help
 }

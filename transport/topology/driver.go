@@ -41,7 +41,8 @@ type Provisioner interface {
 type Step struct {
 	Action   string `json:"action"`   // e.g. create-topic, create-queue, subscribe
 	Resource string `json:"resource"` // the resource's name
-	Detail   string `json:"detail,omitempty"`
+	// Detail says how, e.g. the subscription's filter; may be empty.
+	Detail string `json:"detail,omitempty"`
 }
 
 // String formats the step as one line.

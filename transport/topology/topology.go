@@ -99,6 +99,7 @@ type Service struct {
 
 // Subscription is what a service receives from one domain's topic.
 type Subscription struct {
+	// Domain is the domain whose topic the service subscribes to.
 	Domain string
 	// Types are the event types taken from the topic; nil means every type.
 	Types []string

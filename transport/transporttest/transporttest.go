@@ -35,23 +35,27 @@ type Capabilities struct {
 
 // Subscription describes a subscription a test needs.
 type Subscription struct {
-	Name              string   // unique within one Open
-	Domains           []string // the subscription receives from these domains' topics
-	Types             []string // filter on the type attribute; empty: all
+	Name    string   // unique within one Open
+	Domains []string // the subscription receives from these domains' topics
+	Types   []string // filter on the type attribute; empty: all
+	// VisibilityTimeout is the subscription's; 0 means the transport's default.
 	VisibilityTimeout time.Duration
 	MaxReceiveCount   int // the transport's redrive (backstop); 0: none
-	FIFO              bool
+	// FIFO orders each message group (the transport must have Capabilities.FIFO).
+	FIFO bool
 }
 
 // Clocked is implemented by an Env whose transport follows a clock of its
 // own, such as the memory broker's ManualClock advanced by the harness: the
 // suite's consumers and publishers then follow the same clock.
 type Clocked interface {
+	// Clock returns the clock the consumers and publishers of the suite follow.
 	Clock() driver.Clock
 }
 
 // Harness creates isolated environments for the suite.
 type Harness interface {
+	// Capabilities says what the transport can show.
 	Capabilities() Capabilities
 	// Open creates the subscriptions and the topics of their domains,
 	// fresh for this call (no messages from other tests), and registers
