@@ -39,3 +39,21 @@ func ExampleDefinition() {
 	// {"specversion":"1.0","id":"019a6b1e-7c2d-7a3b-8c4d-5e6f7a8b9c0d","source":"urn:elmo:service:leave-balance","type":"elmo.leave.balance.adjusted.v1","time":"2026-11-26T09:30:00.000Z","subject":"ern:elmo:hr:acme:employee/e-1001","datacontenttype":"application/json","tenantid":"acme","correlationid":"019a6b1e-7c2d-7a3b-8c4d-5e6f7a8b9c0d","dataclassification":"confidential","data":{"employee":"ern:elmo:hr:acme:employee/e-1001","days":"1.5","reason":"CORRECTION"}}
 	// 1.5 CORRECTION
 }
+
+// Enumerations: a string type, its known values in an EnumSet. A consumer
+// keeps a value it does not know (a newer producer may send one) and
+// decides what to do with it.
+func ExampleEnumSet() {
+	type Plan string
+	plans := event.MustEnumSet[Plan]("STANDARD", "PREMIUM")
+
+	fmt.Println(plans.Values())
+	fmt.Println(plans.Known("GOLD"))
+	fmt.Println(plans.Check("GOLD"))
+	fmt.Println(plans.Check("gold"))
+	// Output:
+	// [PREMIUM STANDARD]
+	// false
+	// event: unknown enumeration value: "GOLD"
+	// invalid enumeration value "gold": must be UPPER_SNAKE_CASE ([A-Z][A-Z0-9]*(_[A-Z0-9]+)*)
+}
