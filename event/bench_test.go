@@ -7,6 +7,7 @@ import (
 	"github.com/elmosoftware/eventprotocol/envelope"
 	"github.com/elmosoftware/eventprotocol/event"
 	"github.com/elmosoftware/eventprotocol/internal/benchdata"
+	"github.com/elmosoftware/eventprotocol/naming"
 )
 
 // BenchmarkDecode measures the typed payload decoding of a consumer, with
@@ -33,6 +34,36 @@ func BenchmarkDecode(b *testing.B) {
 		for b.Loop() {
 			var p benchdata.Payload
 			if err := json.Unmarshal(data, &p); err != nil {
+				b.Fatal(err)
+			}
+		}
+	})
+}
+
+// BenchmarkNew measures building an event: encoding the payload, minting
+// the id, and the strict validation New does, which the Publisher repeats
+// (set -benchmem; compare with the validation alone).
+func BenchmarkNew(b *testing.B) {
+	def := event.MustDefine[benchdata.Payload]("elmo.leave.absence.requested.v1")
+	p := &envelope.Producer{Source: "urn:elmo:service:leave"}
+	payload := benchdata.NewPayload()
+	subject := event.WithSubject(naming.MustParseERN(payload.Employee))
+	b.Run("New", func(b *testing.B) {
+		b.ReportAllocs()
+		for b.Loop() {
+			if _, err := def.New(p, payload, subject); err != nil {
+				b.Fatal(err)
+			}
+		}
+	})
+	e, err := def.New(p, payload, subject)
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.Run("Validate", func(b *testing.B) {
+		b.ReportAllocs()
+		for b.Loop() {
+			if err := (envelope.Validator{}).Validate(&e); err != nil {
 				b.Fatal(err)
 			}
 		}
