@@ -196,7 +196,7 @@ func checkTags(where string, tags map[string]string) []error {
 	}
 	for _, k := range slices.Sorted(maps.Keys(tags)) {
 		if k == "" || len(k) > 128 || strings.HasPrefix(strings.ToLower(k), "aws:") {
-			errs = append(errs, fmt.Errorf("%stag key %q: 1 to 128 characters, not starting with aws:", where, k))
+			errs = append(errs, fmt.Errorf("%stag key %q: 1 to 128 characters, and no aws: prefix", where, k))
 		}
 		if len(tags[k]) > 256 {
 			errs = append(errs, fmt.Errorf("%stag %q: a value of at most 256 characters", where, k))
