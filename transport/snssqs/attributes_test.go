@@ -12,10 +12,15 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/aws/aws-sdk-go-v2/config"
+	"github.com/aws/aws-sdk-go-v2/service/sns"
 	"github.com/elmosoftware/eventprotocol/envelope"
 	"github.com/elmosoftware/eventprotocol/transport"
 	"github.com/elmosoftware/eventprotocol/transport/driver"
 	"github.com/elmosoftware/eventprotocol/transport/snssqs"
+	"github.com/elmosoftware/eventprotocol/transport/snssqs/snssqstest"
+	"net/http"
+	"sync/atomic"
 )
 
 // TestMirroredAttributesCannotBeBypassed sends messages straight into a
@@ -171,4 +176,30 @@ func testMissingQueueAndTopicAreNotFound(t *testing.T, srv testServer) {
 	err = s.Send(ctx, "leave", []*driver.Message{{Body: []byte(`{}`), DedupID: "1"}})
 	assert.ErrorIs(t, err, driver.ErrNotFound)
 	assert.ErrorIs(t, err, driver.ErrNotSent)
+}
+
+// countingClient is an HTTP client that counts the requests it makes.
+type countingClient struct {
+	n atomic.Int64
+}
+
+func (c *countingClient) Do(r *http.Request) (*http.Response, error) {
+	c.n.Add(1)
+	return http.DefaultClient.Do(r)
+}
+
+// TestConnectTakesAnHTTPClientAndLoadOptions: the clients of Connect make
+// their requests through ConnectConfig.HTTPClient, and LoadOptions apply
+// after the other settings.
+func TestConnectTakesAnHTTPClientAndLoadOptions(t *testing.T) {
+	t.Setenv("AWS_CA_BUNDLE", "") // a CA bundle needs the SDK's own buildable client
+	ctx := context.Background()
+	hc := &countingClient{}
+	snsC, sqsC, err := snssqs.Connect(ctx, &snssqs.ConnectConfig{Region: "ap-southeast-2", Endpoint: server.Endpoint, LocalServer: true, HTTPClient: hc,
+		LoadOptions: []func(*config.LoadOptions) error{config.WithRegion(snssqstest.Region)}})
+	require.NoError(t, err)
+	assert.Equal(t, snssqstest.Region, sqsC.Options().Region, "the load options apply last")
+	_, err = snsC.ListTopics(ctx, &sns.ListTopicsInput{})
+	require.NoError(t, err)
+	assert.Positive(t, hc.n.Load(), "the request went through the HTTP client")
 }

@@ -29,7 +29,9 @@ type ConnectConfig struct {
 	// local servers such as GoAws accept any.
 	LocalServer bool
 	// HTTPClient, when set, makes the clients' requests (proxies, timeouts,
-	// connection pools); nil keeps the SDK's.
+	// connection pools); nil keeps the SDK's. With a custom CA bundle
+	// (AWS_CA_BUNDLE) it must be the SDK's own kind
+	// (awshttp.NewBuildableClient), which the SDK can give the bundle.
 	HTTPClient aws.HTTPClient
 	// LoadOptions are further options of config.LoadDefaultConfig (a
 	// profile, retry settings, an assumed role), applied after the above.
