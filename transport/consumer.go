@@ -27,6 +27,8 @@ type Delivery struct {
 	ReceiveCount int
 	// Attributes are the message's transport attributes.
 	Attributes map[string]string
+
+	duplicate bool // set by Idempotent: the event was handled already
 }
 
 // HandlerFunc handles one delivery. Returning nil acknowledges the message;
@@ -100,6 +102,8 @@ type ConsumerConfig struct {
 	// Rand returns numbers in [0, 1) for backoff jitter; nil means
 	// math/rand/v2.
 	Rand func() float64
+	// Hooks observe what the consumer does, for telemetry; nil means none.
+	Hooks *ConsumerHooks
 	// Clock is the time the consumer's delays follow (visibility
 	// extension, acknowledgement batching, pauses after failed receives);
 	// nil means the system's. Give it the transport's clock in tests (the
@@ -116,6 +120,7 @@ type Consumer struct {
 	cfg       ConsumerConfig
 	validator envelope.Validator
 	backoff   Backoff
+	hooks     ConsumerHooks
 	log       *slog.Logger
 	handlers  map[string]HandlerFunc
 	chain     HandlerFunc
@@ -214,13 +219,17 @@ func NewConsumer(r driver.Receiver, cfg *ConsumerConfig) (*Consumer, error) {
 	if c.Backoff != nil {
 		backoff = *c.Backoff
 	}
+	var hooks ConsumerHooks
+	if c.Hooks != nil {
+		hooks = *c.Hooks
+	}
 	alarm := c.Logger
 	if alarm == nil {
 		alarm = slog.Default()
 	}
 	cons := &Consumer{recv: r, cfg: c, log: logger(c.Logger).With(slog.String("consumer", c.Name)),
 		alarm:     alarm.With(slog.String("consumer", c.Name)),
-		validator: validator, backoff: backoff,
+		validator: validator, backoff: backoff, hooks: hooks,
 		handlers: map[string]HandlerFunc{}, inflight: map[string]*tracked{}, groups: map[string]*groupRun{}, failures: newFailures(c.Clock.Now)}
 	return cons, nil
 }
@@ -380,6 +389,9 @@ func (c *Consumer) poll(ctx context.Context) {
 	defer c.pollers.Done()
 	for ctx.Err() == nil {
 		msgs, err := c.recv.Receive(ctx, c.batchSize())
+		if c.hooks.Received != nil && ctx.Err() == nil {
+			c.hooks.Received(ctx, msgs, err)
+		}
 		if err != nil {
 			if ctx.Err() != nil {
 				return
@@ -576,15 +588,15 @@ func (c *Consumer) runGroup(ctx context.Context, j job, next bool) {
 func (c *Consumer) prepare(ctx context.Context, m *driver.Message) *Delivery {
 	e, err := c.validator.Check(m.Body)
 	if err != nil {
-		c.deadLetter(ctx, m, "", fmt.Errorf("%w: %w", ErrUndecodable, err))
+		c.refuse(ctx, m, nil, fmt.Errorf("%w: %w", ErrUndecodable, err))
 		return nil
 	}
 	if m.Conflict != nil {
-		c.deadLetter(ctx, m, e.ID, fmt.Errorf("%w: %w", ErrAttributeMismatch, m.Conflict))
+		c.refuse(ctx, m, &e, fmt.Errorf("%w: %w", ErrAttributeMismatch, m.Conflict))
 		return nil
 	}
 	if err := checkAttributes(m.Attributes, &e); err != nil {
-		c.deadLetter(ctx, m, e.ID, err)
+		c.refuse(ctx, m, &e, err)
 		return nil
 	}
 	c.mu.Lock()
@@ -595,6 +607,18 @@ func (c *Consumer) prepare(ctx context.Context, m *driver.Message) *Delivery {
 	return &Delivery{Envelope: &e, ReceiveCount: m.ReceiveCount, Attributes: m.Attributes}
 }
 
+// refuse dead-letters a message before any handler runs.
+func (c *Consumer) refuse(ctx context.Context, m *driver.Message, e *envelope.Envelope, reason error) {
+	if c.hooks.Refused != nil {
+		c.hooks.Refused(ctx, m, e, reason)
+	}
+	id := ""
+	if e != nil {
+		id = e.ID
+	}
+	c.deadLetter(ctx, m, id, reason)
+}
+
 // process runs the handler chain and settles the message: ack, redelivery
 // after a backoff, or dead letter. It reports whether the message's group
 // may go on to its next message: the message was handled or dead-lettered
@@ -602,7 +626,15 @@ func (c *Consumer) prepare(ctx context.Context, m *driver.Message) *Delivery {
 func (c *Consumer) process(ctx context.Context, m *driver.Message, d *Delivery) (next bool) {
 	e := d.Envelope
 	hctx := context.WithValue(ctx, deliveryKey{}, d) // also its trace context, see TraceContext
+	if c.hooks.Handling != nil {
+		hctx = c.hooks.Handling(hctx, d)
+	}
+	began := c.cfg.Clock.Now()
 	err := c.chain(hctx, d)
+	s := Settlement{Err: err, Duration: c.cfg.Clock.Now().Sub(began)}
+	if c.hooks.Settled != nil {
+		defer func() { c.hooks.Settled(hctx, d, s) }()
+	}
 	attrs := func() []slog.Attr {
 		return []slog.Attr{slog.String("id", e.ID), slog.String("type", e.Type), slog.String("source", e.Source), slog.Int("receive_count", m.ReceiveCount)}
 	}
@@ -612,17 +644,22 @@ func (c *Consumer) process(ctx context.Context, m *driver.Message, d *Delivery) 
 	}
 	switch {
 	case err == nil:
+		if d.duplicate {
+			s.Outcome = Duplicate
+		}
 		if c.log.Enabled(ctx, slog.LevelDebug) {
 			c.log.LogAttrs(ctx, slog.LevelDebug, "handled", attrs()...)
 		}
 		c.ack(m)
 		return true
 	case errors.Is(err, ErrPermanent):
+		s.Outcome = DeadLettered
 		c.deadLetter(ctx, m, e.ID, err)
 		return true
 	case ctx.Err() != nil:
 		// Shutdown cancelled the handler: a release, not a failure. The
 		// message is released by Shutdown.
+		s.Outcome = Released
 		return false
 	default:
 		failed := 1
@@ -632,15 +669,19 @@ func (c *Consumer) process(ctx context.Context, m *driver.Message, d *Delivery) 
 			// that succeeds never leads to a dead letter.
 			failed = c.failures.add(key)
 		}
+		s.Failures = failed
 		if failed >= c.cfg.MaxAttempts && !errors.Is(err, ErrInProgress) {
 			c.failures.forget(key)
-			c.deadLetter(ctx, m, e.ID, fmt.Errorf("handler failed %d times, the consumer's MaxAttempts; last error: %w", failed, err))
+			s.Outcome, s.Err = DeadLettered, fmt.Errorf("handler failed %d times, the consumer's MaxAttempts; last error: %w", failed, err)
+			c.deadLetter(ctx, m, e.ID, s.Err)
 			return true
 		}
 		if !c.settle(m) {
+			s.Outcome = Released
 			return false // released by Shutdown already
 		}
 		delay := c.backoff.Delay(failed, c.cfg.Rand)
+		s.Outcome, s.Delay = Retried, delay
 		c.log.LogAttrs(ctx, slog.LevelWarn, "handler failed; will retry", append(attrs(), slog.Duration("retry_in", delay), slog.Any("error", err))...)
 		if err := c.recv.SetVisibility(context.WithoutCancel(ctx), m.Handle, delay); err != nil {
 			c.log.LogAttrs(ctx, slog.LevelWarn, "could not delay the redelivery; the visibility timeout will", append(attrs(), slog.Any("error", err))...)

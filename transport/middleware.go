@@ -49,6 +49,7 @@ func Idempotent(store IdempotencyStore) Middleware {
 			}
 			switch claim {
 			case AlreadyDone:
+				d.duplicate = true
 				return nil
 			case InProgress:
 				return ErrInProgress

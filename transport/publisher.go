@@ -48,6 +48,8 @@ type PublisherConfig struct {
 	// Clock is the time the backoff between attempts follows; nil means
 	// the system's.
 	Clock driver.Clock
+	// Hooks observe publishing, for telemetry; nil means none.
+	Hooks *PublishHooks
 }
 
 // PayloadValidator validates payloads against their schemas;
@@ -158,7 +160,15 @@ type outgoing struct {
 // not yet taken as refused (they are never sent) and those already on
 // their way as of unknown outcome; a batch is sent as long as any call
 // with a message in it still waits.
-func (p *Publisher) Publish(ctx context.Context, events ...*envelope.Envelope) error {
+func (p *Publisher) Publish(ctx context.Context, events ...*envelope.Envelope) (err error) {
+	if h := p.cfg.Hooks; h != nil {
+		if h.Publishing != nil {
+			ctx = h.Publishing(ctx, events)
+		}
+		if h.Published != nil {
+			defer func() { h.Published(ctx, events, err) }()
+		}
+	}
 	out, failed := p.prepare(ctx, events)
 	if len(failed) > 0 {
 		return &PublishError{Failed: failed}
