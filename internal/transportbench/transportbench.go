@@ -61,7 +61,11 @@ const PublishBatch = 10
 // MemoryThroughput publishes b.N events through the memory transport and
 // waits until handlers running on the given number of goroutines have
 // handled all of them. It reports events/s.
-func MemoryThroughput(b *testing.B, handlers int) {
+func MemoryThroughput(b *testing.B, handlers int) { MemoryThroughputHooks(b, handlers, nil, nil) }
+
+// MemoryThroughputHooks is MemoryThroughput with the publisher's and the
+// consumer's hooks (nil: none).
+func MemoryThroughputHooks(b *testing.B, handlers int, pubHooks *transport.PublishHooks, consHooks *transport.ConsumerHooks) {
 	events := MustEvents(b, b.N)
 	broker, err := memory.New(nil)
 	if err != nil {
@@ -70,7 +74,7 @@ func MemoryThroughput(b *testing.B, handlers int) {
 	if err := broker.CreateSubscription(memory.SubscriptionConfig{Name: "bench", Topics: []string{"leave"}}); err != nil {
 		b.Fatal(err)
 	}
-	pub, err := transport.NewPublisher(broker.Sender(), nil)
+	pub, err := transport.NewPublisher(broker.Sender(), &transport.PublisherConfig{Hooks: pubHooks})
 	if err != nil {
 		b.Fatal(err)
 	}
@@ -78,7 +82,7 @@ func MemoryThroughput(b *testing.B, handlers int) {
 	if err != nil {
 		b.Fatal(err)
 	}
-	cons, err := transport.NewConsumer(recv, &transport.ConsumerConfig{Concurrency: handlers})
+	cons, err := transport.NewConsumer(recv, &transport.ConsumerConfig{Concurrency: handlers, Hooks: consHooks})
 	if err != nil {
 		b.Fatal(err)
 	}

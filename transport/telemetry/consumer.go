@@ -5,12 +5,12 @@ import (
 	"errors"
 	"fmt"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"go.opentelemetry.io/otel/attribute"
 	"go.opentelemetry.io/otel/codes"
 	"go.opentelemetry.io/otel/metric"
-	"go.opentelemetry.io/otel/propagation"
 	"go.opentelemetry.io/otel/trace"
 
 	"github.com/elmosoftware/eventprotocol/envelope"
@@ -27,7 +27,14 @@ var ErrUnhealthy = errors.New("telemetry: the consumer's receives keep failing")
 type ConsumerTelemetry struct {
 	t    *Telemetry
 	name string
-	set  metric.MeasurementOption // messaging.system and destination
+	set  attribute.Set // messaging.system and destination
+	opt  metric.MeasurementOption
+	rec  []metric.RecordOption // opt, made once: Record takes no new slice
+	span string                // the span name, "process <name>"
+
+	consumed, retries, duplicates, inFlight atomic.Int64
+	handled                                 [transport.Released + 1]atomic.Int64 // by outcome
+	dead                                    [len(reasonClasses)]atomic.Int64     // by reason class
 
 	mu           sync.Mutex
 	receiveFails int
@@ -37,8 +44,30 @@ type ConsumerTelemetry struct {
 // Consumer returns the telemetry of the consumer of a subscription, named
 // as its destination (messaging.destination.name), e.g. the service.
 func (t *Telemetry) Consumer(name string) *ConsumerTelemetry {
-	return &ConsumerTelemetry{t: t, name: name,
-		set: metric.WithAttributeSet(attribute.NewSet(keySystem.String(t.cfg.ConsumeSystem), keyDestination.String(name)))}
+	c := &ConsumerTelemetry{t: t, name: name, set: attribute.NewSet(keySystem.String(t.cfg.ConsumeSystem), keyDestination.String(name)), span: "process " + name}
+	c.opt = metric.WithAttributeSet(c.set)
+	c.rec = []metric.RecordOption{c.opt}
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	t.consumers = append(t.consumers, c)
+	return c
+}
+
+// observe hands the consumer's counts to the meter.
+func (c *ConsumerTelemetry) observe(o metric.Observer, consumed, handled, retries, deadLetters, duplicates, inFlight metric.Int64Observable) {
+	with := func(kv attribute.KeyValue) metric.ObserveOption {
+		return metric.WithAttributes(append(c.set.ToSlice(), kv)...)
+	}
+	o.ObserveInt64(consumed, c.consumed.Load(), c.opt)
+	for i := range c.handled {
+		o.ObserveInt64(handled, c.handled[i].Load(), with(outcomeAttr.String(transport.Outcome(i).String())))
+	}
+	o.ObserveInt64(retries, c.retries.Load(), c.opt)
+	for i, class := range reasonClasses {
+		o.ObserveInt64(deadLetters, c.dead[i].Load(), with(keyReason.String(class)))
+	}
+	o.ObserveInt64(duplicates, c.duplicates.Load(), c.opt)
+	o.ObserveInt64(inFlight, c.inFlight.Load(), c.opt)
 }
 
 // Hooks returns the consumer's hooks (transport.ConsumerConfig.Hooks).
@@ -59,44 +88,41 @@ func (c *ConsumerTelemetry) Health() error {
 	return nil
 }
 
-func (c *ConsumerTelemetry) received(ctx context.Context, msgs []*driver.Message, err error) {
+func (c *ConsumerTelemetry) received(_ context.Context, msgs []*driver.Message, err error) {
+	c.consumed.Add(int64(len(msgs)))
 	c.mu.Lock()
+	defer c.mu.Unlock()
 	if err != nil {
 		c.receiveFails++
 		c.lastErr = err
-	} else {
-		c.receiveFails, c.lastErr = 0, nil
+		return
 	}
-	c.mu.Unlock()
-	if len(msgs) > 0 {
-		c.t.m.consumed.Add(ctx, int64(len(msgs)), c.set)
-	}
-}
-
-type handlingKey struct{}
-
-type handling struct {
-	span trace.Span
+	c.receiveFails, c.lastErr = 0, nil
 }
 
 // start begins the CONSUMER span of an event: a child of its creation
 // context, and linked to it.
-func (c *ConsumerTelemetry) start(ctx context.Context, e *envelope.Envelope) (context.Context, trace.Span) {
-	opts := []trace.SpanStartOption{trace.WithSpanKind(trace.SpanKindConsumer)}
+func (c *ConsumerTelemetry) start(ctx context.Context, e *envelope.Envelope, receiveCount int) (context.Context, trace.Span) {
+	var opts [2]trace.SpanStartOption
+	opts[0] = trace.WithSpanKind(trace.SpanKindConsumer)
+	n := 1
 	if e != nil && e.TraceParent != "" {
-		created := trace.SpanContextFromContext(propagator.Extract(context.Background(),
-			propagation.MapCarrier{"traceparent": e.TraceParent, "tracestate": e.TraceState}))
-		if created.IsValid() {
+		if created, ok := parseTraceParent(e.TraceParent, e.TraceState); ok {
 			ctx = trace.ContextWithRemoteSpanContext(ctx, created)
-			opts = append(opts, trace.WithLinks(trace.Link{SpanContext: created}))
+			opts[1] = trace.WithLinks(trace.Link{SpanContext: created})
+			n = 2
 		}
 	}
-	ctx, span := c.t.tracer.Start(ctx, "process "+c.name, opts...)
+	ctx, span := c.t.tracer.Start(ctx, c.span, opts[:n]...)
 	if span.IsRecording() {
-		kv := []attribute.KeyValue{keySystem.String(c.t.cfg.ConsumeSystem), keyDestination.String(c.name),
-			keyOperation.String("process"), keyOpName.String("process")}
+		kv := make([]attribute.KeyValue, 0, 12)
+		kv = append(kv, keySystem.String(c.t.cfg.ConsumeSystem), keyDestination.String(c.name),
+			keyOperation.String("process"), keyOpName.String("process"))
 		if e != nil {
-			kv = append(kv, eventAttributes(e)...)
+			kv = eventAttributes(kv, e)
+		}
+		if receiveCount > 0 {
+			kv = append(kv, keyDelivery.Int(receiveCount))
 		}
 		span.SetAttributes(kv...)
 	}
@@ -104,53 +130,54 @@ func (c *ConsumerTelemetry) start(ctx context.Context, e *envelope.Envelope) (co
 }
 
 func (c *ConsumerTelemetry) handling(ctx context.Context, d *transport.Delivery) context.Context {
-	ctx, span := c.start(ctx, d.Envelope)
-	if span.IsRecording() {
-		span.SetAttributes(keyDelivery.Int(d.ReceiveCount))
-	}
-	c.t.m.inFlight.Add(ctx, 1, c.set)
+	ctx, _ = c.start(ctx, d.Envelope, d.ReceiveCount)
+	c.inFlight.Add(1)
 	if !d.Envelope.Time.IsZero() {
-		c.t.m.age.Record(ctx, time.Since(d.Envelope.Time).Seconds(), c.set)
+		c.t.age.Record(ctx, time.Since(d.Envelope.Time).Seconds(), c.rec...)
 	}
-	return context.WithValue(ctx, handlingKey{}, &handling{span: span})
+	return ctx
 }
 
-func (c *ConsumerTelemetry) settled(ctx context.Context, d *transport.Delivery, s transport.Settlement) {
-	h, ok := ctx.Value(handlingKey{}).(*handling)
-	if !ok {
-		return
+func (c *ConsumerTelemetry) settled(ctx context.Context, _ *transport.Delivery, s transport.Settlement) {
+	c.inFlight.Add(-1)
+	if s.Outcome >= 0 && int(s.Outcome) < len(c.handled) {
+		c.handled[s.Outcome].Add(1)
 	}
-	c.t.m.inFlight.Add(ctx, -1, c.set)
-	c.t.m.handled.Add(ctx, 1, c.set, outcomeSet(s.Outcome.String()))
-	c.t.m.processDuration.Record(ctx, s.Duration.Seconds(), c.set)
-	span := h.span
+	c.t.processDuration.Record(ctx, s.Duration.Seconds(), c.rec...)
+	span := trace.SpanFromContext(ctx)
 	switch s.Outcome {
 	case transport.Duplicate:
-		c.t.m.duplicates.Add(ctx, 1, c.set)
+		c.duplicates.Add(1)
 		span.AddEvent("duplicate_skipped")
 	case transport.Retried:
-		c.t.m.retries.Add(ctx, 1, c.set)
-		span.RecordError(s.Err)
-		span.SetStatus(codes.Error, "the handler failed; retry scheduled")
-		span.AddEvent("retry_scheduled", trace.WithAttributes(keyFailures.Int(s.Failures), keyDelay.Int64(s.Delay.Milliseconds())))
+		c.retries.Add(1)
+		if span.IsRecording() {
+			span.RecordError(s.Err)
+			span.SetStatus(codes.Error, "the handler failed; retry scheduled")
+			span.AddEvent("retry_scheduled", trace.WithAttributes(keyFailures.Int(s.Failures), keyDelay.Int64(s.Delay.Milliseconds())))
+		}
 	case transport.DeadLettered:
 		class := reasonClass(s.Err, s.Failures > 0)
-		c.t.m.deadLetters.Add(ctx, 1, c.set, cachedSet(keyReason, class))
-		span.RecordError(s.Err)
-		span.SetStatus(codes.Error, "dead-lettered: "+class)
-		span.AddEvent("dead_lettered", trace.WithAttributes(keyReason.String(class), keyFailures.Int(s.Failures)))
+		c.dead[class].Add(1)
+		if span.IsRecording() {
+			span.RecordError(s.Err)
+			span.SetStatus(codes.Error, "dead-lettered: "+reasonClasses[class])
+			span.AddEvent("dead_lettered", trace.WithAttributes(keyReason.String(reasonClasses[class]), keyFailures.Int(s.Failures)))
+		}
 	case transport.Released:
 		span.AddEvent("released")
 	}
 	span.End()
 }
 
-func (c *ConsumerTelemetry) refused(ctx context.Context, _ *driver.Message, e *envelope.Envelope, reason error) {
+func (c *ConsumerTelemetry) refused(ctx context.Context, m *driver.Message, e *envelope.Envelope, reason error) {
 	class := reasonClass(reason, false)
-	c.t.m.deadLetters.Add(ctx, 1, c.set, cachedSet(keyReason, class))
-	_, span := c.start(ctx, e)
-	span.RecordError(reason)
-	span.SetStatus(codes.Error, "dead-lettered: "+class)
-	span.AddEvent("dead_lettered", trace.WithAttributes(keyReason.String(class)))
+	c.dead[class].Add(1)
+	_, span := c.start(ctx, e, m.ReceiveCount)
+	if span.IsRecording() {
+		span.RecordError(reason)
+		span.SetStatus(codes.Error, "dead-lettered: "+reasonClasses[class])
+		span.AddEvent("dead_lettered", trace.WithAttributes(keyReason.String(reasonClasses[class])))
+	}
 	span.End()
 }

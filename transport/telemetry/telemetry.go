@@ -4,13 +4,13 @@ import (
 	"context"
 	"errors"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"go.opentelemetry.io/otel"
 	"go.opentelemetry.io/otel/attribute"
 	"go.opentelemetry.io/otel/codes"
 	"go.opentelemetry.io/otel/metric"
-	"go.opentelemetry.io/otel/propagation"
 	"go.opentelemetry.io/otel/trace"
 
 	"github.com/elmosoftware/eventprotocol/envelope"
@@ -38,20 +38,28 @@ type Config struct {
 
 // Telemetry makes the hooks of publishers and consumers. It is safe for
 // concurrent use.
+//
+// Counts are kept in the hooks with atomic operations and handed to the
+// meter when it collects (observable instruments), so that a delivery
+// costs no metric call but the three histograms.
 type Telemetry struct {
 	cfg    Config
 	tracer trace.Tracer
-	m      instruments
+
+	publishDuration, processDuration, age metric.Float64Histogram
 
 	mu        sync.Mutex
-	producers map[string]metric.MeasurementOption // attribute sets by destination
+	producers map[string]*producerStats // by destination
+	consumers []*ConsumerTelemetry
 }
 
-// instruments are the metrics.
-type instruments struct {
-	sent, publishFailures, consumed, handled, retries, deadLetters, duplicates metric.Int64Counter
-	publishDuration, processDuration, age                                      metric.Float64Histogram
-	inFlight                                                                   metric.Int64UpDownCounter
+// producerStats are the counts of one destination's publishing.
+type producerStats struct {
+	set                     attribute.Set
+	opt                     metric.MeasurementOption
+	rec                     []metric.RecordOption // opt, made once
+	span                    string                // the span name
+	sent, rejected, unknown atomic.Int64
 }
 
 // New returns the telemetry of cfg's providers.
@@ -78,11 +86,19 @@ func New(cfg *Config) (*Telemetry, error) {
 	if c.UnhealthyAfter == 0 {
 		c.UnhealthyAfter = 3
 	}
-	meter := c.MeterProvider.Meter(ScopeName)
-	var m instruments
+	t := &Telemetry{cfg: c, tracer: c.TracerProvider.Tracer(ScopeName), producers: map[string]*producerStats{}}
+	if err := t.instruments(c.MeterProvider.Meter(ScopeName)); err != nil {
+		return nil, err
+	}
+	return t, nil
+}
+
+// instruments creates the metrics and registers the callback that
+// observes the counts.
+func (t *Telemetry) instruments(meter metric.Meter) error {
 	var errs []error
-	counter := func(name, unit, desc string) metric.Int64Counter {
-		i, err := meter.Int64Counter(name, metric.WithUnit(unit), metric.WithDescription(desc))
+	counter := func(name, desc string) metric.Int64ObservableCounter {
+		i, err := meter.Int64ObservableCounter(name, metric.WithUnit("{message}"), metric.WithDescription(desc))
 		errs = append(errs, err)
 		return i
 	}
@@ -91,23 +107,36 @@ func New(cfg *Config) (*Telemetry, error) {
 		errs = append(errs, err)
 		return i
 	}
-	m.sent = counter("messaging.client.sent.messages", "{message}", "Events published and accepted by the transport.")
-	m.publishFailures = counter("elmo.messaging.publish.failures", "{message}", "Events not certainly published, by outcome: rejected, or unknown (may have been published).")
-	m.consumed = counter("messaging.client.consumed.messages", "{message}", "Messages received.")
-	m.handled = counter("elmo.messaging.handled", "{message}", "Deliveries settled, by outcome.")
-	m.retries = counter("elmo.messaging.retries", "{message}", "Deliveries that failed and were scheduled again.")
-	m.deadLetters = counter("elmo.messaging.dead_letters", "{message}", "Messages dead-lettered, by reason class.")
-	m.duplicates = counter("elmo.messaging.duplicates", "{message}", "Deliveries of events already handled, skipped.")
-	m.publishDuration = histogram("messaging.client.operation.duration", "Duration of Publish calls.")
-	m.processDuration = histogram("messaging.process.duration", "Duration of the handlers of one delivery.")
-	m.age = histogram("elmo.messaging.message.age", "Time from an event's time to its receipt: consumer lag.")
-	inFlight, err := meter.Int64UpDownCounter("elmo.messaging.in_flight", metric.WithUnit("{message}"), metric.WithDescription("Deliveries being handled."))
+	sent := counter("messaging.client.sent.messages", "Events published and accepted by the transport.")
+	failures := counter("elmo.messaging.publish.failures", "Events not certainly published, by outcome: rejected, or unknown (may have been published).")
+	consumed := counter("messaging.client.consumed.messages", "Messages received.")
+	handled := counter("elmo.messaging.handled", "Deliveries settled, by outcome.")
+	retries := counter("elmo.messaging.retries", "Deliveries that failed and were scheduled again.")
+	deadLetters := counter("elmo.messaging.dead_letters", "Messages dead-lettered, by reason class.")
+	duplicates := counter("elmo.messaging.duplicates", "Deliveries of events already handled, skipped.")
+	inFlight, err := meter.Int64ObservableUpDownCounter("elmo.messaging.in_flight", metric.WithUnit("{message}"), metric.WithDescription("Deliveries being handled."))
 	errs = append(errs, err)
-	m.inFlight = inFlight
+	t.publishDuration = histogram("messaging.client.operation.duration", "Duration of Publish calls.")
+	t.processDuration = histogram("messaging.process.duration", "Duration of the handlers of one delivery.")
+	t.age = histogram("elmo.messaging.message.age", "Time from an event's time to its receipt: consumer lag.")
 	if err := errors.Join(errs...); err != nil {
-		return nil, err
+		return err
 	}
-	return &Telemetry{cfg: c, tracer: c.TracerProvider.Tracer(ScopeName), m: m, producers: map[string]metric.MeasurementOption{}}, nil
+	rejected, unknown := outcomeAttr.String("rejected"), outcomeAttr.String("unknown")
+	_, err = meter.RegisterCallback(func(_ context.Context, o metric.Observer) error {
+		t.mu.Lock()
+		defer t.mu.Unlock()
+		for _, p := range t.producers {
+			o.ObserveInt64(sent, p.sent.Load(), p.opt)
+			o.ObserveInt64(failures, p.rejected.Load(), metric.WithAttributes(append(p.set.ToSlice(), rejected)...))
+			o.ObserveInt64(failures, p.unknown.Load(), metric.WithAttributes(append(p.set.ToSlice(), unknown)...))
+		}
+		for _, c := range t.consumers {
+			c.observe(o, consumed, handled, retries, deadLetters, duplicates, inFlight)
+		}
+		return nil
+	}, sent, failures, consumed, handled, retries, deadLetters, duplicates, inFlight)
+	return err
 }
 
 // Attribute keys of the messaging and CloudEvents semantic conventions.
@@ -123,18 +152,16 @@ const (
 	keyCESource    = attribute.Key("cloudevents.event_source")
 	keyCEType      = attribute.Key("cloudevents.event_type")
 	keyCESubject   = attribute.Key("cloudevents.event_subject")
-	keyOutcome     = attribute.Key("elmo.outcome")
+	outcomeAttr    = attribute.Key("elmo.outcome")
 	keyReason      = attribute.Key("elmo.deadletter.reason")
 	keyFailures    = attribute.Key("elmo.failures")
 	keyDelay       = attribute.Key("elmo.retry.delay_ms")
 )
 
-var propagator = propagation.TraceContext{}
-
 // eventAttributes are the CloudEvents attributes of e, and its id as the
 // message id.
-func eventAttributes(e *envelope.Envelope) []attribute.KeyValue {
-	kv := []attribute.KeyValue{keyMessageID.String(e.ID), keyCEID.String(e.ID), keyCESource.String(e.Source), keyCEType.String(e.Type)}
+func eventAttributes(kv []attribute.KeyValue, e *envelope.Envelope) []attribute.KeyValue {
+	kv = append(kv, keyMessageID.String(e.ID), keyCEID.String(e.ID), keyCESource.String(e.Source), keyCEType.String(e.Type))
 	if e.Subject != "" {
 		kv = append(kv, keyCESubject.String(e.Subject))
 	}
@@ -161,16 +188,21 @@ func destination(events []*envelope.Envelope) string {
 	return dest
 }
 
-// producerSet returns the metric attributes of a destination, made once.
-func (t *Telemetry) producerSet(dest string) metric.MeasurementOption {
+// producer returns the counts of a destination.
+func (t *Telemetry) producer(dest string) *producerStats {
 	t.mu.Lock()
 	defer t.mu.Unlock()
-	o, ok := t.producers[dest]
+	p, ok := t.producers[dest]
 	if !ok {
-		o = metric.WithAttributeSet(attribute.NewSet(keySystem.String(t.cfg.PublishSystem), keyDestination.String(dest)))
-		t.producers[dest] = o
+		p = &producerStats{set: attribute.NewSet(keySystem.String(t.cfg.PublishSystem), keyDestination.String(dest)), span: "publish"}
+		if dest != "" {
+			p.span += " " + dest
+		}
+		p.opt = metric.WithAttributeSet(p.set)
+		p.rec = []metric.RecordOption{p.opt}
+		t.producers[dest] = p
 	}
-	return o
+	return p
 }
 
 type publishKey struct{}
@@ -178,7 +210,7 @@ type publishKey struct{}
 type publishCall struct {
 	span  trace.Span
 	start time.Time
-	dest  string
+	stats *producerStats
 }
 
 // PublishHooks returns the hooks of a Publisher (transport.PublisherConfig.Hooks).
@@ -188,28 +220,24 @@ func (t *Telemetry) PublishHooks() *transport.PublishHooks {
 
 func (t *Telemetry) publishing(ctx context.Context, events []*envelope.Envelope) context.Context {
 	dest := destination(events)
-	name := "publish"
-	if dest != "" {
-		name += " " + dest
-	}
-	ctx, span := t.tracer.Start(ctx, name, trace.WithSpanKind(trace.SpanKindProducer))
+	stats := t.producer(dest)
+	ctx, span := t.tracer.Start(ctx, stats.span, trace.WithSpanKind(trace.SpanKindProducer))
 	if span.IsRecording() {
-		kv := []attribute.KeyValue{keySystem.String(t.cfg.PublishSystem), keyOperation.String("send"), keyOpName.String("publish"),
-			keyBatchCount.Int(len(events))}
+		kv := make([]attribute.KeyValue, 0, 10)
+		kv = append(kv, keySystem.String(t.cfg.PublishSystem), keyOperation.String("send"), keyOpName.String("publish"),
+			keyBatchCount.Int(len(events)))
 		if dest != "" {
 			kv = append(kv, keyDestination.String(dest))
 		}
 		if len(events) == 1 && events[0] != nil {
-			kv = append(kv, eventAttributes(events[0])...)
+			kv = eventAttributes(kv, events[0])
 		}
 		span.SetAttributes(kv...)
 	}
 	if sc := span.SpanContext(); sc.IsValid() {
-		carrier := propagation.MapCarrier{}
-		propagator.Inject(ctx, carrier)
-		ctx = transport.WithTraceContext(ctx, carrier["traceparent"], carrier["tracestate"])
+		ctx = transport.WithTraceContext(ctx, formatTraceParent(sc), sc.TraceState().String())
 	}
-	return context.WithValue(ctx, publishKey{}, &publishCall{span: span, start: time.Now(), dest: dest})
+	return context.WithValue(ctx, publishKey{}, &publishCall{span: span, start: time.Now(), stats: stats})
 }
 
 func (t *Telemetry) published(ctx context.Context, events []*envelope.Envelope, err error) {
@@ -217,8 +245,7 @@ func (t *Telemetry) published(ctx context.Context, events []*envelope.Envelope, 
 	if !ok {
 		return
 	}
-	set := t.producerSet(call.dest)
-	t.m.publishDuration.Record(ctx, time.Since(call.start).Seconds(), set)
+	t.publishDuration.Record(ctx, time.Since(call.start).Seconds(), call.stats.rec...)
 	failed, unknown := 0, 0
 	var perr *transport.PublishError
 	if errors.As(err, &perr) {
@@ -231,15 +258,9 @@ func (t *Telemetry) published(ctx context.Context, events []*envelope.Envelope, 
 	} else if err != nil {
 		failed = len(events)
 	}
-	if n := len(events) - failed; n > 0 {
-		t.m.sent.Add(ctx, int64(n), set)
-	}
-	if unknown > 0 {
-		t.m.publishFailures.Add(ctx, int64(unknown), set, outcomeSet("unknown"))
-	}
-	if rejected := failed - unknown; rejected > 0 {
-		t.m.publishFailures.Add(ctx, int64(rejected), set, outcomeSet("rejected"))
-	}
+	call.stats.sent.Add(int64(len(events) - failed))
+	call.stats.unknown.Add(int64(unknown))
+	call.stats.rejected.Add(int64(failed - unknown))
 	if err != nil {
 		call.span.RecordError(err)
 		call.span.SetStatus(codes.Error, "not every event was certainly published")
@@ -247,33 +268,82 @@ func (t *Telemetry) published(ctx context.Context, events []*envelope.Envelope, 
 	call.span.End()
 }
 
-// outcomeSets are the attribute sets of outcomes and reasons, made once.
-var outcomeSets sync.Map // string -> metric.MeasurementOption
+// Reason classes of dead letters, in the order of consumerStats.dead.
+var reasonClasses = [...]string{"undecodable", "attribute_mismatch", "invalid_payload", "no_handler", "permanent", "max_attempts"}
 
-func outcomeSet(outcome string) metric.MeasurementOption { return cachedSet(keyOutcome, outcome) }
-
-func cachedSet(k attribute.Key, v string) metric.MeasurementOption {
-	key := string(k) + "=" + v
-	if o, ok := outcomeSets.Load(key); ok {
-		return o.(metric.MeasurementOption)
-	}
-	o, _ := outcomeSets.LoadOrStore(key, metric.WithAttributeSet(attribute.NewSet(k.String(v))))
-	return o.(metric.MeasurementOption)
-}
-
-// reasonClass names why a message was dead-lettered, without its text.
-func reasonClass(reason error, afterFailures bool) string {
+// reasonClass returns the index in reasonClasses of why a message was
+// dead-lettered, without its text.
+func reasonClass(reason error, afterFailures bool) int {
 	switch {
 	case errors.Is(reason, transport.ErrUndecodable):
-		return "undecodable"
+		return 0
 	case errors.Is(reason, transport.ErrAttributeMismatch):
-		return "attribute_mismatch"
+		return 1
 	case errors.Is(reason, transport.ErrInvalidPayload):
-		return "invalid_payload"
+		return 2
 	case errors.Is(reason, transport.ErrNoHandler):
-		return "no_handler"
+		return 3
 	case afterFailures && !errors.Is(reason, transport.ErrPermanent):
-		return "max_attempts"
+		return 5
 	}
-	return "permanent"
+	return 4
+}
+
+// formatTraceParent writes sc as a W3C traceparent.
+func formatTraceParent(sc trace.SpanContext) string {
+	tid, sid := sc.TraceID(), sc.SpanID()
+	const hexdigits = "0123456789abcdef"
+	b := make([]byte, 0, 55)
+	b = append(b, "00-"...)
+	for _, x := range tid {
+		b = append(b, hexdigits[x>>4], hexdigits[x&15])
+	}
+	b = append(b, '-')
+	for _, x := range sid {
+		b = append(b, hexdigits[x>>4], hexdigits[x&15])
+	}
+	flags := sc.TraceFlags()
+	return string(append(b, '-', hexdigits[flags>>4], hexdigits[flags&15]))
+}
+
+// parseTraceParent reads a W3C traceparent (and tracestate) into a remote
+// span context; ok is false for anything else.
+func parseTraceParent(traceparent, tracestate string) (trace.SpanContext, bool) {
+	if len(traceparent) != 55 || traceparent[2] != '-' || traceparent[35] != '-' || traceparent[52] != '-' || traceparent[:2] == "ff" {
+		return trace.SpanContext{}, false
+	}
+	tid, err := trace.TraceIDFromHex(traceparent[3:35])
+	if err != nil {
+		return trace.SpanContext{}, false
+	}
+	sid, err := trace.SpanIDFromHex(traceparent[36:52])
+	if err != nil {
+		return trace.SpanContext{}, false
+	}
+	var flags byte
+	for _, c := range []byte(traceparent[53:55]) {
+		v, ok := fromHex(c)
+		if !ok {
+			return trace.SpanContext{}, false
+		}
+		flags = flags<<4 | v
+	}
+	cfg := trace.SpanContextConfig{TraceID: tid, SpanID: sid, TraceFlags: trace.TraceFlags(flags), Remote: true}
+	if tracestate != "" {
+		if ts, err := trace.ParseTraceState(tracestate); err == nil {
+			cfg.TraceState = ts
+		}
+	}
+	sc := trace.NewSpanContext(cfg)
+	return sc, sc.IsValid()
+}
+
+func fromHex(c byte) (byte, bool) {
+	switch {
+	case c >= '0' && c <= '9':
+		return c - '0', true
+	case c >= 'a' && c <= 'f':
+		return c - 'a' + 10, true
+	}
+	return 0, false
 }
