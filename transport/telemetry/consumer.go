@@ -100,24 +100,24 @@ func (c *ConsumerTelemetry) received(_ context.Context, msgs []*driver.Message, 
 	c.receiveFails, c.lastErr = 0, nil
 }
 
+// consumerKind is the start option of CONSUMER spans, made once (Start
+// only reads it).
+var consumerKind = []trace.SpanStartOption{trace.WithSpanKind(trace.SpanKindConsumer)}
+
 // start begins the CONSUMER span of an event: a child of its creation
 // context, and linked to it.
 func (c *ConsumerTelemetry) start(ctx context.Context, e *envelope.Envelope, receiveCount int) (context.Context, trace.Span) {
-	var opts [2]trace.SpanStartOption
-	opts[0] = trace.WithSpanKind(trace.SpanKindConsumer)
-	n := 1
+	opts := consumerKind
 	if e != nil && e.TraceParent != "" {
 		if created, ok := parseTraceParent(e.TraceParent, e.TraceState); ok {
 			ctx = trace.ContextWithRemoteSpanContext(ctx, created)
-			opts[1] = trace.WithLinks(trace.Link{SpanContext: created})
-			n = 2
+			opts = []trace.SpanStartOption{consumerKind[0], trace.WithLinks(trace.Link{SpanContext: created})}
 		}
 	}
-	ctx, span := c.t.tracer.Start(ctx, c.span, opts[:n]...)
+	ctx, span := c.t.tracer.Start(ctx, c.span, opts...)
 	if span.IsRecording() {
-		kv := make([]attribute.KeyValue, 0, 12)
-		kv = append(kv, keySystem.String(c.t.cfg.ConsumeSystem), keyDestination.String(c.name),
-			keyOperation.String("process"), keyOpName.String("process"))
+		kv := make([]attribute.KeyValue, 0, 10)
+		kv = append(kv, c.t.consumeSystem, keyDestination.String(c.name), operationProcess)
 		if e != nil {
 			kv = eventAttributes(kv, e)
 		}

@@ -3,6 +3,7 @@ package telemetry
 import (
 	"context"
 	"errors"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -14,7 +15,6 @@ import (
 	"go.opentelemetry.io/otel/trace"
 
 	"github.com/elmosoftware/eventprotocol/envelope"
-	"github.com/elmosoftware/eventprotocol/naming"
 	"github.com/elmosoftware/eventprotocol/transport"
 	"github.com/elmosoftware/eventprotocol/transport/driver"
 )
@@ -43,8 +43,9 @@ type Config struct {
 // meter when it collects (observable instruments), so that a delivery
 // costs no metric call but the three histograms.
 type Telemetry struct {
-	cfg    Config
-	tracer trace.Tracer
+	cfg           Config
+	tracer        trace.Tracer
+	consumeSystem attribute.KeyValue
 
 	publishDuration, processDuration, age metric.Float64Histogram
 
@@ -86,7 +87,7 @@ func New(cfg *Config) (*Telemetry, error) {
 	if c.UnhealthyAfter == 0 {
 		c.UnhealthyAfter = 3
 	}
-	t := &Telemetry{cfg: c, tracer: c.TracerProvider.Tracer(ScopeName), producers: map[string]*producerStats{}}
+	t := &Telemetry{cfg: c, tracer: c.TracerProvider.Tracer(ScopeName), consumeSystem: keySystem.String(c.ConsumeSystem), producers: map[string]*producerStats{}}
 	if err := t.instruments(c.MeterProvider.Meter(ScopeName)); err != nil {
 		return nil, err
 	}
@@ -144,7 +145,6 @@ const (
 	keySystem      = attribute.Key("messaging.system")
 	keyDestination = attribute.Key("messaging.destination.name")
 	keyOperation   = attribute.Key("messaging.operation.type")
-	keyOpName      = attribute.Key("messaging.operation.name")
 	keyMessageID   = attribute.Key("messaging.message.id")
 	keyBatchCount  = attribute.Key("messaging.batch.message_count")
 	keyDelivery    = attribute.Key("messaging.message.delivery_count")
@@ -157,6 +157,9 @@ const (
 	keyFailures    = attribute.Key("elmo.failures")
 	keyDelay       = attribute.Key("elmo.retry.delay_ms")
 )
+
+// operationProcess is the operation type of a CONSUMER span.
+var operationProcess = keyOperation.String("process")
 
 // eventAttributes are the CloudEvents attributes of e, and its id as the
 // message id.
@@ -176,14 +179,13 @@ func destination(events []*envelope.Envelope) string {
 		if e == nil {
 			continue
 		}
-		t, err := naming.ParseType(e.Type)
-		if err != nil {
+		// <org>.<domain>.<entity>.<action>.v<major>: the second segment.
+		_, rest, ok := strings.Cut(e.Type, ".")
+		domain, _, ok2 := strings.Cut(rest, ".")
+		if !ok || !ok2 || domain == "" || (dest != "" && dest != domain) {
 			return ""
 		}
-		if dest != "" && dest != t.Domain() {
-			return ""
-		}
-		dest = t.Domain()
+		dest = domain
 	}
 	return dest
 }
@@ -213,6 +215,9 @@ type publishCall struct {
 	stats *producerStats
 }
 
+// producerKind is the start option of PRODUCER spans, made once.
+var producerKind = []trace.SpanStartOption{trace.WithSpanKind(trace.SpanKindProducer)}
+
 // PublishHooks returns the hooks of a Publisher (transport.PublisherConfig.Hooks).
 func (t *Telemetry) PublishHooks() *transport.PublishHooks {
 	return &transport.PublishHooks{Publishing: t.publishing, Published: t.published}
@@ -221,11 +226,10 @@ func (t *Telemetry) PublishHooks() *transport.PublishHooks {
 func (t *Telemetry) publishing(ctx context.Context, events []*envelope.Envelope) context.Context {
 	dest := destination(events)
 	stats := t.producer(dest)
-	ctx, span := t.tracer.Start(ctx, stats.span, trace.WithSpanKind(trace.SpanKindProducer))
+	ctx, span := t.tracer.Start(ctx, stats.span, producerKind...)
 	if span.IsRecording() {
 		kv := make([]attribute.KeyValue, 0, 10)
-		kv = append(kv, keySystem.String(t.cfg.PublishSystem), keyOperation.String("send"), keyOpName.String("publish"),
-			keyBatchCount.Int(len(events)))
+		kv = append(kv, keySystem.String(t.cfg.PublishSystem), keyOperation.String("send"), keyBatchCount.Int(len(events)))
 		if dest != "" {
 			kv = append(kv, keyDestination.String(dest))
 		}
