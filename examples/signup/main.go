@@ -22,8 +22,14 @@ func main() {
 }
 
 // run runs the whole story and writes its trace to out.
-func run(ctx context.Context, opts *options, out io.Writer) error {
-	bus, d, err := open(ctx, opts, signupTopology)
+func run(ctx context.Context, opts *options, out io.Writer) (err error) {
+	var sp *spans
+	if opts.trace {
+		if sp, err = newSpans(); err != nil {
+			return err
+		}
+	}
+	bus, d, err := open(ctx, opts, signupTopology, sp.publishHooks())
 	if err != nil {
 		return err
 	}
@@ -31,7 +37,7 @@ func run(ctx context.Context, opts *options, out io.Writer) error {
 
 	tr := newTrace(out)
 	tr.header("ELMO sign-up example on the %s transport", opts.transport)
-	world, err := start(ctx, bus, d, tr)
+	world, err := start(ctx, bus, d, tr, sp)
 	if err != nil {
 		return err
 	}
@@ -42,5 +48,11 @@ func run(ctx context.Context, opts *options, out io.Writer) error {
 	if err != nil {
 		return err
 	}
-	return world.report(ctx)
+	if err := world.report(ctx); err != nil {
+		return err
+	}
+	if sp != nil {
+		sp.print(out)
+	}
+	return nil
 }

@@ -64,3 +64,26 @@ func TestUnknownTransport(t *testing.T) {
 	err := run(context.Background(), &options{transport: "carrier-pigeon", catalog: "../../testdata/catalog"}, &bytes.Buffer{})
 	assert.ErrorContains(t, err, "unknown transport")
 }
+
+// TestSignUpTrace: --trace prints the span tree: the sign-up's trace holds
+// the producer, the four consumers and the email retries; the duplicate
+// and the malformed sign-up have traces of their own.
+func TestSignUpTrace(t *testing.T) {
+	var out bytes.Buffer
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	require.NoError(t, run(ctx, &options{transport: "memory", catalog: "../../testdata/catalog", trace: true}, &out))
+	_, tree, found := strings.Cut(out.String(), "== OpenTelemetry spans: 3 traces\n")
+	require.True(t, found, out.String())
+	traces := strings.Split(tree, "trace ")
+	require.Len(t, traces, 4) // "" and three traces
+	signUp := traces[1]
+	assert.Contains(t, signUp, "producer publish identity")
+	for _, svc := range []string{"provisioning", "welcome-email", "billing", "leadership-notify"} {
+		assert.Contains(t, signUp, "consumer process "+svc, svc)
+	}
+	assert.Equal(t, 2, strings.Count(signUp, "[retry_scheduled]"), "the email retries")
+	assert.Contains(t, signUp, "producer publish platform", "provisioning's own publish, inside its span")
+	assert.Equal(t, 4, strings.Count(traces[2], "[duplicate_skipped]"))
+	assert.Equal(t, 4, strings.Count(traces[3], "[dead_lettered]"))
+}

@@ -78,10 +78,10 @@ type world struct {
 	invoiceCount int
 }
 
-func start(ctx context.Context, bus *transport.Bus, d topology.Driver, tr *trace) (*world, error) {
+func start(ctx context.Context, bus *transport.Bus, d topology.Driver, tr *trace, sp *spans) (*world, error) {
 	// A second Bus on the same resources, without a catalogue: its
 	// Publisher checks envelopes but no payload, as a legacy producer.
-	legacy, err := transport.Open(ctx, d, bus.Topology(), nil)
+	legacy, err := transport.Open(ctx, d, bus.Topology(), &transport.OpenConfig{Publisher: &transport.PublisherConfig{Hooks: sp.publishHooks()}})
 	if err != nil {
 		return nil, err
 	}
@@ -108,6 +108,7 @@ func start(ctx context.Context, bus *transport.Bus, d topology.Driver, tr *trace
 		// The bus's catalogue validates payloads: invalid ones go to the
 		// dead-letter queue.
 		c, err := bus.Consumer(ctx, s, &transport.ConsumerConfig{
+			Hooks:       sp.consumerHooks(s),
 			Idempotency: &tracingStore{MemoryStore: store, service: s, w: w},
 			Backoff:     &transport.Backoff{Initial: 300 * time.Millisecond, Max: time.Second},
 			MaxAttempts: 5,

@@ -20,6 +20,7 @@ type options struct {
 	endpoint  string // SNS/SQS endpoint of a local server, e.g. http://127.0.0.1:4100
 	region    string
 	catalog   string // folder of the schema catalogue
+	trace     bool   // print the OpenTelemetry spans of the run
 }
 
 func flags(fs *flag.FlagSet) *options {
@@ -28,13 +29,14 @@ func flags(fs *flag.FlagSet) *options {
 	fs.StringVar(&o.endpoint, "endpoint", "", "SNS/SQS endpoint of a local server, e.g. http://127.0.0.1:4100 (default: AWS)")
 	fs.StringVar(&o.region, "region", "us-east-1", "AWS region (snssqs)")
 	fs.StringVar(&o.catalog, "catalog", "testdata/catalog", "folder of the schema catalogue")
+	fs.BoolVar(&o.trace, "trace", false, "print the OpenTelemetry span tree of the run")
 	return o
 }
 
 // open loads the catalogue and opens the topology on the transport the
 // options name, provisioned: on SNS/SQS in a fresh environment, which
 // bus.Teardown removes. It returns the driver too, for a second Bus.
-func open(ctx context.Context, o *options, topo func(env string) *topology.Topology) (*transport.Bus, topology.Driver, error) {
+func open(ctx context.Context, o *options, topo func(env string) *topology.Topology, hooks *transport.PublishHooks) (*transport.Bus, topology.Driver, error) {
 	cat, err := schema.LoadDir(o.catalog)
 	if err != nil {
 		return nil, nil, fmt.Errorf("%w (run from the repository's root, or use -catalog)", err)
@@ -58,7 +60,8 @@ func open(ctx context.Context, o *options, topo func(env string) *topology.Topol
 	default:
 		return nil, nil, fmt.Errorf("unknown transport %q (want memory or snssqs)", o.transport)
 	}
-	bus, err := transport.Open(ctx, d, topo(env), &transport.OpenConfig{Provision: true, Catalog: cat})
+	bus, err := transport.Open(ctx, d, topo(env), &transport.OpenConfig{Provision: true, Catalog: cat,
+		Publisher: &transport.PublisherConfig{Hooks: hooks}})
 	if err != nil {
 		return nil, nil, err
 	}
