@@ -1,6 +1,6 @@
 module github.com/elmosoftware/eventprotocol/internal/compare
 
-go 1.24
+go 1.24.0
 
 require (
 	github.com/ThreeDotsLabs/watermill v1.5.1
@@ -16,8 +16,6 @@ require (
 	github.com/modern-go/reflect2 v1.0.2 // indirect
 	github.com/oklog/ulid v1.3.1 // indirect
 	github.com/pkg/errors v0.9.1 // indirect
-	github.com/santhosh-tekuri/jsonschema/v6 v6.0.3 // indirect
-	golang.org/x/text v0.14.0 // indirect
 )
 
 replace github.com/elmosoftware/eventprotocol => ../..
