@@ -107,15 +107,21 @@ var consumerKind = []trace.SpanStartOption{trace.WithSpanKind(trace.SpanKindCons
 // start begins the CONSUMER span of an event: a child of its creation
 // context, and linked to it.
 func (c *ConsumerTelemetry) start(ctx context.Context, e *envelope.Envelope, receiveCount int) (context.Context, trace.Span) {
-	opts := consumerKind
+	var created trace.SpanContext
 	if e != nil && e.TraceParent != "" {
-		if created, ok := parseTraceParent(e.TraceParent, e.TraceState); ok {
+		if sc, ok := parseTraceParent(e.TraceParent, e.TraceState); ok {
+			created = sc
 			ctx = trace.ContextWithRemoteSpanContext(ctx, created)
-			opts = []trace.SpanStartOption{consumerKind[0], trace.WithLinks(trace.Link{SpanContext: created})}
 		}
 	}
-	ctx, span := c.t.tracer.Start(ctx, c.span, opts...)
+	ctx, span := c.t.tracer.Start(ctx, c.span, consumerKind...)
 	if span.IsRecording() {
+		if created.IsValid() {
+			// After Start, so that nothing is built when nothing records.
+			// Samplers do not see the link; they see the same context as
+			// the parent.
+			span.AddLink(trace.Link{SpanContext: created})
+		}
 		kv := make([]attribute.KeyValue, 0, 10)
 		kv = append(kv, c.t.consumeSystem, keyDestination.String(c.name), operationProcess)
 		if e != nil {

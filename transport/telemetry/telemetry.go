@@ -311,7 +311,9 @@ func formatTraceParent(sc trace.SpanContext) string {
 }
 
 // parseTraceParent reads a W3C traceparent (and tracestate) into a remote
-// span context; ok is false for anything else.
+// span context; ok is false for anything else. A version other than 00 is
+// read as 00, as the W3C specification asks of a 00 implementation (and
+// formatTraceParent writes 00).
 func parseTraceParent(traceparent, tracestate string) (trace.SpanContext, bool) {
 	if len(traceparent) != 55 || traceparent[2] != '-' || traceparent[35] != '-' || traceparent[52] != '-' || traceparent[:2] == "ff" {
 		return trace.SpanContext{}, false
@@ -323,6 +325,11 @@ func parseTraceParent(traceparent, tracestate string) (trace.SpanContext, bool) 
 	sid, err := trace.SpanIDFromHex(traceparent[36:52])
 	if err != nil {
 		return trace.SpanContext{}, false
+	}
+	for _, c := range []byte(traceparent[:2]) { // a version we may not know, but hex
+		if _, ok := fromHex(c); !ok {
+			return trace.SpanContext{}, false
+		}
 	}
 	var flags byte
 	for _, c := range []byte(traceparent[53:55]) {
