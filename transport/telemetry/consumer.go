@@ -106,7 +106,7 @@ var consumerKind = []trace.SpanStartOption{trace.WithSpanKind(trace.SpanKindCons
 
 // start begins the CONSUMER span of an event: a child of its creation
 // context, and linked to it.
-func (c *ConsumerTelemetry) start(ctx context.Context, e *envelope.Envelope, receiveCount int) (context.Context, trace.Span) {
+func (c *ConsumerTelemetry) start(ctx context.Context, e *envelope.Envelope) (context.Context, trace.Span) {
 	var created trace.SpanContext
 	if e != nil && e.TraceParent != "" {
 		if sc, ok := parseTraceParent(e.TraceParent, e.TraceState); ok {
@@ -122,13 +122,12 @@ func (c *ConsumerTelemetry) start(ctx context.Context, e *envelope.Envelope, rec
 			// the parent.
 			span.AddLink(trace.Link{SpanContext: created})
 		}
-		kv := make([]attribute.KeyValue, 0, 10)
+		// The eight attributes the conventions ask for, no more: beyond
+		// eight, the SDK's deduplication at End takes a map twice as dear.
+		kv := make([]attribute.KeyValue, 0, 8)
 		kv = append(kv, c.t.consumeSystem, keyDestination.String(c.name), operationProcess)
 		if e != nil {
 			kv = eventAttributes(kv, e)
-		}
-		if receiveCount > 0 {
-			kv = append(kv, keyDelivery.Int(receiveCount))
 		}
 		span.SetAttributes(kv...)
 	}
@@ -136,7 +135,7 @@ func (c *ConsumerTelemetry) start(ctx context.Context, e *envelope.Envelope, rec
 }
 
 func (c *ConsumerTelemetry) handling(ctx context.Context, d *transport.Delivery) context.Context {
-	ctx, _ = c.start(ctx, d.Envelope, d.ReceiveCount)
+	ctx, _ = c.start(ctx, d.Envelope)
 	c.inFlight.Add(1)
 	if !d.Envelope.Time.IsZero() {
 		c.t.age.Record(ctx, time.Since(d.Envelope.Time).Seconds(), c.rec...)
@@ -176,10 +175,10 @@ func (c *ConsumerTelemetry) settled(ctx context.Context, _ *transport.Delivery, 
 	span.End()
 }
 
-func (c *ConsumerTelemetry) refused(ctx context.Context, m *driver.Message, e *envelope.Envelope, reason error) {
+func (c *ConsumerTelemetry) refused(ctx context.Context, _ *driver.Message, e *envelope.Envelope, reason error) {
 	class := reasonClass(reason, false)
 	c.dead[class].Add(1)
-	_, span := c.start(ctx, e, m.ReceiveCount)
+	_, span := c.start(ctx, e)
 	if span.IsRecording() {
 		span.RecordError(reason)
 		span.SetStatus(codes.Error, "dead-lettered: "+reasonClasses[class])

@@ -19,7 +19,8 @@
 //
 // Spans follow the OpenTelemetry messaging semantic conventions. Each
 // Publish call is a PRODUCER span "publish <domain>" (messaging.operation.type
-// send, messaging.batch.message_count), and its context becomes the
+// send; messaging.batch.message_count for several events, the event's
+// attributes for one), and its context becomes the
 // creation context of the events that carry none: their traceparent (the
 // CloudEvents distributed-tracing extension). Each handled event is a
 // CONSUMER span "process <consumer>" (messaging.operation.type process)

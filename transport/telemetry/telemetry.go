@@ -147,7 +147,6 @@ const (
 	keyOperation   = attribute.Key("messaging.operation.type")
 	keyMessageID   = attribute.Key("messaging.message.id")
 	keyBatchCount  = attribute.Key("messaging.batch.message_count")
-	keyDelivery    = attribute.Key("messaging.message.delivery_count")
 	keyCEID        = attribute.Key("cloudevents.event_id")
 	keyCESource    = attribute.Key("cloudevents.event_source")
 	keyCEType      = attribute.Key("cloudevents.event_type")
@@ -228,13 +227,17 @@ func (t *Telemetry) publishing(ctx context.Context, events []*envelope.Envelope)
 	stats := t.producer(dest)
 	ctx, span := t.tracer.Start(ctx, stats.span, producerKind...)
 	if span.IsRecording() {
-		kv := make([]attribute.KeyValue, 0, 10)
-		kv = append(kv, keySystem.String(t.cfg.PublishSystem), keyOperation.String("send"), keyBatchCount.Int(len(events)))
+		// At most eight attributes (see ConsumerTelemetry.start): the
+		// batch size for a batch, the event's attributes for one event.
+		kv := make([]attribute.KeyValue, 0, 8)
+		kv = append(kv, keySystem.String(t.cfg.PublishSystem), keyOperation.String("send"))
 		if dest != "" {
 			kv = append(kv, keyDestination.String(dest))
 		}
 		if len(events) == 1 && events[0] != nil {
 			kv = eventAttributes(kv, events[0])
+		} else {
+			kv = append(kv, keyBatchCount.Int(len(events)))
 		}
 		span.SetAttributes(kv...)
 	}
