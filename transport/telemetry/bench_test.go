@@ -2,6 +2,7 @@ package telemetry_test
 
 import (
 	"context"
+	"fmt"
 	"testing"
 	"time"
 
@@ -26,7 +27,10 @@ func (discard) ForceFlush(context.Context) error                { return nil }
 // provider installed (the API's no-op default), and with the SDK
 // recording every span and aggregating every metric. Compare the events/s:
 //
-//	go test -run '^$' -bench Overhead -benchtime 200000x -count 5 ./transport/telemetry/
+//	go test -run '^$' -bench Overhead -benchtime 300000x ./transport/telemetry/
+//
+// The runs of a shared machine drift: interleave rounds of the three
+// cases and compare each round's ratios.
 func BenchmarkOverhead(b *testing.B) {
 	noProvider, err := telemetry.New(nil)
 	if err != nil {
@@ -39,13 +43,16 @@ func BenchmarkOverhead(b *testing.B) {
 	if err != nil {
 		b.Fatal(err)
 	}
-	b.Run("none", func(b *testing.B) { transportbench.MemoryThroughput(b, 1) })
-	b.Run("no-provider", func(b *testing.B) {
-		transportbench.MemoryThroughputHooks(b, 1, noProvider.PublishHooks(), noProvider.Consumer("bench").Hooks())
-	})
-	b.Run("sdk", func(b *testing.B) {
-		transportbench.MemoryThroughputHooks(b, 1, sdk.PublishHooks(), sdk.Consumer("bench").Hooks())
-	})
+	for _, handlers := range []int{1, 8} { // 8: the consumer's default Concurrency
+		h := fmt.Sprintf("handlers=%d/", handlers)
+		b.Run(h+"none", func(b *testing.B) { transportbench.MemoryThroughput(b, handlers) })
+		b.Run(h+"no-provider", func(b *testing.B) {
+			transportbench.MemoryThroughputHooks(b, handlers, noProvider.PublishHooks(), noProvider.Consumer("bench").Hooks())
+		})
+		b.Run(h+"sdk", func(b *testing.B) {
+			transportbench.MemoryThroughputHooks(b, handlers, sdk.PublishHooks(), sdk.Consumer("bench").Hooks())
+		})
+	}
 }
 
 // BenchmarkHookCost measures what the hooks add to one event, without the
