@@ -629,10 +629,14 @@ func (c *Consumer) process(ctx context.Context, m *driver.Message, d *Delivery) 
 	if c.hooks.Handling != nil {
 		hctx = c.hooks.Handling(hctx, d)
 	}
-	began := c.cfg.Clock.Now()
+	var began time.Time
+	if c.hooks.Settled != nil { // no clock reads for nobody
+		began = c.cfg.Clock.Now()
+	}
 	err := c.chain(hctx, d)
-	s := Settlement{Err: err, Duration: c.cfg.Clock.Now().Sub(began)}
+	s := Settlement{Err: err}
 	if c.hooks.Settled != nil {
+		s.Duration = c.cfg.Clock.Now().Sub(began)
 		defer func() { c.hooks.Settled(hctx, d, s) }()
 	}
 	attrs := func() []slog.Attr {

@@ -53,9 +53,16 @@ func dlq(args []string, stdout, stderr io.Writer) int {
 		}
 		return exitUsage
 	}
-	wantIDs := map[string]int{"list": 0, "purge": 0, "show": 1}
-	if n, fixed := wantIDs[sub]; (fixed && len(ids) != n) || (sub == "redrive" && (len(ids) == 0) == !*all) ||
-		*aws.topology == "" || *service == "" || *max < 1 {
+	var idsOK bool
+	switch sub {
+	case "list", "purge":
+		idsOK = len(ids) == 0
+	case "show":
+		idsOK = len(ids) == 1
+	case "redrive":
+		idsOK = (len(ids) > 0) != *all // ids, or --all, not both
+	}
+	if !idsOK || *aws.topology == "" || *service == "" || *max < 1 {
 		fs.Usage()
 		return exitUsage
 	}

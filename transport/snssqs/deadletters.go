@@ -141,6 +141,10 @@ func (d *Driver) RedriveDeadLetters(ctx context.Context, t *topology.Topology, s
 			return true, true, nil
 		}
 		if err := d.redrive(ctx, t, s, m); err != nil {
+			if !errors.Is(err, driver.ErrNotSent) {
+				// It stays in the dead-letter queue either way.
+				err = fmt.Errorf("outcome unknown, it may have been published (redriving it again may deliver it twice): %w", err)
+			}
 			return true, false, fmt.Errorf("snssqs: redrive %s: %w", id, err)
 		}
 		delete(want, id)

@@ -22,6 +22,24 @@ func (discard) OnEnd(sdktrace.ReadOnlySpan)                     {}
 func (discard) Shutdown(context.Context) error                  { return nil }
 func (discard) ForceFlush(context.Context) error                { return nil }
 
+// benchTelemetries returns a telemetry of no provider (the API's no-op
+// default) and one of the SDK recording every span and aggregating every
+// metric.
+func benchTelemetries(b *testing.B) (noProvider, sdk *telemetry.Telemetry) {
+	noProvider, err := telemetry.New(nil)
+	if err != nil {
+		b.Fatal(err)
+	}
+	sdk, err = telemetry.New(&telemetry.Config{
+		TracerProvider: sdktrace.NewTracerProvider(sdktrace.WithSampler(sdktrace.AlwaysSample()), sdktrace.WithSpanProcessor(discard{})),
+		MeterProvider:  sdkmetric.NewMeterProvider(sdkmetric.WithReader(sdkmetric.NewManualReader())),
+	})
+	if err != nil {
+		b.Fatal(err)
+	}
+	return noProvider, sdk
+}
+
 // BenchmarkOverhead runs the memory transport's throughput benchmark
 // three ways in one run: without telemetry, with it and no OpenTelemetry
 // provider installed (the API's no-op default), and with the SDK
@@ -32,17 +50,7 @@ func (discard) ForceFlush(context.Context) error                { return nil }
 // The runs of a shared machine drift: interleave rounds of the three
 // cases and compare each round's ratios.
 func BenchmarkOverhead(b *testing.B) {
-	noProvider, err := telemetry.New(nil)
-	if err != nil {
-		b.Fatal(err)
-	}
-	sdk, err := telemetry.New(&telemetry.Config{
-		TracerProvider: sdktrace.NewTracerProvider(sdktrace.WithSampler(sdktrace.AlwaysSample()), sdktrace.WithSpanProcessor(discard{})),
-		MeterProvider:  sdkmetric.NewMeterProvider(sdkmetric.WithReader(sdkmetric.NewManualReader())),
-	})
-	if err != nil {
-		b.Fatal(err)
-	}
+	noProvider, sdk := benchTelemetries(b)
 	for _, handlers := range []int{1, 8} { // 8: the consumer's default Concurrency
 		h := fmt.Sprintf("handlers=%d/", handlers)
 		b.Run(h+"none", func(b *testing.B) { transportbench.MemoryThroughput(b, handlers) })
@@ -63,17 +71,7 @@ func BenchmarkOverhead(b *testing.B) {
 //
 //	go test -run '^$' -bench HookCost -benchmem ./transport/telemetry/
 func BenchmarkHookCost(b *testing.B) {
-	noProvider, err := telemetry.New(nil)
-	if err != nil {
-		b.Fatal(err)
-	}
-	sdk, err := telemetry.New(&telemetry.Config{
-		TracerProvider: sdktrace.NewTracerProvider(sdktrace.WithSampler(sdktrace.AlwaysSample()), sdktrace.WithSpanProcessor(discard{})),
-		MeterProvider:  sdkmetric.NewMeterProvider(sdkmetric.WithReader(sdkmetric.NewManualReader())),
-	})
-	if err != nil {
-		b.Fatal(err)
-	}
+	noProvider, sdk := benchTelemetries(b)
 	events := transportbench.MustEvents(b, 10)
 	for _, e := range events {
 		e.TraceParent = "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01"

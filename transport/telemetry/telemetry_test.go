@@ -54,31 +54,36 @@ func observe(t *testing.T) *observed {
 	return &observed{tel: tel, spans: spans, reader: reader}
 }
 
-// sum returns the value of a counter's data point with the given
-// attribute (empty: the sum of every point).
-func (o *observed) sum(t *testing.T, name string, kv ...attribute.KeyValue) int64 {
+// metric returns the collected data of the named metric, nil when none.
+func (o *observed) metric(t *testing.T, name string) metricdata.Aggregation {
 	t.Helper()
 	var rm metricdata.ResourceMetrics
 	require.NoError(t, o.reader.Collect(context.Background(), &rm))
-	var total int64
 	for _, sm := range rm.ScopeMetrics {
 		for _, m := range sm.Metrics {
-			if m.Name != name {
-				continue
+			if m.Name == name {
+				return m.Data
 			}
-			if s, ok := m.Data.(metricdata.Sum[int64]); ok {
-				for _, dp := range s.DataPoints {
-					match := true
-					for _, want := range kv {
-						if got, ok := dp.Attributes.Value(want.Key); !ok || got != want.Value {
-							match = false
-						}
-					}
-					if match {
-						total += dp.Value
-					}
-				}
+		}
+	}
+	return nil
+}
+
+// sum returns the value of a counter's data points with the given
+// attributes (none: the sum of every point).
+func (o *observed) sum(t *testing.T, name string, kv ...attribute.KeyValue) int64 {
+	t.Helper()
+	s, _ := o.metric(t, name).(metricdata.Sum[int64])
+	var total int64
+	for _, dp := range s.DataPoints {
+		match := true
+		for _, want := range kv {
+			if got, ok := dp.Attributes.Value(want.Key); !ok || got != want.Value {
+				match = false
 			}
+		}
+		if match {
+			total += dp.Value
 		}
 	}
 	return total
@@ -87,17 +92,10 @@ func (o *observed) sum(t *testing.T, name string, kv ...attribute.KeyValue) int6
 // histogramCount returns how many values a histogram recorded.
 func (o *observed) histogramCount(t *testing.T, name string) uint64 {
 	t.Helper()
-	var rm metricdata.ResourceMetrics
-	require.NoError(t, o.reader.Collect(context.Background(), &rm))
+	h, _ := o.metric(t, name).(metricdata.Histogram[float64])
 	var n uint64
-	for _, sm := range rm.ScopeMetrics {
-		for _, m := range sm.Metrics {
-			if h, ok := m.Data.(metricdata.Histogram[float64]); ok && m.Name == name {
-				for _, dp := range h.DataPoints {
-					n += dp.Count
-				}
-			}
-		}
+	for _, dp := range h.DataPoints {
+		n += dp.Count
 	}
 	return n
 }

@@ -64,7 +64,10 @@ type DeadLetterAccess interface {
 	// the dead-letter ones, and removes them from the dead-letter queue.
 	// Consumers that already handled an event deduplicate it on (source,
 	// id). It returns the ids redriven; those not found are named in an
-	// error matching driver.ErrNotFound.
+	// error matching driver.ErrNotFound. A dead letter whose publish failed
+	// stays in the dead-letter queue; unless the error matches
+	// driver.ErrNotSent the publish may have happened, and redriving it
+	// again may deliver it twice.
 	RedriveDeadLetters(ctx context.Context, t *Topology, service string, ids []string) ([]string, error)
 	// PurgeDeadLetters deletes the service's dead letters and returns how many.
 	PurgeDeadLetters(ctx context.Context, t *Topology, service string) (int, error)
