@@ -6,8 +6,11 @@ import (
 	"testing"
 	"time"
 
+	"go.opentelemetry.io/otel/attribute"
+	"go.opentelemetry.io/otel/metric"
 	sdkmetric "go.opentelemetry.io/otel/sdk/metric"
 	sdktrace "go.opentelemetry.io/otel/sdk/trace"
+	"go.opentelemetry.io/otel/trace"
 
 	"github.com/elmosoftware/eventprotocol/internal/transportbench"
 	"github.com/elmosoftware/eventprotocol/transport"
@@ -22,18 +25,22 @@ func (discard) OnEnd(sdktrace.ReadOnlySpan)                     {}
 func (discard) Shutdown(context.Context) error                  { return nil }
 func (discard) ForceFlush(context.Context) error                { return nil }
 
+// sdkProviders are the SDK's providers recording every span and
+// aggregating every metric.
+func sdkProviders() (*sdktrace.TracerProvider, *sdkmetric.MeterProvider) {
+	return sdktrace.NewTracerProvider(sdktrace.WithSampler(sdktrace.AlwaysSample()), sdktrace.WithSpanProcessor(discard{})),
+		sdkmetric.NewMeterProvider(sdkmetric.WithReader(sdkmetric.NewManualReader()))
+}
+
 // benchTelemetries returns a telemetry of no provider (the API's no-op
-// default) and one of the SDK recording every span and aggregating every
-// metric.
+// default) and one of the SDK (sdkProviders).
 func benchTelemetries(b *testing.B) (noProvider, sdk *telemetry.Telemetry) {
 	noProvider, err := telemetry.New(nil)
 	if err != nil {
 		b.Fatal(err)
 	}
-	sdk, err = telemetry.New(&telemetry.Config{
-		TracerProvider: sdktrace.NewTracerProvider(sdktrace.WithSampler(sdktrace.AlwaysSample()), sdktrace.WithSpanProcessor(discard{})),
-		MeterProvider:  sdkmetric.NewMeterProvider(sdkmetric.WithReader(sdkmetric.NewManualReader())),
-	})
+	tp, mp := sdkProviders()
+	sdk, err = telemetry.New(&telemetry.Config{TracerProvider: tp, MeterProvider: mp})
 	if err != nil {
 		b.Fatal(err)
 	}
@@ -97,5 +104,40 @@ func BenchmarkHookCost(b *testing.B) {
 				cons.Settled(hctx, d, transport.Settlement{Outcome: transport.Handled, Duration: time.Millisecond})
 			}
 		})
+	}
+}
+
+// BenchmarkSDKFloor is what the SDK itself costs for the least a consumer
+// span can be under the conventions: start, eight attributes, two
+// histogram records, end. Set against BenchmarkHookCost/sdk, it shows how
+// much of the hooks' cost is the SDK's:
+//
+//	go test -run '^$' -bench 'HookCost|SDKFloor' -benchmem ./transport/telemetry/
+func BenchmarkSDKFloor(b *testing.B) {
+	tp, mp := sdkProviders()
+	tracer, meter := tp.Tracer("floor"), mp.Meter("floor")
+	var hists [2]metric.Float64Histogram
+	for i := range hists {
+		h, err := meter.Float64Histogram(fmt.Sprintf("floor.%d", i))
+		if err != nil {
+			b.Fatal(err)
+		}
+		hists[i] = h
+	}
+	rec := []metric.RecordOption{metric.WithAttributeSet(attribute.NewSet(attribute.String("messaging.system", "bench")))}
+	kv := make([]attribute.KeyValue, 8)
+	for i := range kv {
+		kv[i] = attribute.String(fmt.Sprintf("key.%d", i), "value")
+	}
+	kind := trace.WithSpanKind(trace.SpanKindConsumer)
+	ctx := context.Background()
+	b.ReportAllocs()
+	for b.Loop() {
+		sctx, span := tracer.Start(ctx, "process bench", kind)
+		span.SetAttributes(kv...)
+		for _, h := range hists {
+			h.Record(sctx, 0.001, rec...)
+		}
+		span.End()
 	}
 }
