@@ -1,0 +1,119 @@
+package eventstore
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/elmosoftware/eventprotocol/transport/driver"
+)
+
+// Handler handles one event of a subscription. An error stops the
+// subscription; the event is handled again when it resumes.
+type Handler func(ctx context.Context, r Record) error
+
+// SubscribeConfig configures [Store.Subscribe]. A nil *SubscribeConfig
+// means the defaults.
+type SubscribeConfig struct {
+	// CaughtUp is called once, when the subscription has handled every
+	// event the store held (the catch-up) and turns live.
+	CaughtUp func()
+}
+
+// Subscribe feeds a projection: it handles the main timeline in global
+// order from the subscription's checkpoint (0 when new), then waits for
+// new events and handles them as they commit, until ctx ends or the
+// handler fails. It returns the handler's error, else ctx's.
+//
+// Delivery is at least once: the checkpoint, kept by the store under name,
+// is saved after the events before it were handled (after each page, and
+// when the subscription stops), so a crash hands the events since the last
+// save again, never skips one.
+func (s *Store) Subscribe(ctx context.Context, name string, h Handler, cfg *SubscribeConfig) error {
+	if err := checkName(name); err != nil {
+		return err
+	}
+	if h == nil {
+		return &driver.ConfigError{Setting: "eventstore.Subscribe handler", Problem: "must not be nil"}
+	}
+	var c SubscribeConfig
+	if cfg != nil {
+		c = *cfg
+	}
+	pos, err := s.b.LoadCheckpoint(ctx, name)
+	if err != nil {
+		return err
+	}
+	var notes <-chan struct{}
+	if n, ok := s.b.(Notifier); ok {
+		if notes, err = n.Notify(ctx); err != nil {
+			return err
+		}
+	}
+	saved := pos
+	save := func(ctx context.Context) error {
+		if pos == saved {
+			return nil
+		}
+		if err := s.b.SaveCheckpoint(ctx, name, pos); err != nil {
+			return err
+		}
+		saved = pos
+		return nil
+	}
+	stop := func(err error) error {
+		// Keep what was handled even though ctx has ended.
+		sctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 5*time.Second)
+		defer cancel()
+		if serr := save(sctx); serr != nil {
+			s.cfg.Logger.Error("eventstore: saving a subscription's checkpoint failed; its events since the last save will be handled again", "subscription", name, "position", pos, "err", serr)
+			return errors.Join(err, serr)
+		}
+		return err
+	}
+	poll := time.NewTicker(s.cfg.PollInterval)
+	defer poll.Stop()
+	caughtUp := false
+	for {
+		changed := s.changes() // before reading: no append slips between
+		page, err := s.b.Read(ctx, &Query{AfterPosition: pos}, s.cfg.PageSize)
+		if err != nil {
+			return stop(err)
+		}
+		for _, r := range page {
+			if err := h(ctx, r); err != nil {
+				return stop(fmt.Errorf("eventstore: subscription %s: handler failed at position %d: %w", name, r.Position, err))
+			}
+			pos = r.Position
+		}
+		if err := save(ctx); err != nil {
+			return stop(err)
+		}
+		if len(page) == s.cfg.PageSize {
+			continue
+		}
+		if !caughtUp {
+			caughtUp = true
+			if c.CaughtUp != nil {
+				c.CaughtUp()
+			}
+		}
+		select {
+		case <-ctx.Done():
+			return stop(ctx.Err())
+		case <-changed:
+		case <-notes:
+		case <-poll.C:
+		}
+	}
+}
+
+// Checkpoint returns the saved position of a subscription, 0 when it has
+// none.
+func (s *Store) Checkpoint(ctx context.Context, name string) (int64, error) {
+	if err := checkName(name); err != nil {
+		return 0, err
+	}
+	return s.b.LoadCheckpoint(ctx, name)
+}
