@@ -14,8 +14,8 @@ import (
 // Backend keeps everything in memory. It is safe for concurrent use.
 type Backend struct {
 	mu        sync.RWMutex
-	all       []*eventstore.Record         // by position
-	timelines map[timeline]*events         // by stream and branch
+	all       []*eventstore.Record          // by position
+	timelines map[timeline]*events          // by stream and branch
 	seen      map[string]map[[2]string]bool // by branch: (source, id)
 	branches  map[string]eventstore.Branch
 	snapshots map[timeline][]eventstore.Snapshot

@@ -1,0 +1,146 @@
+// Package sqlq holds what the SQL backends of the event store share: the
+// read query built from an eventstore.Query, and the scanning of rows.
+package sqlq
+
+import (
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/elmosoftware/eventprotocol/eventstore"
+)
+
+// Dialect is how a database writes its placeholders.
+type Dialect int
+
+const (
+	// SQLite writes ?.
+	SQLite Dialect = iota
+	// Postgres writes $1, $2...
+	Postgres
+)
+
+// Queries builds the queries of one dialect.
+type Queries struct{ d Dialect }
+
+// New returns the queries of d.
+func New(d Dialect) *Queries { return &Queries{d: d} }
+
+// RecordColumns are the columns Records scans, in its order.
+const RecordColumns = "position, stream, branch, version, recorded, effective, raw"
+
+type builder struct {
+	d     Dialect
+	where []string
+	args  []any
+}
+
+func (b *builder) arg(v any) string {
+	b.args = append(b.args, v)
+	if b.d == SQLite {
+		return "?"
+	}
+	return "$" + strconv.Itoa(len(b.args))
+}
+
+func (b *builder) cond(format string, vals ...any) {
+	parts := strings.Split(format, "?")
+	var s strings.Builder
+	for i, p := range parts {
+		s.WriteString(p)
+		if i < len(vals) {
+			s.WriteString(b.arg(vals[i]))
+		}
+	}
+	b.where = append(b.where, s.String())
+}
+
+// Read returns the query and arguments of a Backend's Read.
+func (q *Queries) Read(r *eventstore.Query, max int) (string, []any) {
+	b := &builder{d: q.d}
+	if r.Stream != "" {
+		b.cond("stream = ?", r.Stream)
+	}
+	b.cond("branch = ?", r.Branch)
+	order := " ORDER BY position"
+	if r.Order == eventstore.ByEffective {
+		order = " ORDER BY effective, position"
+		if r.AfterPosition > 0 {
+			b.cond("(effective > ? OR (effective = ? AND position > ?))", r.AfterEffective, r.AfterEffective, r.AfterPosition)
+		}
+	} else if r.AfterPosition > 0 {
+		b.cond("position > ?", r.AfterPosition)
+	}
+	for _, c := range []struct {
+		v    int64
+		cond string
+	}{
+		{r.AfterVersion, "version > ?"},
+		{r.MaxVersion, "version <= ?"},
+		{r.RecordedAfter, "recorded > ?"},
+		{r.RecordedBy, "recorded <= ?"},
+		{r.EffectiveAfter, "effective > ?"},
+		{r.EffectiveBy, "effective <= ?"},
+	} {
+		if c.v != 0 {
+			b.cond(c.cond, c.v)
+		}
+	}
+	return "SELECT " + RecordColumns + " FROM es_events WHERE " + strings.Join(b.where, " AND ") + order + " LIMIT " + b.arg(max), b.args
+}
+
+// Rows is what both database/sql's and pgx's rows offer.
+type Rows interface {
+	Next() bool
+	Scan(dest ...any) error
+	Err() error
+}
+
+// Records scans rows of RecordColumns.
+func Records(rows Rows, max int) ([]eventstore.Record, error) {
+	out := make([]eventstore.Record, 0, min(max, 1024))
+	for rows.Next() {
+		var r eventstore.Record
+		var rec, eff int64
+		if err := rows.Scan(&r.Position, &r.Stream, &r.Branch, &r.Version, &rec, &eff, &r.Raw); err != nil {
+			return nil, err
+		}
+		r.Recorded, r.Effective = Time(rec), Time(eff)
+		out = append(out, r)
+	}
+	return out, rows.Err()
+}
+
+// Branches scans rows of id, stream, forked_at, base, created.
+func Branches(rows Rows) ([]eventstore.Branch, error) {
+	var out []eventstore.Branch
+	for rows.Next() {
+		var b eventstore.Branch
+		var forked, created int64
+		if err := rows.Scan(&b.ID, &b.Stream, &forked, &b.Base, &created); err != nil {
+			return nil, err
+		}
+		b.ForkedAt, b.Created = Time(forked), Time(created)
+		out = append(out, b)
+	}
+	return out, rows.Err()
+}
+
+// Snapshots scans rows of stream, branch, recorded, effective, version,
+// state.
+func Snapshots(rows Rows) ([]eventstore.Snapshot, error) {
+	var out []eventstore.Snapshot
+	for rows.Next() {
+		var s eventstore.Snapshot
+		var rec, eff int64
+		if err := rows.Scan(&s.Stream, &s.Branch, &rec, &eff, &s.Version, &s.State); err != nil {
+			return nil, err
+		}
+		s.Recorded, s.Effective = Time(rec), Time(eff)
+		out = append(out, s)
+	}
+	return out, rows.Err()
+}
+
+// Time converts Unix nanoseconds to a UTC time.
+func Time(n int64) time.Time { return time.Unix(0, n).UTC() }

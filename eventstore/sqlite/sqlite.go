@@ -1,0 +1,304 @@
+package sqlite
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"net/url"
+	"strings"
+	"time"
+
+	_ "modernc.org/sqlite" // registers the "sqlite" database/sql driver
+
+	"github.com/elmosoftware/eventprotocol/eventstore"
+	"github.com/elmosoftware/eventprotocol/eventstore/internal/sqlq"
+	"github.com/elmosoftware/eventprotocol/transport/driver"
+)
+
+// Config configures [Open]. A nil *Config means the defaults.
+type Config struct {
+	// BusyTimeout is how long an append waits for another connection's or
+	// process's write lock. Default 5s.
+	BusyTimeout time.Duration
+}
+
+// Backend is the SQLite backend. It is safe for concurrent use.
+type Backend struct {
+	db *sql.DB
+	q  *sqlq.Queries
+}
+
+// Open opens (creating when missing) the store in a SQLite database:
+// a file path, or ":memory:" for a database that lives as long as the
+// Backend.
+func Open(ctx context.Context, path string, cfg *Config) (*Backend, error) {
+	var c Config
+	if cfg != nil {
+		c = *cfg
+	}
+	if c.BusyTimeout < 0 {
+		return nil, &driver.ConfigError{Setting: "sqlite.Config.BusyTimeout", Problem: "must not be negative"}
+	}
+	if c.BusyTimeout == 0 {
+		c.BusyTimeout = 5 * time.Second
+	}
+	if path == "" {
+		return nil, &driver.ConfigError{Setting: "sqlite.Open path", Problem: `must name a file or be ":memory:"`}
+	}
+	memory := path == ":memory:"
+	v := url.Values{}
+	v.Add("_pragma", fmt.Sprintf("busy_timeout(%d)", c.BusyTimeout.Milliseconds()))
+	v.Add("_txlock", "immediate")
+	if !memory {
+		v.Add("_pragma", "journal_mode(WAL)")
+		v.Add("_pragma", "synchronous(NORMAL)")
+	}
+	db, err := sql.Open("sqlite", "file:"+strings.ReplaceAll(path, "?", "%3F")+"?"+v.Encode())
+	if err != nil {
+		return nil, err
+	}
+	if memory {
+		db.SetMaxOpenConns(1) // each connection would be a database of its own
+	}
+	db.SetMaxIdleConns(4)
+	if err := createSchema(ctx, db); err != nil {
+		_ = db.Close()
+		return nil, err
+	}
+	return &Backend{db: db, q: sqlq.New(sqlq.SQLite)}, nil
+}
+
+// NewStore opens the backend at path and returns a store over it.
+func NewStore(ctx context.Context, path string, cfg *eventstore.Config) (*eventstore.Store, error) {
+	b, err := Open(ctx, path, nil)
+	if err != nil {
+		return nil, err
+	}
+	s, err := eventstore.New(b, cfg)
+	if err != nil {
+		_ = b.Close()
+	}
+	return s, err
+}
+
+func createSchema(ctx context.Context, db *sql.DB) error {
+	for _, stmt := range []string{
+		`CREATE TABLE IF NOT EXISTS es_events (
+			position  INTEGER PRIMARY KEY,
+			stream    TEXT NOT NULL,
+			branch    TEXT NOT NULL,
+			version   INTEGER NOT NULL,
+			recorded  INTEGER NOT NULL,
+			effective INTEGER NOT NULL,
+			source    TEXT NOT NULL,
+			id        TEXT NOT NULL,
+			raw       BLOB NOT NULL,
+			UNIQUE (stream, branch, version),
+			UNIQUE (branch, source, id))`,
+		`CREATE INDEX IF NOT EXISTS es_events_effective ON es_events (stream, branch, effective, position)`,
+		`CREATE TABLE IF NOT EXISTS es_head (one INTEGER PRIMARY KEY CHECK (one = 1), recorded INTEGER NOT NULL)`,
+		`INSERT OR IGNORE INTO es_head VALUES (1, 0)`,
+		`CREATE TABLE IF NOT EXISTS es_branches (id TEXT PRIMARY KEY, stream TEXT NOT NULL, forked_at INTEGER NOT NULL, base INTEGER NOT NULL, created INTEGER NOT NULL)`,
+		`CREATE INDEX IF NOT EXISTS es_branches_stream ON es_branches (stream, created)`,
+		`CREATE TABLE IF NOT EXISTS es_snapshots (stream TEXT NOT NULL, branch TEXT NOT NULL, recorded INTEGER NOT NULL, effective INTEGER NOT NULL, version INTEGER NOT NULL, state BLOB NOT NULL, PRIMARY KEY (stream, branch, effective, recorded))`,
+		`CREATE TABLE IF NOT EXISTS es_checkpoints (name TEXT PRIMARY KEY, position INTEGER NOT NULL)`,
+	} {
+		if _, err := db.ExecContext(ctx, stmt); err != nil {
+			return fmt.Errorf("eventstore/sqlite: creating the schema: %w", err)
+		}
+	}
+	return nil
+}
+
+// Append implements eventstore.Backend.
+func (b *Backend) Append(ctx context.Context, batch *eventstore.Batch) (res eventstore.Appended, err error) {
+	tx, err := b.db.BeginTx(ctx, nil) // BEGIN IMMEDIATE: the write lock
+	if err != nil {
+		return res, err
+	}
+	defer func() {
+		if err != nil {
+			_ = tx.Rollback()
+		}
+	}()
+	res.Version = batch.Base
+	if err := tx.QueryRowContext(ctx, `SELECT coalesce(max(version), ?) FROM es_events WHERE stream = ? AND branch = ?`, batch.Base, batch.Stream, batch.Branch).Scan(&res.Version); err != nil {
+		return res, err
+	}
+	fresh, err := b.fresh(ctx, tx, batch)
+	if err != nil || len(fresh) == 0 {
+		return eventstore.Appended{Version: res.Version}, errors.Join(err, tx.Rollback())
+	}
+	if !batch.Any && batch.Expected != res.Version {
+		return res, &eventstore.ConflictError{Stream: batch.Stream, Branch: batch.Branch, Expected: batch.Expected, Actual: res.Version}
+	}
+	if err := tx.QueryRowContext(ctx, `UPDATE es_head SET recorded = max(recorded + 1, ?) RETURNING recorded`, batch.Now).Scan(&res.Recorded); err != nil {
+		return res, err
+	}
+	ins, err := tx.PrepareContext(ctx, `INSERT INTO es_events (stream, branch, version, recorded, effective, source, id, raw) VALUES (?, ?, ?, ?, ?, ?, ?, ?) RETURNING position`)
+	if err != nil {
+		return res, err
+	}
+	defer ins.Close()
+	for i, p := range fresh {
+		var pos int64
+		if err := ins.QueryRowContext(ctx, batch.Stream, batch.Branch, res.Version+1, res.Recorded, p.Effective, p.Source, p.ID, p.Raw).Scan(&pos); err != nil {
+			return res, err
+		}
+		if i == 0 {
+			res.FirstPosition = pos
+		}
+		res.Version++
+	}
+	res.Stored = len(fresh)
+	if err := tx.Commit(); err != nil {
+		return res, fmt.Errorf("%w: %w", eventstore.ErrOutcomeUnknown, err)
+	}
+	return res, nil
+}
+
+// fresh returns the events of batch not stored in its branch yet, once.
+func (b *Backend) fresh(ctx context.Context, tx *sql.Tx, batch *eventstore.Batch) ([]eventstore.Pending, error) {
+	seen, err := tx.PrepareContext(ctx, `SELECT count(*) FROM es_events WHERE branch = ? AND source = ? AND id = ?`)
+	if err != nil {
+		return nil, err
+	}
+	defer seen.Close()
+	out := make([]eventstore.Pending, 0, len(batch.Events))
+	inBatch := make(map[[2]string]bool, len(batch.Events))
+	for _, p := range batch.Events {
+		k := [2]string{p.Source, p.ID}
+		if inBatch[k] {
+			continue
+		}
+		inBatch[k] = true
+		var n int
+		if err := seen.QueryRowContext(ctx, batch.Branch, p.Source, p.ID).Scan(&n); err != nil {
+			return nil, err
+		}
+		if n == 0 {
+			out = append(out, p)
+		}
+	}
+	return out, nil
+}
+
+// Read implements eventstore.Backend.
+func (b *Backend) Read(ctx context.Context, q *eventstore.Query, max int) ([]eventstore.Record, error) {
+	query, args := b.q.Read(q, max)
+	rows, err := b.db.QueryContext(ctx, query, args...)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	return sqlq.Records(rows, max)
+}
+
+// Version implements eventstore.Backend.
+func (b *Backend) Version(ctx context.Context, stream, branch string, recordedBy int64) (int64, error) {
+	var v int64
+	err := b.db.QueryRowContext(ctx, `SELECT coalesce(max(version), 0) FROM es_events WHERE stream = ? AND branch = ? AND (? = 0 OR recorded <= ?)`, stream, branch, recordedBy, recordedBy).Scan(&v)
+	return v, err
+}
+
+// Head implements eventstore.Backend.
+func (b *Backend) Head(ctx context.Context) (position, recorded int64, err error) {
+	err = b.db.QueryRowContext(ctx, `SELECT coalesce((SELECT max(position) FROM es_events), 0), recorded FROM es_head`).Scan(&position, &recorded)
+	return position, recorded, err
+}
+
+// CreateBranch implements eventstore.Backend.
+func (b *Backend) CreateBranch(ctx context.Context, br eventstore.Branch) error {
+	_, err := b.db.ExecContext(ctx, `INSERT INTO es_branches VALUES (?, ?, ?, ?, ?)`, br.ID, br.Stream, br.ForkedAt.UnixNano(), br.Base, br.Created.UnixNano())
+	return err
+}
+
+// LoadBranch implements eventstore.Backend.
+func (b *Backend) LoadBranch(ctx context.Context, id string) (eventstore.Branch, error) {
+	rows, err := b.db.QueryContext(ctx, `SELECT id, stream, forked_at, base, created FROM es_branches WHERE id = ?`, id)
+	if err != nil {
+		return eventstore.Branch{}, err
+	}
+	defer rows.Close()
+	list, err := sqlq.Branches(rows)
+	if err == nil && len(list) == 0 {
+		err = fmt.Errorf("%w: %s", eventstore.ErrUnknownBranch, id)
+	}
+	if err != nil {
+		return eventstore.Branch{}, err
+	}
+	return list[0], nil
+}
+
+// Branches implements eventstore.Backend.
+func (b *Backend) Branches(ctx context.Context, stream string) ([]eventstore.Branch, error) {
+	rows, err := b.db.QueryContext(ctx, `SELECT id, stream, forked_at, base, created FROM es_branches WHERE stream = ? ORDER BY created, id`, stream)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	return sqlq.Branches(rows)
+}
+
+// DeleteBranch implements eventstore.Backend.
+func (b *Backend) DeleteBranch(ctx context.Context, id string) (err error) {
+	tx, err := b.db.BeginTx(ctx, nil)
+	if err != nil {
+		return err
+	}
+	defer func() {
+		if err != nil {
+			_ = tx.Rollback()
+		}
+	}()
+	res, err := tx.ExecContext(ctx, `DELETE FROM es_branches WHERE id = ?`, id)
+	if err != nil {
+		return err
+	}
+	if n, err := res.RowsAffected(); err != nil || n == 0 {
+		return errors.Join(err, fmt.Errorf("%w: %s", eventstore.ErrUnknownBranch, id))
+	}
+	for _, stmt := range []string{`DELETE FROM es_events WHERE branch = ?`, `DELETE FROM es_snapshots WHERE branch = ?`} {
+		if _, err := tx.ExecContext(ctx, stmt, id); err != nil {
+			return err
+		}
+	}
+	return tx.Commit()
+}
+
+// SaveSnapshot implements eventstore.Backend.
+func (b *Backend) SaveSnapshot(ctx context.Context, s *eventstore.Snapshot) error {
+	_, err := b.db.ExecContext(ctx, `INSERT OR REPLACE INTO es_snapshots VALUES (?, ?, ?, ?, ?, ?)`, s.Stream, s.Branch, s.Recorded.UnixNano(), s.Effective.UnixNano(), s.Version, s.State)
+	return err
+}
+
+// Snapshots implements eventstore.Backend.
+func (b *Backend) Snapshots(ctx context.Context, stream, branch string, recordedBy, effectiveBy int64, max int) ([]eventstore.Snapshot, error) {
+	rows, err := b.db.QueryContext(ctx, `SELECT stream, branch, recorded, effective, version, state FROM es_snapshots
+		WHERE stream = ? AND branch = ? AND recorded <= ? AND effective <= ? ORDER BY effective DESC, recorded DESC LIMIT ?`, stream, branch, recordedBy, effectiveBy, max)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	return sqlq.Snapshots(rows)
+}
+
+// LoadCheckpoint implements eventstore.Backend.
+func (b *Backend) LoadCheckpoint(ctx context.Context, name string) (int64, error) {
+	var p int64
+	err := b.db.QueryRowContext(ctx, `SELECT position FROM es_checkpoints WHERE name = ?`, name).Scan(&p)
+	if errors.Is(err, sql.ErrNoRows) {
+		return 0, nil
+	}
+	return p, err
+}
+
+// SaveCheckpoint implements eventstore.Backend.
+func (b *Backend) SaveCheckpoint(ctx context.Context, name string, position int64) error {
+	_, err := b.db.ExecContext(ctx, `INSERT INTO es_checkpoints VALUES (?, ?) ON CONFLICT (name) DO UPDATE SET position = excluded.position`, name, position)
+	return err
+}
+
+// Close implements eventstore.Backend.
+func (b *Backend) Close() error { return b.db.Close() }
