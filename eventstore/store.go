@@ -373,9 +373,13 @@ func (s *Store) pages(ctx context.Context, q Query, yield func(Record, error) bo
 			return true
 		}
 		last := page[len(page)-1]
-		q.AfterPosition = last.Position
-		if q.Order == ByEffective {
-			q.AfterEffective = last.Effective.UnixNano()
+		switch {
+		case q.Order == ByEffective:
+			q.AfterEffective, q.AfterPosition = last.Effective.UnixNano(), last.Position
+		case q.Stream != "": // a timeline: versions, along its index
+			q.AfterVersion = last.Version
+		default:
+			q.AfterPosition = last.Position
 		}
 	}
 }

@@ -9,7 +9,7 @@ import (
 	"strings"
 	"time"
 
-	_ "modernc.org/sqlite" // registers the "sqlite" database/sql driver
+	msqlite "modernc.org/sqlite" // and the "sqlite" database/sql driver
 
 	"github.com/elmosoftware/eventprotocol/eventstore"
 	"github.com/elmosoftware/eventprotocol/eventstore/internal/sqlq"
@@ -25,8 +25,9 @@ type Config struct {
 
 // Backend is the SQLite backend. It is safe for concurrent use.
 type Backend struct {
-	db *sql.DB
-	q  *sqlq.Queries
+	db    *sql.DB
+	q     *sqlq.Queries
+	stmts struct{ head, seen, insert *sql.Stmt }
 }
 
 // Open opens (creating when missing) the store in a SQLite database:
@@ -66,7 +67,24 @@ func Open(ctx context.Context, path string, cfg *Config) (*Backend, error) {
 		_ = db.Close()
 		return nil, err
 	}
-	return &Backend{db: db, q: sqlq.New(sqlq.SQLite)}, nil
+	b := &Backend{db: db, q: sqlq.New(sqlq.SQLite)}
+	for _, p := range []struct {
+		dst   **sql.Stmt
+		query string
+	}{
+		{&b.stmts.head, `SELECT recorded,
+			coalesce((SELECT recorded FROM es_events ORDER BY position DESC LIMIT 1), 0),
+			coalesce((SELECT max(position) FROM es_events), 0),
+			(SELECT coalesce(max(version), ?) FROM es_events WHERE stream = ? AND branch = ?) FROM es_head`},
+		{&b.stmts.seen, `SELECT count(*) FROM es_events WHERE branch = ? AND source = ? AND id = ?`},
+		{&b.stmts.insert, `INSERT INTO es_events (position, stream, branch, version, recorded, effective, source, id, raw) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`},
+	} {
+		if *p.dst, err = db.PrepareContext(ctx, p.query); err != nil {
+			_ = db.Close()
+			return nil, err
+		}
+	}
+	return b, nil
 }
 
 // NewStore opens the backend at path and returns a store over it.
@@ -111,8 +129,27 @@ func createSchema(ctx context.Context, db *sql.DB) error {
 	return nil
 }
 
-// Append implements eventstore.Backend.
-func (b *Backend) Append(ctx context.Context, batch *eventstore.Batch) (res eventstore.Appended, err error) {
+// Append implements eventstore.Backend. It first assumes the events are
+// new and lets the unique index on (branch, source, id) say otherwise;
+// when it does, or when the expectation fails (the events may all be
+// stored already), it appends again looking each event up first.
+func (b *Backend) Append(ctx context.Context, batch *eventstore.Batch) (eventstore.Appended, error) {
+	res, err := b.append(ctx, batch, false)
+	var serr *msqlite.Error
+	if errors.Is(err, errLookUp) || (errors.As(err, &serr) && serr.Code()&0xff == sqliteConstraint) {
+		res, err = b.append(ctx, batch, true)
+	}
+	return res, err
+}
+
+// sqliteConstraint is SQLITE_CONSTRAINT, the primary code of a unique
+// index's refusal.
+const sqliteConstraint = 19
+
+// errLookUp asks Append to look the events up first.
+var errLookUp = errors.New("look the events up")
+
+func (b *Backend) append(ctx context.Context, batch *eventstore.Batch, lookUp bool) (res eventstore.Appended, err error) {
 	tx, err := b.db.BeginTx(ctx, nil) // BEGIN IMMEDIATE: the write lock
 	if err != nil {
 		return res, err
@@ -122,49 +159,46 @@ func (b *Backend) Append(ctx context.Context, batch *eventstore.Batch) (res even
 			_ = tx.Rollback()
 		}
 	}()
-	res.Version = batch.Base
-	if err := tx.QueryRowContext(ctx, `SELECT coalesce(max(version), ?) FROM es_events WHERE stream = ? AND branch = ?`, batch.Base, batch.Stream, batch.Branch).Scan(&res.Version); err != nil {
+	// The newest recorded time and position, and the stream's version, in
+	// one step. es_head keeps the newest recorded time of discarded
+	// branches' events.
+	var last, floor int64
+	if err := tx.StmtContext(ctx, b.stmts.head).QueryRowContext(ctx, batch.Base, batch.Stream, batch.Branch).Scan(&floor, &res.Recorded, &last, &res.Version); err != nil {
 		return res, err
 	}
-	fresh, err := b.fresh(ctx, tx, batch)
+	res.Recorded = max(res.Recorded+1, floor+1, batch.Now)
+	fresh, err := b.fresh(ctx, tx, batch, lookUp)
 	if err != nil || len(fresh) == 0 {
 		return eventstore.Appended{Version: res.Version}, errors.Join(err, tx.Rollback())
 	}
 	if !batch.Any && batch.Expected != res.Version {
+		if !lookUp {
+			return res, errLookUp
+		}
 		return res, &eventstore.ConflictError{Stream: batch.Stream, Branch: batch.Branch, Expected: batch.Expected, Actual: res.Version}
 	}
-	if err := tx.QueryRowContext(ctx, `UPDATE es_head SET recorded = max(recorded + 1, ?) RETURNING recorded`, batch.Now).Scan(&res.Recorded); err != nil {
-		return res, err
-	}
-	ins, err := tx.PrepareContext(ctx, `INSERT INTO es_events (stream, branch, version, recorded, effective, source, id, raw) VALUES (?, ?, ?, ?, ?, ?, ?, ?) RETURNING position`)
-	if err != nil {
-		return res, err
-	}
-	defer ins.Close()
+	ins := tx.StmtContext(ctx, b.stmts.insert)
+	res.FirstPosition = last + 1
 	for i, p := range fresh {
-		var pos int64
-		if err := ins.QueryRowContext(ctx, batch.Stream, batch.Branch, res.Version+1, res.Recorded, p.Effective, p.Source, p.ID, p.Raw).Scan(&pos); err != nil {
+		if _, err := ins.ExecContext(ctx, last+1+int64(i), batch.Stream, batch.Branch, res.Version+1+int64(i), res.Recorded, p.Effective, p.Source, p.ID, p.Raw); err != nil {
 			return res, err
 		}
-		if i == 0 {
-			res.FirstPosition = pos
-		}
-		res.Version++
 	}
 	res.Stored = len(fresh)
+	res.Version += int64(len(fresh))
 	if err := tx.Commit(); err != nil {
 		return res, fmt.Errorf("%w: %w", eventstore.ErrOutcomeUnknown, err)
 	}
 	return res, nil
 }
 
-// fresh returns the events of batch not stored in its branch yet, once.
-func (b *Backend) fresh(ctx context.Context, tx *sql.Tx, batch *eventstore.Batch) ([]eventstore.Pending, error) {
-	seen, err := tx.PrepareContext(ctx, `SELECT count(*) FROM es_events WHERE branch = ? AND source = ? AND id = ?`)
-	if err != nil {
-		return nil, err
+// fresh returns the events of batch once each and, when lookUp, only
+// those not stored in its branch yet.
+func (b *Backend) fresh(ctx context.Context, tx *sql.Tx, batch *eventstore.Batch, lookUp bool) ([]eventstore.Pending, error) {
+	if len(batch.Events) == 1 && !lookUp {
+		return batch.Events, nil
 	}
-	defer seen.Close()
+	seen := tx.StmtContext(ctx, b.stmts.seen)
 	out := make([]eventstore.Pending, 0, len(batch.Events))
 	inBatch := make(map[[2]string]bool, len(batch.Events))
 	for _, p := range batch.Events {
@@ -173,13 +207,16 @@ func (b *Backend) fresh(ctx context.Context, tx *sql.Tx, batch *eventstore.Batch
 			continue
 		}
 		inBatch[k] = true
-		var n int
-		if err := seen.QueryRowContext(ctx, batch.Branch, p.Source, p.ID).Scan(&n); err != nil {
-			return nil, err
+		if lookUp {
+			var n int
+			if err := seen.QueryRowContext(ctx, batch.Branch, p.Source, p.ID).Scan(&n); err != nil {
+				return nil, err
+			}
+			if n > 0 {
+				continue
+			}
 		}
-		if n == 0 {
-			out = append(out, p)
-		}
+		out = append(out, p)
 	}
 	return out, nil
 }
@@ -204,7 +241,8 @@ func (b *Backend) Version(ctx context.Context, stream, branch string, recordedBy
 
 // Head implements eventstore.Backend.
 func (b *Backend) Head(ctx context.Context) (position, recorded int64, err error) {
-	err = b.db.QueryRowContext(ctx, `SELECT coalesce((SELECT max(position) FROM es_events), 0), recorded FROM es_head`).Scan(&position, &recorded)
+	err = b.db.QueryRowContext(ctx, `SELECT coalesce((SELECT max(position) FROM es_events), 0),
+		max(recorded, coalesce((SELECT recorded FROM es_events ORDER BY position DESC LIMIT 1), 0)) FROM es_head`).Scan(&position, &recorded)
 	return position, recorded, err
 }
 
@@ -259,7 +297,11 @@ func (b *Backend) DeleteBranch(ctx context.Context, id string) (err error) {
 	if n, err := res.RowsAffected(); err != nil || n == 0 {
 		return errors.Join(err, fmt.Errorf("%w: %s", eventstore.ErrUnknownBranch, id))
 	}
-	for _, stmt := range []string{`DELETE FROM es_events WHERE branch = ?`, `DELETE FROM es_snapshots WHERE branch = ?`} {
+	for _, stmt := range []string{
+		// The newest recorded time stays: no later event is recorded earlier.
+		`UPDATE es_head SET recorded = max(recorded, coalesce((SELECT max(recorded) FROM es_events WHERE branch = ?), 0))`,
+		`DELETE FROM es_events WHERE branch = ?`, `DELETE FROM es_snapshots WHERE branch = ?`,
+	} {
 		if _, err := tx.ExecContext(ctx, stmt, id); err != nil {
 			return err
 		}

@@ -61,14 +61,25 @@ func (q *Queries) Read(r *eventstore.Query, max int) (string, []any) {
 	if r.Stream != "" {
 		b.cond("stream = ?", r.Stream)
 	}
-	b.cond("branch = ?", r.Branch)
 	order := " ORDER BY position"
-	if r.Order == eventstore.ByEffective {
+	switch {
+	case r.Stream == "" && q.d == SQLite:
+		// The global order: along the primary key. Unary + keeps SQLite's
+		// planner off the (branch, source, id) index and its sort.
+		b.cond("+branch = ?", r.Branch)
+	case r.Stream == "":
+		b.cond("branch = ?", r.Branch)
+	case r.Order == eventstore.ByEffective:
+		b.cond("branch = ?", r.Branch)
 		order = " ORDER BY effective, position"
-		if r.AfterPosition > 0 {
-			b.cond("(effective > ? OR (effective = ? AND position > ?))", r.AfterEffective, r.AfterEffective, r.AfterPosition)
-		}
-	} else if r.AfterPosition > 0 {
+	default: // along (stream, branch, version)
+		b.cond("branch = ?", r.Branch)
+		order = " ORDER BY version"
+	}
+	switch {
+	case r.Order == eventstore.ByEffective && r.AfterPosition > 0:
+		b.cond("(effective, position) > (?, ?)", r.AfterEffective, r.AfterPosition)
+	case r.AfterPosition > 0:
 		b.cond("position > ?", r.AfterPosition)
 	}
 	for _, c := range []struct {
