@@ -104,7 +104,11 @@ CREATE TABLE IF NOT EXISTS es_checkpoints (name text PRIMARY KEY, position bigin
 CREATE OR REPLACE FUNCTION es_append(p_stream text, p_branch text, p_base bigint, p_expected bigint, p_any bool, p_now bigint,
 	p_sources text[], p_ids text[], p_effective bigint[], p_raw bytea[],
 	OUT o_version bigint, OUT o_stored int, OUT o_first bigint, OUT o_recorded bigint)
-LANGUAGE plpgsql AS $fn$
+LANGUAGE plpgsql
+-- Its plans are cached per session; made while the table was small, they
+-- would scan it whole forever after.
+SET plan_cache_mode = force_custom_plan
+AS $fn$
 DECLARE
 	v_position bigint;
 	v_recorded bigint;
@@ -114,9 +118,9 @@ BEGIN
 	SELECT position, recorded INTO v_position, v_recorded FROM es_head WHERE one = 1 FOR UPDATE;
 	SELECT coalesce(max(version), p_base) INTO o_version FROM es_events WHERE stream = p_stream AND branch = p_branch;
 	SELECT array_agg(i ORDER BY i) INTO v_fresh FROM (
-		SELECT min(i) AS i FROM generate_subscripts(p_ids, 1) AS i
-		WHERE NOT EXISTS (SELECT 1 FROM es_events e WHERE e.branch = p_branch AND e.source = p_sources[i] AND e.id = p_ids[i])
-		GROUP BY p_sources[i], p_ids[i]) f;
+		SELECT min(u.i) AS i FROM unnest(p_sources, p_ids) WITH ORDINALITY AS u(source, id, i)
+		WHERE NOT EXISTS (SELECT 1 FROM es_events e WHERE e.branch = p_branch AND e.source = u.source AND e.id = u.id)
+		GROUP BY u.source, u.id) f;
 	o_stored := coalesce(array_length(v_fresh, 1), 0);
 	o_first := 0;
 	o_recorded := 0;
