@@ -4,7 +4,8 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"strconv"
+	"slices"
+	"sync"
 
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgconn"
@@ -28,11 +29,12 @@ type Backend struct {
 	pool   *pgxpool.Pool
 	schema string
 	q      *sqlq.Queries
-}
 
-// conflictState is the SQLSTATE es_append raises on a version conflict;
-// the error's detail is the actual version.
-const conflictState = "ES409"
+	mu    sync.Mutex
+	queue []*appendReq    // appends waiting for a call of es_append
+	calls int             // calls in flight
+	busy  map[string]bool // timelines and events of the calls in flight
+}
 
 // Open connects to the database of dsn (a postgres:// URL or key=value
 // string) and creates the store's schema when missing.
@@ -101,9 +103,16 @@ CREATE TABLE IF NOT EXISTS es_branches (id text PRIMARY KEY, stream text NOT NUL
 CREATE INDEX IF NOT EXISTS es_branches_stream ON es_branches (stream, created);
 CREATE TABLE IF NOT EXISTS es_snapshots (stream text NOT NULL, branch text NOT NULL, recorded bigint NOT NULL, effective bigint NOT NULL, version bigint NOT NULL, state bytea NOT NULL, PRIMARY KEY (stream, branch, effective, recorded));
 CREATE TABLE IF NOT EXISTS es_checkpoints (name text PRIMARY KEY, position bigint NOT NULL);
-CREATE OR REPLACE FUNCTION es_append(p_stream text, p_branch text, p_base bigint, p_expected bigint, p_any bool, p_now bigint,
-	p_sources text[], p_ids text[], p_effective bigint[], p_raw bytea[],
-	OUT o_version bigint, OUT o_stored int, OUT o_first bigint, OUT o_recorded bigint)
+DROP FUNCTION IF EXISTS es_append(text, text, bigint, bigint, bool, bigint, text[], text[], bigint[], bytea[]);
+DROP FUNCTION IF EXISTS es_append(text[], text[], bigint[], bigint[], bool[], bigint[], int[], text[], text[], bigint[], bytea[]);
+CREATE OR REPLACE FUNCTION es_append(
+	-- one element per append
+	p_streams text[], p_branches text[], p_bases bigint[], p_expected bigint[], p_any bool[], p_now bigint[],
+	-- one element per event, the appends' events one after the other
+	p_batch int[], p_sources text[], p_ids text[], p_effective bigint[], p_raw bytea[],
+	-- take the lock before the look-ups (after a call raced another process)
+	p_lock_first bool)
+RETURNS TABLE (o_version bigint, o_stored int, o_first bigint, o_recorded bigint, o_conflict bool)
 LANGUAGE plpgsql
 -- Its plans are cached per session; made while the table was small, they
 -- would scan it whole forever after.
@@ -112,32 +121,74 @@ AS $fn$
 DECLARE
 	v_position bigint;
 	v_recorded bigint;
-	v_fresh int[];
+	v_versions bigint[];
+	v_dup bool[];
+	v_pos bigint[];
+	v_ver bigint[];
+	v_rec bigint[];
+	v_fresh int;
+	v_stored int := 0;
+	e int := 1;
+	e_end int;
+	k int;
 BEGIN
-	-- The head's lock, held until commit, orders the commits as the positions.
+	IF p_lock_first THEN
+		PERFORM 1 FROM es_head WHERE one = 1 FOR UPDATE;
+	END IF;
+	-- Each append's timeline's version (an append's timeline is in no other append of the call).
+	SELECT array_agg(coalesce((SELECT max(x.version) FROM es_events x WHERE x.stream = s.stream AND x.branch = s.branch), s.base) ORDER BY s.b)
+		INTO v_versions FROM unnest(p_streams, p_branches, p_bases) WITH ORDINALITY AS s(stream, branch, base, b);
+	-- Each event: stored already, or earlier in its append.
+	SELECT array_agg(d.dup ORDER BY d.i) INTO v_dup FROM (
+		SELECT u.i, EXISTS (SELECT 1 FROM es_events x WHERE x.branch = p_branches[u.bt] AND x.source = u.source AND x.id = u.id)
+			OR row_number() OVER (PARTITION BY u.bt, u.source, u.id ORDER BY u.i) > 1 AS dup
+		FROM unnest(p_batch, p_sources, p_ids) WITH ORDINALITY AS u(bt, source, id, i)) d;
+	-- The head's lock, held until commit, orders the commits as the
+	-- positions. The look-ups above ran before it, beside other calls: an
+	-- append of another process that commits in between makes the insert
+	-- below break a unique index, and the caller tries again, locking first.
 	SELECT position, recorded INTO v_position, v_recorded FROM es_head WHERE one = 1 FOR UPDATE;
-	SELECT coalesce(max(version), p_base) INTO o_version FROM es_events WHERE stream = p_stream AND branch = p_branch;
-	SELECT array_agg(i ORDER BY i) INTO v_fresh FROM (
-		SELECT min(u.i) AS i FROM unnest(p_sources, p_ids) WITH ORDINALITY AS u(source, id, i)
-		WHERE NOT EXISTS (SELECT 1 FROM es_events e WHERE e.branch = p_branch AND e.source = u.source AND e.id = u.id)
-		GROUP BY u.source, u.id) f;
-	o_stored := coalesce(array_length(v_fresh, 1), 0);
-	o_first := 0;
-	o_recorded := 0;
-	IF o_stored = 0 THEN
-		RETURN;
+	v_pos := array_fill(NULL::bigint, ARRAY[array_length(p_ids, 1)]);
+	v_ver := v_pos;
+	v_rec := v_pos;
+	FOR b IN 1 .. array_length(p_streams, 1) LOOP
+		e_end := e;
+		v_fresh := 0;
+		WHILE e_end <= array_length(p_ids, 1) AND p_batch[e_end] = b LOOP
+			IF NOT v_dup[e_end] THEN
+				v_fresh := v_fresh + 1;
+			END IF;
+			e_end := e_end + 1;
+		END LOOP;
+		IF v_fresh = 0 THEN
+			RETURN QUERY SELECT v_versions[b], 0, 0::bigint, 0::bigint, false;
+		ELSIF NOT p_any[b] AND p_expected[b] <> v_versions[b] THEN
+			RETURN QUERY SELECT v_versions[b], 0, 0::bigint, 0::bigint, true;
+		ELSE
+			v_recorded := greatest(v_recorded + 1, p_now[b]);
+			RETURN QUERY SELECT v_versions[b] + v_fresh, v_fresh, v_position + 1, v_recorded, false;
+			k := 0;
+			FOR i IN e .. e_end - 1 LOOP
+				IF NOT v_dup[i] THEN
+					k := k + 1;
+					v_pos[i] := v_position + k;
+					v_ver[i] := v_versions[b] + k;
+					v_rec[i] := v_recorded;
+				END IF;
+			END LOOP;
+			v_position := v_position + v_fresh;
+			v_stored := v_stored + v_fresh;
+		END IF;
+		e := e_end;
+	END LOOP;
+	IF v_stored > 0 THEN
+		INSERT INTO es_events (position, stream, branch, version, recorded, effective, source, id, raw)
+			SELECT u.pos, p_streams[u.bt], p_branches[u.bt], u.ver, u.rec, u.eff, u.source, u.id, u.raw
+			FROM unnest(v_pos, v_ver, v_rec, p_batch, p_effective, p_sources, p_ids, p_raw) AS u(pos, ver, rec, bt, eff, source, id, raw)
+			WHERE u.pos IS NOT NULL;
+		UPDATE es_head SET position = v_position, recorded = v_recorded WHERE one = 1;
+		PERFORM pg_notify('es_events', current_schema());
 	END IF;
-	IF NOT p_any AND p_expected <> o_version THEN
-		RAISE EXCEPTION 'version conflict' USING ERRCODE = 'ES409', DETAIL = o_version::text;
-	END IF;
-	o_recorded := greatest(v_recorded + 1, p_now);
-	o_first := v_position + 1;
-	INSERT INTO es_events (position, stream, branch, version, recorded, effective, source, id, raw)
-		SELECT v_position + k, p_stream, p_branch, o_version + k, o_recorded, p_effective[i], p_sources[i], p_ids[i], p_raw[i]
-		FROM unnest(v_fresh) WITH ORDINALITY AS f(i, k);
-	UPDATE es_head SET position = v_position + o_stored, recorded = o_recorded WHERE one = 1;
-	o_version := o_version + o_stored;
-	PERFORM pg_notify('es_events', current_schema());
 END
 $fn$;
 `
@@ -151,30 +202,187 @@ func (b *Backend) createSchema(ctx context.Context) error {
 	return nil
 }
 
-// Append implements eventstore.Backend.
+// uniqueViolation is the SQLSTATE of a broken unique index.
+const uniqueViolation = "23505"
+
+// Append implements eventstore.Backend. Appends made at the same time
+// share one call of es_append and one commit (a group commit): each still
+// stands alone, stored whole or not at all, with its own result.
 func (b *Backend) Append(ctx context.Context, batch *eventstore.Batch) (eventstore.Appended, error) {
-	n := len(batch.Events)
-	sources, ids, effective, raw := make([]string, n), make([]string, n), make([]int64, n), make([][]byte, n)
-	for i, p := range batch.Events {
-		sources[i], ids[i], effective[i], raw[i] = p.Source, p.ID, p.Effective, p.Raw
+	req := &appendReq{batch: batch, done: make(chan appendResult, 1)}
+	b.mu.Lock()
+	b.queue = append(b.queue, req)
+	b.mu.Unlock()
+	b.flush()
+	select {
+	case r := <-req.done:
+		return r.res, r.err
+	case <-ctx.Done():
 	}
-	var res eventstore.Appended
-	var stored int32
-	err := b.pool.QueryRow(ctx, `SELECT * FROM es_append($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)`,
-		batch.Stream, batch.Branch, batch.Base, batch.Expected, batch.Any, batch.Now, sources, ids, effective, raw).
-		Scan(&res.Version, &stored, &res.FirstPosition, &res.Recorded)
-	res.Stored = int(stored)
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	if i := slices.Index(b.queue, req); i >= 0 {
+		b.queue = slices.Delete(b.queue, i, i+1)
+		return eventstore.Appended{}, ctx.Err() // never sent
+	}
+	return eventstore.Appended{}, fmt.Errorf("%w: %w", eventstore.ErrOutcomeUnknown, ctx.Err())
+}
+
+// appendReq is an append waiting for its call.
+type appendReq struct {
+	batch *eventstore.Batch
+	done  chan appendResult
+}
+
+type appendResult struct {
+	res eventstore.Appended
+	err error
+}
+
+// Bounds of one call of es_append, and of the calls in flight: their
+// look-ups overlap, and their commits follow each other.
+const (
+	maxCallAppends = 64
+	maxCallEvents  = 1000
+	maxCalls       = 1
+)
+
+// flush starts calls for the queued appends while fewer than maxCalls are
+// in flight.
+func (b *Backend) flush() {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	for b.calls < maxCalls {
+		reqs := b.take()
+		if len(reqs) == 0 {
+			return
+		}
+		b.calls++
+		go func() {
+			b.call(reqs, false)
+			b.mu.Lock()
+			b.calls--
+			for _, r := range reqs {
+				for _, k := range r.keys() {
+					delete(b.busy, k)
+				}
+			}
+			b.mu.Unlock()
+			b.flush()
+		}()
+	}
+}
+
+// keys are the timeline and the events of an append, as busy knows them.
+func (r *appendReq) keys() []string {
+	out := make([]string, 0, len(r.batch.Events)+1)
+	out = append(out, "t\x00"+r.batch.Stream+"\x00"+r.batch.Branch)
+	for _, p := range r.batch.Events {
+		out = append(out, "e\x00"+r.batch.Branch+"\x00"+p.Source+"\x00"+p.ID)
+	}
+	return out
+}
+
+// take removes from the queue, in order, the appends of the next call: no
+// two of one timeline, and no event in two of them, here or in a call in
+// flight, so that each append's outcome is as if it were alone. The others
+// wait for a later call. It runs under b.mu.
+func (b *Backend) take() []*appendReq {
+	var out, rest []*appendReq
+	if b.busy == nil {
+		b.busy = map[string]bool{}
+	}
+	events := 0
+	for _, r := range b.queue {
+		keys := r.keys()
+		fits := len(out) < maxCallAppends && (len(out) == 0 || events+len(r.batch.Events) <= maxCallEvents)
+		for _, k := range keys {
+			fits = fits && !b.busy[k]
+		}
+		if !fits {
+			rest = append(rest, r)
+			continue
+		}
+		for _, k := range keys {
+			b.busy[k] = true
+		}
+		events += len(r.batch.Events)
+		out = append(out, r)
+	}
+	b.queue = rest
+	return out
+}
+
+// call runs one es_append for reqs and hands each its result. When the
+// server refuses the call, each append is tried alone, so that one bad
+// append does not fail the others; a call that broke a unique index
+// (another process appended to a timeline of it, or the same event, in
+// the meantime) is tried again taking the lock first, and then sees what
+// the other stored.
+func (b *Backend) call(reqs []*appendReq, lockFirst bool) {
+	n := len(reqs)
+	streams, branches, bases, expected, anys, now := make([]string, n), make([]string, n), make([]int64, n), make([]int64, n), make([]bool, n), make([]int64, n)
+	var batch []int32
+	var sources, ids []string
+	var effective []int64
+	var raw [][]byte
+	for i, r := range reqs {
+		streams[i], branches[i], bases[i], expected[i], anys[i], now[i] = r.batch.Stream, r.batch.Branch, r.batch.Base, r.batch.Expected, r.batch.Any, r.batch.Now
+		for _, p := range r.batch.Events {
+			batch = append(batch, int32(i+1))
+			sources, ids, effective, raw = append(sources, p.Source), append(ids, p.ID), append(effective, p.Effective), append(raw, p.Raw)
+		}
+	}
+	results := make([]appendResult, 0, n)
+	err := func() error {
+		rows, err := b.pool.Query(context.Background(), `SELECT * FROM es_append($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)`,
+			streams, branches, bases, expected, anys, now, batch, sources, ids, effective, raw, lockFirst)
+		if err != nil {
+			return err
+		}
+		defer rows.Close()
+		for i := 0; rows.Next(); i++ {
+			var res eventstore.Appended
+			var stored int32
+			var conflict bool
+			if err := rows.Scan(&res.Version, &stored, &res.FirstPosition, &res.Recorded, &conflict); err != nil {
+				return err
+			}
+			res.Stored = int(stored)
+			r := appendResult{res: res}
+			if conflict && i < n {
+				bt := reqs[i].batch
+				r = appendResult{err: &eventstore.ConflictError{Stream: bt.Stream, Branch: bt.Branch, Expected: bt.Expected, Actual: res.Version}}
+			}
+			results = append(results, r)
+		}
+		if err := rows.Err(); err != nil {
+			return err
+		}
+		if len(results) != n {
+			return fmt.Errorf("eventstore/postgres: es_append returned %d results for %d appends", len(results), n)
+		}
+		return nil
+	}()
 	var pgErr *pgconn.PgError
 	switch {
 	case err == nil:
-		return res, nil
-	case errors.As(err, &pgErr) && pgErr.Code == conflictState:
-		actual, _ := strconv.ParseInt(pgErr.Detail, 10, 64)
-		return eventstore.Appended{}, &eventstore.ConflictError{Stream: batch.Stream, Branch: batch.Branch, Expected: batch.Expected, Actual: actual}
+	case errors.As(err, &pgErr) && n > 1:
+		for _, r := range reqs { // refused, nothing stored: alone, each gets its own answer
+			b.call([]*appendReq{r}, lockFirst)
+		}
+		return
+	case pgErr != nil && pgErr.Code == uniqueViolation && !lockFirst:
+		b.call(reqs, true)
+		return
 	case pgErr != nil || pgconn.SafeToRetry(err):
-		return eventstore.Appended{}, err // the server refused it, or it was never sent
+		results = slices.Repeat([]appendResult{{err: err}}, n) // refused, or never sent
+	default:
+		results = slices.Repeat([]appendResult{{err: fmt.Errorf("%w: %w", eventstore.ErrOutcomeUnknown, err)}}, n)
 	}
-	return eventstore.Appended{}, fmt.Errorf("%w: %w", eventstore.ErrOutcomeUnknown, err)
+	for i, r := range reqs {
+		r.done <- results[i]
+	}
 }
 
 // Read implements eventstore.Backend.

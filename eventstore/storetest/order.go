@@ -100,6 +100,58 @@ func testHoleFreeOrder(t *testing.T, open Opener) {
 	assert.Equal(t, int64(total), seen, "every stored event, once")
 }
 
+// testConcurrentAppends races appends that must not all win: 8 to a new
+// stream expecting it empty (one wins, the others conflict with its
+// version), and the same event 8 times (stored once, the rest no-ops),
+// beside appends that share nothing (all stored).
+func testConcurrentAppends(t *testing.T, open Opener) {
+	s, _ := newStore(t, open)
+	ctx := context.Background()
+	const n = 8
+	same := Event(t, stream, time.Time{}, 20)
+	type outcome struct {
+		race, dup eventstore.Result
+		raceErr   error
+		dupErr    error
+		ownErr    error
+	}
+	out := make([]outcome, n)
+	var wg sync.WaitGroup
+	for i := range n {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			o := &out[i]
+			o.race, o.raceErr = s.Append(ctx, eventstore.Stream{Name: "ern:elmo:hr:acme:employee/race"}, eventstore.Exactly(0), events(t, stream, 2)...)
+			o.dup, o.dupErr = s.Append(ctx, eventstore.Stream{Name: stream}, eventstore.Any, same)
+			own := fmt.Sprintf("ern:elmo:hr:acme:employee/own-%d", i)
+			_, o.ownErr = s.Append(ctx, eventstore.Stream{Name: own}, eventstore.Exactly(0), events(t, own, 3)...)
+		}()
+	}
+	wg.Wait()
+	won, stored := 0, 0
+	for _, o := range out {
+		require.NoError(t, o.ownErr)
+		require.NoError(t, o.dupErr)
+		stored += o.dup.Stored
+		if o.raceErr == nil {
+			won++
+			assert.Equal(t, int64(2), o.race.Version)
+			continue
+		}
+		var ce *eventstore.ConflictError
+		require.ErrorAs(t, o.raceErr, &ce)
+		assert.Equal(t, int64(2), ce.Actual)
+	}
+	assert.Equal(t, 1, won, "one append expecting an empty stream wins")
+	assert.Equal(t, 1, stored, "the same event is stored once")
+	all := collect(t, s.ReadAll(ctx, 0))
+	assert.Len(t, all, 2+1+3*n)
+	for i, r := range all {
+		assert.Equal(t, int64(i+1), r.Position)
+	}
+}
+
 // model is the reference of the bitemporal property test.
 type model struct {
 	events []modelEvent

@@ -33,6 +33,7 @@ func Run(t *testing.T, open Opener) {
 		{"LargeEvents", testLargeEvents},
 		{"BadInput", testBadInput},
 		{"HoleFreeOrder", testHoleFreeOrder},
+		{"ConcurrentAppends", testConcurrentAppends},
 		{"Bitemporal", testBitemporal},
 		{"Branches", testBranches},
 		{"Snapshots", testSnapshots},
