@@ -127,6 +127,11 @@ DECLARE
 	v_ver bigint[];
 	v_rec bigint[];
 	v_fresh int;
+	r_version bigint[] := '{}';
+	r_stored int[] := '{}';
+	r_first bigint[] := '{}';
+	r_recorded bigint[] := '{}';
+	r_conflict bool[] := '{}';
 	v_stored int := 0;
 	e int := 1;
 	e_end int;
@@ -160,13 +165,21 @@ BEGIN
 			END IF;
 			e_end := e_end + 1;
 		END LOOP;
+		r_version[b] := v_versions[b];
+		r_stored[b] := 0;
+		r_first[b] := 0;
+		r_recorded[b] := 0;
+		r_conflict[b] := false;
 		IF v_fresh = 0 THEN
-			RETURN QUERY SELECT v_versions[b], 0, 0::bigint, 0::bigint, false;
+			NULL;
 		ELSIF NOT p_any[b] AND p_expected[b] <> v_versions[b] THEN
-			RETURN QUERY SELECT v_versions[b], 0, 0::bigint, 0::bigint, true;
+			r_conflict[b] := true;
 		ELSE
 			v_recorded := greatest(v_recorded + 1, p_now[b]);
-			RETURN QUERY SELECT v_versions[b] + v_fresh, v_fresh, v_position + 1, v_recorded, false;
+			r_version[b] := v_versions[b] + v_fresh;
+			r_stored[b] := v_fresh;
+			r_first[b] := v_position + 1;
+			r_recorded[b] := v_recorded;
 			k := 0;
 			FOR i IN e .. e_end - 1 LOOP
 				IF NOT v_dup[i] THEN
@@ -189,6 +202,7 @@ BEGIN
 		UPDATE es_head SET position = v_position, recorded = v_recorded WHERE one = 1;
 		PERFORM pg_notify('es_events', current_schema());
 	END IF;
+	RETURN QUERY SELECT * FROM unnest(r_version, r_stored, r_first, r_recorded, r_conflict);
 END
 $fn$;
 `
