@@ -1,0 +1,91 @@
+package eventstore_test
+
+import (
+	"context"
+	"errors"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/elmosoftware/eventprotocol/envelope"
+	"github.com/elmosoftware/eventprotocol/eventstore"
+	"github.com/elmosoftware/eventprotocol/eventstore/memory"
+	"github.com/elmosoftware/eventprotocol/internal/testcatalog"
+	"github.com/elmosoftware/eventprotocol/schema"
+	"github.com/elmosoftware/eventprotocol/transport/driver"
+)
+
+func TestConfig(t *testing.T) {
+	tests := []struct {
+		name     string
+		backend  eventstore.Backend
+		cfg      *eventstore.Config
+		settings []string
+	}{
+		{"nil config", memory.New(), nil, nil},
+		{"zero config", memory.New(), &eventstore.Config{}, nil},
+		{"no backend", nil, nil, []string{"eventstore.New backend"}},
+		{"negative page", memory.New(), &eventstore.Config{PageSize: -1}, []string{"eventstore.Config.PageSize"}},
+		{"all at once", nil, &eventstore.Config{PageSize: -1, PollInterval: -time.Second}, []string{"eventstore.New backend", "eventstore.Config.PageSize", "eventstore.Config.PollInterval"}},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			s, err := eventstore.New(tc.backend, tc.cfg)
+			if tc.settings == nil {
+				require.NoError(t, err)
+				require.NotNil(t, s)
+				return
+			}
+			require.ErrorIs(t, err, driver.ErrInvalidConfig)
+			for _, setting := range tc.settings {
+				assert.ErrorContains(t, err, setting)
+			}
+		})
+	}
+	s, err := memory.NewStore(nil)
+	require.NoError(t, err)
+	require.ErrorIs(t, s.Subscribe(context.Background(), "p", nil, nil), driver.ErrInvalidConfig)
+}
+
+// TestValidator: with the catalogue as its validator, the store refuses a
+// payload its schema refuses, naming the pointer and never the value, and
+// stores what conforms.
+func TestValidator(t *testing.T) {
+	catalog, err := schema.LoadDir(testcatalog.Dir())
+	require.NoError(t, err)
+	s, err := memory.NewStore(&eventstore.Config{Validator: catalog})
+	require.NoError(t, err)
+	ctx := context.Background()
+	p := &envelope.Producer{Source: "urn:elmo:service:hr"}
+	hired := func(data string) *envelope.Envelope {
+		e, err := p.New("elmo.hr.employee.hired.v1", []byte(data))
+		require.NoError(t, err)
+		e.Subject, e.TenantID = "ern:elmo:hr:acme:employee/e-1", "acme"
+		e.DataSchema = "https://schemas.elmo.example/elmo.hr.employee.hired/1.0"
+		return &e
+	}
+	st := eventstore.Stream{Name: "ern:elmo:hr:acme:employee/e-1"}
+	_, err = s.Append(ctx, st, eventstore.Any, hired(`{"employee":"ern:elmo:hr:acme:employee/e-1","hireDate":"2026-01-05"}`), hired(`{"employee":"ern:elmo:hr:acme:employee/e-1","hireDate":"secret-value"}`))
+	require.ErrorIs(t, err, eventstore.ErrInvalidEvent)
+	var ee *eventstore.EventError
+	require.ErrorAs(t, err, &ee)
+	assert.Equal(t, 1, ee.Index)
+	var v *schema.ValidationError
+	assert.True(t, errors.As(err, &v), "the schema's violation is in the chain: %v", err)
+	assert.ErrorContains(t, err, "/hireDate")
+	assert.NotContains(t, err.Error(), "secret-value")
+
+	res, err := s.Append(ctx, st, eventstore.Any, hired(`{"employee":"ern:elmo:hr:acme:employee/e-1","hireDate":"2026-01-05"}`))
+	require.NoError(t, err)
+	assert.Equal(t, 1, res.Stored)
+}
+
+// TestRecordEnvelope: what a record holds decodes to the envelope
+// appended, and a record altered in storage is an error, not a panic.
+func TestRecordEnvelope(t *testing.T) {
+	r := eventstore.Record{Raw: []byte(`{"specversion":"1.0"`)}
+	_, err := r.Envelope()
+	require.Error(t, err)
+}
