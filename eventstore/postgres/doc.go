@@ -19,7 +19,9 @@
 // carries every waiting append (up to 64 appends and 1,000 events), none
 // two of the same timeline or with the same event, so that each keeps
 // its own outcome (stored whole, skipped as already stored, or a version
-// conflict). When the server refuses a call, its appends are tried one
+// conflict). After a call, the next one waits a moment (a quarter of the
+// call's duration, at most a millisecond) for the appenders of the last
+// one, so that calls do not alternate half full. When the server refuses a call, its appends are tried one
 // by one, so that one bad append fails alone. The look-ups of a call run
 // before it takes the lock; an append of another process that commits in
 // between makes the call break a unique index, and it is tried again.

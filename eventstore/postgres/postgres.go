@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"slices"
 	"sync"
+	"time"
 
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgconn"
@@ -34,6 +35,11 @@ type Backend struct {
 	queue []*appendReq    // appends waiting for a call of es_append
 	calls int             // calls in flight
 	busy  map[string]bool // timelines and events of the calls in flight
+	// expect is how many appends the next call should wait for until
+	// lingerUntil: those of the last call and those that waited for it.
+	expect      int
+	lingerUntil time.Time
+	lingering   bool // a timer will flush
 }
 
 // Open connects to the database of dsn (a postgres:// URL or key=value
@@ -140,14 +146,17 @@ BEGIN
 	IF p_lock_first THEN
 		PERFORM 1 FROM es_head WHERE one = 1 FOR UPDATE;
 	END IF;
-	-- Each append's timeline's version (an append's timeline is in no other append of the call).
-	SELECT array_agg(coalesce((SELECT max(x.version) FROM es_events x WHERE x.stream = s.stream AND x.branch = s.branch), s.base) ORDER BY s.b)
-		INTO v_versions FROM unnest(p_streams, p_branches, p_bases) WITH ORDINALITY AS s(stream, branch, base, b);
-	-- Each event: stored already, or earlier in its append.
-	SELECT array_agg(d.dup ORDER BY d.i) INTO v_dup FROM (
-		SELECT u.i, EXISTS (SELECT 1 FROM es_events x WHERE x.branch = p_branches[u.bt] AND x.source = u.source AND x.id = u.id)
-			OR row_number() OVER (PARTITION BY u.bt, u.source, u.id ORDER BY u.i) > 1 AS dup
-		FROM unnest(p_batch, p_sources, p_ids) WITH ORDINALITY AS u(bt, source, id, i)) d;
+	-- Each append's timeline's version (an append's timeline is in no
+	-- other append of the call), and whether each event is stored already
+	-- or earlier in its append. (Few statements: each costs a plan.)
+	SELECT
+		(SELECT array_agg(coalesce((SELECT max(x.version) FROM es_events x WHERE x.stream = s.stream AND x.branch = s.branch), s.base) ORDER BY s.b)
+			FROM unnest(p_streams, p_branches, p_bases) WITH ORDINALITY AS s(stream, branch, base, b)),
+		(SELECT array_agg(d.dup ORDER BY d.i) FROM (
+			SELECT u.i, EXISTS (SELECT 1 FROM es_events x WHERE x.branch = p_branches[u.bt] AND x.source = u.source AND x.id = u.id)
+				OR row_number() OVER (PARTITION BY u.bt, u.source, u.id ORDER BY u.i) > 1 AS dup
+			FROM unnest(p_batch, p_sources, p_ids) WITH ORDINALITY AS u(bt, source, id, i)) d)
+		INTO v_versions, v_dup;
 	-- The head's lock, held until commit, orders the commits as the
 	-- positions. The look-ups above ran before it, beside other calls: an
 	-- append of another process that commits in between makes the insert
@@ -195,12 +204,14 @@ BEGIN
 		e := e_end;
 	END LOOP;
 	IF v_stored > 0 THEN
-		INSERT INTO es_events (position, stream, branch, version, recorded, effective, source, id, raw)
+		WITH ins AS (
+			INSERT INTO es_events (position, stream, branch, version, recorded, effective, source, id, raw)
 			SELECT u.pos, p_streams[u.bt], p_branches[u.bt], u.ver, u.rec, u.eff, u.source, u.id, u.raw
 			FROM unnest(v_pos, v_ver, v_rec, p_batch, p_effective, p_sources, p_ids, p_raw) AS u(pos, ver, rec, bt, eff, source, id, raw)
-			WHERE u.pos IS NOT NULL;
-		UPDATE es_head SET position = v_position, recorded = v_recorded WHERE one = 1;
-		PERFORM pg_notify('es_events', current_schema());
+			WHERE u.pos IS NOT NULL)
+		UPDATE es_head SET position = v_position, recorded = v_recorded
+			FROM (SELECT pg_notify('es_events', current_schema())) AS n
+			WHERE one = 1;
 	END IF;
 	RETURN QUERY SELECT * FROM unnest(r_version, r_stored, r_first, r_recorded, r_conflict);
 END
@@ -259,6 +270,9 @@ const (
 	maxCallAppends = 64
 	maxCallEvents  = 1000
 	maxCalls       = 1
+	// maxLinger bounds how long a call waits for the appenders of the
+	// call before it (a quarter of that call's duration, at most this).
+	maxLinger = time.Millisecond
 )
 
 // flush starts calls for the queued appends while fewer than maxCalls are
@@ -266,13 +280,29 @@ const (
 func (b *Backend) flush() {
 	b.mu.Lock()
 	defer b.mu.Unlock()
-	for b.calls < maxCalls {
+	for b.calls < maxCalls && len(b.queue) > 0 {
+		if wait := time.Until(b.lingerUntil); len(b.queue) < b.expect && wait > 0 {
+			// The appenders of the last call are likely to append again
+			// within moments: wait for them, so that the next call
+			// carries them too, rather than alternating half-full calls.
+			if !b.lingering {
+				b.lingering = true
+				time.AfterFunc(wait, func() {
+					b.mu.Lock()
+					b.lingering, b.expect = false, 0
+					b.mu.Unlock()
+					b.flush()
+				})
+			}
+			return
+		}
 		reqs := b.take()
 		if len(reqs) == 0 {
 			return
 		}
 		b.calls++
 		go func() {
+			start := time.Now()
 			b.call(reqs, false)
 			b.mu.Lock()
 			b.calls--
@@ -281,6 +311,8 @@ func (b *Backend) flush() {
 					delete(b.busy, k)
 				}
 			}
+			b.expect = len(reqs) + len(b.queue)
+			b.lingerUntil = time.Now().Add(min(time.Since(start)/4, maxLinger))
 			b.mu.Unlock()
 			b.flush()
 		}()
