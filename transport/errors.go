@@ -57,6 +57,10 @@ type FailedEvent struct {
 	// Unknown reports that the event may have been published after all
 	// (see [ErrOutcomeUnknown]); false means it was refused.
 	Unknown bool
+	// Invalid reports that the event itself was refused before anything
+	// was sent (its envelope, payload, type or size): publishing it again
+	// fails again. Then no event of the call was sent.
+	Invalid bool
 	Err     error // why: a validation error, a *TooLargeError, or the transport's error
 }
 

@@ -364,14 +364,14 @@ func (p *Publisher) prepare(ctx context.Context, events []*envelope.Envelope) ([
 	var failed []FailedEvent
 	for i, ev := range events {
 		if ev == nil {
-			failed = append(failed, FailedEvent{Index: i, Err: errors.New("nil event")})
+			failed = append(failed, FailedEvent{Index: i, Err: errors.New("nil event"), Invalid: true})
 			continue
 		}
 		e := *ev
 		if e.TraceParent == "" && traceparent != "" {
 			e.TraceParent, e.TraceState = traceparent, tracestate
 		}
-		fail := func(err error) { failed = append(failed, FailedEvent{Index: i, ID: e.ID, Err: err}) }
+		fail := func(err error) { failed = append(failed, FailedEvent{Index: i, ID: e.ID, Err: err, Invalid: true}) }
 		if err := p.validator.Validate(&e); err != nil {
 			fail(err)
 			continue

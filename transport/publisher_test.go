@@ -151,6 +151,7 @@ func TestPublishRefusesInvalidBeforeSending(t *testing.T) {
 	require.Len(t, perr.Failed, 2)
 	assert.ErrorIs(t, perr.Failed[0].Err, envelope.ErrRequired)
 	assert.Equal(t, 2, perr.Failed[1].Index)
+	assert.True(t, perr.Failed[0].Invalid && perr.Failed[1].Invalid, "refused for what they are")
 	assert.Empty(t, s.batches, "nothing is sent when any event is invalid")
 }
 
@@ -284,6 +285,7 @@ func TestPublishOutcomes(t *testing.T) {
 			require.ErrorAs(t, err, &perr)
 			require.Len(t, perr.Failed, 1)
 			assert.Equal(t, tc.unknown, perr.Failed[0].Unknown)
+			assert.False(t, perr.Failed[0].Invalid, "the transport's failure, not the event's")
 			assert.Equal(t, tc.unknown, errors.Is(err, transport.ErrOutcomeUnknown))
 		})
 	}
