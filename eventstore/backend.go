@@ -59,6 +59,11 @@ type Backend interface {
 	LoadCheckpoint(ctx context.Context, name string) (int64, error)
 	SaveCheckpoint(ctx context.Context, name string, position int64) error
 
+	// Park records that a relay set an event aside, with why; Parked lists
+	// a relay's parked events in position order.
+	Park(ctx context.Context, name string, p Parked) error
+	Parked(ctx context.Context, name string) ([]Parked, error)
+
 	// Close releases the backend's resources.
 	Close() error
 }
@@ -155,6 +160,16 @@ type Record struct {
 // Envelope decodes the stored envelope. The store validated it on
 // append, so an error means the storage was altered.
 func (r *Record) Envelope() (envelope.Envelope, error) { return envelope.Decode(r.Raw) }
+
+// Parked is an event a relay set aside because the transport refused it
+// for what it is (see package outbox).
+type Parked struct {
+	Position int64
+	// Reason says why, naming pointers and rules, never payload values.
+	Reason string
+	// At is when it was parked.
+	At time.Time
+}
 
 // Branch is an alternate timeline of a stream: the main timeline as
 // recorded up to ForkedAt (its versions up to Base), then its own events.

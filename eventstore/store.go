@@ -54,6 +54,9 @@ type Store struct {
 
 	mu      sync.Mutex
 	changed chan struct{} // closed and replaced after each append
+
+	watchOnce sync.Once
+	stopWatch context.CancelFunc // ends the watch of other processes' appends
 }
 
 // New returns a store over b.
@@ -94,7 +97,13 @@ func New(b Backend, cfg *Config) (*Store, error) {
 func (s *Store) Backend() Backend { return s.b }
 
 // Close closes the backend.
-func (s *Store) Close() error { return s.b.Close() }
+func (s *Store) Close() error {
+	s.watchOnce.Do(func() {}) // no watch starts after Close
+	if s.stopWatch != nil {
+		s.stopWatch()
+	}
+	return s.b.Close()
+}
 
 // Stream names a stream and, optionally, one of its branches.
 type Stream struct {
@@ -176,35 +185,53 @@ type Result struct {
 // Each event must pass the envelope's strict rules and, when the store has
 // a Validator, its payload schema; else a *EventError naming the event.
 func (s *Store) Append(ctx context.Context, st Stream, expect Expect, events ...*envelope.Envelope) (Result, error) {
-	br, err := s.branch(ctx, st)
+	batch, err := s.Prepare(ctx, st, expect, events...)
 	if err != nil {
 		return Result{}, err
 	}
+	a, err := s.b.Append(ctx, batch)
+	if err != nil {
+		return Result{}, err
+	}
+	return s.Appended(a), nil
+}
+
+// Prepare checks and encodes an append for a backend without making it:
+// for appending inside the caller's own database transaction (the outbox
+// of a service that is not event-sourced; see the SQL backends' AppendTx).
+// It checks what Append checks, with the same errors.
+func (s *Store) Prepare(ctx context.Context, st Stream, expect Expect, events ...*envelope.Envelope) (*Batch, error) {
+	br, err := s.branch(ctx, st)
+	if err != nil {
+		return nil, err
+	}
 	if expect.set && expect.version < 0 {
-		return Result{}, fmt.Errorf("%w: expected version %d", ErrInvalidVersion, expect.version)
+		return nil, fmt.Errorf("%w: expected version %d", ErrInvalidVersion, expect.version)
 	}
 	batch := &Batch{Stream: st.Name, Branch: st.Branch, Base: br.Base, Expected: expect.version, Any: !expect.set, Events: make([]Pending, 0, len(events))}
 	for i, e := range events {
 		p, err := s.pending(e)
 		if err != nil {
-			return Result{}, &EventError{Index: i, Err: err}
+			return nil, &EventError{Index: i, Err: err}
 		}
 		batch.Events = append(batch.Events, p)
 	}
 	if len(batch.Events) == 0 {
-		return Result{}, fmt.Errorf("%w: no events to append", ErrInvalidEvent)
+		return nil, fmt.Errorf("%w: no events to append", ErrInvalidEvent)
 	}
 	batch.Now = s.cfg.Clock().UnixNano()
-	a, err := s.b.Append(ctx, batch)
-	if err != nil {
-		return Result{}, err
-	}
+	return batch, nil
+}
+
+// Appended turns what a backend stored into the Result of an append, and
+// wakes this store's subscriptions when something was stored.
+func (s *Store) Appended(a Appended) Result {
 	res := Result{Version: a.Version, Stored: a.Stored}
 	if a.Stored > 0 {
 		s.signal()
 		res.FirstPosition, res.Recorded = a.FirstPosition, fromNanos(a.Recorded)
 	}
-	return res, nil
+	return res
 }
 
 // pending checks and encodes one event.
@@ -483,4 +510,24 @@ func (s *Store) Discard(ctx context.Context, st Stream) error {
 		return fmt.Errorf("%w: the main timeline cannot be discarded", ErrUnknownBranch)
 	}
 	return s.b.DeleteBranch(ctx, st.Branch)
+}
+
+// Park records that the relay `name` set the event at position aside,
+// with why (see package outbox).
+func (s *Store) Park(ctx context.Context, name string, position int64, reason string) error {
+	if err := checkName(name); err != nil {
+		return err
+	}
+	if position <= 0 {
+		return fmt.Errorf("%w: park position %d", ErrInvalidVersion, position)
+	}
+	return s.b.Park(ctx, name, Parked{Position: position, Reason: reason, At: s.cfg.Clock().UTC()})
+}
+
+// Parked lists the events the relay `name` set aside, in position order.
+func (s *Store) Parked(ctx context.Context, name string) ([]Parked, error) {
+	if err := checkName(name); err != nil {
+		return nil, err
+	}
+	return s.b.Parked(ctx, name)
 }

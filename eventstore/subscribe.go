@@ -45,12 +45,6 @@ func (s *Store) Subscribe(ctx context.Context, name string, h Handler, cfg *Subs
 	if err != nil {
 		return err
 	}
-	var notes <-chan struct{}
-	if n, ok := s.b.(Notifier); ok {
-		if notes, err = n.Notify(ctx); err != nil {
-			return err
-		}
-	}
 	saved := pos
 	save := func(ctx context.Context) error {
 		if pos == saved {
@@ -72,11 +66,12 @@ func (s *Store) Subscribe(ctx context.Context, name string, h Handler, cfg *Subs
 		}
 		return err
 	}
-	poll := time.NewTicker(s.cfg.PollInterval)
-	defer poll.Stop()
 	caughtUp := false
 	for {
-		changed := s.changes() // before reading: no append slips between
+		head, _, err := s.b.Head(ctx)
+		if err != nil {
+			return stop(err)
+		}
 		page, err := s.b.Read(ctx, &Query{AfterPosition: pos}, s.cfg.PageSize)
 		if err != nil {
 			return stop(err)
@@ -99,14 +94,64 @@ func (s *Store) Subscribe(ctx context.Context, name string, h Handler, cfg *Subs
 				c.CaughtUp()
 			}
 		}
+		if err := s.Wait(ctx, head); err != nil {
+			return stop(err)
+		}
+	}
+}
+
+// Wait returns when the store holds an event after the global position
+// `after` (of any timeline), or with ctx's error. It learns of this
+// store's appends at once, of other processes' through the backend's
+// notifications when it has them, and by polling every PollInterval.
+func (s *Store) Wait(ctx context.Context, after int64) error {
+	s.watch()
+	poll := time.NewTicker(s.cfg.PollInterval)
+	defer poll.Stop()
+	for {
+		changed := s.changes() // before reading: no append slips between
+		head, _, err := s.b.Head(ctx)
+		if err != nil {
+			return err
+		}
+		if head > after {
+			return nil
+		}
 		select {
 		case <-ctx.Done():
-			return stop(ctx.Err())
+			return ctx.Err()
 		case <-changed:
-		case <-notes:
 		case <-poll.C:
 		}
 	}
+}
+
+// watch starts, once, relaying the backend's notifications (a Notifier's)
+// to the store's waiters, until Close.
+func (s *Store) watch() {
+	s.watchOnce.Do(func() {
+		n, ok := s.b.(Notifier)
+		if !ok {
+			return
+		}
+		ctx, cancel := context.WithCancel(context.Background())
+		s.stopWatch = cancel
+		notes, err := n.Notify(ctx)
+		if err != nil {
+			s.cfg.Logger.Error("eventstore: cannot listen for appends of other processes; polling only", "err", err)
+			return
+		}
+		go func() {
+			for {
+				select {
+				case <-ctx.Done():
+					return
+				case <-notes:
+					s.signal()
+				}
+			}
+		}()
+	})
 }
 
 // Checkpoint returns the saved position of a subscription, 0 when it has

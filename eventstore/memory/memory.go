@@ -1,6 +1,7 @@
 package memory
 
 import (
+	"cmp"
 	"context"
 	"fmt"
 	"slices"
@@ -20,7 +21,8 @@ type Backend struct {
 	branches  map[string]eventstore.Branch
 	snapshots map[timeline][]eventstore.Snapshot
 	points    map[string]int64
-	recorded  int64 // newest recorded time
+	parked    map[string][]eventstore.Parked // by relay, in position order
+	recorded  int64                          // newest recorded time
 	closed    bool
 }
 
@@ -33,7 +35,7 @@ type events struct {
 
 // New returns an empty backend.
 func New() *Backend {
-	return &Backend{timelines: map[timeline]*events{}, seen: map[string]map[[2]string]bool{}, branches: map[string]eventstore.Branch{}, snapshots: map[timeline][]eventstore.Snapshot{}, points: map[string]int64{}}
+	return &Backend{timelines: map[timeline]*events{}, seen: map[string]map[[2]string]bool{}, branches: map[string]eventstore.Branch{}, snapshots: map[timeline][]eventstore.Snapshot{}, points: map[string]int64{}, parked: map[string][]eventstore.Parked{}}
 }
 
 // NewStore returns a store over a new Backend.
@@ -289,4 +291,24 @@ func (m *Backend) Close() error {
 	defer m.mu.Unlock()
 	m.closed = true
 	return nil
+}
+
+// Park implements eventstore.Backend.
+func (m *Backend) Park(_ context.Context, name string, p eventstore.Parked) error {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	list := m.parked[name]
+	if i, found := slices.BinarySearchFunc(list, p.Position, func(x eventstore.Parked, pos int64) int { return cmp.Compare(x.Position, pos) }); found {
+		list[i] = p
+	} else {
+		m.parked[name] = slices.Insert(list, i, p)
+	}
+	return m.check()
+}
+
+// Parked implements eventstore.Backend.
+func (m *Backend) Parked(_ context.Context, name string) ([]eventstore.Parked, error) {
+	m.mu.RLock()
+	defer m.mu.RUnlock()
+	return slices.Clone(m.parked[name]), m.check()
 }

@@ -109,6 +109,7 @@ CREATE TABLE IF NOT EXISTS es_branches (id text PRIMARY KEY, stream text NOT NUL
 CREATE INDEX IF NOT EXISTS es_branches_stream ON es_branches (stream, created);
 CREATE TABLE IF NOT EXISTS es_snapshots (stream text NOT NULL, branch text NOT NULL, recorded bigint NOT NULL, effective bigint NOT NULL, version bigint NOT NULL, state bytea NOT NULL, PRIMARY KEY (stream, branch, effective, recorded));
 CREATE TABLE IF NOT EXISTS es_checkpoints (name text PRIMARY KEY, position bigint NOT NULL);
+CREATE TABLE IF NOT EXISTS es_parked (name text NOT NULL, position bigint NOT NULL, reason text NOT NULL, at bigint NOT NULL, PRIMARY KEY (name, position));
 DROP FUNCTION IF EXISTS es_append(text, text, bigint, bigint, bool, bigint, text[], text[], bigint[], bytea[]);
 DROP FUNCTION IF EXISTS es_append(text[], text[], bigint[], bigint[], bool[], bigint[], int[], text[], text[], bigint[], bytea[]);
 CREATE OR REPLACE FUNCTION es_append(
@@ -539,6 +540,22 @@ func (b *Backend) LoadCheckpoint(ctx context.Context, name string) (int64, error
 func (b *Backend) SaveCheckpoint(ctx context.Context, name string, position int64) error {
 	_, err := b.pool.Exec(ctx, `INSERT INTO es_checkpoints VALUES ($1, $2) ON CONFLICT (name) DO UPDATE SET position = excluded.position`, name, position)
 	return err
+}
+
+// Park implements eventstore.Backend.
+func (b *Backend) Park(ctx context.Context, name string, p eventstore.Parked) error {
+	_, err := b.pool.Exec(ctx, `INSERT INTO es_parked VALUES ($1, $2, $3, $4) ON CONFLICT (name, position) DO UPDATE SET reason = excluded.reason, at = excluded.at`, name, p.Position, p.Reason, p.At.UnixNano())
+	return err
+}
+
+// Parked implements eventstore.Backend.
+func (b *Backend) Parked(ctx context.Context, name string) ([]eventstore.Parked, error) {
+	rows, err := b.pool.Query(ctx, `SELECT position, reason, at FROM es_parked WHERE name = $1 ORDER BY position`, name)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	return sqlq.Parked(rows)
 }
 
 // Notify implements eventstore.Notifier: it listens on a connection of

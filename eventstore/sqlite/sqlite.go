@@ -121,6 +121,7 @@ func createSchema(ctx context.Context, db *sql.DB) error {
 		`CREATE INDEX IF NOT EXISTS es_branches_stream ON es_branches (stream, created)`,
 		`CREATE TABLE IF NOT EXISTS es_snapshots (stream TEXT NOT NULL, branch TEXT NOT NULL, recorded INTEGER NOT NULL, effective INTEGER NOT NULL, version INTEGER NOT NULL, state BLOB NOT NULL, PRIMARY KEY (stream, branch, effective, recorded))`,
 		`CREATE TABLE IF NOT EXISTS es_checkpoints (name TEXT PRIMARY KEY, position INTEGER NOT NULL)`,
+		`CREATE TABLE IF NOT EXISTS es_parked (name TEXT NOT NULL, position INTEGER NOT NULL, reason TEXT NOT NULL, at INTEGER NOT NULL, PRIMARY KEY (name, position))`,
 	} {
 		if _, err := db.ExecContext(ctx, stmt); err != nil {
 			return fmt.Errorf("eventstore/sqlite: creating the schema: %w", err)
@@ -340,6 +341,22 @@ func (b *Backend) LoadCheckpoint(ctx context.Context, name string) (int64, error
 func (b *Backend) SaveCheckpoint(ctx context.Context, name string, position int64) error {
 	_, err := b.db.ExecContext(ctx, `INSERT INTO es_checkpoints VALUES (?, ?) ON CONFLICT (name) DO UPDATE SET position = excluded.position`, name, position)
 	return err
+}
+
+// Park implements eventstore.Backend.
+func (b *Backend) Park(ctx context.Context, name string, p eventstore.Parked) error {
+	_, err := b.db.ExecContext(ctx, `INSERT OR REPLACE INTO es_parked VALUES (?, ?, ?, ?)`, name, p.Position, p.Reason, p.At.UnixNano())
+	return err
+}
+
+// Parked implements eventstore.Backend.
+func (b *Backend) Parked(ctx context.Context, name string) ([]eventstore.Parked, error) {
+	rows, err := b.db.QueryContext(ctx, `SELECT position, reason, at FROM es_parked WHERE name = ? ORDER BY position`, name)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	return sqlq.Parked(rows)
 }
 
 // Close implements eventstore.Backend.

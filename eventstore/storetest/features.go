@@ -310,3 +310,24 @@ func testSubscriptionLive(t *testing.T, open Opener) {
 	require.NoError(t, err)
 	assert.Equal(t, int64(8), saved, "saved up to the last handled event")
 }
+
+func testParked(t *testing.T, open Opener) {
+	s, clock := newStore(t, open)
+	ctx := context.Background()
+	require.NoError(t, s.Park(ctx, "relay", 9, "too large"))
+	clock.Set(epoch.Add(time.Minute))
+	require.NoError(t, s.Park(ctx, "relay", 3, "invalid /a: required"))
+	require.NoError(t, s.Park(ctx, "other", 5, "x"))
+	require.NoError(t, s.Park(ctx, "relay", 9, "too large, again"))
+	got, err := s.Parked(ctx, "relay")
+	require.NoError(t, err)
+	assert.Equal(t, []eventstore.Parked{
+		{Position: 3, Reason: "invalid /a: required", At: epoch.Add(time.Minute)},
+		{Position: 9, Reason: "too large, again", At: epoch.Add(time.Minute)},
+	}, got)
+	none, err := s.Parked(ctx, "nobody")
+	require.NoError(t, err)
+	assert.Empty(t, none)
+	require.ErrorIs(t, s.Park(ctx, "relay", 0, "x"), eventstore.ErrInvalidVersion)
+	require.ErrorIs(t, s.Park(ctx, "", 1, "x"), eventstore.ErrInvalidStream)
+}

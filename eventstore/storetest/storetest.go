@@ -39,6 +39,7 @@ func Run(t *testing.T, open Opener) {
 		{"Snapshots", testSnapshots},
 		{"SubscriptionResume", testSubscriptionResume},
 		{"SubscriptionLive", testSubscriptionLive},
+		{"Parked", testParked},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) { tc.run(t, open) })

@@ -153,5 +153,20 @@ func Snapshots(rows Rows) ([]eventstore.Snapshot, error) {
 	return out, rows.Err()
 }
 
+// Parked scans rows of position, reason, at.
+func Parked(rows Rows) ([]eventstore.Parked, error) {
+	var out []eventstore.Parked
+	for rows.Next() {
+		var p eventstore.Parked
+		var at int64
+		if err := rows.Scan(&p.Position, &p.Reason, &at); err != nil {
+			return nil, err
+		}
+		p.At = Time(at)
+		out = append(out, p)
+	}
+	return out, rows.Err()
+}
+
 // Time converts Unix nanoseconds to a UTC time.
 func Time(n int64) time.Time { return time.Unix(0, n).UTC() }
