@@ -531,3 +531,23 @@ func (s *Store) Parked(ctx context.Context, name string) ([]Parked, error) {
 	}
 	return s.b.Parked(ctx, name)
 }
+
+// Head returns the global position of the newest event of the store (of
+// any timeline), 0 when it is empty.
+func (s *Store) Head(ctx context.Context) (int64, error) {
+	pos, _, err := s.b.Head(ctx)
+	return pos, err
+}
+
+// SaveCheckpoint stores a position under name, as Subscribe does for its
+// subscriptions; for consumers of the global order that keep their own
+// loop, such as the outbox relay.
+func (s *Store) SaveCheckpoint(ctx context.Context, name string, position int64) error {
+	if err := checkName(name); err != nil {
+		return err
+	}
+	if position < 0 {
+		return fmt.Errorf("%w: checkpoint %d", ErrInvalidVersion, position)
+	}
+	return s.b.SaveCheckpoint(ctx, name, position)
+}

@@ -1,6 +1,7 @@
 package transport
 
 import (
+	"errors"
 	"math"
 	"time"
 
@@ -41,6 +42,11 @@ func (b *Backoff) check(setting string) []error {
 	}
 	return errs
 }
+
+// Validate reports every invalid field of b, each a *driver.ConfigError
+// named after setting (e.g. "RelayConfig.Backoff"); nil b is valid (the
+// defaults). Other packages' configs use it to check theirs.
+func (b *Backoff) Validate(setting string) error { return errors.Join(b.check(setting)...) }
 
 // Delay returns the delay before attempt n+1 after n failed attempts. rnd
 // returns a number in [0, 1); it is the only source of randomness, and is

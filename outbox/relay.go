@@ -1,0 +1,341 @@
+package outbox
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"math/rand/v2"
+	"sync"
+	"time"
+
+	"github.com/elmosoftware/eventprotocol/envelope"
+	"github.com/elmosoftware/eventprotocol/eventstore"
+	"github.com/elmosoftware/eventprotocol/transport"
+	"github.com/elmosoftware/eventprotocol/transport/driver"
+)
+
+// ErrUnhealthy matches the error of [Relay.Health] while publishing keeps
+// failing.
+var ErrUnhealthy = errors.New("outbox: the relay's publishing keeps failing")
+
+// Config configures [New]. A nil *Config means the defaults; a zero field
+// means its default; an invalid value is an error.
+type Config struct {
+	// Name is the relay's: its checkpoint in the store and its parked
+	// events. Default "outbox".
+	Name string
+	// BatchSize is the most events of one Publish call. Default 100.
+	BatchSize int
+	// Backoff spaces the retries of a failed publish. Default 100ms
+	// doubling to 10s, 20% jitter.
+	Backoff *transport.Backoff
+	// UnhealthyAfter is how many failed publishes in a row make Health
+	// report ErrUnhealthy. Default 3.
+	UnhealthyAfter int
+	// Hooks, when set, report what the relay does.
+	Hooks *Hooks
+	// Logger receives what would otherwise go unseen: retried publishes
+	// (warnings) and parked events (errors). Default: none.
+	Logger *slog.Logger
+}
+
+// Hooks report what a relay does, for metrics. Each may be nil; they run
+// on the relay's goroutine and must not block.
+type Hooks struct {
+	// Published reports events the transport accepted, and the relay's
+	// position after them.
+	Published func(ctx context.Context, n int, position int64)
+	// Retrying reports a publish that failed and will be retried after
+	// delay, from position after.
+	Retrying func(ctx context.Context, err error, delay time.Duration)
+	// Parked reports an event set aside.
+	Parked func(ctx context.Context, position int64, reason error)
+}
+
+// Relay publishes a store's main timeline in global order. Run it on one
+// goroutine; Health and Position are safe to call from others.
+type Relay struct {
+	store *eventstore.Store
+	pub   *transport.Publisher
+	cfg   Config
+	rnd   func() float64
+
+	mu       sync.Mutex
+	position int64 // saved
+	failures int   // publishes failed in a row
+	lastErr  error
+}
+
+// New returns a relay from store to pub.
+func New(store *eventstore.Store, pub *transport.Publisher, cfg *Config) (*Relay, error) {
+	var c Config
+	if cfg != nil {
+		c = *cfg
+	}
+	var errs []error
+	if store == nil {
+		errs = append(errs, &driver.ConfigError{Setting: "outbox.New store", Problem: "must not be nil"})
+	}
+	if pub == nil {
+		errs = append(errs, &driver.ConfigError{Setting: "outbox.New publisher", Problem: "must not be nil"})
+	}
+	if c.BatchSize < 0 {
+		errs = append(errs, &driver.ConfigError{Setting: "outbox.Config.BatchSize", Problem: "must not be negative"})
+	}
+	if c.UnhealthyAfter < 0 {
+		errs = append(errs, &driver.ConfigError{Setting: "outbox.Config.UnhealthyAfter", Problem: "must not be negative"})
+	}
+	errs = append(errs, c.Backoff.Validate("outbox.Config.Backoff"))
+	if err := errors.Join(errs...); err != nil {
+		return nil, err
+	}
+	if c.Name == "" {
+		c.Name = "outbox"
+	}
+	if c.BatchSize == 0 {
+		c.BatchSize = 100
+	}
+	if c.Backoff == nil {
+		c.Backoff = &transport.Backoff{Initial: 100 * time.Millisecond, Max: 10 * time.Second, Jitter: 0.2}
+	}
+	if c.UnhealthyAfter == 0 {
+		c.UnhealthyAfter = 3
+	}
+	if c.Hooks == nil {
+		c.Hooks = &Hooks{}
+	}
+	if c.Logger == nil {
+		c.Logger = slog.New(slog.DiscardHandler)
+	}
+	return &Relay{store: store, pub: pub, cfg: c, rnd: rand.Float64}, nil
+}
+
+// Position returns the relay's saved position: every event of the main
+// timeline up to it was accepted by the transport or parked.
+func (r *Relay) Position() int64 {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return r.position
+}
+
+// Health reports whether the relay publishes: nil, or an error matching
+// ErrUnhealthy (with the last failure) once Config.UnhealthyAfter
+// publishes in a row failed, until one succeeds. Put it behind a
+// readiness probe.
+func (r *Relay) Health() error {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if r.failures >= r.cfg.UnhealthyAfter {
+		return fmt.Errorf("%w: %d in a row, the last: %w", ErrUnhealthy, r.failures, r.lastErr)
+	}
+	return nil
+}
+
+// pending is an event read for publishing.
+type pending struct {
+	position int64
+	env      *envelope.Envelope
+}
+
+// Run publishes until ctx ends, and returns ctx's error, or the store's
+// when it cannot read its checkpoint or events.
+func (r *Relay) Run(ctx context.Context) error {
+	pos, err := r.store.Checkpoint(ctx, r.cfg.Name)
+	if err != nil {
+		return err
+	}
+	parked := map[int64]bool{}
+	list, err := r.store.Parked(ctx, r.cfg.Name)
+	if err != nil {
+		return err
+	}
+	for _, p := range list {
+		parked[p.Position] = true
+	}
+	r.mu.Lock()
+	r.position = pos
+	r.mu.Unlock()
+	attempt := 0
+	for {
+		head, err := r.store.Head(ctx)
+		if err != nil {
+			return err
+		}
+		batch, err := r.read(ctx, pos, parked)
+		if err != nil {
+			return err
+		}
+		if len(batch) == 0 {
+			if err := r.store.Wait(ctx, max(head, pos)); err != nil {
+				return err
+			}
+			continue
+		}
+		next, err := r.publish(ctx, batch, parked)
+		if next > pos {
+			if serr := r.save(ctx, next); serr != nil {
+				err = errors.Join(err, serr)
+			} else {
+				pos = next
+			}
+		}
+		if err == nil {
+			attempt = 0
+			continue
+		}
+		if ctx.Err() != nil {
+			return ctx.Err()
+		}
+		attempt++
+		delay := r.cfg.Backoff.Delay(attempt, r.rnd)
+		r.failed(err)
+		r.cfg.Logger.Warn("outbox: publishing failed; retrying", "relay", r.cfg.Name, "position", pos, "delay", delay, "err", err)
+		if h := r.cfg.Hooks.Retrying; h != nil {
+			h(ctx, err, delay)
+		}
+		t := time.NewTimer(delay)
+		select {
+		case <-ctx.Done():
+			t.Stop()
+			return ctx.Err()
+		case <-t.C:
+		}
+	}
+}
+
+// read returns the next events after pos to publish in one call: in
+// order, not parked, and no two of one partition key.
+func (r *Relay) read(ctx context.Context, pos int64, parked map[int64]bool) ([]pending, error) {
+	var out []pending
+	keys := map[string]bool{}
+	for rec, err := range r.store.ReadAll(ctx, pos) {
+		if err != nil {
+			return nil, err
+		}
+		if parked[rec.Position] {
+			continue
+		}
+		e, err := rec.Envelope()
+		if err != nil {
+			// Altered in storage: nothing can publish it.
+			if perr := r.park(ctx, rec.Position, fmt.Errorf("undecodable: %w", err), parked); perr != nil {
+				return nil, perr
+			}
+			continue
+		}
+		if e.PartitionKey != "" {
+			if keys[e.PartitionKey] {
+				break // the next call
+			}
+			keys[e.PartitionKey] = true
+		}
+		out = append(out, pending{position: rec.Position, env: &e})
+		if len(out) == r.cfg.BatchSize {
+			break
+		}
+	}
+	return out, nil
+}
+
+// publish publishes batch and returns the position up to which every
+// event was accepted or parked (0 when none), with the error that stopped
+// it before the batch's end.
+func (r *Relay) publish(ctx context.Context, batch []pending, parked map[int64]bool) (int64, error) {
+	{
+		envs := make([]*envelope.Envelope, len(batch))
+		for i, p := range batch {
+			envs[i] = p.env
+		}
+		err := r.pub.Publish(ctx, envs...)
+		if err == nil {
+			r.succeeded(ctx, len(batch), batch[len(batch)-1].position)
+			return batch[len(batch)-1].position, nil
+		}
+		var perr *transport.PublishError
+		if !errors.As(err, &perr) {
+			return 0, err
+		}
+		invalid := map[int]bool{}
+		for _, f := range perr.Failed {
+			if f.Invalid {
+				invalid[f.Index] = true
+				if err := r.park(ctx, batch[f.Index].position, f.Err, parked); err != nil {
+					return 0, err
+				}
+			}
+		}
+		if len(invalid) == 0 {
+			// The transport's failure: the events before the first failed
+			// one were accepted (those after it may have been, and go
+			// again).
+			first := len(batch)
+			for _, f := range perr.Failed {
+				first = min(first, f.Index)
+			}
+			if first == 0 {
+				return 0, err
+			}
+			r.succeeded(ctx, first, batch[first-1].position)
+			return batch[first-1].position, err
+		}
+		// Nothing was sent: publish the others now.
+		rest := batch[:0:0]
+		for i, p := range batch {
+			if !invalid[i] {
+				rest = append(rest, p)
+			}
+		}
+		if len(rest) == 0 {
+			return batch[len(batch)-1].position, nil
+		}
+		done, err := r.publish(ctx, rest, parked)
+		if err != nil || done < rest[len(rest)-1].position {
+			return done, err
+		}
+		return max(done, batch[len(batch)-1].position), nil
+	}
+}
+
+// park sets the event at position aside with why.
+func (r *Relay) park(ctx context.Context, position int64, reason error, parked map[int64]bool) error {
+	text := reason.Error()
+	if len(text) > 1024 {
+		text = text[:1024]
+	}
+	if err := r.store.Park(ctx, r.cfg.Name, position, text); err != nil {
+		return err
+	}
+	parked[position] = true
+	r.cfg.Logger.Error("outbox: an event was parked: the transport refuses it", "relay", r.cfg.Name, "position", position, "reason", text)
+	if h := r.cfg.Hooks.Parked; h != nil {
+		h(ctx, position, reason)
+	}
+	return nil
+}
+
+func (r *Relay) save(ctx context.Context, pos int64) error {
+	if err := r.store.SaveCheckpoint(ctx, r.cfg.Name, pos); err != nil {
+		return err
+	}
+	r.mu.Lock()
+	r.position = pos
+	r.mu.Unlock()
+	return nil
+}
+
+func (r *Relay) succeeded(ctx context.Context, n int, pos int64) {
+	r.mu.Lock()
+	r.failures, r.lastErr = 0, nil
+	r.mu.Unlock()
+	if h := r.cfg.Hooks.Published; h != nil {
+		h(ctx, n, pos)
+	}
+}
+
+func (r *Relay) failed(err error) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	r.failures++
+	r.lastErr = err
+}
