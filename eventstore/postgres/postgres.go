@@ -2,6 +2,7 @@ package postgres
 
 import (
 	"context"
+	"database/sql"
 	"errors"
 	"fmt"
 	"slices"
@@ -228,6 +229,72 @@ func (b *Backend) createSchema(ctx context.Context) error {
 	return nil
 }
 
+// callAppend calls es_append; callArgs are its arguments.
+const callAppend = `SELECT * FROM es_append($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)`
+
+func callArgs(batches []*eventstore.Batch, lockFirst bool) []any {
+	n := len(batches)
+	streams, branches, bases, expected, anys, now := make([]string, n), make([]string, n), make([]int64, n), make([]int64, n), make([]bool, n), make([]int64, n)
+	var batch []int32
+	var sources, ids []string
+	var effective []int64
+	var raw [][]byte
+	for i, b := range batches {
+		streams[i], branches[i], bases[i], expected[i], anys[i], now[i] = b.Stream, b.Branch, b.Base, b.Expected, b.Any, b.Now
+		for _, p := range b.Events {
+			batch = append(batch, int32(i+1))
+			sources, ids, effective, raw = append(sources, p.Source), append(ids, p.ID), append(effective, p.Effective), append(raw, p.Raw)
+		}
+	}
+	return []any{streams, branches, bases, expected, anys, now, batch, sources, ids, effective, raw, lockFirst}
+}
+
+// resultRow is one row of es_append.
+type resultRow struct {
+	version, first, recorded int64
+	stored                   int32
+	conflict                 bool
+}
+
+func (r *resultRow) dest() []any {
+	return []any{&r.version, &r.stored, &r.first, &r.recorded, &r.conflict}
+}
+
+func (r *resultRow) appended(b *eventstore.Batch) (eventstore.Appended, error) {
+	if r.conflict {
+		return eventstore.Appended{}, &eventstore.ConflictError{Stream: b.Stream, Branch: b.Branch, Expected: b.Expected, Actual: r.version}
+	}
+	return eventstore.Appended{Version: r.version, Stored: int(r.stored), FirstPosition: r.first, Recorded: r.recorded}, nil
+}
+
+// AppendTx makes an append inside the caller's pgx transaction, so that
+// it commits, or not, with the caller's own changes: the outbox of a
+// service that is not event-sourced (see package outbox). Prepare the
+// batch with Store.Prepare; after the commit, Store.Appended(result)
+// wakes this process's relay at once (others hear the commit's
+// notification). The append locks the store's head row until tx ends:
+// keep such transactions short, at READ COMMITTED. A version conflict is
+// a *eventstore.ConflictError and changes nothing; the caller decides
+// whether to roll back.
+func (b *Backend) AppendTx(ctx context.Context, tx pgx.Tx, batch *eventstore.Batch) (eventstore.Appended, error) {
+	var row resultRow
+	if err := tx.QueryRow(ctx, callAppend, callArgs([]*eventstore.Batch{batch}, true)...).Scan(row.dest()...); err != nil {
+		return eventstore.Appended{}, err
+	}
+	return row.appended(batch)
+}
+
+// AppendSQLTx is AppendTx for a database/sql transaction on the pgx
+// driver (github.com/jackc/pgx/v5/stdlib), whose search_path reaches the
+// store's schema.
+func (b *Backend) AppendSQLTx(ctx context.Context, tx *sql.Tx, batch *eventstore.Batch) (eventstore.Appended, error) {
+	var row resultRow
+	if err := tx.QueryRowContext(ctx, callAppend, callArgs([]*eventstore.Batch{batch}, true)...).Scan(row.dest()...); err != nil {
+		return eventstore.Appended{}, err
+	}
+	return row.appended(batch)
+}
+
 // uniqueViolation is the SQLSTATE of a broken unique index.
 const uniqueViolation = "23505"
 
@@ -368,40 +435,26 @@ func (b *Backend) take() []*appendReq {
 // the other stored.
 func (b *Backend) call(reqs []*appendReq, lockFirst bool) {
 	n := len(reqs)
-	streams, branches, bases, expected, anys, now := make([]string, n), make([]string, n), make([]int64, n), make([]int64, n), make([]bool, n), make([]int64, n)
-	var batch []int32
-	var sources, ids []string
-	var effective []int64
-	var raw [][]byte
+	batches := make([]*eventstore.Batch, n)
 	for i, r := range reqs {
-		streams[i], branches[i], bases[i], expected[i], anys[i], now[i] = r.batch.Stream, r.batch.Branch, r.batch.Base, r.batch.Expected, r.batch.Any, r.batch.Now
-		for _, p := range r.batch.Events {
-			batch = append(batch, int32(i+1))
-			sources, ids, effective, raw = append(sources, p.Source), append(ids, p.ID), append(effective, p.Effective), append(raw, p.Raw)
-		}
+		batches[i] = r.batch
 	}
 	results := make([]appendResult, 0, n)
 	err := func() error {
-		rows, err := b.pool.Query(context.Background(), `SELECT * FROM es_append($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)`,
-			streams, branches, bases, expected, anys, now, batch, sources, ids, effective, raw, lockFirst)
+		rows, err := b.pool.Query(context.Background(), callAppend, callArgs(batches, lockFirst)...)
 		if err != nil {
 			return err
 		}
 		defer rows.Close()
 		for i := 0; rows.Next(); i++ {
-			var res eventstore.Appended
-			var stored int32
-			var conflict bool
-			if err := rows.Scan(&res.Version, &stored, &res.FirstPosition, &res.Recorded, &conflict); err != nil {
+			var row resultRow
+			if err := rows.Scan(row.dest()...); err != nil {
 				return err
 			}
-			res.Stored = int(stored)
-			r := appendResult{res: res}
-			if conflict && i < n {
-				bt := reqs[i].batch
-				r = appendResult{err: &eventstore.ConflictError{Stream: bt.Stream, Branch: bt.Branch, Expected: bt.Expected, Actual: res.Version}}
+			if i < n {
+				res, err := row.appended(batches[i])
+				results = append(results, appendResult{res: res, err: err})
 			}
-			results = append(results, r)
 		}
 		if err := rows.Err(); err != nil {
 			return err

@@ -10,6 +10,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/stdlib"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
@@ -104,4 +106,85 @@ func TestTwoProcesses(t *testing.T) {
 		require.Equal(t, n, r.Version)
 	}
 	assert.Equal(t, int64(writers*appends), n)
+}
+
+// TestAppendTx: events appended in the caller's transaction, pgx or
+// database/sql, commit with its own changes or roll back with them; a
+// conflict changes nothing.
+func TestAppendTx(t *testing.T) {
+	ctx := context.Background()
+	b := open(t)
+	schema := fmt.Sprintf("t%d", schemas.Load())
+	store, err := eventstore.New(b, nil)
+	require.NoError(t, err)
+	pc, err := pgx.ParseConfig(server.DSN)
+	require.NoError(t, err)
+	pc.RuntimeParams["search_path"] = schema
+	conn, err := pgx.ConnectConfig(ctx, pc)
+	require.NoError(t, err)
+	t.Cleanup(func() { _ = conn.Close(ctx) })
+	db := stdlib.OpenDB(*pc)
+	t.Cleanup(func() { _ = db.Close() })
+	_, err = conn.Exec(ctx, `CREATE TABLE orders (id text PRIMARY KEY)`)
+	require.NoError(t, err)
+
+	st := eventstore.Stream{Name: "ern:elmo:hr:acme:employee/e-1"}
+	type appendIn func(order string, expect eventstore.Expect, commit bool) (eventstore.Appended, error)
+	viaPgx := func(order string, expect eventstore.Expect, commit bool) (eventstore.Appended, error) {
+		tx, err := conn.Begin(ctx)
+		require.NoError(t, err)
+		_, err = tx.Exec(ctx, `INSERT INTO orders VALUES ($1)`, order)
+		require.NoError(t, err)
+		batch, err := store.Prepare(ctx, st, expect, storetest.Event(t, st.Name, time.Time{}, 30))
+		require.NoError(t, err)
+		res, err := b.AppendTx(ctx, tx, batch)
+		if err != nil || !commit {
+			require.NoError(t, tx.Rollback(ctx))
+			return res, err
+		}
+		return res, tx.Commit(ctx)
+	}
+	viaSQL := func(order string, expect eventstore.Expect, commit bool) (eventstore.Appended, error) {
+		tx, err := db.BeginTx(ctx, nil)
+		require.NoError(t, err)
+		_, err = tx.ExecContext(ctx, `INSERT INTO orders VALUES ($1)`, order)
+		require.NoError(t, err)
+		batch, err := store.Prepare(ctx, st, expect, storetest.Event(t, st.Name, time.Time{}, 30))
+		require.NoError(t, err)
+		res, err := b.AppendSQLTx(ctx, tx, batch)
+		if err != nil || !commit {
+			require.NoError(t, tx.Rollback())
+			return res, err
+		}
+		return res, tx.Commit()
+	}
+	version := int64(0)
+	for i, do := range []appendIn{viaPgx, viaSQL} {
+		res, err := do(fmt.Sprint("o-", i, "-committed"), eventstore.Exactly(version), true)
+		require.NoError(t, err)
+		version++
+		assert.Equal(t, version, res.Version)
+		assert.Equal(t, version, res.FirstPosition, "no hole where a rolled back append was")
+		_, err = do(fmt.Sprint("o-", i, "-rolled-back"), eventstore.Exactly(version), false)
+		require.NoError(t, err)
+		_, err = do(fmt.Sprint("o-", i, "-conflict"), eventstore.Exactly(0), true)
+		require.ErrorIs(t, err, eventstore.ErrConflict)
+	}
+	var orders []string
+	rows, err := conn.Query(ctx, `SELECT id FROM orders ORDER BY id`)
+	require.NoError(t, err)
+	for rows.Next() {
+		var id string
+		require.NoError(t, rows.Scan(&id))
+		orders = append(orders, id)
+	}
+	require.NoError(t, rows.Err())
+	assert.Equal(t, []string{"o-0-committed", "o-1-committed"}, orders)
+	var n int64
+	for r, err := range store.ReadAll(ctx, 0) {
+		require.NoError(t, err)
+		n++
+		assert.Equal(t, n, r.Position)
+	}
+	assert.Equal(t, int64(2), n, "the rolled back events are gone")
 }

@@ -72,12 +72,9 @@ func Open(ctx context.Context, path string, cfg *Config) (*Backend, error) {
 		dst   **sql.Stmt
 		query string
 	}{
-		{&b.stmts.head, `SELECT recorded,
-			coalesce((SELECT recorded FROM es_events ORDER BY position DESC LIMIT 1), 0),
-			coalesce((SELECT max(position) FROM es_events), 0),
-			(SELECT coalesce(max(version), ?) FROM es_events WHERE stream = ? AND branch = ?) FROM es_head`},
-		{&b.stmts.seen, `SELECT count(*) FROM es_events WHERE branch = ? AND source = ? AND id = ?`},
-		{&b.stmts.insert, `INSERT INTO es_events (position, stream, branch, version, recorded, effective, source, id, raw) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`},
+		{&b.stmts.head, queryHead},
+		{&b.stmts.seen, querySeen},
+		{&b.stmts.insert, queryInsert},
 	} {
 		if *p.dst, err = db.PrepareContext(ctx, p.query); err != nil {
 			_ = db.Close()
@@ -130,6 +127,58 @@ func createSchema(ctx context.Context, db *sql.DB) error {
 	return nil
 }
 
+// The statements of an append.
+const (
+	// queryHead: the newest recorded time and position, and the stream's
+	// version, in one step. es_head keeps the newest recorded time of
+	// discarded branches' events.
+	queryHead = `SELECT recorded,
+		coalesce((SELECT recorded FROM es_events ORDER BY position DESC LIMIT 1), 0),
+		coalesce((SELECT max(position) FROM es_events), 0),
+		(SELECT coalesce(max(version), ?) FROM es_events WHERE stream = ? AND branch = ?) FROM es_head`
+	querySeen   = `SELECT count(*) FROM es_events WHERE branch = ? AND source = ? AND id = ?`
+	queryInsert = `INSERT INTO es_events (position, stream, branch, version, recorded, effective, source, id, raw) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`
+)
+
+// inTx runs an append's statements in a transaction: the backend's own,
+// with its prepared statements, or the caller's (AppendTx), with text.
+type inTx struct {
+	tx  *sql.Tx
+	own *Backend
+}
+
+func (t inTx) row(ctx context.Context, stmt *sql.Stmt, query string, args ...any) *sql.Row {
+	if t.own != nil {
+		return t.tx.StmtContext(ctx, stmt).QueryRowContext(ctx, args...)
+	}
+	return t.tx.QueryRowContext(ctx, query, args...)
+}
+
+func (t inTx) exec(ctx context.Context, stmt *sql.Stmt, query string, args ...any) error {
+	var err error
+	if t.own != nil {
+		_, err = t.tx.StmtContext(ctx, stmt).ExecContext(ctx, args...)
+	} else {
+		_, err = t.tx.ExecContext(ctx, query, args...)
+	}
+	return err
+}
+
+// AppendTx makes an append inside the caller's transaction, so that it
+// commits, or not, with the caller's own changes: the outbox of a service
+// that is not event-sourced (see package outbox). Prepare the batch with
+// Store.Prepare; after the commit, Store.Appended(result) wakes the
+// store's relay and subscriptions at once (they poll otherwise). tx must
+// be of a database/sql handle on the same SQLite file opened with
+// modernc.org/sqlite, and should hold the write lock from its start
+// (BEGIN IMMEDIATE: "_txlock=immediate" in the DSN): a transaction that
+// read first cannot take it after another writer committed. A version
+// conflict is a *eventstore.ConflictError and changes nothing; the caller
+// decides whether to roll back.
+func (b *Backend) AppendTx(ctx context.Context, tx *sql.Tx, batch *eventstore.Batch) (eventstore.Appended, error) {
+	return b.appendIn(ctx, inTx{tx: tx}, batch, true)
+}
+
 // Append implements eventstore.Backend. It first assumes the events are
 // new and lets the unique index on (branch, source, id) say otherwise;
 // when it does, or when the expectation fails (the events may all be
@@ -155,22 +204,26 @@ func (b *Backend) append(ctx context.Context, batch *eventstore.Batch, lookUp bo
 	if err != nil {
 		return res, err
 	}
-	defer func() {
-		if err != nil {
-			_ = tx.Rollback()
-		}
-	}()
-	// The newest recorded time and position, and the stream's version, in
-	// one step. es_head keeps the newest recorded time of discarded
-	// branches' events.
+	res, err = b.appendIn(ctx, inTx{tx: tx, own: b}, batch, lookUp)
+	if err != nil || res.Stored == 0 {
+		return res, errors.Join(err, tx.Rollback())
+	}
+	if err := tx.Commit(); err != nil {
+		return res, fmt.Errorf("%w: %w", eventstore.ErrOutcomeUnknown, err)
+	}
+	return res, nil
+}
+
+// appendIn makes an append in t's transaction.
+func (b *Backend) appendIn(ctx context.Context, t inTx, batch *eventstore.Batch, lookUp bool) (res eventstore.Appended, err error) {
 	var last, floor int64
-	if err := tx.StmtContext(ctx, b.stmts.head).QueryRowContext(ctx, batch.Base, batch.Stream, batch.Branch).Scan(&floor, &res.Recorded, &last, &res.Version); err != nil {
+	if err := t.row(ctx, b.stmts.head, queryHead, batch.Base, batch.Stream, batch.Branch).Scan(&floor, &res.Recorded, &last, &res.Version); err != nil {
 		return res, err
 	}
 	res.Recorded = max(res.Recorded+1, floor+1, batch.Now)
-	fresh, err := b.fresh(ctx, tx, batch, lookUp)
+	fresh, err := b.fresh(ctx, t, batch, lookUp)
 	if err != nil || len(fresh) == 0 {
-		return eventstore.Appended{Version: res.Version}, errors.Join(err, tx.Rollback())
+		return eventstore.Appended{Version: res.Version}, err
 	}
 	if !batch.Any && batch.Expected != res.Version {
 		if !lookUp {
@@ -178,28 +231,23 @@ func (b *Backend) append(ctx context.Context, batch *eventstore.Batch, lookUp bo
 		}
 		return res, &eventstore.ConflictError{Stream: batch.Stream, Branch: batch.Branch, Expected: batch.Expected, Actual: res.Version}
 	}
-	ins := tx.StmtContext(ctx, b.stmts.insert)
 	res.FirstPosition = last + 1
 	for i, p := range fresh {
-		if _, err := ins.ExecContext(ctx, last+1+int64(i), batch.Stream, batch.Branch, res.Version+1+int64(i), res.Recorded, p.Effective, p.Source, p.ID, p.Raw); err != nil {
+		if err := t.exec(ctx, b.stmts.insert, queryInsert, last+1+int64(i), batch.Stream, batch.Branch, res.Version+1+int64(i), res.Recorded, p.Effective, p.Source, p.ID, p.Raw); err != nil {
 			return res, err
 		}
 	}
 	res.Stored = len(fresh)
 	res.Version += int64(len(fresh))
-	if err := tx.Commit(); err != nil {
-		return res, fmt.Errorf("%w: %w", eventstore.ErrOutcomeUnknown, err)
-	}
 	return res, nil
 }
 
 // fresh returns the events of batch once each and, when lookUp, only
 // those not stored in its branch yet.
-func (b *Backend) fresh(ctx context.Context, tx *sql.Tx, batch *eventstore.Batch, lookUp bool) ([]eventstore.Pending, error) {
+func (b *Backend) fresh(ctx context.Context, t inTx, batch *eventstore.Batch, lookUp bool) ([]eventstore.Pending, error) {
 	if len(batch.Events) == 1 && !lookUp {
 		return batch.Events, nil
 	}
-	seen := tx.StmtContext(ctx, b.stmts.seen)
 	out := make([]eventstore.Pending, 0, len(batch.Events))
 	inBatch := make(map[[2]string]bool, len(batch.Events))
 	for _, p := range batch.Events {
@@ -210,7 +258,7 @@ func (b *Backend) fresh(ctx context.Context, tx *sql.Tx, batch *eventstore.Batch
 		inBatch[k] = true
 		if lookUp {
 			var n int
-			if err := seen.QueryRowContext(ctx, batch.Branch, p.Source, p.ID).Scan(&n); err != nil {
+			if err := t.row(ctx, b.stmts.seen, querySeen, batch.Branch, p.Source, p.ID).Scan(&n); err != nil {
 				return nil, err
 			}
 			if n > 0 {
