@@ -551,3 +551,16 @@ func (s *Store) SaveCheckpoint(ctx context.Context, name string, position int64)
 	}
 	return s.b.SaveCheckpoint(ctx, name, position)
 }
+
+// ReadPage returns up to max events of the main timeline after a global
+// position, in position order: one page of ReadAll, for readers that
+// work a batch at a time.
+func (s *Store) ReadPage(ctx context.Context, afterPosition int64, max int) ([]Record, error) {
+	if afterPosition < 0 {
+		return nil, fmt.Errorf("%w: read after position %d", ErrInvalidVersion, afterPosition)
+	}
+	if max <= 0 {
+		return nil, nil
+	}
+	return s.b.Read(ctx, &Query{AfterPosition: afterPosition}, max)
+}

@@ -162,11 +162,18 @@ func (r *Relay) Run(ctx context.Context) error {
 		if err != nil {
 			return err
 		}
-		batch, err := r.read(ctx, pos, parked)
+		batch, seen, err := r.read(ctx, pos, parked)
 		if err != nil {
 			return err
 		}
 		if len(batch) == 0 {
+			if seen > pos { // all parked: step over them
+				if err := r.save(ctx, seen); err != nil {
+					return err
+				}
+				pos = seen
+				continue
+			}
 			if err := r.store.Wait(ctx, max(head, pos)); err != nil {
 				return err
 			}
@@ -205,23 +212,26 @@ func (r *Relay) Run(ctx context.Context) error {
 }
 
 // read returns the next events after pos to publish in one call: in
-// order, not parked, and no two of one partition key.
-func (r *Relay) read(ctx context.Context, pos int64, parked map[int64]bool) ([]pending, error) {
-	var out []pending
+// order, not parked, and no two of one partition key; and the position of
+// the last event it looked at.
+func (r *Relay) read(ctx context.Context, pos int64, parked map[int64]bool) (out []pending, seen int64, err error) {
 	keys := map[string]bool{}
-	for rec, err := range r.store.ReadAll(ctx, pos) {
-		if err != nil {
-			return nil, err
-		}
+	page, err := r.store.ReadPage(ctx, pos, r.cfg.BatchSize)
+	if err != nil {
+		return nil, 0, err
+	}
+	for _, rec := range page {
 		if parked[rec.Position] {
+			seen = rec.Position
 			continue
 		}
 		e, err := rec.Envelope()
 		if err != nil {
 			// Altered in storage: nothing can publish it.
 			if perr := r.park(ctx, rec.Position, fmt.Errorf("undecodable: %w", err), parked); perr != nil {
-				return nil, perr
+				return nil, 0, perr
 			}
+			seen = rec.Position
 			continue
 		}
 		if e.PartitionKey != "" {
@@ -231,11 +241,9 @@ func (r *Relay) read(ctx context.Context, pos int64, parked map[int64]bool) ([]p
 			keys[e.PartitionKey] = true
 		}
 		out = append(out, pending{position: rec.Position, env: &e})
-		if len(out) == r.cfg.BatchSize {
-			break
-		}
+		seen = rec.Position
 	}
-	return out, nil
+	return out, seen, nil
 }
 
 // publish publishes batch and returns the position up to which every

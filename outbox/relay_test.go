@@ -343,12 +343,11 @@ func TestRelayRetriesOutcomeUnknown(t *testing.T) {
 func TestRelayParksInvalid(t *testing.T) {
 	r := newRig(t)
 	first := r.appendEvents(t, 5, 2)
-	big := storetest.Event(t, "ern:elmo:hr:acme:employee/e-0", time.Time{}, 300<<10)
-	big.Type, big.PartitionKey = eventType, "ern:elmo:hr:acme:employee/e-0"
+	big := bigEvent(t)
 	res, err := r.store.Append(context.Background(), eventstore.Stream{Name: big.Subject}, eventstore.Any, big)
 	require.NoError(t, err)
 	rest := r.appendEvents(t, 5, 2)
-	parked := make(chan int64, 1)
+	parked := make(chan int64, 10)
 	relay := newRelay(t, r, &outbox.Config{Hooks: &outbox.Hooks{Parked: func(_ context.Context, pos int64, reason error) {
 		parked <- pos
 	}}})
@@ -362,13 +361,32 @@ func TestRelayParksInvalid(t *testing.T) {
 	require.Len(t, list, 1)
 	assert.Equal(t, res.FirstPosition, list[0].Position)
 	assert.Contains(t, list[0].Reason, "over the limit")
+
+	// Events that are all refused, at the end: parked, and stepped over.
+	for range 3 {
+		_, err := r.store.Append(context.Background(), eventstore.Stream{Name: big.Subject}, eventstore.Any, bigEvent(t))
+		require.NoError(t, err)
+	}
+	head, err := r.store.Head(context.Background())
+	require.NoError(t, err)
+	require.Eventually(t, func() bool { return relay.Position() == head }, 10*time.Second, 5*time.Millisecond)
+	list, err = r.store.Parked(context.Background(), "outbox")
+	require.NoError(t, err)
+	assert.Len(t, list, 4)
 	require.ErrorIs(t, stop(), context.Canceled)
 
-	// A restart goes on after it, and never tries it again.
+	// A restart goes on after them, and never tries them again.
 	r.appendEvents(t, 1, 1)
 	relay2 := newRelay(t, r, &outbox.Config{Hooks: &outbox.Hooks{Parked: func(context.Context, int64, error) { t.Error("parked again") }}})
 	r.run(t, relay2)
 	r.sink.waitFor(t, 11)
+}
+
+// bigEvent is valid for the store and too large for SNS/SQS.
+func bigEvent(t *testing.T) *envelope.Envelope {
+	e := storetest.Event(t, "ern:elmo:hr:acme:employee/e-0", time.Time{}, 300<<10)
+	e.Type, e.PartitionKey = eventType, "ern:elmo:hr:acme:employee/e-0"
+	return e
 }
 
 // TestTwoRelays: two relays at once lose nothing and keep each partition
