@@ -47,6 +47,11 @@
 // elmo.messaging.duplicates, elmo.messaging.message.age (seconds from the
 // event's time to its receipt: consumer lag) and elmo.messaging.in_flight.
 //
+// An outbox relay's metrics come from [Telemetry.Relay]: its Hooks go in
+// outbox.Config.Hooks, and elmo.outbox.published, elmo.outbox.retries,
+// elmo.outbox.parked and elmo.outbox.position follow, named by
+// elmo.outbox.relay; its health is outbox.Relay.Health.
+//
 // With no provider installed (OpenTelemetry's no-op default) the hooks
 // cost little: attributes are built only for spans that record, and the
 // metric attribute sets are made once.

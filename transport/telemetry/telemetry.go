@@ -52,6 +52,7 @@ type Telemetry struct {
 	mu        sync.Mutex
 	producers map[string]*producerStats // by destination
 	consumers []*ConsumerTelemetry
+	relays    []*RelayTelemetry
 }
 
 // producerStats are the counts of one destination's publishing.
@@ -120,6 +121,12 @@ func (t *Telemetry) instruments(meter metric.Meter) error {
 	t.publishDuration = histogram("messaging.client.operation.duration", "Duration of Publish calls.")
 	t.processDuration = histogram("messaging.process.duration", "Duration of the handlers of one delivery.")
 	t.age = histogram("elmo.messaging.message.age", "Time from an event's time to its receipt: consumer lag.")
+	relayPublished := counter("elmo.outbox.published", "Events an outbox relay published (accepted by the transport).")
+	relayRetries, err := meter.Int64ObservableCounter("elmo.outbox.retries", metric.WithUnit("{publish}"), metric.WithDescription("Publishes of an outbox relay that failed and were retried."))
+	errs = append(errs, err)
+	relayParked := counter("elmo.outbox.parked", "Events an outbox relay set aside: the transport refuses them.")
+	relayPosition, err := meter.Int64ObservableGauge("elmo.outbox.position", metric.WithUnit("{position}"), metric.WithDescription("The global position an outbox relay has published up to."))
+	errs = append(errs, err)
 	if err := errors.Join(errs...); err != nil {
 		return err
 	}
@@ -135,8 +142,14 @@ func (t *Telemetry) instruments(meter metric.Meter) error {
 		for _, c := range t.consumers {
 			c.observe(o, consumed, handled, retries, deadLetters, duplicates, inFlight)
 		}
+		for _, r := range t.relays {
+			o.ObserveInt64(relayPublished, r.published.Load(), r.opt)
+			o.ObserveInt64(relayRetries, r.retries.Load(), r.opt)
+			o.ObserveInt64(relayParked, r.parked.Load(), r.opt)
+			o.ObserveInt64(relayPosition, r.position.Load(), r.opt)
+		}
 		return nil
-	}, sent, failures, consumed, handled, retries, deadLetters, duplicates, inFlight)
+	}, sent, failures, consumed, handled, retries, deadLetters, duplicates, inFlight, relayPublished, relayRetries, relayParked, relayPosition)
 	return err
 }
 
