@@ -4,8 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"io"
-	"net"
 	"net/url"
 	"sync"
 	"sync/atomic"
@@ -17,90 +15,11 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/elmosoftware/eventprotocol/envelope"
+	"github.com/elmosoftware/eventprotocol/internal/tcpproxy"
 	"github.com/elmosoftware/eventprotocol/transport"
 	"github.com/elmosoftware/eventprotocol/transport/snssqs"
 	"github.com/elmosoftware/eventprotocol/transport/snssqs/snssqstest"
 )
-
-// proxy forwards TCP connections to GoAws until cut: then it drops every
-// open connection and refuses new ones until restored. With dropReplies
-// set, it forwards requests but discards the replies and closes the
-// client's connection once the server answered: the request took effect,
-// and the client cannot know.
-type proxy struct {
-	ln          net.Listener
-	target      string
-	cut         atomic.Bool
-	dropReplies atomic.Bool
-	mu          sync.Mutex
-	conns       map[net.Conn]bool
-}
-
-func newProxy(t *testing.T, target string) *proxy {
-	t.Helper()
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	require.NoError(t, err)
-	p := &proxy{ln: ln, target: target, conns: map[net.Conn]bool{}}
-	go p.serve()
-	t.Cleanup(func() {
-		ln.Close()
-		p.drop()
-	})
-	return p
-}
-
-func (p *proxy) endpoint() string { return "http://" + p.ln.Addr().String() }
-
-func (p *proxy) serve() {
-	for {
-		c, err := p.ln.Accept()
-		if err != nil {
-			return
-		}
-		if p.cut.Load() {
-			c.Close()
-			continue
-		}
-		go p.forward(c)
-	}
-}
-
-func (p *proxy) forward(c net.Conn) {
-	up, err := net.Dial("tcp", p.target)
-	if err != nil {
-		c.Close()
-		return
-	}
-	p.mu.Lock()
-	p.conns[c], p.conns[up] = true, true
-	p.mu.Unlock()
-	done := make(chan struct{}, 2)
-	go func() { _, _ = io.Copy(up, c); done <- struct{}{} }()
-	go func() {
-		if p.dropReplies.Load() {
-			buf := make([]byte, 4096)
-			_, _ = up.Read(buf) // the server answered: the request took effect
-		} else {
-			_, _ = io.Copy(c, up)
-		}
-		done <- struct{}{}
-	}()
-	<-done
-	c.Close()
-	up.Close()
-	p.mu.Lock()
-	delete(p.conns, c)
-	delete(p.conns, up)
-	p.mu.Unlock()
-}
-
-func (p *proxy) drop() {
-	p.mu.Lock()
-	defer p.mu.Unlock()
-	for c := range p.conns {
-		c.Close()
-	}
-}
 
 // Cut the connection to GoAws for a few seconds while 5,000 events flow:
 // publishing reports errors (or retries through them), consumers keep
@@ -114,8 +33,8 @@ func testConnectionCutLosesNothing(t *testing.T, srv testServer) {
 
 	u, err := url.Parse(srv.endpoint)
 	require.NoError(t, err)
-	px := newProxy(t, u.Host)
-	snsC, sqsC, err := snssqs.Connect(ctx, &snssqs.ConnectConfig{Region: snssqstest.Region, Endpoint: px.endpoint(),
+	px := tcpproxy.StartForTest(t, u.Host)
+	snsC, sqsC, err := snssqs.Connect(ctx, &snssqs.ConnectConfig{Region: snssqstest.Region, Endpoint: "http://" + px.Addr(),
 		Credentials: credentials.NewStaticCredentialsProvider("test", "test", "")})
 	require.NoError(t, err)
 
@@ -152,11 +71,10 @@ func testConnectionCutLosesNothing(t *testing.T, srv testServer) {
 	cutAt, restoreAt := start.Add(time.Second), start.Add(4*time.Second)
 	for i := 0; i < total; i += srv.batch {
 		switch now := time.Now(); {
-		case now.After(cutAt) && now.Before(restoreAt) && !px.cut.Load():
-			px.cut.Store(true)
-			px.drop()
-		case now.After(restoreAt) && px.cut.Load():
-			px.cut.Store(false)
+		case now.After(cutAt) && now.Before(restoreAt) && !px.IsCut():
+			px.Cut()
+		case now.After(restoreAt) && px.IsCut():
+			px.Restore()
 		}
 		var batch []*envelope.Envelope
 		for j := i; j < min(i+srv.batch, total); j++ {
@@ -194,7 +112,7 @@ func testConnectionCutLosesNothing(t *testing.T, srv testServer) {
 			time.Sleep(wait)
 		}
 	}
-	px.cut.Store(false)
+	px.Restore()
 	t.Logf("published %d of %d without error; %d batches failed during the cut", len(published), total, failedBatches)
 	require.Positive(t, failedBatches, "the cut happened while events were published")
 	require.Greater(t, len(published), total/2)
@@ -224,9 +142,9 @@ func testLostRepliesAreOutcomeUnknown(t *testing.T, srv testServer) {
 
 	u, err := url.Parse(srv.endpoint)
 	require.NoError(t, err)
-	px := newProxy(t, u.Host)
-	px.dropReplies.Store(true)
-	snsC, _, err := snssqs.Connect(ctx, &snssqs.ConnectConfig{Region: snssqstest.Region, Endpoint: px.endpoint(),
+	px := tcpproxy.StartForTest(t, u.Host)
+	px.DropReplies(true)
+	snsC, _, err := snssqs.Connect(ctx, &snssqs.ConnectConfig{Region: snssqstest.Region, Endpoint: "http://" + px.Addr(),
 		Credentials: credentials.NewStaticCredentialsProvider("test", "test", "")})
 	require.NoError(t, err)
 	sender, err := snssqs.NewSender(snsC, map[string]string{"leave": p.TopicARNs["leave"]}, &snssqs.SenderConfig{MaxBatch: srv.batch})
