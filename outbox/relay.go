@@ -138,55 +138,14 @@ type pending struct {
 	env      *envelope.Envelope
 }
 
-// Run publishes until ctx ends, and returns ctx's error, or the store's
-// when it cannot read its checkpoint or events.
+// Run publishes until ctx ends, and returns ctx's error. A failure, of
+// the transport or of the store (a lost database connection), is retried
+// with backoff: it shows in Health, the Retrying hook and the log.
 func (r *Relay) Run(ctx context.Context) error {
-	pos, err := r.store.Checkpoint(ctx, r.cfg.Name)
-	if err != nil {
-		return err
-	}
-	parked := map[int64]bool{}
-	list, err := r.store.Parked(ctx, r.cfg.Name)
-	if err != nil {
-		return err
-	}
-	for _, p := range list {
-		parked[p.Position] = true
-	}
-	r.mu.Lock()
-	r.position = pos
-	r.mu.Unlock()
+	var st runState
 	attempt := 0
 	for {
-		head, err := r.store.Head(ctx)
-		if err != nil {
-			return err
-		}
-		batch, seen, err := r.read(ctx, pos, parked)
-		if err != nil {
-			return err
-		}
-		if len(batch) == 0 {
-			if seen > pos { // all parked: step over them
-				if err := r.save(ctx, seen); err != nil {
-					return err
-				}
-				pos = seen
-				continue
-			}
-			if err := r.store.Wait(ctx, max(head, pos)); err != nil {
-				return err
-			}
-			continue
-		}
-		next, err := r.publish(ctx, batch, parked)
-		if next > pos {
-			if serr := r.save(ctx, next); serr != nil {
-				err = errors.Join(err, serr)
-			} else {
-				pos = next
-			}
-		}
+		err := r.step(ctx, &st)
 		if err == nil {
 			attempt = 0
 			continue
@@ -197,7 +156,7 @@ func (r *Relay) Run(ctx context.Context) error {
 		attempt++
 		delay := r.cfg.Backoff.Delay(attempt, r.rnd)
 		r.failed(err)
-		r.cfg.Logger.Warn("outbox: publishing failed; retrying", "relay", r.cfg.Name, "position", pos, "delay", delay, "err", err)
+		r.cfg.Logger.Warn("outbox: relaying failed; retrying", "relay", r.cfg.Name, "position", st.pos, "delay", delay, "err", err)
 		if h := r.cfg.Hooks.Retrying; h != nil {
 			h(ctx, err, delay)
 		}
@@ -209,6 +168,60 @@ func (r *Relay) Run(ctx context.Context) error {
 		case <-t.C:
 		}
 	}
+}
+
+// runState is what Run knows: its position and the parked events, once
+// loaded from the store.
+type runState struct {
+	pos    int64
+	parked map[int64]bool
+}
+
+// step publishes one batch, or waits for one.
+func (r *Relay) step(ctx context.Context, st *runState) error {
+	if st.parked == nil {
+		pos, err := r.store.Checkpoint(ctx, r.cfg.Name)
+		if err != nil {
+			return err
+		}
+		list, err := r.store.Parked(ctx, r.cfg.Name)
+		if err != nil {
+			return err
+		}
+		st.pos, st.parked = pos, map[int64]bool{}
+		for _, p := range list {
+			st.parked[p.Position] = true
+		}
+		r.mu.Lock()
+		r.position = pos
+		r.mu.Unlock()
+	}
+	head, err := r.store.Head(ctx)
+	if err != nil {
+		return err
+	}
+	batch, seen, err := r.read(ctx, st.pos, st.parked)
+	if err != nil {
+		return err
+	}
+	if len(batch) == 0 {
+		if seen > st.pos { // all parked: step over them
+			if err := r.save(ctx, seen); err != nil {
+				return err
+			}
+			st.pos = seen
+			return nil
+		}
+		return r.store.Wait(ctx, max(head, st.pos))
+	}
+	next, err := r.publish(ctx, batch, st.parked)
+	if next > st.pos {
+		if serr := r.save(ctx, next); serr != nil {
+			return errors.Join(err, serr)
+		}
+		st.pos = next
+	}
+	return err
 }
 
 // read returns the next events after pos to publish in one call: in
