@@ -72,6 +72,7 @@ const (
 // fact is one event as the ledger keeps it.
 type fact struct {
 	id       string
+	key      string // dedupKey
 	kind     kind
 	recorded time.Time // the event's time: when the fact became known
 	effect   time.Time // when it takes effect; zero for an amendment whose absence is unknown
@@ -128,6 +129,7 @@ func NewLedger(snapshotEvery int) *Ledger {
 type hire struct {
 	recorded time.Time
 	id       string
+	key      string // dedupKey
 	date     time.Time
 }
 
@@ -164,14 +166,14 @@ func parseDate(s string) (time.Time, error) {
 // Add records the fact an event states. An event whose id the ledger has
 // seen changes nothing.
 func (l *Ledger) Add(e *envelope.Envelope) error {
-	if l.ids[e.ID] {
+	if l.ids[dedupKey(e)] {
 		return nil
 	}
 	f, employee, h, err := decodeFact(e)
 	if err != nil {
 		return err
 	}
-	l.ids[e.ID] = true
+	l.ids[dedupKey(e)] = true
 	a := l.accounts[employee]
 	if a == nil {
 		a = &account{absences: map[string]*fact{}, amendments: map[string][]*fact{}}
@@ -187,8 +189,11 @@ func (l *Ledger) Add(e *envelope.Envelope) error {
 	return nil
 }
 
+// dedupKey is the protocol's identity of an event: its source and id.
+func dedupKey(e *envelope.Envelope) string { return e.Source + "\x00" + e.ID }
+
 func decodeFact(e *envelope.Envelope) (*fact, naming.ERN, *hire, error) {
-	f := &fact{id: e.ID, recorded: e.Time, effect: e.EffectiveAt()}
+	f := &fact{id: e.ID, key: dedupKey(e), recorded: e.Time, effect: e.EffectiveAt()}
 	bad := func(err error) (*fact, naming.ERN, *hire, error) {
 		return nil, naming.ERN{}, nil, fmt.Errorf("%w: %s %s: %w", ErrBadFact, e.Type, e.ID, err)
 	}
@@ -202,7 +207,7 @@ func decodeFact(e *envelope.Envelope) (*fact, naming.ERN, *hire, error) {
 		if err != nil {
 			return bad(err)
 		}
-		return nil, p.Employee, &hire{recorded: e.Time, id: e.ID, date: date}, nil
+		return nil, p.Employee, &hire{recorded: e.Time, id: e.ID, key: f.key, date: date}, nil
 	case policyAssigned.Type().String():
 		p, err := policyAssigned.Decode(e)
 		if err != nil {
@@ -504,7 +509,7 @@ func (l *Ledger) Fork(at time.Time) *Ledger {
 		for _, h := range a.hires {
 			if !h.recorded.After(at) {
 				c.hires = append(c.hires, h)
-				b.ids[h.id] = true
+				b.ids[h.key] = true
 			}
 		}
 		// Absences first, so that amendments find them.
@@ -513,7 +518,7 @@ func (l *Ledger) Fork(at time.Time) *Ledger {
 				if f.kind == k && !f.recorded.After(at) {
 					cp := *f
 					c.add(&cp)
-					b.ids[f.id] = true
+					b.ids[f.key] = true
 				}
 			}
 		}

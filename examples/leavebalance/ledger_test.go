@@ -176,6 +176,23 @@ func TestLedgerDuplicatesAndOrder(t *testing.T) {
 	}
 }
 
+// TestLedgerDeduplicatesOnSourceAndID: the protocol's identity of an
+// event is its source and id; the same id from another source is another
+// fact.
+func TestLedgerDeduplicatesOnSourceAndID(t *testing.T) {
+	s := base()
+	adj := s.adjust("2026-01-01T00:00:00Z", ts("2026-01-10T00:00:00Z"), "2")
+	other := *adj
+	other.Source = "urn:elmo:service:payroll"
+	l := NewLedger(0)
+	for _, e := range append(s.h.events, &other, adj) {
+		require.NoError(t, l.Add(e))
+	}
+	got, err := l.Balance(demoEmployee, date("2026-01-31"), ts("2027-01-01T00:00:00Z"))
+	require.NoError(t, err)
+	assert.Equal(t, "8", got.String(), "4 credits and two adjustments of 2: one per source")
+}
+
 func TestLedgerWhatIfNeverChangesMain(t *testing.T) {
 	s := base()
 	s.absence("2026-01-10T00:00:00Z", "2026-01-20", "1") // recorded after the fork
