@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"slices"
+	"strings"
 	"sync"
 	"time"
 
@@ -20,7 +21,8 @@ import (
 
 // Config configures [Open]. A nil *Config means the defaults.
 type Config struct {
-	// Schema holds the store's tables. Default "public".
+	// Schema holds the store's tables. Default: the DSN's search_path
+	// (e.g. ?search_path=leave), else "public".
 	Schema string
 	// MaxConns bounds the connection pool. Default 16.
 	MaxConns int32
@@ -53,15 +55,22 @@ func Open(ctx context.Context, dsn string, cfg *Config) (*Backend, error) {
 	if c.MaxConns < 0 {
 		return nil, &driver.ConfigError{Setting: "postgres.Config.MaxConns", Problem: "must not be negative"}
 	}
-	if c.Schema == "" {
-		c.Schema = "public"
-	}
+
 	if c.MaxConns == 0 {
 		c.MaxConns = 16
 	}
 	pc, err := pgxpool.ParseConfig(dsn)
 	if err != nil {
 		return nil, &driver.ConfigError{Setting: "postgres.Open dsn", Problem: err.Error()}
+	}
+	if c.Schema == "" {
+		c.Schema = pc.ConnConfig.RuntimeParams["search_path"]
+	}
+	if c.Schema == "" {
+		c.Schema = "public"
+	}
+	if strings.Contains(c.Schema, ",") {
+		return nil, &driver.ConfigError{Setting: "postgres.Config.Schema", Problem: "must name one schema (the DSN's search_path names several)"}
 	}
 	pc.MaxConns = c.MaxConns
 	pc.ConnConfig.RuntimeParams["search_path"] = c.Schema

@@ -19,6 +19,7 @@ import (
 	"github.com/elmosoftware/eventprotocol/eventstore/postgres"
 	"github.com/elmosoftware/eventprotocol/eventstore/storetest"
 	pgserver "github.com/elmosoftware/eventprotocol/internal/postgres"
+	"github.com/elmosoftware/eventprotocol/transport/driver"
 )
 
 // server is the package's PostgreSQL 15, started by TestMain.
@@ -187,4 +188,23 @@ func TestAppendTx(t *testing.T) {
 		assert.Equal(t, n, r.Position)
 	}
 	assert.Equal(t, int64(2), n, "the rolled back events are gone")
+}
+
+// TestSchemaFromDSN: without Config.Schema the DSN's search_path names
+// the schema; several are refused.
+func TestSchemaFromDSN(t *testing.T) {
+	ctx := context.Background()
+	b, err := postgres.Open(ctx, server.DSN+"&search_path=fromdsn", nil)
+	require.NoError(t, err)
+	defer b.Close()
+	s, err := eventstore.New(b, nil)
+	require.NoError(t, err)
+	_, err = s.Append(ctx, eventstore.Stream{Name: "ern:elmo:hr:acme:employee/e-1"}, eventstore.Any, storetest.Event(t, "ern:elmo:hr:acme:employee/e-1", time.Time{}, 10))
+	require.NoError(t, err)
+	out, err := server.Psql(ctx, "SELECT count(*) FROM fromdsn.es_events")
+	require.NoError(t, err)
+	assert.Equal(t, "1", out)
+
+	_, err = postgres.Open(ctx, server.DSN+"&search_path=a,b", nil)
+	require.ErrorIs(t, err, driver.ErrInvalidConfig)
 }

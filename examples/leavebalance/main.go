@@ -1,8 +1,6 @@
 package main
 
 import (
-	"bufio"
-	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
@@ -12,7 +10,6 @@ import (
 	"os"
 	"time"
 
-	"github.com/elmosoftware/eventprotocol/envelope"
 	"github.com/elmosoftware/eventprotocol/naming"
 	"github.com/elmosoftware/eventprotocol/schema"
 )
@@ -28,8 +25,13 @@ func main() {
 }
 
 func run(args []string, stdout, stderr io.Writer) int {
-	if len(args) > 0 && args[0] == "balance" {
-		return balance(args[1:], stdout, stderr, time.Now)
+	if len(args) > 0 {
+		switch args[0] {
+		case "balance":
+			return balance(args[1:], stdout, stderr, time.Now)
+		case "import":
+			return importCmd(args[1:], stdout, stderr)
+		}
 	}
 	fs := flag.NewFlagSet("leavebalance", flag.ContinueOnError)
 	fs.SetOutput(stderr)
@@ -61,7 +63,8 @@ type answer struct {
 func balance(args []string, stdout, stderr io.Writer, now func() time.Time) int {
 	fs := flag.NewFlagSet("balance", flag.ContinueOnError)
 	fs.SetOutput(stderr)
-	eventsFile := fs.String("events", "", "JSON lines of envelopes, in any order (required)")
+	eventsFile := fs.String("events", "", "JSON lines of envelopes, in any order (this or --db)")
+	dsn := fs.String("db", "", "the event store: a SQLite file, or a postgres:// URL (this or --events)")
 	employeeArg := fs.String("employee", "", "the employee's ERN (required)")
 	onArg := fs.String("on", "", "the date, YYYY-MM-DD (required)")
 	knownAtArg := fs.String("known-at", "", "as known at this RFC 3339 time (default: now)")
@@ -74,7 +77,7 @@ func balance(args []string, stdout, stderr io.Writer, now func() time.Time) int 
 		if format != "" {
 			fmt.Fprintf(stderr, "leavebalance balance: "+format+"\n", args...)
 		}
-		fmt.Fprintln(stderr, "usage: leavebalance balance --events FILE.jsonl --employee ERN --on DATE [--known-at RFC3339] [--what-if FILE.jsonl --fork-at RFC3339] [--snapshot-every N] [--json]")
+		fmt.Fprintln(stderr, "usage: leavebalance balance (--events FILE.jsonl | --db DSN) --employee ERN --on DATE [--known-at RFC3339] [--what-if FILE.jsonl --fork-at RFC3339] [--snapshot-every N] [--json]")
 		return exitUsage
 	}
 	if err := fs.Parse(args); err != nil {
@@ -83,7 +86,7 @@ func balance(args []string, stdout, stderr io.Writer, now func() time.Time) int 
 		}
 		return exitUsage
 	}
-	if *eventsFile == "" || *employeeArg == "" || *onArg == "" || fs.NArg() > 0 {
+	if (*eventsFile == "") == (*dsn == "") || *employeeArg == "" || *onArg == "" || fs.NArg() > 0 {
 		return usage("")
 	}
 	employee, err := naming.ParseERN(*employeeArg)
@@ -118,7 +121,19 @@ func balance(args []string, stdout, stderr io.Writer, now func() time.Time) int 
 		return exitUsage
 	}
 	mainLedger := NewLedger(*snapshotEvery)
-	if code := load(mainLedger, *eventsFile, cat, stderr); code != exitOK {
+	if *dsn != "" {
+		ctx := context.Background()
+		store, err := openStore(ctx, *dsn, cat)
+		if err != nil {
+			fmt.Fprintln(stderr, "leavebalance balance:", err)
+			return exitUsage
+		}
+		defer store.Close()
+		if err := loadEmployee(ctx, store, employee, mainLedger); err != nil {
+			fmt.Fprintln(stderr, "leavebalance balance:", err)
+			return exitInvalid
+		}
+	} else if code := load(mainLedger, *eventsFile, cat, stderr); code != exitOK {
 		return code
 	}
 	ledger := mainLedger
@@ -159,40 +174,59 @@ func balance(args []string, stdout, stderr io.Writer, now func() time.Time) int 
 // load adds the events of a JSON lines file to the ledger. Every invalid
 // line is reported with its number; any makes the command fail.
 func load(l *Ledger, file string, cat *schema.Catalog, stderr io.Writer) int {
-	f, err := os.Open(file)
+	events, code := readFile(file, cat, stderr)
+	if code != exitOK {
+		return code
+	}
+	for _, e := range events {
+		if err := l.Add(e); err != nil {
+			fmt.Fprintln(stderr, "leavebalance balance:", err)
+			return exitInvalid
+		}
+	}
+	return exitOK
+}
+
+// importCmd appends a JSON lines file of envelopes to the event store.
+func importCmd(args []string, stdout, stderr io.Writer) int {
+	fs := flag.NewFlagSet("import", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	dsn := fs.String("db", "", "the event store: a SQLite file, or a postgres:// URL (required)")
+	catalogDir := fs.String("catalog", "testdata/catalog", "schema catalogue that validates the payloads")
+	usage := func() int {
+		fmt.Fprintln(stderr, "usage: leavebalance import --db DSN [--catalog DIR] FILE.jsonl")
+		return exitUsage
+	}
+	if err := fs.Parse(args); err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			return exitOK
+		}
+		return exitUsage
+	}
+	if *dsn == "" || fs.NArg() != 1 {
+		return usage()
+	}
+	cat, err := schema.LoadDir(*catalogDir)
 	if err != nil {
-		fmt.Fprintln(stderr, "leavebalance balance:", err)
+		fmt.Fprintln(stderr, "leavebalance import:", err)
 		return exitUsage
 	}
-	defer f.Close()
-	sc := bufio.NewScanner(f)
-	sc.Buffer(make([]byte, 0, 64<<10), 1<<20)
-	validator := envelope.Validator{}
-	bad := 0
-	for n := 1; sc.Scan(); n++ {
-		line := bytes.TrimSpace(sc.Bytes())
-		if len(line) == 0 {
-			continue
-		}
-		e, err := validator.Check(line)
-		if err == nil {
-			err = cat.Validate(&e)
-		}
-		if err == nil {
-			err = l.Add(&e)
-		}
-		if err != nil {
-			fmt.Fprintf(stderr, "%s:%d: %v\n", file, n, err)
-			bad++
-		}
+	events, code := readFile(fs.Arg(0), cat, stderr)
+	if code != exitOK {
+		return code
 	}
-	if err := sc.Err(); err != nil {
-		fmt.Fprintf(stderr, "%s: %v\n", file, err)
+	ctx := context.Background()
+	store, err := openStore(ctx, *dsn, cat)
+	if err != nil {
+		fmt.Fprintln(stderr, "leavebalance import:", err)
 		return exitUsage
 	}
-	if bad > 0 {
-		fmt.Fprintf(stderr, "%s: %d invalid lines\n", file, bad)
+	defer store.Close()
+	stored, err := importEvents(ctx, store, events)
+	if err != nil {
+		fmt.Fprintf(stderr, "leavebalance import: %v (%d events stored before it)\n", err, stored)
 		return exitInvalid
 	}
+	fmt.Fprintf(stdout, "imported %d events, %d of them new\n", len(events), stored)
 	return exitOK
 }

@@ -1,0 +1,137 @@
+package main
+
+import (
+	"bufio"
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"strings"
+
+	"github.com/elmosoftware/eventprotocol/envelope"
+	"github.com/elmosoftware/eventprotocol/eventstore"
+	"github.com/elmosoftware/eventprotocol/eventstore/postgres"
+	"github.com/elmosoftware/eventprotocol/eventstore/sqlite"
+	"github.com/elmosoftware/eventprotocol/naming"
+	"github.com/elmosoftware/eventprotocol/schema"
+)
+
+// openStore opens the event store a DSN names: a postgres:// or
+// postgresql:// URL is PostgreSQL, anything else a SQLite file. Every
+// append is checked against the catalogue.
+func openStore(ctx context.Context, dsn string, cat *schema.Catalog) (*eventstore.Store, error) {
+	cfg := &eventstore.Config{Validator: cat}
+	if strings.HasPrefix(dsn, "postgres://") || strings.HasPrefix(dsn, "postgresql://") {
+		return postgres.NewStore(ctx, dsn, cfg)
+	}
+	return sqlite.NewStore(ctx, strings.TrimPrefix(dsn, "sqlite:"), cfg)
+}
+
+// streamOf is the stream of an event in the store: its employee's ERN.
+func streamOf(e *envelope.Envelope) (naming.ERN, error) {
+	_, employee, _, err := decodeFact(e)
+	return employee, err
+}
+
+// maxLine bounds a line of a JSON lines file: an envelope's decoding
+// limit.
+const maxLine = envelope.DefaultMaxBytes
+
+// readFile checks every line of a JSON lines file of envelopes: decoded,
+// valid by the protocol and the catalogue, and a fact the ledger knows.
+// Each invalid line is reported with its number: any makes the code
+// exitInvalid; a file that cannot be read, exitUsage.
+func readFile(file string, cat *schema.Catalog, stderr io.Writer) (events []*envelope.Envelope, code int) {
+	f, err := os.Open(file)
+	if err != nil {
+		fmt.Fprintln(stderr, "leavebalance:", err)
+		return nil, exitUsage
+	}
+	defer f.Close()
+	sc := bufio.NewScanner(f)
+	sc.Buffer(make([]byte, 0, 64<<10), maxLine)
+	validator := envelope.Validator{}
+	bad, n := 0, 0
+	for sc.Scan() {
+		n++
+		line := bytes.TrimSpace(sc.Bytes())
+		if len(line) == 0 {
+			continue
+		}
+		e, err := validator.Check(line)
+		if err == nil {
+			err = cat.Validate(&e)
+		}
+		if err == nil {
+			_, err = streamOf(&e)
+		}
+		if err != nil {
+			fmt.Fprintf(stderr, "%s:%d: %v\n", file, n, err)
+			bad++
+			continue
+		}
+		events = append(events, &e)
+	}
+	if err := sc.Err(); errors.Is(err, bufio.ErrTooLong) {
+		fmt.Fprintf(stderr, "%s:%d: line longer than %d bytes\n", file, n+1, maxLine)
+		return nil, exitInvalid
+	} else if err != nil {
+		fmt.Fprintf(stderr, "%s: %v\n", file, err)
+		return nil, exitUsage
+	}
+	if bad > 0 {
+		fmt.Fprintf(stderr, "%s: %d invalid lines\n", file, bad)
+		return nil, exitInvalid
+	}
+	return events, exitOK
+}
+
+// importEvents appends events to their employees' streams, consecutive
+// events of one employee in one append. Events already stored are
+// skipped: importing twice changes nothing.
+func importEvents(ctx context.Context, store *eventstore.Store, events []*envelope.Envelope) (stored int, err error) {
+	const maxAppend = 500
+	for i := 0; i < len(events); {
+		employee, err := streamOf(events[i])
+		if err != nil {
+			return stored, err
+		}
+		j := i + 1
+		for j < len(events) && j-i < maxAppend {
+			next, err := streamOf(events[j])
+			if err != nil {
+				return stored, err
+			}
+			if next != employee {
+				break
+			}
+			j++
+		}
+		res, err := store.Append(ctx, eventstore.Stream{Name: employee.String()}, eventstore.Any, events[i:j]...)
+		if err != nil {
+			return stored, err
+		}
+		stored += res.Stored
+		i = j
+	}
+	return stored, nil
+}
+
+// loadEmployee adds an employee's stream to the ledger.
+func loadEmployee(ctx context.Context, store *eventstore.Store, employee naming.ERN, l *Ledger) error {
+	for r, err := range store.ReadStream(ctx, eventstore.Stream{Name: employee.String()}, 0) {
+		if err != nil {
+			return err
+		}
+		e, err := r.Envelope()
+		if err != nil {
+			return err
+		}
+		if err := l.Add(&e); err != nil {
+			return err
+		}
+	}
+	return nil
+}

@@ -1,0 +1,118 @@
+package main
+
+import (
+	"bytes"
+	"fmt"
+	"math/rand/v2"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	pgserver "github.com/elmosoftware/eventprotocol/internal/postgres"
+)
+
+// importCLI runs leavebalance import with the test catalogue.
+func importCLI(t *testing.T, args ...string) (int, string, string) {
+	t.Helper()
+	var out, errOut bytes.Buffer
+	code := importCmd(append([]string{"--catalog", "../../testdata/catalog"}, args...), &out, &errOut)
+	return code, out.String(), errOut.String()
+}
+
+// TestImportAndBalanceOnStore: the sample history imported into a SQLite
+// store answers as the file does; importing it again changes nothing.
+func TestImportAndBalanceOnStore(t *testing.T) {
+	db := filepath.Join(t.TempDir(), "leave.db")
+	code, out, stderr := importCLI(t, "--db", db, historyFile)
+	require.Equal(t, exitOK, code, stderr)
+	lines := strings.Count(strings.TrimSpace(mustRead(t, historyFile)), "\n") + 1
+	assert.Equal(t, fmt.Sprintf("imported %d events, %d of them new\n", lines, lines), out)
+	code, out, stderr = importCLI(t, "--db", db, historyFile)
+	require.Equal(t, exitOK, code, stderr)
+	assert.Equal(t, fmt.Sprintf("imported %d events, 0 of them new\n", lines), out, "idempotent")
+
+	for _, q := range [][]string{
+		{"--on", "2026-03-31"},
+		{"--on", "2026-12-31", "--json"},
+		{"--on", "2026-06-30", "--known-at", "2026-06-24T00:00:00Z"},
+	} {
+		args := append([]string{"--employee", demoEmployee.String()}, q...)
+		wantCode, want, _ := cli(t, append([]string{"--events", historyFile}, args...)...)
+		gotCode, got, stderr := cli(t, append([]string{"--db", db}, args...)...)
+		require.Equal(t, wantCode, gotCode, stderr)
+		assert.Equal(t, want, got, "%v", q)
+	}
+}
+
+func mustRead(t *testing.T, file string) string {
+	t.Helper()
+	b, err := os.ReadFile(file)
+	require.NoError(t, err)
+	return string(b)
+}
+
+func TestImportUsageAndInvalidLines(t *testing.T) {
+	db := filepath.Join(t.TempDir(), "leave.db")
+	long := filepath.Join(t.TempDir(), "long.jsonl")
+	lines := strings.SplitN(mustRead(t, historyFile), "\n", 3)
+	require.NoError(t, os.WriteFile(long, []byte(lines[0]+"\n"+lines[1]+"\n"+strings.Repeat("x", maxLine+1)+"\n"), 0o644))
+	bad := filepath.Join(t.TempDir(), "bad.jsonl")
+	require.NoError(t, os.WriteFile(bad, []byte(lines[0]+"\n{\n"), 0o644))
+	for _, tc := range []struct {
+		name   string
+		args   []string
+		code   int
+		stderr string
+	}{
+		{"no db", []string{historyFile}, exitUsage, "usage: leavebalance import"},
+		{"no file", []string{"--db", db}, exitUsage, "usage: leavebalance import"},
+		{"missing file", []string{"--db", db, "no/such.jsonl"}, exitUsage, "no such file"},
+		{"over-long line", []string{"--db", db, long}, exitInvalid, long + ":3: line longer than"},
+		{"malformed line", []string{"--db", db, bad}, exitInvalid, bad + ":2:"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			code, _, stderr := importCLI(t, tc.args...)
+			assert.Equal(t, tc.code, code)
+			assert.Contains(t, stderr, tc.stderr)
+		})
+	}
+	_, err := os.Stat(db)
+	assert.True(t, os.IsNotExist(err), "nothing of an invalid file is stored")
+}
+
+// TestStoreAnswersAsTheFile: on random histories, the balance from the
+// store (SQLite, PostgreSQL) is the balance from the file, for random
+// questions.
+func TestStoreAnswersAsTheFile(t *testing.T) {
+	pg := pgserver.StartForTest(t)
+	for seed := range uint64(6) {
+		rng := rand.New(rand.NewPCG(seed, 99))
+		events := randomStream(rng, 30+rng.IntN(150))
+		file := filepath.Join(t.TempDir(), "history.jsonl")
+		require.NoError(t, os.WriteFile(file, jsonLines(t, events), 0o644))
+		schema := fmt.Sprint("seed", seed)
+		_, err := pg.Psql(t.Context(), "CREATE SCHEMA "+schema)
+		require.NoError(t, err)
+		for _, db := range []string{
+			filepath.Join(t.TempDir(), "leave.db"),
+			strings.Replace(pg.DSN, "sslmode=disable", "sslmode=disable&search_path="+schema, 1),
+		} {
+			code, _, stderr := importCLI(t, "--db", db, file)
+			require.Equal(t, exitOK, code, stderr)
+			for range 15 {
+				on := time.Date(2025, 12, 1, 0, 0, 0, 0, time.UTC).AddDate(0, 0, rng.IntN(560)).Format(time.DateOnly)
+				knownAt := time.Date(2025, 12, 1, 0, 0, 0, 0, time.UTC).Add(time.Duration(rng.Int64N(int64(560 * 24 * time.Hour)))).Format(time.RFC3339)
+				args := []string{"--employee", demoEmployee.String(), "--on", on, "--known-at", knownAt, "--json"}
+				wantCode, want, _ := cli(t, append([]string{"--events", file}, args...)...)
+				gotCode, got, stderr := cli(t, append([]string{"--db", db}, args...)...)
+				require.Equal(t, wantCode, gotCode, stderr)
+				require.Equal(t, want, got, "seed %d, %s, on %s known at %s", seed, db, on, knownAt)
+			}
+		}
+	}
+}
