@@ -31,11 +31,22 @@ func run(args []string, stdout, stderr io.Writer) int {
 			return balance(args[1:], stdout, stderr, time.Now)
 		case "import":
 			return importCmd(args[1:], stdout, stderr)
+		case "serve":
+			return serveCmd(args[1:], stdout, stderr)
 		}
 	}
 	fs := flag.NewFlagSet("leavebalance", flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	opts := flags(fs)
+	fs.Usage = func() {
+		fmt.Fprint(stderr, `usage: leavebalance [flags]           the narrated demo, in memory (or on SNS/SQS)
+       leavebalance balance ...        one balance, from a file (--events) or the store (--db)
+       leavebalance import ...         append a JSON lines history to the store, idempotently
+       leavebalance serve ...          the HTTP JSON API over the store
+Each subcommand's -h lists its flags. The demo's flags:
+`)
+		fs.PrintDefaults()
+	}
 	if err := fs.Parse(args); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
 			return exitOK
@@ -123,7 +134,7 @@ func balance(args []string, stdout, stderr io.Writer, now func() time.Time) int 
 	mainLedger := NewLedger(*snapshotEvery)
 	if *dsn != "" {
 		ctx := context.Background()
-		store, err := openStore(ctx, *dsn, cat)
+		store, err := openStore(ctx, *dsn, nil) // reads only
 		if err != nil {
 			fmt.Fprintln(stderr, "leavebalance balance:", err)
 			return exitUsage
@@ -216,7 +227,7 @@ func importCmd(args []string, stdout, stderr io.Writer) int {
 		return code
 	}
 	ctx := context.Background()
-	store, err := openStore(ctx, *dsn, cat)
+	store, err := openStore(ctx, *dsn, nil) // readFile checked every line against the catalogue
 	if err != nil {
 		fmt.Fprintln(stderr, "leavebalance import:", err)
 		return exitUsage

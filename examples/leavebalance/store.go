@@ -19,10 +19,13 @@ import (
 )
 
 // openStore opens the event store a DSN names: a postgres:// or
-// postgresql:// URL is PostgreSQL, anything else a SQLite file. Every
-// append is checked against the catalogue.
+// postgresql:// URL is PostgreSQL, anything else a SQLite file. With a
+// catalogue, every append is checked against it.
 func openStore(ctx context.Context, dsn string, cat *schema.Catalog) (*eventstore.Store, error) {
-	cfg := &eventstore.Config{Validator: cat}
+	cfg := &eventstore.Config{}
+	if cat != nil {
+		cfg.Validator = cat
+	}
 	if strings.HasPrefix(dsn, "postgres://") || strings.HasPrefix(dsn, "postgresql://") {
 		return postgres.NewStore(ctx, dsn, cfg)
 	}
@@ -92,7 +95,7 @@ func readFile(file string, cat *schema.Catalog, stderr io.Writer) (events []*env
 // events of one employee in one append. Events already stored are
 // skipped: importing twice changes nothing.
 func importEvents(ctx context.Context, store *eventstore.Store, events []*envelope.Envelope) (stored int, err error) {
-	const maxAppend = 500
+	const maxAppend = 5000
 	for i := 0; i < len(events); {
 		employee, err := streamOf(events[i])
 		if err != nil {

@@ -1,0 +1,468 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"os"
+	"os/signal"
+	"sync"
+	"syscall"
+	"time"
+
+	"github.com/elmosoftware/eventprotocol/envelope"
+	"github.com/elmosoftware/eventprotocol/event"
+	"github.com/elmosoftware/eventprotocol/eventstore"
+	"github.com/elmosoftware/eventprotocol/naming"
+	"github.com/elmosoftware/eventprotocol/schema"
+)
+
+// service is the leave-balance service over an event store: commands
+// append to the employees' streams with expected versions; a projection
+// that follows the store's global order keeps every balance answerable;
+// what-if branches are store branches.
+type service struct {
+	store    *eventstore.Store
+	producer *envelope.Producer
+	log      *slog.Logger
+
+	mu        sync.Mutex
+	projected int64         // the global position the projection has read up to
+	advanced  chan struct{} // closed and replaced when it moves
+	ledger    *Ledger       // the main timeline, every employee
+}
+
+func newService(store *eventstore.Store, now func() time.Time, log *slog.Logger) *service {
+	return &service{store: store, producer: &envelope.Producer{Source: "urn:elmo:service:leave", Now: now}, log: log,
+		advanced: make(chan struct{}), ledger: NewLedger(1000)}
+}
+
+// project follows the store from its start, until ctx ends.
+func (s *service) project(ctx context.Context) error {
+	pos := int64(0)
+	for {
+		head, err := s.store.Head(ctx)
+		if err != nil {
+			return err
+		}
+		page, err := s.store.ReadPage(ctx, pos, 1000)
+		if err != nil {
+			return err
+		}
+		s.mu.Lock()
+		for _, r := range page {
+			e, err := r.Envelope()
+			if err == nil {
+				err = s.ledger.Add(&e)
+			}
+			if err != nil {
+				s.log.Error("leavebalance: an event the ledger cannot count", "position", r.Position, "err", err)
+			}
+			pos = r.Position
+		}
+		seen := pos
+		if len(page) < 1000 {
+			seen = max(seen, head) // everything up to head was read
+		}
+		if seen > s.projected {
+			s.projected = seen
+			close(s.advanced)
+			s.advanced = make(chan struct{})
+		}
+		s.mu.Unlock()
+		if len(page) < 1000 {
+			if err := s.store.Wait(ctx, max(head, pos)); err != nil {
+				return err
+			}
+		}
+	}
+}
+
+// caughtUp waits until the projection has read the store up to position
+// pos.
+func (s *service) caughtUp(ctx context.Context, pos int64) error {
+	for {
+		s.mu.Lock()
+		done, advanced := s.projected >= pos, s.advanced
+		s.mu.Unlock()
+		if done {
+			return nil
+		}
+		select {
+		case <-ctx.Done():
+			return ctx.Err()
+		case <-advanced:
+		}
+	}
+}
+
+// readAll waits until the projection has read what the store holds now.
+func (s *service) readAll(ctx context.Context) error {
+	head, err := s.store.Head(ctx)
+	if err != nil {
+		return err
+	}
+	return s.caughtUp(ctx, head)
+}
+
+// apiError is the body of every error reply.
+type apiError struct {
+	Error struct {
+		Code    string `json:"code"`
+		Message string `json:"message"`
+	} `json:"error"`
+}
+
+func reply(w http.ResponseWriter, status int, body any) {
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(status)
+	_ = json.NewEncoder(w).Encode(body)
+}
+
+func fail(w http.ResponseWriter, status int, code, format string, args ...any) {
+	var e apiError
+	e.Error.Code, e.Error.Message = code, fmt.Sprintf(format, args...)
+	reply(w, status, e)
+}
+
+// failErr replies with the status an error calls for.
+func (s *service) failErr(w http.ResponseWriter, err error) {
+	var conflict *eventstore.ConflictError
+	switch {
+	case errors.As(err, &conflict):
+		fail(w, http.StatusConflict, "version_conflict", "expected version %d, the stream is at %d", conflict.Expected, conflict.Actual)
+	case errors.Is(err, eventstore.ErrUnknownBranch):
+		fail(w, http.StatusNotFound, "unknown_branch", "no such branch of this employee")
+	case errors.Is(err, ErrUnknownEmployee):
+		fail(w, http.StatusNotFound, "unknown_employee", "the employee was not hired as far as is known then")
+	case errors.Is(err, eventstore.ErrInvalidEvent), errors.Is(err, eventstore.ErrInvalidVersion), errors.Is(err, ErrBadFact):
+		fail(w, http.StatusBadRequest, "invalid", "%v", err)
+	default:
+		s.log.Error("leavebalance: request failed", "err", err)
+		fail(w, http.StatusInternalServerError, "internal", "the request failed; see the service's log")
+	}
+}
+
+// handler routes the API.
+func (s *service) handler() http.Handler {
+	mux := http.NewServeMux()
+	mux.HandleFunc("GET /v1/employees/{ern}/balance", s.balance)
+	mux.HandleFunc("POST /v1/employees/{ern}/hires", command(s, employeeHired, func(emp naming.ERN, b *EmployeeHired) (time.Time, error) {
+		b.Employee = emp
+		return parseDate(b.HireDate)
+	}))
+	mux.HandleFunc("POST /v1/employees/{ern}/policies", command(s, policyAssigned, func(emp naming.ERN, b *PolicyAssigned) (time.Time, error) {
+		b.Employee = emp
+		return parseDate(b.AnchorDate)
+	}))
+	mux.HandleFunc("POST /v1/employees/{ern}/absences", command(s, absenceApproved, func(emp naming.ERN, b *AbsenceApproved) (time.Time, error) {
+		b.Employee = emp
+		return parseDate(b.Date)
+	}))
+	mux.HandleFunc("POST /v1/employees/{ern}/absences/{id}/amendments", command(s, absenceAmended, func(emp naming.ERN, b *AbsenceAmended) (time.Time, error) {
+		b.Employee = emp
+		return time.Time{}, nil // takes effect on the absence's date: set by the ledger
+	}))
+	mux.HandleFunc("POST /v1/employees/{ern}/adjustments", command(s, balanceAdjusted, func(emp naming.ERN, b *BalanceAdjusted) (time.Time, error) {
+		b.Employee = emp
+		return time.Time{}, nil
+	}))
+	mux.HandleFunc("POST /v1/employees/{ern}/branches", s.fork)
+	mux.HandleFunc("GET /v1/employees/{ern}/branches", s.branches)
+	mux.HandleFunc("DELETE /v1/employees/{ern}/branches/{id}", s.discard)
+	mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
+		fail(w, http.StatusNotFound, "not_found", "no such resource: %s %s", r.Method, r.URL.Path)
+	})
+	return mux
+}
+
+// employee reads the {ern} of the path.
+func employee(w http.ResponseWriter, r *http.Request) (naming.ERN, bool) {
+	emp, err := naming.ParseERN(r.PathValue("ern"))
+	if err != nil {
+		fail(w, http.StatusBadRequest, "invalid_employee", "the employee must be an ERN: %v", err)
+		return naming.ERN{}, false
+	}
+	return emp, true
+}
+
+// commandBody is what every command body may carry beside its payload.
+type commandBody struct {
+	// ExpectedVersion, when set, is the version the employee's stream (or
+	// branch) must be at: else 409.
+	ExpectedVersion *int64 `json:"expectedVersion"`
+	// Branch appends to a what-if branch instead of the main timeline.
+	Branch string `json:"branch"`
+	// Effective, when set, is when the fact takes effect (RFC 3339);
+	// default: the payload's date, else now.
+	Effective string `json:"effective"`
+}
+
+// command handles one kind of command: the body is the payload plus
+// commandBody's fields; effect completes the payload and says when it
+// takes effect.
+func command[T any](s *service, def *event.Definition[T], effect func(naming.ERN, *T) (time.Time, error)) http.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) {
+		emp, ok := employee(w, r)
+		if !ok {
+			return
+		}
+		body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, 64<<10))
+		if err != nil {
+			fail(w, http.StatusBadRequest, "invalid_body", "the body cannot be read: %v", err)
+			return
+		}
+		var meta commandBody
+		var payload T
+		if err := errors.Join(json.Unmarshal(body, &meta), json.Unmarshal(body, &payload)); err != nil {
+			fail(w, http.StatusBadRequest, "invalid_body", "the body is not the command's JSON: %v", err)
+			return
+		}
+		if id := r.PathValue("id"); id != "" {
+			if am, ok := any(&payload).(*AbsenceAmended); ok {
+				am.AbsenceID = id
+			}
+		}
+		eff, err := effect(emp, &payload)
+		if err != nil {
+			fail(w, http.StatusBadRequest, "invalid", "%v", err)
+			return
+		}
+		if meta.Effective != "" {
+			if eff, err = time.Parse(time.RFC3339Nano, meta.Effective); err != nil {
+				fail(w, http.StatusBadRequest, "invalid", "effective: want an RFC 3339 time")
+				return
+			}
+		}
+		opts := []event.Option{event.WithSubject(emp), event.WithPartitionKey(emp.String())}
+		if !eff.IsZero() {
+			opts = append(opts, event.WithEffectiveTime(eff))
+		}
+		e, err := def.New(s.producer, payload, opts...)
+		if err != nil {
+			fail(w, http.StatusBadRequest, "invalid", "%v", err)
+			return
+		}
+		if _, _, _, err := decodeFact(&e); err != nil {
+			fail(w, http.StatusBadRequest, "invalid", "%v", err)
+			return
+		}
+		expect := eventstore.Any
+		if meta.ExpectedVersion != nil {
+			expect = eventstore.Exactly(*meta.ExpectedVersion)
+		}
+		res, err := s.store.Append(r.Context(), eventstore.Stream{Name: emp.String(), Branch: meta.Branch}, expect, &e)
+		if err != nil {
+			s.failErr(w, err)
+			return
+		}
+		if meta.Branch == "" && res.Stored > 0 {
+			if err := s.caughtUp(r.Context(), res.FirstPosition); err != nil {
+				s.failErr(w, err)
+				return
+			}
+		}
+		reply(w, http.StatusCreated, map[string]any{"id": e.ID, "version": res.Version, "position": res.FirstPosition})
+	}
+}
+
+// balanceReply is the answer of GET …/balance.
+type balanceReply struct {
+	Employee string `json:"employee"`
+	On       string `json:"on"`
+	KnownAt  string `json:"knownAt"`
+	Branch   string `json:"branch,omitempty"`
+	Balance  string `json:"balance"`
+}
+
+func (s *service) balance(w http.ResponseWriter, r *http.Request) {
+	emp, ok := employee(w, r)
+	if !ok {
+		return
+	}
+	q := r.URL.Query()
+	on, err := time.Parse(time.DateOnly, q.Get("on"))
+	if err != nil {
+		fail(w, http.StatusBadRequest, "invalid_on", "on: want YYYY-MM-DD")
+		return
+	}
+	knownAt := s.producer.Now().UTC()
+	if k := q.Get("knownAt"); k != "" {
+		if knownAt, err = time.Parse(time.RFC3339Nano, k); err != nil {
+			fail(w, http.StatusBadRequest, "invalid_known_at", "knownAt: want an RFC 3339 time")
+			return
+		}
+	}
+	ans := balanceReply{Employee: emp.String(), On: on.Format(time.DateOnly), KnownAt: knownAt.Format(time.RFC3339Nano), Branch: q.Get("branch")}
+	var bal Days
+	if ans.Branch == "" {
+		// Read what the store holds now, this process's appends and others'.
+		if err := s.readAll(r.Context()); err != nil {
+			s.failErr(w, err)
+			return
+		}
+		s.mu.Lock()
+		bal, err = s.ledger.Balance(emp, on, knownAt)
+		s.mu.Unlock()
+	} else {
+		l := NewLedger(0)
+		if err = s.loadBranch(r.Context(), emp, ans.Branch, l); err == nil {
+			bal, err = l.Balance(emp, on, knownAt)
+		}
+	}
+	if err != nil {
+		s.failErr(w, err)
+		return
+	}
+	ans.Balance = bal.String()
+	reply(w, http.StatusOK, ans)
+}
+
+// loadBranch adds a branch's timeline to l: the main timeline up to the
+// fork, then the branch's own events.
+func (s *service) loadBranch(ctx context.Context, emp naming.ERN, branch string, l *Ledger) error {
+	for r, err := range s.store.ReadStream(ctx, eventstore.Stream{Name: emp.String(), Branch: branch}, 0) {
+		if err != nil {
+			return err
+		}
+		e, err := r.Envelope()
+		if err == nil {
+			err = l.Add(&e)
+		}
+		if err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func (s *service) fork(w http.ResponseWriter, r *http.Request) {
+	emp, ok := employee(w, r)
+	if !ok {
+		return
+	}
+	var body struct {
+		ForkAt string `json:"forkAt"`
+	}
+	if err := json.NewDecoder(http.MaxBytesReader(w, r.Body, 4<<10)).Decode(&body); err != nil && !errors.Is(err, io.EOF) {
+		fail(w, http.StatusBadRequest, "invalid_body", "the body is not JSON: %v", err)
+		return
+	}
+	var at time.Time
+	if body.ForkAt != "" {
+		var err error
+		if at, err = time.Parse(time.RFC3339Nano, body.ForkAt); err != nil {
+			fail(w, http.StatusBadRequest, "invalid", "forkAt: want an RFC 3339 time")
+			return
+		}
+	}
+	b, err := s.store.Fork(r.Context(), emp.String(), at)
+	if err != nil {
+		s.failErr(w, err)
+		return
+	}
+	reply(w, http.StatusCreated, branchReply(b))
+}
+
+func branchReply(b eventstore.Branch) map[string]any {
+	return map[string]any{"id": b.ID, "forkedAt": b.ForkedAt.Format(time.RFC3339Nano), "baseVersion": b.Base}
+}
+
+func (s *service) branches(w http.ResponseWriter, r *http.Request) {
+	emp, ok := employee(w, r)
+	if !ok {
+		return
+	}
+	list, err := s.store.Branches(r.Context(), emp.String())
+	if err != nil {
+		s.failErr(w, err)
+		return
+	}
+	out := make([]map[string]any, len(list))
+	for i, b := range list {
+		out[i] = branchReply(b)
+	}
+	reply(w, http.StatusOK, map[string]any{"branches": out})
+}
+
+func (s *service) discard(w http.ResponseWriter, r *http.Request) {
+	emp, ok := employee(w, r)
+	if !ok {
+		return
+	}
+	if err := s.store.Discard(r.Context(), eventstore.Stream{Name: emp.String(), Branch: r.PathValue("id")}); err != nil {
+		s.failErr(w, err)
+		return
+	}
+	w.WriteHeader(http.StatusNoContent)
+}
+
+// serveCmd runs the service until SIGINT or SIGTERM.
+func serveCmd(args []string, stdout, stderr io.Writer) int {
+	fs := flag.NewFlagSet("serve", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	dsn := fs.String("db", "leave.db", "the event store: a SQLite file, or a postgres:// URL")
+	addr := fs.String("addr", "127.0.0.1:8080", "the address to listen on")
+	catalogDir := fs.String("catalog", "testdata/catalog", "schema catalogue that validates the payloads")
+	if err := fs.Parse(args); err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			return exitOK
+		}
+		return exitUsage
+	}
+	if fs.NArg() > 0 {
+		fmt.Fprintln(stderr, "usage: leavebalance serve [--db DSN] [--addr HOST:PORT] [--catalog DIR]")
+		return exitUsage
+	}
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	if err := serve(ctx, *dsn, *addr, *catalogDir, stdout, stderr); err != nil {
+		fmt.Fprintln(stderr, "leavebalance serve:", err)
+		return exitInvalid
+	}
+	return exitOK
+}
+
+// serve runs the service on addr until ctx ends, then shuts down
+// gracefully.
+func serve(ctx context.Context, dsn, addr, catalogDir string, stdout, stderr io.Writer) error {
+	cat, err := schema.LoadDir(catalogDir)
+	if err != nil {
+		return err
+	}
+	store, err := openStore(ctx, dsn, cat)
+	if err != nil {
+		return err
+	}
+	defer store.Close()
+	ln, err := net.Listen("tcp", addr)
+	if err != nil {
+		return err
+	}
+	log := slog.New(slog.NewTextHandler(stderr, nil))
+	svc := newService(store, time.Now, log)
+	pctx, stopProjection := context.WithCancel(ctx)
+	defer stopProjection()
+	projected := make(chan error, 1)
+	go func() { projected <- svc.project(pctx) }()
+	srv := &http.Server{Handler: svc.handler(), ReadHeaderTimeout: 10 * time.Second}
+	served := make(chan error, 1)
+	go func() { served <- srv.Serve(ln) }()
+	fmt.Fprintf(stdout, "leavebalance: serving on http://%s\n", ln.Addr())
+	select {
+	case <-ctx.Done():
+	case err := <-served:
+		return err
+	case err := <-projected:
+		return fmt.Errorf("the projection stopped: %w", err)
+	}
+	sctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	return srv.Shutdown(sctx)
+}

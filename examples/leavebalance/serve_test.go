@@ -1,0 +1,221 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"io"
+	"log/slog"
+	"net/http"
+	"net/http/httptest"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/elmosoftware/eventprotocol/eventstore"
+	"github.com/elmosoftware/eventprotocol/schema"
+)
+
+// api is a running service over a SQLite store, behind httptest.
+type api struct {
+	t    *testing.T
+	url  string
+	stop func()
+}
+
+func startAPI(t *testing.T, db string, now time.Time) *api {
+	t.Helper()
+	cat, err := schema.LoadDir("../../testdata/catalog")
+	require.NoError(t, err)
+	store, err := openStore(context.Background(), db, cat)
+	require.NoError(t, err)
+	svc := newService(store, func() time.Time { return now }, slog.New(slog.DiscardHandler))
+	ctx, cancel := context.WithCancel(context.Background())
+	projected := make(chan error, 1)
+	go func() { projected <- svc.project(ctx) }()
+	srv := httptest.NewServer(svc.handler())
+	a := &api{t: t, url: srv.URL}
+	a.stop = func() {
+		srv.Close()
+		cancel()
+		<-projected
+		_ = store.Close()
+	}
+	t.Cleanup(func() {
+		if a.stop != nil {
+			a.stop()
+		}
+	})
+	return a
+}
+
+func (a *api) do(method, path, body string) (int, map[string]any) {
+	a.t.Helper()
+	req, err := http.NewRequest(method, a.url+path, strings.NewReader(body))
+	require.NoError(a.t, err)
+	res, err := http.DefaultClient.Do(req)
+	require.NoError(a.t, err)
+	defer res.Body.Close()
+	raw, err := io.ReadAll(res.Body)
+	require.NoError(a.t, err)
+	var out map[string]any
+	if len(bytes.TrimSpace(raw)) > 0 {
+		require.NoError(a.t, json.Unmarshal(raw, &out), "%s", raw)
+		if res.StatusCode >= 400 {
+			assert.Equal(a.t, "application/json", res.Header.Get("Content-Type"))
+		}
+	}
+	return res.StatusCode, out
+}
+
+const empPath = "/v1/employees/ern:elmo:hr:acme:employee%2Fe-1001"
+
+func errCode(body map[string]any) string {
+	e, _ := body["error"].(map[string]any)
+	code, _ := e["code"].(string)
+	return code
+}
+
+func TestServeAPI(t *testing.T) {
+	db := filepath.Join(t.TempDir(), "leave.db")
+	now := time.Date(2026, 11, 26, 12, 0, 0, 0, time.UTC)
+	a := startAPI(t, db, now)
+
+	code, body := a.do("GET", empPath+"/balance?on=2026-03-31", "")
+	assert.Equal(t, http.StatusNotFound, code, "%v", body)
+	assert.Equal(t, "unknown_employee", errCode(body))
+
+	for _, c := range []struct{ path, body string }{
+		{"/hires", `{"hireDate":"2026-01-05","expectedVersion":0}`},
+		{"/policies", `{"daysPerPeriod":"1.5","periodDays":14,"anchorDate":"2026-01-05","expectedVersion":1}`},
+		{"/absences", `{"date":"2026-02-16","days":"1"}`},
+	} {
+		code, body := a.do("POST", empPath+c.path, c.body)
+		require.Equal(t, http.StatusCreated, code, "%s: %v", c.path, body)
+	}
+	code, body = a.do("POST", empPath+"/absences", `{"date":"2026-04-07","days":"2","expectedVersion":1}`)
+	assert.Equal(t, http.StatusConflict, code)
+	assert.Equal(t, "version_conflict", errCode(body))
+	code, body = a.do("POST", empPath+"/absences", `{"date":"2026-04-07","days":"2","expectedVersion":3}`)
+	require.Equal(t, http.StatusCreated, code, body)
+	absence, _ := body["id"].(string)
+	code, body = a.do("POST", empPath+"/absences/"+absence+"/amendments", `{"days":"1"}`)
+	require.Equal(t, http.StatusCreated, code, body)
+
+	// The same facts through the ledger directly.
+	want := NewLedger(0)
+	for r, err := range mustStore(t, db).ReadStream(context.Background(), eventstore.Stream{Name: demoEmployee.String()}, 0) {
+		require.NoError(t, err)
+		e, err := r.Envelope()
+		require.NoError(t, err)
+		require.NoError(t, want.Add(&e))
+	}
+	for _, on := range []string{"2026-01-04", "2026-03-31", "2026-06-30", "2026-12-31"} {
+		code, body := a.do("GET", empPath+"/balance?on="+on, "")
+		require.Equal(t, http.StatusOK, code, body)
+		bal, err := want.Balance(demoEmployee, date(on), now)
+		require.NoError(t, err)
+		assert.Equal(t, bal.String(), body["balance"], on)
+	}
+
+	// A what-if branch: its absence changes its answer, never the main one.
+	code, body = a.do("POST", empPath+"/branches", `{}`)
+	require.Equal(t, http.StatusCreated, code, body)
+	branch, _ := body["id"].(string)
+	code, body = a.do("POST", empPath+"/absences", `{"date":"2026-12-28","days":"5","branch":"`+branch+`"}`)
+	require.Equal(t, http.StatusCreated, code, body)
+	_, mainBody := a.do("GET", empPath+"/balance?on=2026-12-31", "")
+	code, branchBody := a.do("GET", empPath+"/balance?on=2026-12-31&branch="+branch, "")
+	require.Equal(t, http.StatusOK, code, branchBody)
+	mainBal, err := ParseDays(mainBody["balance"].(string))
+	require.NoError(t, err)
+	branchBal, err := ParseDays(branchBody["balance"].(string))
+	require.NoError(t, err)
+	assert.Equal(t, mainBal-5*daysScale, branchBal)
+	code, body = a.do("GET", empPath+"/branches", "")
+	require.Equal(t, http.StatusOK, code)
+	assert.Len(t, body["branches"], 1)
+
+	// Bad input: typed errors.
+	for _, c := range []struct {
+		method, path, body string
+		status             int
+		code               string
+	}{
+		{"GET", "/v1/employees/not-an-ern/balance?on=2026-01-01", "", 400, "invalid_employee"},
+		{"GET", empPath + "/balance?on=2026-13-01", "", 400, "invalid_on"},
+		{"GET", empPath + "/balance?on=2026-01-01&knownAt=yesterday", "", 400, "invalid_known_at"},
+		{"GET", empPath + "/balance?on=2026-01-01&branch=nope", "", 404, "unknown_branch"},
+		{"POST", empPath + "/absences", `{"date":`, 400, "invalid_body"},
+		{"POST", empPath + "/absences", `{"date":"2026-02-30","days":"1"}`, 400, "invalid"},
+		{"POST", empPath + "/absences", `{"date":"2026-02-03","days":"1","expectedVersion":-1}`, 400, "invalid"},
+		{"POST", empPath + "/absences", `{"date":"2026-02-03","days":"1","branch":"nope"}`, 404, "unknown_branch"},
+		{"DELETE", empPath + "/branches/nope", "", 404, "unknown_branch"},
+		{"GET", "/v2/nothing", "", 404, "not_found"},
+	} {
+		code, body := a.do(c.method, c.path, c.body)
+		assert.Equal(t, c.status, code, "%s %s", c.method, c.path)
+		assert.Equal(t, c.code, errCode(body), "%s %s: %v", c.method, c.path, body)
+	}
+	code, _ = a.do("DELETE", empPath+"/branches/"+branch, "")
+	assert.Equal(t, http.StatusNoContent, code)
+
+	// A restart keeps every answer.
+	code, before := a.do("GET", empPath+"/balance?on=2026-06-30&knownAt=2026-12-01T00:00:00Z", "")
+	require.Equal(t, http.StatusOK, code)
+	a.stop()
+	a.stop = nil
+	b := startAPI(t, db, now)
+	code, after := b.do("GET", empPath+"/balance?on=2026-06-30&knownAt=2026-12-01T00:00:00Z", "")
+	require.Equal(t, http.StatusOK, code)
+	assert.Equal(t, before, after)
+}
+
+func mustStore(t *testing.T, db string) *eventstore.Store {
+	s, err := openStore(context.Background(), db, nil)
+	require.NoError(t, err)
+	t.Cleanup(func() { _ = s.Close() })
+	return s
+}
+
+// TestServeListens: serve on a real listener answers, and stops
+// gracefully when its context ends.
+func TestServeListens(t *testing.T) {
+	db := filepath.Join(t.TempDir(), "leave.db")
+	ctx, cancel := context.WithCancel(context.Background())
+	out := &syncBuffer{lines: make(chan string, 4)}
+	done := make(chan error, 1)
+	go func() { done <- serve(ctx, db, "127.0.0.1:0", "../../testdata/catalog", out, io.Discard) }()
+	var addr string
+	select {
+	case line := <-out.lines:
+		addr = strings.TrimSpace(strings.TrimPrefix(line, "leavebalance: serving on "))
+	case err := <-done:
+		t.Fatal(err)
+	case <-time.After(10 * time.Second):
+		t.Fatal("serve never said where it listens")
+	}
+	res, err := http.Post(addr+empPath+"/hires", "application/json", strings.NewReader(`{"hireDate":"2026-01-05"}`))
+	require.NoError(t, err)
+	res.Body.Close()
+	assert.Equal(t, http.StatusCreated, res.StatusCode)
+	cancel()
+	select {
+	case err := <-done:
+		require.NoError(t, err)
+	case <-time.After(15 * time.Second):
+		t.Fatal("serve did not stop")
+	}
+}
+
+// syncBuffer hands each write to a channel.
+type syncBuffer struct{ lines chan string }
+
+func (b *syncBuffer) Write(p []byte) (int, error) {
+	b.lines <- string(p)
+	return len(p), nil
+}
