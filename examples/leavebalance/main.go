@@ -83,7 +83,7 @@ func balance(args []string, stdout, stderr io.Writer, now func() time.Time) int 
 	forkAtArg := fs.String("fork-at", "", "where the what-if branch leaves the main timeline, RFC 3339 (required with --what-if)")
 	snapshotEvery := fs.Int("snapshot-every", 1000, "cache the balance every N facts (0: never)")
 	asJSON := fs.Bool("json", false, "print one JSON object")
-	catalogDir := fs.String("catalog", "testdata/catalog", "schema catalogue that validates the payloads")
+	catalogDir := fs.String("catalog", "", catalogHelp)
 	usage := func(format string, args ...any) int {
 		if format != "" {
 			fmt.Fprintf(stderr, "leavebalance balance: "+format+"\n", args...)
@@ -126,7 +126,7 @@ func balance(args []string, stdout, stderr io.Writer, now func() time.Time) int 
 	if *snapshotEvery < 0 {
 		return usage("--snapshot-every must be 0 or more")
 	}
-	cat, err := schema.LoadDir(*catalogDir)
+	cat, err := loadCatalog(*catalogDir)
 	if err != nil {
 		fmt.Fprintln(stderr, "leavebalance balance:", err)
 		return exitUsage
@@ -203,7 +203,7 @@ func importCmd(args []string, stdout, stderr io.Writer) int {
 	fs := flag.NewFlagSet("import", flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	dsn := fs.String("db", "", "the event store: a SQLite file, or a postgres:// URL (required)")
-	catalogDir := fs.String("catalog", "testdata/catalog", "schema catalogue that validates the payloads")
+	catalogDir := fs.String("catalog", "", catalogHelp)
 	usage := func() int {
 		fmt.Fprintln(stderr, "usage: leavebalance import --db DSN [--catalog DIR] FILE.jsonl")
 		return exitUsage
@@ -217,7 +217,7 @@ func importCmd(args []string, stdout, stderr io.Writer) int {
 	if *dsn == "" || fs.NArg() != 1 {
 		return usage()
 	}
-	cat, err := schema.LoadDir(*catalogDir)
+	cat, err := loadCatalog(*catalogDir)
 	if err != nil {
 		fmt.Fprintln(stderr, "leavebalance import:", err)
 		return exitUsage

@@ -20,7 +20,6 @@ import (
 	"github.com/elmosoftware/eventprotocol/event"
 	"github.com/elmosoftware/eventprotocol/eventstore"
 	"github.com/elmosoftware/eventprotocol/naming"
-	"github.com/elmosoftware/eventprotocol/schema"
 )
 
 // service is the leave-balance service over an event store: commands
@@ -409,7 +408,7 @@ func serveCmd(args []string, stdout, stderr io.Writer) int {
 	fs.SetOutput(stderr)
 	dsn := fs.String("db", "leave.db", "the event store: a SQLite file, or a postgres:// URL")
 	addr := fs.String("addr", "127.0.0.1:8080", "the address to listen on")
-	catalogDir := fs.String("catalog", "testdata/catalog", "schema catalogue that validates the payloads")
+	catalogDir := fs.String("catalog", "", catalogHelp)
 	if err := fs.Parse(args); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
 			return exitOK
@@ -432,7 +431,7 @@ func serveCmd(args []string, stdout, stderr io.Writer) int {
 // serve runs the service on addr until ctx ends, then shuts down
 // gracefully.
 func serve(ctx context.Context, dsn, addr, catalogDir string, stdout, stderr io.Writer) error {
-	cat, err := schema.LoadDir(catalogDir)
+	cat, err := loadCatalog(catalogDir)
 	if err != nil {
 		return err
 	}

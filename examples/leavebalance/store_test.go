@@ -116,3 +116,32 @@ func TestStoreAnswersAsTheFile(t *testing.T) {
 		}
 	}
 }
+
+// TestBuiltInCatalog: the built-in catalogue is the repository's hr and
+// leave schemas, byte for byte, and the commands work from any folder.
+func TestBuiltInCatalog(t *testing.T) {
+	for _, dir := range []string{"hr", "leave"} {
+		want, err := os.ReadDir(filepath.Join("../../testdata/catalog", dir))
+		require.NoError(t, err)
+		got, err := builtIn.ReadDir("catalog/" + dir)
+		require.NoError(t, err)
+		require.Len(t, got, len(want), dir)
+		for i, f := range want {
+			require.Equal(t, f.Name(), got[i].Name())
+			a := mustRead(t, filepath.Join("../../testdata/catalog", dir, f.Name()))
+			b, err := builtIn.ReadFile("catalog/" + dir + "/" + f.Name())
+			require.NoError(t, err)
+			assert.Equal(t, a, string(b), "copy catalog/%s/%s from testdata/catalog", dir, f.Name())
+		}
+	}
+	history, err := filepath.Abs(historyFile)
+	require.NoError(t, err)
+	t.Chdir(t.TempDir())
+	var out, errOut bytes.Buffer
+	code := importCmd([]string{"--db", "leave.db", history}, &out, &errOut)
+	require.Equal(t, exitOK, code, errOut.String())
+	out.Reset()
+	code = balance([]string{"--db", "leave.db", "--employee", demoEmployee.String(), "--on", "2026-03-31", "--known-at", demoNow.Format(time.RFC3339)}, &out, &errOut, time.Now)
+	require.Equal(t, exitOK, code, errOut.String())
+	assert.Contains(t, out.String(), ": 9.5 days")
+}

@@ -7,7 +7,6 @@ import (
 	"math/rand/v2"
 	"time"
 
-	"github.com/elmosoftware/eventprotocol/schema"
 	"github.com/elmosoftware/eventprotocol/transport"
 	"github.com/elmosoftware/eventprotocol/transport/memory"
 	"github.com/elmosoftware/eventprotocol/transport/snssqs"
@@ -27,7 +26,7 @@ func flags(fs *flag.FlagSet) *options {
 	fs.StringVar(&o.transport, "transport", "memory", "memory, or snssqs for SNS/SQS")
 	fs.StringVar(&o.endpoint, "endpoint", "", "SNS/SQS endpoint of a local server, e.g. http://127.0.0.1:4100 (default: AWS)")
 	fs.StringVar(&o.region, "region", "us-east-1", "AWS region (snssqs)")
-	fs.StringVar(&o.catalog, "catalog", "testdata/catalog", "folder of the schema catalogue")
+	fs.StringVar(&o.catalog, "catalog", "", catalogHelp)
 	return o
 }
 
@@ -35,9 +34,9 @@ func flags(fs *flag.FlagSet) *options {
 // options name, provisioned: on SNS/SQS in a fresh environment, which
 // bus.Teardown removes.
 func open(ctx context.Context, o *options, topo func(env string) *topology.Topology) (*transport.Bus, error) {
-	cat, err := schema.LoadDir(o.catalog)
+	cat, err := loadCatalog(o.catalog)
 	if err != nil {
-		return nil, fmt.Errorf("%w (run from the repository's root, or use -catalog)", err)
+		return nil, err
 	}
 	var d topology.Driver
 	env := "dev"
