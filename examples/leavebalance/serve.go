@@ -20,6 +20,12 @@ import (
 	"github.com/elmosoftware/eventprotocol/event"
 	"github.com/elmosoftware/eventprotocol/eventstore"
 	"github.com/elmosoftware/eventprotocol/naming"
+	"github.com/elmosoftware/eventprotocol/outbox"
+	"github.com/elmosoftware/eventprotocol/schema"
+	"github.com/elmosoftware/eventprotocol/transport"
+	"github.com/elmosoftware/eventprotocol/transport/memory"
+	"github.com/elmosoftware/eventprotocol/transport/snssqs"
+	"github.com/elmosoftware/eventprotocol/transport/topology"
 )
 
 // service is the leave-balance service over an event store: commands
@@ -35,6 +41,7 @@ type service struct {
 	projected int64         // the global position the projection has read up to
 	advanced  chan struct{} // closed and replaced when it moves
 	ledger    *Ledger       // the main timeline, every employee
+	relay     *outbox.Relay // nil without a transport
 }
 
 func newService(store *eventstore.Store, now func() time.Time, log *slog.Logger) *service {
@@ -151,6 +158,7 @@ func (s *service) failErr(w http.ResponseWriter, err error) {
 // handler routes the API.
 func (s *service) handler() http.Handler {
 	mux := http.NewServeMux()
+	mux.HandleFunc("GET /v1/health", s.health)
 	mux.HandleFunc("GET /v1/employees/{ern}/balance", s.balance)
 	mux.HandleFunc("POST /v1/employees/{ern}/hires", command(s, employeeHired, func(emp naming.ERN, b *EmployeeHired) (time.Time, error) {
 		b.Employee = emp
@@ -402,54 +410,101 @@ func (s *service) discard(w http.ResponseWriter, r *http.Request) {
 	w.WriteHeader(http.StatusNoContent)
 }
 
+// serveConfig is what serve runs on.
+type serveConfig struct {
+	dsn, addr, catalog string
+	// transport is "none", "memory" or "snssqs": where the relay publishes
+	// the service's events; endpoint, region and env are SNS/SQS's.
+	transport, endpoint, region, env string
+}
+
 // serveCmd runs the service until SIGINT or SIGTERM.
 func serveCmd(args []string, stdout, stderr io.Writer) int {
 	fs := flag.NewFlagSet("serve", flag.ContinueOnError)
 	fs.SetOutput(stderr)
-	dsn := fs.String("db", "leave.db", "the event store: a SQLite file, or a postgres:// URL")
-	addr := fs.String("addr", "127.0.0.1:8080", "the address to listen on")
-	catalogDir := fs.String("catalog", "", catalogHelp)
+	var c serveConfig
+	fs.StringVar(&c.dsn, "db", "leave.db", "the event store: a SQLite file, or a postgres:// URL")
+	fs.StringVar(&c.addr, "addr", "127.0.0.1:8080", "the address to listen on")
+	fs.StringVar(&c.catalog, "catalog", "", catalogHelp)
+	fs.StringVar(&c.transport, "transport", "none", "where the outbox relay publishes the service's events: none, memory, or snssqs")
+	fs.StringVar(&c.endpoint, "endpoint", "", "SNS/SQS endpoint of a local server, e.g. http://127.0.0.1:4100 (default: AWS)")
+	fs.StringVar(&c.region, "region", "us-east-1", "AWS region (snssqs)")
+	fs.StringVar(&c.env, "env", "dev", "the environment of the SNS/SQS topology (snssqs): its topics and queues are provisioned when missing")
 	if err := fs.Parse(args); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
 			return exitOK
 		}
 		return exitUsage
 	}
-	if fs.NArg() > 0 {
-		fmt.Fprintln(stderr, "usage: leavebalance serve [--db DSN] [--addr HOST:PORT] [--catalog DIR]")
+	if fs.NArg() > 0 || (c.transport != "none" && c.transport != "memory" && c.transport != "snssqs") {
+		fmt.Fprintln(stderr, "usage: leavebalance serve [--db DSN] [--addr HOST:PORT] [--catalog DIR] [--transport none|memory|snssqs [--endpoint URL] [--region R] [--env ENV]]")
 		return exitUsage
 	}
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
-	if err := serve(ctx, *dsn, *addr, *catalogDir, stdout, stderr); err != nil {
+	if err := serve(ctx, c, stdout, stderr); err != nil {
 		fmt.Fprintln(stderr, "leavebalance serve:", err)
 		return exitInvalid
 	}
 	return exitOK
 }
 
-// serve runs the service on addr until ctx ends, then shuts down
-// gracefully.
-func serve(ctx context.Context, dsn, addr, catalogDir string, stdout, stderr io.Writer) error {
-	cat, err := loadCatalog(catalogDir)
+// openBus opens the transport the config names, provisioned; nil for none.
+func openBus(ctx context.Context, c serveConfig, cat *schema.Catalog) (*transport.Bus, error) {
+	var d topology.Driver
+	switch c.transport {
+	case "none":
+		return nil, nil
+	case "memory":
+		broker, err := memory.New(nil)
+		if err != nil {
+			return nil, err
+		}
+		d = broker
+	default:
+		snsC, sqsC, err := snssqs.Connect(ctx, &snssqs.ConnectConfig{Region: c.region, Endpoint: c.endpoint, LocalServer: c.endpoint != ""})
+		if err != nil {
+			return nil, err
+		}
+		if d, err = snssqs.NewDriver(snsC, sqsC, nil); err != nil {
+			return nil, err
+		}
+	}
+	return transport.Open(ctx, d, ledgerTopology(c.env), &transport.OpenConfig{Provision: true, Catalog: cat})
+}
+
+// serve runs the service on c.addr until ctx ends, then shuts down
+// gracefully. With a transport, an outbox relay publishes what the
+// commands append.
+func serve(ctx context.Context, c serveConfig, stdout, stderr io.Writer) error {
+	cat, err := loadCatalog(c.catalog)
 	if err != nil {
 		return err
 	}
-	store, err := openStore(ctx, dsn, cat)
+	store, err := openStore(ctx, c.dsn, cat)
 	if err != nil {
 		return err
 	}
 	defer store.Close()
-	ln, err := net.Listen("tcp", addr)
+	bus, err := openBus(ctx, c, cat)
+	if err != nil {
+		return err
+	}
+	ln, err := net.Listen("tcp", c.addr)
 	if err != nil {
 		return err
 	}
 	log := slog.New(slog.NewTextHandler(stderr, nil))
 	svc := newService(store, time.Now, log)
-	pctx, stopProjection := context.WithCancel(ctx)
-	defer stopProjection()
-	projected := make(chan error, 1)
-	go func() { projected <- svc.project(pctx) }()
+	pctx, stopBackground := context.WithCancel(ctx)
+	defer stopBackground()
+	background := make(chan error, 2)
+	go func() { background <- fmt.Errorf("the projection stopped: %w", svc.project(pctx)) }()
+	if bus != nil {
+		if err := svc.startRelay(pctx, bus.Publisher(), background); err != nil {
+			return err
+		}
+	}
 	srv := &http.Server{Handler: svc.handler(), ReadHeaderTimeout: 10 * time.Second}
 	served := make(chan error, 1)
 	go func() { served <- srv.Serve(ln) }()
@@ -458,10 +513,43 @@ func serve(ctx context.Context, dsn, addr, catalogDir string, stdout, stderr io.
 	case <-ctx.Done():
 	case err := <-served:
 		return err
-	case err := <-projected:
-		return fmt.Errorf("the projection stopped: %w", err)
+	case err := <-background:
+		return err
 	}
 	sctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
 	return srv.Shutdown(sctx)
+}
+
+// startRelay runs the outbox relay that publishes the store through pub,
+// until ctx ends; its health is GET /v1/health's.
+func (s *service) startRelay(ctx context.Context, pub *transport.Publisher, stopped chan<- error) error {
+	relay, err := outbox.New(s.store, pub, &outbox.Config{Name: "leavebalance", Logger: s.log})
+	if err != nil {
+		return err
+	}
+	s.mu.Lock()
+	s.relay = relay
+	s.mu.Unlock()
+	go func() {
+		if err := relay.Run(ctx); ctx.Err() == nil {
+			stopped <- fmt.Errorf("the relay stopped: %w", err)
+		}
+	}()
+	return nil
+}
+
+// health is GET /v1/health: 200, or 503 while the relay's publishing
+// keeps failing.
+func (s *service) health(w http.ResponseWriter, _ *http.Request) {
+	s.mu.Lock()
+	relay := s.relay
+	s.mu.Unlock()
+	if relay != nil {
+		if err := relay.Health(); err != nil {
+			fail(w, http.StatusServiceUnavailable, "unhealthy", "%v", err)
+			return
+		}
+	}
+	reply(w, http.StatusOK, map[string]string{"status": "ok"})
 }

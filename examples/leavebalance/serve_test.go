@@ -18,6 +18,8 @@ import (
 
 	"github.com/elmosoftware/eventprotocol/eventstore"
 	"github.com/elmosoftware/eventprotocol/schema"
+	"github.com/elmosoftware/eventprotocol/transport"
+	"github.com/elmosoftware/eventprotocol/transport/memory"
 )
 
 // api is a running service over a SQLite store, behind httptest.
@@ -189,7 +191,9 @@ func TestServeListens(t *testing.T) {
 	ctx, cancel := context.WithCancel(context.Background())
 	out := &syncBuffer{lines: make(chan string, 4)}
 	done := make(chan error, 1)
-	go func() { done <- serve(ctx, db, "127.0.0.1:0", "../../testdata/catalog", out, io.Discard) }()
+	go func() {
+		done <- serve(ctx, serveConfig{dsn: db, addr: "127.0.0.1:0", catalog: "../../testdata/catalog", transport: "memory", env: "dev"}, out, io.Discard)
+	}()
 	var addr string
 	select {
 	case line := <-out.lines:
@@ -203,6 +207,10 @@ func TestServeListens(t *testing.T) {
 	require.NoError(t, err)
 	res.Body.Close()
 	assert.Equal(t, http.StatusCreated, res.StatusCode)
+	res, err = http.Get(addr + "/v1/health")
+	require.NoError(t, err)
+	res.Body.Close()
+	assert.Equal(t, http.StatusOK, res.StatusCode)
 	cancel()
 	select {
 	case err := <-done:
@@ -218,4 +226,51 @@ type syncBuffer struct{ lines chan string }
 func (b *syncBuffer) Write(p []byte) (int, error) {
 	b.lines <- string(p)
 	return len(p), nil
+}
+
+// TestServeRelays: what the commands append, the outbox relay publishes:
+// a consumer of the ledger's topology receives it.
+func TestServeRelays(t *testing.T) {
+	ctx := context.Background()
+	cat, err := schema.LoadDir("../../testdata/catalog")
+	require.NoError(t, err)
+	store, err := openStore(ctx, filepath.Join(t.TempDir(), "leave.db"), cat)
+	require.NoError(t, err)
+	t.Cleanup(func() { _ = store.Close() })
+	broker, err := memory.New(nil)
+	require.NoError(t, err)
+	bus, err := transport.Open(ctx, broker, ledgerTopology("dev"), &transport.OpenConfig{Provision: true, Catalog: cat})
+	require.NoError(t, err)
+	got := make(chan string, 4)
+	cons, err := bus.Consumer(ctx, "leave-ledger", nil)
+	require.NoError(t, err)
+	require.NoError(t, cons.HandleFunc(employeeHired.Type().String(), func(_ context.Context, d *transport.Delivery) error {
+		got <- d.Envelope.ID
+		return nil
+	}))
+	require.NoError(t, cons.Start(ctx))
+	t.Cleanup(func() { _ = cons.Shutdown(ctx) })
+
+	svc := newService(store, time.Now, slog.New(slog.DiscardHandler))
+	rctx, stop := context.WithCancel(ctx)
+	defer stop()
+	stopped := make(chan error, 1)
+	require.NoError(t, svc.startRelay(rctx, bus.Publisher(), stopped))
+	go func() { _ = svc.project(rctx) }()
+	srv := httptest.NewServer(svc.handler())
+	defer srv.Close()
+	res, err := http.Post(srv.URL+empPath+"/hires", "application/json", strings.NewReader(`{"hireDate":"2026-01-05"}`))
+	require.NoError(t, err)
+	var created map[string]any
+	require.NoError(t, json.NewDecoder(res.Body).Decode(&created))
+	res.Body.Close()
+	require.Equal(t, http.StatusCreated, res.StatusCode)
+	select {
+	case id := <-got:
+		assert.Equal(t, created["id"], id)
+	case err := <-stopped:
+		t.Fatal(err)
+	case <-time.After(10 * time.Second):
+		t.Fatal("the hire never reached the consumer")
+	}
 }
