@@ -112,8 +112,10 @@ func createSchema(ctx context.Context, db *sql.DB) error {
 			UNIQUE (stream, branch, version),
 			UNIQUE (branch, source, id))`,
 		`CREATE INDEX IF NOT EXISTS es_events_effective ON es_events (stream, branch, effective, position)`,
-		`CREATE TABLE IF NOT EXISTS es_head (one INTEGER PRIMARY KEY CHECK (one = 1), recorded INTEGER NOT NULL)`,
-		`INSERT OR IGNORE INTO es_head VALUES (1, 0)`,
+		// es_head keeps the newest recorded time and position of a
+		// discarded branch's events, so that neither is ever reused.
+		`CREATE TABLE IF NOT EXISTS es_head (one INTEGER PRIMARY KEY CHECK (one = 1), recorded INTEGER NOT NULL, position INTEGER NOT NULL)`,
+		`INSERT OR IGNORE INTO es_head VALUES (1, 0, 0)`,
 		`CREATE TABLE IF NOT EXISTS es_branches (id TEXT PRIMARY KEY, stream TEXT NOT NULL, forked_at INTEGER NOT NULL, base INTEGER NOT NULL, created INTEGER NOT NULL)`,
 		`CREATE INDEX IF NOT EXISTS es_branches_stream ON es_branches (stream, created)`,
 		`CREATE TABLE IF NOT EXISTS es_snapshots (stream TEXT NOT NULL, branch TEXT NOT NULL, recorded INTEGER NOT NULL, effective INTEGER NOT NULL, version INTEGER NOT NULL, state BLOB NOT NULL, PRIMARY KEY (stream, branch, effective, recorded))`,
@@ -130,11 +132,10 @@ func createSchema(ctx context.Context, db *sql.DB) error {
 // The statements of an append.
 const (
 	// queryHead: the newest recorded time and position, and the stream's
-	// version, in one step. es_head keeps the newest recorded time of
-	// discarded branches' events.
-	queryHead = `SELECT recorded,
-		coalesce((SELECT recorded FROM es_events ORDER BY position DESC LIMIT 1), 0),
-		coalesce((SELECT max(position) FROM es_events), 0),
+	// version, in one step. es_head keeps the newest recorded time and
+	// position of discarded branches' events.
+	queryHead = `SELECT max(recorded, coalesce((SELECT recorded FROM es_events ORDER BY position DESC LIMIT 1), 0)),
+		max(position, coalesce((SELECT max(position) FROM es_events), 0)),
 		(SELECT coalesce(max(version), ?) FROM es_events WHERE stream = ? AND branch = ?) FROM es_head`
 	querySeen   = `SELECT count(*) FROM es_events WHERE branch = ? AND source = ? AND id = ?`
 	queryInsert = `INSERT INTO es_events (position, stream, branch, version, recorded, effective, source, id, raw) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`
@@ -216,11 +217,11 @@ func (b *Backend) append(ctx context.Context, batch *eventstore.Batch, lookUp bo
 
 // appendIn makes an append in t's transaction.
 func (b *Backend) appendIn(ctx context.Context, t inTx, batch *eventstore.Batch, lookUp bool) (res eventstore.Appended, err error) {
-	var last, floor int64
-	if err := t.row(ctx, b.stmts.head, queryHead, batch.Base, batch.Stream, batch.Branch).Scan(&floor, &res.Recorded, &last, &res.Version); err != nil {
+	var last int64
+	if err := t.row(ctx, b.stmts.head, queryHead, batch.Base, batch.Stream, batch.Branch).Scan(&res.Recorded, &last, &res.Version); err != nil {
 		return res, err
 	}
-	res.Recorded = max(res.Recorded+1, floor+1, batch.Now)
+	res.Recorded = max(res.Recorded+1, batch.Now)
 	fresh, err := b.fresh(ctx, t, batch, lookUp)
 	if err != nil || len(fresh) == 0 {
 		return eventstore.Appended{Version: res.Version}, err
@@ -290,7 +291,7 @@ func (b *Backend) Version(ctx context.Context, stream, branch string, recordedBy
 
 // Head implements eventstore.Backend.
 func (b *Backend) Head(ctx context.Context) (position, recorded int64, err error) {
-	err = b.db.QueryRowContext(ctx, `SELECT coalesce((SELECT max(position) FROM es_events), 0),
+	err = b.db.QueryRowContext(ctx, `SELECT max(position, coalesce((SELECT max(position) FROM es_events), 0)),
 		max(recorded, coalesce((SELECT recorded FROM es_events ORDER BY position DESC LIMIT 1), 0)) FROM es_head`).Scan(&position, &recorded)
 	return position, recorded, err
 }
@@ -347,8 +348,10 @@ func (b *Backend) DeleteBranch(ctx context.Context, id string) (err error) {
 		return errors.Join(err, fmt.Errorf("%w: %s", eventstore.ErrUnknownBranch, id))
 	}
 	for _, stmt := range []string{
-		// The newest recorded time stays: no later event is recorded earlier.
-		`UPDATE es_head SET recorded = max(recorded, coalesce((SELECT max(recorded) FROM es_events WHERE branch = ?), 0))`,
+		// The newest recorded time and position stay: no later event is
+		// recorded earlier or takes a position again.
+		`UPDATE es_head SET recorded = max(recorded, coalesce((SELECT max(recorded) FROM es_events WHERE branch = ?1), 0)),
+			position = max(position, coalesce((SELECT max(position) FROM es_events WHERE branch = ?1), 0))`,
 		`DELETE FROM es_events WHERE branch = ?`, `DELETE FROM es_snapshots WHERE branch = ?`,
 	} {
 		if _, err := tx.ExecContext(ctx, stmt, id); err != nil {

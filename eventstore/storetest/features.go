@@ -67,13 +67,34 @@ func testBranches(t *testing.T, open Opener) {
 	other := eventstore.Stream{Name: stream + "-other", Branch: past.ID}
 	require.ErrorIs(t, firstErr(s.ReadStream(ctx, other, 0)), eventstore.ErrUnknownBranch, "a branch of another stream")
 
+	headBefore, err := s.Head(ctx)
+	require.NoError(t, err)
 	require.NoError(t, s.Discard(ctx, pastSt))
 	require.ErrorIs(t, s.Discard(ctx, pastSt), eventstore.ErrUnknownBranch)
+	head, err := s.Head(ctx)
+	require.NoError(t, err)
+	assert.Equal(t, headBefore, head, "the head never goes back: a waiter for it would wait for nothing")
 	require.ErrorIs(t, firstErr(s.ReadStream(ctx, pastSt, 0)), eventstore.ErrUnknownBranch)
 	list, err = s.Branches(ctx, stream)
 	require.NoError(t, err)
 	assert.Equal(t, []eventstore.Branch{now}, list)
 	assert.Len(t, collect(t, s.ReadAll(ctx, 0)), 4)
+
+	// The discarded branch's events were the newest: their positions and
+	// recorded times are never taken again, and a waiter wakes.
+	woke := make(chan error, 1)
+	go func() { woke <- s.Wait(ctx, head) }()
+	clock.Set(epoch) // behind: the store still moves forward
+	res, err = s.Append(ctx, main, eventstore.Exactly(4), events(t, stream, 1)...)
+	require.NoError(t, err)
+	assert.Greater(t, res.FirstPosition, head)
+	assert.True(t, res.Recorded.After(branchRead[len(branchRead)-1].Recorded))
+	select {
+	case err := <-woke:
+		require.NoError(t, err)
+	case <-time.After(10 * time.Second):
+		t.Fatal("Wait never woke")
+	}
 }
 
 func testSnapshots(t *testing.T, open Opener) {
