@@ -15,6 +15,8 @@ import (
 	"github.com/elmosoftware/eventprotocol/envelope"
 	"github.com/elmosoftware/eventprotocol/naming"
 	"github.com/elmosoftware/eventprotocol/schema"
+	"github.com/elmosoftware/eventprotocol/transport"
+	"github.com/elmosoftware/eventprotocol/transport/driver"
 )
 
 // maxFileBytes bounds what eventctl reads from one file.
@@ -71,7 +73,8 @@ func checkCommand(name string, args []string, stdin io.Reader, stdout, stderr io
 		fmt.Fprintln(stderr, synopsis)
 		fs.PrintDefaults()
 	}
-	if err := fs.Parse(args); err != nil {
+	files, err := parseInterspersed(fs, args)
+	if err != nil {
 		if errors.Is(err, flag.ErrHelp) {
 			return exitOK
 		}
@@ -82,7 +85,7 @@ func checkCommand(name string, args []string, stdin io.Reader, stdout, stderr io
 		fmt.Fprintf(stderr, "eventctl %s: unknown profile %q (want elmo or cloudevents)\n", name, *profileName)
 		return exitUsage
 	}
-	if fs.NArg() == 0 || (catalogDir != nil && *catalogDir == "") {
+	if len(files) == 0 || (catalogDir != nil && *catalogDir == "") {
 		fs.Usage()
 		return exitUsage
 	}
@@ -100,7 +103,7 @@ func checkCommand(name string, args []string, stdin io.Reader, stdout, stderr io
 	}
 
 	rep := report{Profile: profile.String(), Events: []result{}}
-	for _, file := range fs.Args() {
+	for _, file := range files {
 		b, err := readInput(file, stdin)
 		if err != nil {
 			fmt.Fprintf(stderr, "eventctl %s: %v\n", name, err)
@@ -161,10 +164,29 @@ type checker struct {
 // one checks one event.
 func (c checker) one(b []byte) error {
 	e, err := c.v.Check(b)
-	if err != nil || c.catalog == nil {
+	if err != nil {
 		return err
 	}
+	if size := (&driver.Message{Body: b, Attributes: transport.MirroredAttributes(&e)}).Size(); size > transport.MaxMessageBytes {
+		return &transport.TooLargeError{ID: e.ID, Size: size, Limit: transport.MaxMessageBytes}
+	}
+	if c.catalog == nil {
+		return nil
+	}
 	return c.payload(&e)
+}
+
+// utf8BOM is the byte order mark JSON does not allow (RFC 8259 §8.1).
+var utf8BOM = []byte("\xef\xbb\xbf")
+
+// errBOM reports input that starts with a byte order mark.
+var errBOM = errors.New("starts with a UTF-8 byte order mark (BOM), which JSON does not allow: save the file without it")
+
+// position is the line and column (in bytes, from 1) of offset in b.
+func position(b []byte, offset int) (line, col int) {
+	offset = min(max(offset, 0), len(b))
+	line = 1 + bytes.Count(b[:offset], []byte("\n"))
+	return line, offset - bytes.LastIndexByte(b[:offset], '\n')
 }
 
 // payload validates the payload of a valid envelope.
@@ -177,6 +199,9 @@ func (c checker) payload(e *envelope.Envelope) error {
 
 // document checks the events of one file: a batch, JSON lines or one event.
 func (c checker) document(name string, b []byte) []result {
+	if bytes.HasPrefix(b, utf8BOM) {
+		return []result{{File: name, Line: 1, Violations: []violation{{Rule: "bom", Message: errBOM.Error()}}}}
+	}
 	trimmed := bytes.TrimSpace(b)
 	if bytes.HasPrefix(trimmed, []byte("[")) {
 		events, err := c.v.CheckBatch(b)
@@ -207,11 +232,24 @@ func (c checker) document(name string, b []byte) []result {
 		var results []result
 		for _, l := range lines {
 			err := c.one(l.text)
-			results = append(results, fileResult(name, len(results), l.number, err))
+			r := fileResult(name, len(results), l.number, err)
+			var serr *envelope.SyntaxError
+			if errors.As(err, &serr) {
+				r.Violations[0].Message = fmt.Sprintf("line %d, column %d: %v: %s", l.number, serr.Offset+1, serr.Err, serr.Msg)
+			}
+			results = append(results, r)
 		}
 		return results
 	}
-	return []result{fileResult(name, 0, 0, c.one(b))}
+	err := c.one(b)
+	r := fileResult(name, 0, 0, err)
+	var serr *envelope.SyntaxError
+	if errors.As(err, &serr) {
+		line, col := position(b, serr.Offset)
+		r.Line = line
+		r.Violations[0].Message = fmt.Sprintf("line %d, column %d: %v: %s", line, col, serr.Err, serr.Msg)
+	}
+	return []result{r}
 }
 
 type line struct {
@@ -248,6 +286,8 @@ func fileResult(name string, index, lineNo int, err error) result {
 		}
 	case errors.As(err, &serr):
 		r.Violations = []violation{{Rule: syntaxCode(serr.Err), Message: serr.Error()}}
+	case errors.Is(err, transport.ErrTooLarge):
+		r.Violations = []violation{{Rule: "too_large_for_transport", Message: err.Error() + " (SNS and SQS refuse it)"}}
 	case errors.As(err, &perr):
 		for _, v := range perr.Violations {
 			r.Violations = append(r.Violations, violation{Attribute: "data" + v.Pointer, Rule: "payload_schema", Message: v.Message + " (" + v.SchemaLocation + ")"})
@@ -321,6 +361,10 @@ func printText(w io.Writer, rep report) {
 		}
 		fmt.Fprintf(w, "%s: invalid\n", where)
 		for _, v := range r.Violations {
+			if v.Attribute != "" && !strings.HasPrefix(v.Message, v.Attribute) { // a payload's pointer
+				fmt.Fprintf(w, "    [%s] %s: %s\n", v.Rule, printable(v.Attribute), printable(v.Message))
+				continue
+			}
 			fmt.Fprintf(w, "    [%s] %s\n", v.Rule, printable(v.Message))
 		}
 	}

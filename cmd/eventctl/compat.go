@@ -38,7 +38,8 @@ func compat(args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintln(stderr, "       eventctl compat [--mode MODE] [--json] --catalog NEW_DIR --baseline OLD_DIR")
 		fs.PrintDefaults()
 	}
-	if err := fs.Parse(args); err != nil {
+	files, err := parseInterspersed(fs, args)
+	if err != nil {
 		if errors.Is(err, flag.ErrHelp) {
 			return exitOK
 		}
@@ -51,10 +52,10 @@ func compat(args []string, stdout, stderr io.Writer) int {
 	}
 	var rep compatReport
 	switch {
-	case *catalogDir != "" && *baselineDir != "" && fs.NArg() == 0:
+	case *catalogDir != "" && *baselineDir != "" && len(files) == 0:
 		rep, err = compareCatalogs(*baselineDir, *catalogDir, mode)
-	case *catalogDir == "" && *baselineDir == "" && fs.NArg() == 2:
-		rep, err = compareFiles(fs.Arg(0), fs.Arg(1), mode)
+	case *catalogDir == "" && *baselineDir == "" && len(files) == 2:
+		rep, err = compareFiles(files[0], files[1], mode)
 	default:
 		fs.Usage()
 		return exitUsage

@@ -69,7 +69,7 @@ func dlq(args []string, stdout, stderr io.Writer) int {
 	topo, err := aws.readTopology()
 	if err != nil {
 		fmt.Fprintf(stderr, "eventctl dlq: %v\n", err)
-		return exitUsage
+		return topologyExit(err)
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), *aws.timeout)
 	defer cancel()

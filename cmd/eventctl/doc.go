@@ -36,7 +36,9 @@
 // policies, batches of 9).
 //
 // The exit status is 0 when everything is valid or compatible, 1 when
-// anything is invalid, has a finding or is incompatible (for dlq: an
-// unknown service or dead letter), and 2 on a usage or I/O error
-// (provisioning that failed is one: nothing is known to be invalid).
+// anything is invalid, has a finding or is incompatible (an invalid
+// topology too; for dlq: an unknown service or dead letter), and 2 on a
+// usage or I/O error (provisioning that failed is one: nothing is known to
+// be invalid). Flags may come before or after the file arguments;
+// eventctl version prints the version, eventctl help CMD a command's usage.
 package main

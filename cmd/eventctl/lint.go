@@ -6,6 +6,7 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	fs2 "io/fs"
 	"os"
 
 	"github.com/elmosoftware/eventprotocol/schema"
@@ -20,19 +21,24 @@ func lint(args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintln(stderr, "usage: eventctl lint [--json] [--past-tense WORDS] DIR")
 		fs.PrintDefaults()
 	}
-	if err := fs.Parse(args); err != nil {
+	dirs, err := parseInterspersed(fs, args)
+	if err != nil {
 		if errors.Is(err, flag.ErrHelp) {
 			return exitOK
 		}
 		return exitUsage
 	}
-	if fs.NArg() != 1 {
+	if len(dirs) != 1 {
 		fs.Usage()
 		return exitUsage
 	}
-	dir := fs.Arg(0)
+	dir := dirs[0]
 	if st, err := os.Stat(dir); err != nil || !st.IsDir() {
 		fmt.Fprintf(stderr, "eventctl lint: %s is not a folder\n", dir)
+		return exitUsage
+	}
+	if schemas, err := fs2.Glob(os.DirFS(dir), "*/*.json"); err != nil || len(schemas) == 0 {
+		fmt.Fprintf(stderr, "eventctl lint: %s holds no schemas (DOMAIN/ENTITY.ACTION.vMAJOR.MINOR.json)\n", dir)
 		return exitUsage
 	}
 	findings, err := schema.Lint(os.DirFS(dir), &schema.LintConfig{PastTense: pastTenseWords(*pastTense)})

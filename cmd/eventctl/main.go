@@ -4,6 +4,8 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"runtime"
+	"runtime/debug"
 )
 
 // Exit statuses.
@@ -23,10 +25,24 @@ commands:
   provision create the SNS topics and SQS queues of a topology (--dry-run: plan only)
   teardown  remove them
   dlq       list, show, redrive or purge a service's dead letters (eventctl dlq -h)
+  version   print eventctl's version
+  help CMD  print a command's usage (as CMD -h does)
+
+Flags may come before or after file arguments. Exit status: 0 all good, 1 something
+invalid (an event, a schema, a topology), 2 a usage or I/O error.
 `
 
 func main() {
 	os.Exit(run(os.Args[1:], os.Stdin, os.Stdout, os.Stderr))
+}
+
+// version is eventctl's module version and the Go that built it.
+func version() string {
+	v := "(devel)"
+	if info, ok := debug.ReadBuildInfo(); ok && info.Main.Version != "" {
+		v = info.Main.Version
+	}
+	return fmt.Sprintf("eventctl %s (%s)", v, runtime.Version())
 }
 
 // run is the whole command, with its inputs and outputs passed in so tests
@@ -49,7 +65,16 @@ func run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 		return provision(args[0], args[1:], stdout, stderr)
 	case "dlq":
 		return dlq(args[1:], stdout, stderr)
-	case "-h", "-help", "--help", "help":
+	case "version":
+		fmt.Fprintln(stdout, version())
+		return exitOK
+	case "help":
+		if len(args) == 2 {
+			return run([]string{args[1], "-h"}, stdin, stdout, stderr)
+		}
+		fmt.Fprint(stdout, usage)
+		return exitOK
+	case "-h", "-help", "--help":
 		fmt.Fprint(stdout, usage)
 		return exitOK
 	}

@@ -30,6 +30,15 @@ func addAWSFlags(fs *flag.FlagSet) awsFlags {
 }
 
 // readTopology reads the --topology file.
+// topologyExit is the exit status of a topology that cannot be read: 1 when
+// it is invalid, 2 when it cannot be opened.
+func topologyExit(err error) int {
+	if errors.Is(err, topology.ErrInvalid) {
+		return exitInvalid
+	}
+	return exitUsage
+}
+
 func (a awsFlags) readTopology() (*topology.Topology, error) {
 	f, err := os.Open(*a.topology)
 	if err != nil {
@@ -86,7 +95,7 @@ func provision(name string, args []string, stdout, stderr io.Writer) int {
 	topo, err := aws.readTopology()
 	if err != nil {
 		fmt.Fprintf(stderr, "eventctl %s: %v\n", name, err)
-		return exitUsage
+		return topologyExit(err)
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), *aws.timeout)
 	defer cancel()

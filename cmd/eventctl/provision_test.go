@@ -28,14 +28,17 @@ func TestProvisionDryRun(t *testing.T) {
 func TestProvisionUsage(t *testing.T) {
 	bad := filepath.Join(t.TempDir(), "bad.json")
 	require.NoError(t, os.WriteFile(bad, []byte(`{"env":"Dev","domains":[],"services":[]}`), 0o644))
-	for _, args := range [][]string{
-		{"provision"},
-		{"provision", "--topology", "no/such/file.json"},
-		{"provision", "--topology", bad, "--dry-run"},
-		{"teardown", "--topology", signupTopology, "extra"},
+	for _, tc := range []struct {
+		args []string
+		code int
+	}{
+		{[]string{"provision"}, exitUsage},
+		{[]string{"provision", "--topology", "no/such/file.json"}, exitUsage}, // I/O: 2
+		{[]string{"provision", "--topology", bad, "--dry-run"}, exitInvalid},  // an invalid topology: 1
+		{[]string{"teardown", "--topology", signupTopology, "extra"}, exitUsage},
 	} {
-		code, _, stderr := eventctl(t, "", args...)
-		assert.Equal(t, exitUsage, code, "%v", args)
+		code, _, stderr := eventctl(t, "", tc.args...)
+		assert.Equal(t, tc.code, code, "%v", tc.args)
 		assert.NotEmpty(t, stderr)
 	}
 }
