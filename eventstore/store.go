@@ -93,7 +93,8 @@ func New(b Backend, cfg *Config) (*Store, error) {
 	return &Store{b: b, cfg: c, changed: make(chan struct{})}, nil
 }
 
-// Backend returns the store's backend.
+// Backend returns the store's backend: for a SQL backend's AppendTx when
+// the store came from its NewStore (store.Backend().(*sqlite.Backend)).
 func (s *Store) Backend() Backend { return s.b }
 
 // Close closes the backend.
