@@ -263,59 +263,56 @@ func (r *Relay) read(ctx context.Context, pos int64, parked map[int64]bool) (out
 // event was accepted or parked (0 when none), with the error that stopped
 // it before the batch's end.
 func (r *Relay) publish(ctx context.Context, batch []pending, parked map[int64]bool) (int64, error) {
-	{
-		envs := make([]*envelope.Envelope, len(batch))
-		for i, p := range batch {
-			envs[i] = p.env
-		}
-		err := r.pub.Publish(ctx, envs...)
-		if err == nil {
-			r.succeeded(ctx, len(batch), batch[len(batch)-1].position)
-			return batch[len(batch)-1].position, nil
-		}
-		var perr *transport.PublishError
-		if !errors.As(err, &perr) {
-			return 0, err
-		}
-		invalid := map[int]bool{}
-		for _, f := range perr.Failed {
-			if f.Invalid {
-				invalid[f.Index] = true
-				if err := r.park(ctx, batch[f.Index].position, f.Err, parked); err != nil {
-					return 0, err
-				}
-			}
-		}
-		if len(invalid) == 0 {
-			// The transport's failure: the events before the first failed
-			// one were accepted (those after it may have been, and go
-			// again).
-			first := len(batch)
-			for _, f := range perr.Failed {
-				first = min(first, f.Index)
-			}
-			if first == 0 {
+	envs := make([]*envelope.Envelope, len(batch))
+	for i, p := range batch {
+		envs[i] = p.env
+	}
+	err := r.pub.Publish(ctx, envs...)
+	if err == nil {
+		r.succeeded(ctx, len(batch), batch[len(batch)-1].position)
+		return batch[len(batch)-1].position, nil
+	}
+	var perr *transport.PublishError
+	if !errors.As(err, &perr) {
+		return 0, err
+	}
+	invalid := map[int]bool{}
+	for _, f := range perr.Failed {
+		if f.Invalid {
+			invalid[f.Index] = true
+			if err := r.park(ctx, batch[f.Index].position, f.Err, parked); err != nil {
 				return 0, err
 			}
-			r.succeeded(ctx, first, batch[first-1].position)
-			return batch[first-1].position, err
 		}
-		// Nothing was sent: publish the others now.
-		rest := batch[:0:0]
-		for i, p := range batch {
-			if !invalid[i] {
-				rest = append(rest, p)
-			}
-		}
-		if len(rest) == 0 {
-			return batch[len(batch)-1].position, nil
-		}
-		done, err := r.publish(ctx, rest, parked)
-		if err != nil || done < rest[len(rest)-1].position {
-			return done, err
-		}
-		return max(done, batch[len(batch)-1].position), nil
 	}
+	if len(invalid) == 0 {
+		// The transport's failure: the events before the first failed
+		// one were accepted (those after it may have been, and go
+		// again).
+		first := len(batch)
+		for _, f := range perr.Failed {
+			first = min(first, f.Index)
+		}
+		if first == 0 {
+			return 0, err
+		}
+		r.succeeded(ctx, first, batch[first-1].position)
+		return batch[first-1].position, err
+	}
+	// Nothing was sent: publish the others now.
+	rest := batch[:0:0]
+	for i, p := range batch {
+		if !invalid[i] {
+			rest = append(rest, p)
+		}
+	}
+	if len(rest) == 0 {
+		return batch[len(batch)-1].position, nil
+	}
+	if done, err := r.publish(ctx, rest, parked); err != nil {
+		return done, err
+	}
+	return batch[len(batch)-1].position, nil
 }
 
 // park sets the event at position aside with why.

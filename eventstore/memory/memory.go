@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"slices"
 	"sort"
+	"strings"
 	"sync"
 	"time"
 
@@ -206,18 +207,10 @@ func (m *Backend) Branches(_ context.Context, stream string) ([]eventstore.Branc
 			out = append(out, b)
 		}
 	}
-	slices.SortFunc(out, func(x, y eventstore.Branch) int { return x.Created.Compare(y.Created)*2 + cmpString(x.ID, y.ID) })
+	slices.SortFunc(out, func(x, y eventstore.Branch) int {
+		return cmp.Or(x.Created.Compare(y.Created), strings.Compare(x.ID, y.ID))
+	})
 	return out, m.check()
-}
-
-func cmpString(x, y string) int {
-	switch {
-	case x < y:
-		return -1
-	case x > y:
-		return 1
-	}
-	return 0
 }
 
 // DeleteBranch implements eventstore.Backend. The branch's events keep

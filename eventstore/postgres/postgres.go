@@ -120,8 +120,6 @@ CREATE INDEX IF NOT EXISTS es_branches_stream ON es_branches (stream, created);
 CREATE TABLE IF NOT EXISTS es_snapshots (stream text NOT NULL, branch text NOT NULL, recorded bigint NOT NULL, effective bigint NOT NULL, version bigint NOT NULL, state bytea NOT NULL, PRIMARY KEY (stream, branch, effective, recorded));
 CREATE TABLE IF NOT EXISTS es_checkpoints (name text PRIMARY KEY, position bigint NOT NULL);
 CREATE TABLE IF NOT EXISTS es_parked (name text NOT NULL, position bigint NOT NULL, reason text NOT NULL, at bigint NOT NULL, PRIMARY KEY (name, position));
-DROP FUNCTION IF EXISTS es_append(text, text, bigint, bigint, bool, bigint, text[], text[], bigint[], bytea[]);
-DROP FUNCTION IF EXISTS es_append(text[], text[], bigint[], bigint[], bool[], bigint[], int[], text[], text[], bigint[], bytea[]);
 CREATE OR REPLACE FUNCTION es_append(
 	-- one element per append
 	p_streams text[], p_branches text[], p_bases bigint[], p_expected bigint[], p_any bool[], p_now bigint[],

@@ -101,7 +101,15 @@ func BenchmarkServeBalance(b *testing.B) {
 		b.Fatal(err)
 	}
 	defer store.Close()
-	if _, err := importEvents(ctx, store, randomStream(rand.New(rand.NewPCG(1, 2)), 100_000-1)); err != nil {
+	var events []checked
+	for _, e := range randomStream(rand.New(rand.NewPCG(1, 2)), 100_000-1) {
+		c, err := check(e)
+		if err != nil {
+			b.Fatal(err)
+		}
+		events = append(events, c)
+	}
+	if _, err := importEvents(ctx, store, events); err != nil {
 		b.Fatal(err)
 	}
 	svc := newService(store, time.Now, slog.New(slog.DiscardHandler))

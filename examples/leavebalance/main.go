@@ -189,8 +189,8 @@ func load(l *Ledger, file string, cat *schema.Catalog, stderr io.Writer) int {
 	if code != exitOK {
 		return code
 	}
-	for _, e := range events {
-		if err := l.Add(e); err != nil {
+	for _, c := range events {
+		if err := l.Add(c.e); err != nil {
 			fmt.Fprintln(stderr, "leavebalance balance:", err)
 			return exitInvalid
 		}

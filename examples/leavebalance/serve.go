@@ -68,7 +68,9 @@ func (s *service) project(ctx context.Context) error {
 				err = s.ledger.Add(&e)
 			}
 			if err != nil {
-				s.log.Error("leavebalance: an event the ledger cannot count", "position", r.Position, "err", err)
+				// The error may quote the payload (a date it cannot read):
+				// log where the event is, never what it holds.
+				s.log.Error("leavebalance: an event the ledger cannot count", "position", r.Position, "stream", r.Stream)
 			}
 			pos = r.Position
 		}
@@ -149,6 +151,8 @@ func (s *service) failErr(w http.ResponseWriter, err error) {
 		fail(w, http.StatusNotFound, "unknown_employee", "the employee was not hired as far as is known then")
 	case errors.Is(err, eventstore.ErrInvalidEvent), errors.Is(err, eventstore.ErrInvalidVersion), errors.Is(err, ErrBadFact):
 		fail(w, http.StatusBadRequest, "invalid", "%v", err)
+	case errors.Is(err, eventstore.ErrOutcomeUnknown):
+		fail(w, http.StatusServiceUnavailable, "outcome_unknown", "the command may have been stored: read the employee's balance or stream before sending it again")
 	default:
 		s.log.Error("leavebalance: request failed", "err", err)
 		fail(w, http.StatusInternalServerError, "internal", "the request failed; see the service's log")
@@ -270,10 +274,9 @@ func command[T any](s *service, def *event.Definition[T], effect func(naming.ERN
 			return
 		}
 		if meta.Branch == "" && res.Stored > 0 {
-			if err := s.caughtUp(r.Context(), res.FirstPosition); err != nil {
-				s.failErr(w, err)
-				return
-			}
+			// Stored: answer 201 whatever this wait gives (a later query
+			// waits for the projection too).
+			_ = s.caughtUp(r.Context(), res.FirstPosition)
 		}
 		reply(w, http.StatusCreated, map[string]any{"id": e.ID, "version": res.Version, "position": res.FirstPosition})
 	}

@@ -4,6 +4,8 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"errors"
+	"fmt"
 	"io"
 	"log/slog"
 	"net/http"
@@ -272,5 +274,31 @@ func TestServeRelays(t *testing.T) {
 		t.Fatal(err)
 	case <-time.After(10 * time.Second):
 		t.Fatal("the hire never reached the consumer")
+	}
+}
+
+// TestFailErr: each kind of error gets its status and code; a command
+// whose outcome is unknown is never reported as failed.
+func TestFailErr(t *testing.T) {
+	svc := newService(nil, time.Now, slog.New(slog.DiscardHandler))
+	for _, tc := range []struct {
+		err    error
+		status int
+		code   string
+	}{
+		{&eventstore.ConflictError{Stream: "s", Expected: 1, Actual: 2}, 409, "version_conflict"},
+		{fmt.Errorf("x: %w", eventstore.ErrUnknownBranch), 404, "unknown_branch"},
+		{fmt.Errorf("x: %w", ErrUnknownEmployee), 404, "unknown_employee"},
+		{fmt.Errorf("x: %w", ErrBadFact), 400, "invalid"},
+		{fmt.Errorf("%w: connection reset", eventstore.ErrOutcomeUnknown), 503, "outcome_unknown"},
+		{errors.New("disk on fire"), 500, "internal"},
+	} {
+		rec := httptest.NewRecorder()
+		svc.failErr(rec, tc.err)
+		assert.Equal(t, tc.status, rec.Code, "%v", tc.err)
+		var body map[string]any
+		require.NoError(t, json.Unmarshal(rec.Body.Bytes(), &body))
+		assert.Equal(t, tc.code, errCode(body), "%v", tc.err)
+		assert.NotContains(t, rec.Body.String(), "disk on fire", "an internal error's text stays in the log")
 	}
 }

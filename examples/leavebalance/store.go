@@ -32,10 +32,17 @@ func openStore(ctx context.Context, dsn string, cat *schema.Catalog) (*eventstor
 	return sqlite.NewStore(ctx, strings.TrimPrefix(dsn, "sqlite:"), cfg)
 }
 
-// streamOf is the stream of an event in the store: its employee's ERN.
-func streamOf(e *envelope.Envelope) (naming.ERN, error) {
+// checked is an event of a file, checked, with its stream in the store:
+// its employee's ERN.
+type checked struct {
+	e        *envelope.Envelope
+	employee naming.ERN
+}
+
+// check makes an event checked: a fact the ledger knows.
+func check(e *envelope.Envelope) (checked, error) {
 	_, employee, _, err := decodeFact(e)
-	return employee, err
+	return checked{e: e, employee: employee}, err
 }
 
 // maxLine bounds a line of a JSON lines file: an envelope's decoding
@@ -46,7 +53,7 @@ const maxLine = envelope.DefaultMaxBytes
 // valid by the protocol and the catalogue, and a fact the ledger knows.
 // Each invalid line is reported with its number: any makes the code
 // exitInvalid; a file that cannot be read, exitUsage.
-func readFile(file string, cat *schema.Catalog, stderr io.Writer) (events []*envelope.Envelope, code int) {
+func readFile(file string, cat *schema.Catalog, stderr io.Writer) (events []checked, code int) {
 	f, err := os.Open(file)
 	if err != nil {
 		fmt.Fprintln(stderr, "leavebalance:", err)
@@ -67,15 +74,16 @@ func readFile(file string, cat *schema.Catalog, stderr io.Writer) (events []*env
 		if err == nil {
 			err = cat.Validate(&e)
 		}
+		var c checked
 		if err == nil {
-			_, err = streamOf(&e)
+			c, err = check(&e)
 		}
 		if err != nil {
 			fmt.Fprintf(stderr, "%s:%d: %v\n", file, n, err)
 			bad++
 			continue
 		}
-		events = append(events, &e)
+		events = append(events, c)
 	}
 	if err := sc.Err(); errors.Is(err, bufio.ErrTooLong) {
 		fmt.Fprintf(stderr, "%s:%d: line longer than %d bytes\n", file, n+1, maxLine)
@@ -94,30 +102,20 @@ func readFile(file string, cat *schema.Catalog, stderr io.Writer) (events []*env
 // importEvents appends events to their employees' streams, consecutive
 // events of one employee in one append. Events already stored are
 // skipped: importing twice changes nothing.
-func importEvents(ctx context.Context, store *eventstore.Store, events []*envelope.Envelope) (stored int, err error) {
+func importEvents(ctx context.Context, store *eventstore.Store, events []checked) (stored int, err error) {
 	const maxAppend = 5000
+	batch := make([]*envelope.Envelope, 0, maxAppend)
 	for i := 0; i < len(events); {
-		employee, err := streamOf(events[i])
-		if err != nil {
-			return stored, err
+		employee := events[i].employee
+		batch = batch[:0]
+		for ; i < len(events) && events[i].employee == employee && len(batch) < maxAppend; i++ {
+			batch = append(batch, events[i].e)
 		}
-		j := i + 1
-		for j < len(events) && j-i < maxAppend {
-			next, err := streamOf(events[j])
-			if err != nil {
-				return stored, err
-			}
-			if next != employee {
-				break
-			}
-			j++
-		}
-		res, err := store.Append(ctx, eventstore.Stream{Name: employee.String()}, eventstore.Any, events[i:j]...)
+		res, err := store.Append(ctx, eventstore.Stream{Name: employee.String()}, eventstore.Any, batch...)
 		if err != nil {
 			return stored, err
 		}
 		stored += res.Stored
-		i = j
 	}
 	return stored, nil
 }
