@@ -153,6 +153,13 @@ type snapshot struct {
 	hireDate    time.Time // the hire date it assumed
 }
 
+// same reports whether two snapshots of one ledger's account are one:
+// the ledger never loses a fact, so the same count of facts before the
+// same cutoff are the same facts.
+func (s snapshot) same(o snapshot) bool {
+	return s.index == o.index && s.cutoff.Equal(o.cutoff) && s.hireDate.Equal(o.hireDate)
+}
+
 func day(t time.Time) int64 { return t.Unix() / 86400 }
 
 func parseDate(s string) (time.Time, error) {
@@ -537,4 +544,45 @@ func (a *account) all() []*fact {
 		}
 	}
 	return out
+}
+
+// newestSnapshot returns the newest snapshot of an employee's balance,
+// built first if it is due; ok is false when there is none.
+func (l *Ledger) newestSnapshot(employee naming.ERN) (s snapshot, ok bool) {
+	a := l.accounts[employee]
+	if a == nil {
+		return snapshot{}, false
+	}
+	a.sort()
+	l.buildSnapshots(a)
+	if n := len(a.snapshots); n > 0 {
+		return a.snapshots[n-1], true
+	}
+	return snapshot{}, false
+}
+
+// restoreSnapshot gives an employee's account a snapshot made earlier
+// from the same timeline, so that it need not be built again. The ledger
+// takes it only when it still holds: the hire date known now is the one
+// it assumed, and as many facts take effect before its cutoff as it
+// counted. A ledger never loses a fact, so the same count means the same
+// facts. It reports whether the snapshot was taken (or one as new was
+// there already).
+func (l *Ledger) restoreSnapshot(employee naming.ERN, s snapshot) bool {
+	a := l.accounts[employee]
+	if a == nil || l.SnapshotEvery <= 0 {
+		return false
+	}
+	if hireDate, ok := a.hireAt(endOfTime); !ok || !hireDate.Equal(s.hireDate) {
+		return false
+	}
+	a.sort()
+	if s.index != sort.Search(len(a.facts), func(i int) bool { return !a.facts[i].effect.Before(s.cutoff) }) {
+		return false
+	}
+	if n := len(a.snapshots); n > 0 && !a.snapshots[n-1].cutoff.Before(s.cutoff) {
+		return true
+	}
+	a.snapshots = append(a.snapshots, s) // the chain's cutoffs keep growing
+	return true
 }

@@ -10,6 +10,7 @@ import (
 	"os"
 	"time"
 
+	"github.com/elmosoftware/eventprotocol/eventstore"
 	"github.com/elmosoftware/eventprotocol/naming"
 	"github.com/elmosoftware/eventprotocol/schema"
 )
@@ -134,16 +135,20 @@ func balance(args []string, stdout, stderr io.Writer, now func() time.Time) int 
 	mainLedger := NewLedger(*snapshotEvery)
 	if *dsn != "" {
 		ctx := context.Background()
-		store, err := openStore(ctx, *dsn, nil) // reads only
+		store, err := openStore(ctx, *dsn, nil) // no appends
 		if err != nil {
 			fmt.Fprintln(stderr, "leavebalance balance:", err)
 			return exitUsage
 		}
 		defer store.Close()
-		if err := loadEmployee(ctx, store, employee, mainLedger); err != nil {
+		save, err := openTimeline(ctx, store, eventstore.Stream{Name: employee.String()}, employee, mainLedger, func(err error) {
+			fmt.Fprintln(stderr, "leavebalance balance: a snapshot:", err)
+		})
+		if err != nil {
 			fmt.Fprintln(stderr, "leavebalance balance:", err)
 			return exitInvalid
 		}
+		defer save()
 	} else if code := load(mainLedger, *eventsFile, cat, stderr); code != exitOK {
 		return code
 	}

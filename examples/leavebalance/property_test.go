@@ -6,6 +6,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
 	"github.com/elmosoftware/eventprotocol/envelope"
@@ -86,4 +87,63 @@ func TestLedgerProperties(t *testing.T) {
 			}
 		})
 	}
+}
+
+// TestRestoredSnapshots: a snapshot made by a ledger that had read part
+// of a history is taken by a ledger that read all of it only when it
+// still holds, and a ledger that took one answers as one that never did.
+// Across the seeds, some snapshots are taken and some refused.
+func TestRestoredSnapshots(t *testing.T) {
+	taken, refused := 0, 0
+	for seed := range uint64(40) {
+		rng := rand.New(rand.NewPCG(seed, 23))
+		events := randomStream(rng, 40+rng.IntN(120))
+		reference := NewLedger(0)
+		for _, e := range events {
+			require.NoError(t, reference.Add(e))
+		}
+		// The maker reads the history but for a few late facts.
+		maker := NewLedger(5)
+		late := rng.IntN(4)
+		for _, e := range events[:len(events)-late] {
+			require.NoError(t, maker.Add(e))
+		}
+		snap, ok := maker.newestSnapshot(demoEmployee)
+		if !ok {
+			continue
+		}
+		taker := NewLedger(5)
+		for _, e := range events {
+			require.NoError(t, taker.Add(e))
+		}
+		if taker.restoreSnapshot(demoEmployee, snap) {
+			taken++
+			built, ok := ledgerOf(t, 5, events).newestSnapshot(demoEmployee)
+			require.True(t, ok)
+			if built.cutoff.Equal(snap.cutoff) {
+				require.Equal(t, built, snap, "seed %d: a snapshot taken is the one the ledger would build", seed)
+			}
+		} else {
+			refused++
+		}
+		for range 40 {
+			on := time.Date(2025, 12, 1, 0, 0, 0, 0, time.UTC).AddDate(0, 0, rng.IntN(560))
+			knownAt := time.Date(2025, 12, 1, 0, 0, 0, 0, time.UTC).Add(time.Duration(rng.Int64N(int64(560 * 24 * time.Hour))))
+			want, wantErr := reference.Balance(demoEmployee, on, knownAt)
+			got, err := taker.Balance(demoEmployee, on, knownAt)
+			require.Equal(t, wantErr != nil, err != nil)
+			require.Equal(t, want, got, "seed %d: on %s known at %s", seed, on.Format(time.DateOnly), knownAt.Format(time.RFC3339))
+		}
+	}
+	assert.Positive(t, taken, "no snapshot was ever taken")
+	assert.Positive(t, refused, "no snapshot was ever refused")
+}
+
+// ledgerOf is a ledger of snapshots every so many facts that read events.
+func ledgerOf(t *testing.T, snapshotEvery int, events []*envelope.Envelope) *Ledger {
+	l := NewLedger(snapshotEvery)
+	for _, e := range events {
+		require.NoError(t, l.Add(e))
+	}
+	return l
 }

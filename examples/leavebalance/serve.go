@@ -38,15 +38,17 @@ type service struct {
 	log      *slog.Logger
 
 	mu        sync.Mutex
-	projected int64         // the global position the projection has read up to
-	advanced  chan struct{} // closed and replaced when it moves
-	ledger    *Ledger       // the main timeline, every employee
-	relay     *outbox.Relay // nil without a transport
+	projected int64                   // the global position the projection has read up to
+	advanced  chan struct{}           // closed and replaced when it moves
+	ledger    *Ledger                 // the main timeline, every employee
+	marks     map[string]mark         // by stream: how far the projection has read it
+	snapshots map[naming.ERN]snapshot // the newest in the store; absent: not yet read
+	relay     *outbox.Relay           // nil without a transport
 }
 
 func newService(store *eventstore.Store, now func() time.Time, log *slog.Logger) *service {
 	return &service{store: store, producer: &envelope.Producer{Source: "urn:elmo:service:leave", Now: now}, log: log,
-		advanced: make(chan struct{}), ledger: NewLedger(1000)}
+		advanced: make(chan struct{}), ledger: NewLedger(snapshotEvery), marks: map[string]mark{}, snapshots: map[naming.ERN]snapshot{}}
 }
 
 // project follows the store from its start, until ctx ends.
@@ -67,6 +69,9 @@ func (s *service) project(ctx context.Context) error {
 			if err == nil {
 				err = s.ledger.Add(&e)
 			}
+			m := s.marks[r.Stream]
+			m.saw(r)
+			s.marks[r.Stream] = m
 			if err != nil {
 				// The error may quote the payload (a date it cannot read):
 				// log where the event is, never what it holds.
@@ -312,18 +317,14 @@ func (s *service) balance(w http.ResponseWriter, r *http.Request) {
 	ans := balanceReply{Employee: emp.String(), On: on.Format(time.DateOnly), KnownAt: knownAt.Format(time.RFC3339Nano), Branch: q.Get("branch")}
 	var bal Days
 	if ans.Branch == "" {
-		// Read what the store holds now, this process's appends and others'.
-		if err := s.readAll(r.Context()); err != nil {
-			s.failErr(w, err)
-			return
-		}
-		s.mu.Lock()
-		bal, err = s.ledger.Balance(emp, on, knownAt)
-		s.mu.Unlock()
+		bal, err = s.mainBalance(r.Context(), emp, on, knownAt)
 	} else {
-		l := NewLedger(0)
-		if err = s.loadBranch(r.Context(), emp, ans.Branch, l); err == nil {
+		l := NewLedger(s.ledger.SnapshotEvery)
+		var save func()
+		save, err = openTimeline(r.Context(), s.store, eventstore.Stream{Name: emp.String(), Branch: ans.Branch}, emp, l, s.warnSnapshot)
+		if err == nil {
 			bal, err = l.Balance(emp, on, knownAt)
+			save()
 		}
 	}
 	if err != nil {
@@ -334,22 +335,55 @@ func (s *service) balance(w http.ResponseWriter, r *http.Request) {
 	reply(w, http.StatusOK, ans)
 }
 
-// loadBranch adds a branch's timeline to l: the main timeline up to the
-// fork, then the branch's own events.
-func (s *service) loadBranch(ctx context.Context, emp naming.ERN, branch string, l *Ledger) error {
-	for r, err := range s.store.ReadStream(ctx, eventstore.Stream{Name: emp.String(), Branch: branch}, 0) {
+// snapshotEvery is how many facts of an employee the service's ledgers
+// count between snapshots.
+const snapshotEvery = 1000
+
+// mainBalance answers from the projection, once it has read what the store
+// holds now (this process's appends and others'). The first answer for an
+// employee takes the store's snapshot; an answer that built a newer one
+// saves it.
+func (s *service) mainBalance(ctx context.Context, emp naming.ERN, on, knownAt time.Time) (Days, error) {
+	if err := s.readAll(ctx); err != nil {
+		return 0, err
+	}
+	st := eventstore.Stream{Name: emp.String()}
+	s.mu.Lock()
+	_, read := s.snapshots[emp]
+	s.mu.Unlock()
+	if !read {
+		snap, ok, err := loadSnapshot(ctx, s.store, st)
 		if err != nil {
-			return err
-		}
-		e, err := r.Envelope()
-		if err == nil {
-			err = l.Add(&e)
-		}
-		if err != nil {
-			return err
+			s.warnSnapshot(err) // and read it again next time
+		} else {
+			s.mu.Lock()
+			if ok && s.ledger.restoreSnapshot(emp, snap) {
+				s.snapshots[emp] = snap
+			} else if _, read := s.snapshots[emp]; !read { // keep what a concurrent answer saved
+				s.snapshots[emp] = snapshot{}
+			}
+			s.mu.Unlock()
 		}
 	}
-	return nil
+	s.mu.Lock()
+	bal, err := s.ledger.Balance(emp, on, knownAt)
+	snap, made, due := storedForm(st, emp, s.ledger, s.marks[st.Name], s.snapshots[emp])
+	s.mu.Unlock()
+	if due {
+		if err := s.store.SaveSnapshot(ctx, snap); err != nil {
+			s.warnSnapshot(err)
+		} else {
+			s.mu.Lock()
+			s.snapshots[emp] = made
+			s.mu.Unlock()
+		}
+	}
+	return bal, err
+}
+
+// warnSnapshot logs a snapshot's failure: it costs time, never an answer.
+func (s *service) warnSnapshot(err error) {
+	s.log.Warn("leavebalance: a snapshot is not stored or read", "err", err)
 }
 
 func (s *service) fork(w http.ResponseWriter, r *http.Request) {

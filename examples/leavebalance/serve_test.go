@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"math/rand/v2"
 	"net/http"
 	"net/http/httptest"
 	"path/filepath"
@@ -28,21 +29,29 @@ import (
 type api struct {
 	t    *testing.T
 	url  string
+	svc  *service
 	stop func()
 }
 
 func startAPI(t *testing.T, db string, now time.Time) *api {
+	t.Helper()
+	return startAPIWith(t, db, now, func(*service) {})
+}
+
+// startAPIWith starts a service that setup changed before it started.
+func startAPIWith(t *testing.T, db string, now time.Time, setup func(*service)) *api {
 	t.Helper()
 	cat, err := schema.LoadDir("../../testdata/catalog")
 	require.NoError(t, err)
 	store, err := openStore(context.Background(), db, cat)
 	require.NoError(t, err)
 	svc := newService(store, func() time.Time { return now }, slog.New(slog.DiscardHandler))
+	setup(svc)
 	ctx, cancel := context.WithCancel(context.Background())
 	projected := make(chan error, 1)
 	go func() { projected <- svc.project(ctx) }()
 	srv := httptest.NewServer(svc.handler())
-	a := &api{t: t, url: srv.URL}
+	a := &api{t: t, url: srv.URL, svc: svc}
 	a.stop = func() {
 		srv.Close()
 		cancel()
@@ -177,6 +186,94 @@ func TestServeAPI(t *testing.T) {
 	code, after := b.do("GET", empPath+"/balance?on=2026-06-30&knownAt=2026-12-01T00:00:00Z", "")
 	require.Equal(t, http.StatusOK, code)
 	assert.Equal(t, before, after)
+}
+
+// TestServeKeepsSnapshotsInTheStore: the service saves the snapshots its
+// answers build in the store, a restarted service takes them instead of
+// building them, a late fact makes it build and save a newer one, and a
+// branch's answers keep theirs under the branch. Every answer is the
+// ledger's over the store's events.
+func TestServeKeepsSnapshotsInTheStore(t *testing.T) {
+	ctx := t.Context()
+	db := filepath.Join(t.TempDir(), "leave.db")
+	now := time.Date(2027, 6, 1, 0, 0, 0, 0, time.UTC)
+	store := mustStore(t, db)
+	var events []checked
+	for _, e := range randomStream(rand.New(rand.NewPCG(5, 6)), 400) {
+		c, err := check(e)
+		require.NoError(t, err)
+		events = append(events, c)
+	}
+	_, err := importEvents(ctx, store, events)
+	require.NoError(t, err)
+	every := func(svc *service) { svc.ledger.SnapshotEvery = 20 }
+	main := eventstore.Stream{Name: demoEmployee.String()}
+	// answers checks a service's answers against a ledger of the store's
+	// events of st's timeline.
+	answers := func(a *api, st eventstore.Stream) {
+		t.Helper()
+		want := NewLedger(0)
+		_, err := loadTimeline(ctx, store, st, want)
+		require.NoError(t, err)
+		for _, on := range []string{"2026-02-28", "2026-09-30", "2027-03-31"} {
+			for _, knownAt := range []string{"2026-06-01T00:00:00Z", "2027-06-01T00:00:00Z"} {
+				path := empPath + "/balance?on=" + on + "&knownAt=" + knownAt
+				if st.Branch != "" {
+					path += "&branch=" + st.Branch
+				}
+				code, body := a.do("GET", path, "")
+				bal, err := want.Balance(demoEmployee, date(on), mustTime(t, knownAt))
+				if err != nil {
+					require.Equal(t, http.StatusNotFound, code, body)
+					continue
+				}
+				require.Equal(t, http.StatusOK, code, body)
+				require.Equal(t, bal.String(), body["balance"], "on %s known at %s", on, knownAt)
+			}
+		}
+	}
+	// stored returns the store's snapshot of st.
+	stored := func(st eventstore.Stream) eventstore.Snapshot {
+		t.Helper()
+		snap, ok, err := store.LoadSnapshot(ctx, st, time.Time{}, time.Time{})
+		require.NoError(t, err)
+		require.True(t, ok, "the store keeps a snapshot of %+v", st)
+		return snap
+	}
+	restored := func(a *api) time.Time {
+		a.svc.mu.Lock()
+		defer a.svc.mu.Unlock()
+		return a.svc.snapshots[demoEmployee].cutoff
+	}
+
+	a := startAPIWith(t, db, now, every)
+	answers(a, main)
+	first := stored(main)
+	a.stop()
+	a.stop = nil
+
+	b := startAPIWith(t, db, now, every)
+	answers(b, main)
+	assert.Equal(t, first.Effective.Add(time.Nanosecond), restored(b), "the restarted service took the stored snapshot")
+
+	// A late absence early in the timeline invalidates every snapshot.
+	code, body := b.do("POST", empPath+"/absences", `{"date":"2026-01-20","days":"0.5"}`)
+	require.Equal(t, http.StatusCreated, code, body)
+	answers(b, main)
+	assert.Greater(t, stored(main).Version, first.Version, "a newer snapshot replaced the invalidated one")
+
+	code, body = b.do("POST", empPath+"/branches", `{}`)
+	require.Equal(t, http.StatusCreated, code, body)
+	branch := eventstore.Stream{Name: demoEmployee.String(), Branch: body["id"].(string)}
+	answers(b, branch)
+	stored(branch)
+}
+
+func mustTime(t *testing.T, s string) time.Time {
+	t.Helper()
+	v, err := time.Parse(time.RFC3339, s)
+	require.NoError(t, err)
+	return v
 }
 
 func mustStore(t *testing.T, db string) *eventstore.Store {

@@ -4,11 +4,13 @@ import (
 	"bufio"
 	"bytes"
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
 	"os"
 	"strings"
+	"time"
 
 	"github.com/elmosoftware/eventprotocol/envelope"
 	"github.com/elmosoftware/eventprotocol/eventstore"
@@ -120,19 +122,108 @@ func importEvents(ctx context.Context, store *eventstore.Store, events []checked
 	return stored, nil
 }
 
-// loadEmployee adds an employee's stream to the ledger.
-func loadEmployee(ctx context.Context, store *eventstore.Store, employee naming.ERN, l *Ledger) error {
-	for r, err := range store.ReadStream(ctx, eventstore.Stream{Name: employee.String()}, 0) {
+// loadTimeline adds an employee's timeline st to the ledger (a branch's:
+// the main timeline up to the fork, then the branch's own events), and
+// says how far it read.
+func loadTimeline(ctx context.Context, store *eventstore.Store, st eventstore.Stream, l *Ledger) (mark, error) {
+	var m mark
+	for r, err := range store.ReadStream(ctx, st, 0) {
 		if err != nil {
-			return err
+			return m, err
 		}
 		e, err := r.Envelope()
+		if err == nil {
+			err = l.Add(&e)
+		}
 		if err != nil {
-			return err
+			return m, err
 		}
-		if err := l.Add(&e); err != nil {
-			return err
-		}
+		m.saw(r)
 	}
-	return nil
+	return m, nil
+}
+
+// mark is how far a ledger has read one employee's timeline in the
+// store: the newest version and record time among the events it counted.
+type mark struct {
+	version  int64
+	recorded time.Time
+}
+
+// saw moves the mark past a record.
+func (m *mark) saw(r eventstore.Record) {
+	m.version = max(m.version, r.Version)
+	m.recorded = maxTime(m.recorded, r.Recorded)
+}
+
+// storedSnapshot is a ledger's snapshot as the store keeps it (its
+// Snapshot.State).
+type storedSnapshot struct {
+	Cutoff      time.Time `json:"cutoff"`
+	Facts       int       `json:"facts"` // the facts taking effect before the cutoff
+	Balance     string    `json:"balance"`
+	MaxRecorded time.Time `json:"maxRecorded"`
+	HireDate    time.Time `json:"hireDate"`
+}
+
+// storedForm returns the ledger's newest snapshot of an employee's
+// timeline st, made after reading it up to m, as the store keeps it; ok is
+// false when there is none, or it is the one saved before. It returns the
+// ledger's form too.
+//
+// The store keys it by what it covers: the events recorded up to m's
+// record time that take effect before its cutoff. An event recorded later
+// that takes effect before the cutoff invalidates it in the store as in
+// the ledger.
+func storedForm(st eventstore.Stream, employee naming.ERN, l *Ledger, m mark, saved snapshot) (snap eventstore.Snapshot, s snapshot, ok bool) {
+	s, ok = l.newestSnapshot(employee)
+	if !ok || s.same(saved) || m.version == 0 {
+		return eventstore.Snapshot{}, saved, false
+	}
+	state, _ := json.Marshal(storedSnapshot{Cutoff: s.cutoff, Facts: s.index, Balance: s.balance.String(), MaxRecorded: s.maxRecorded, HireDate: s.hireDate}) // cannot fail: times of facts are in range
+	return eventstore.Snapshot{Stream: st.Name, Branch: st.Branch, Recorded: m.recorded,
+		Effective: s.cutoff.Add(-time.Nanosecond), Version: m.version, State: state}, s, true
+}
+
+// loadSnapshot returns the store's newest snapshot of st that no event
+// recorded since invalidates; ok is false when there is none. The ledger
+// checks it again as it takes it (Ledger.restoreSnapshot).
+func loadSnapshot(ctx context.Context, store *eventstore.Store, st eventstore.Stream) (s snapshot, ok bool, err error) {
+	snap, ok, err := store.LoadSnapshot(ctx, st, time.Time{}, time.Time{})
+	if err != nil || !ok {
+		return snapshot{}, false, err
+	}
+	var state storedSnapshot
+	if err := json.Unmarshal(snap.State, &state); err != nil {
+		return snapshot{}, false, fmt.Errorf("the stored snapshot of version %d: %w", snap.Version, err)
+	}
+	bal, err := ParseDays(state.Balance)
+	if err != nil {
+		return snapshot{}, false, fmt.Errorf("the stored snapshot of version %d: %w", snap.Version, err)
+	}
+	return snapshot{cutoff: state.Cutoff, index: state.Facts, balance: bal, maxRecorded: state.MaxRecorded, hireDate: state.HireDate}, true, nil
+}
+
+// openTimeline reads an employee's timeline st into a ledger of its own
+// and gives it the store's snapshot. save stores the ledger's newest
+// snapshot once it has answered. Snapshots are a cache: their failures go
+// to warn, and cost time, never an answer.
+func openTimeline(ctx context.Context, store *eventstore.Store, st eventstore.Stream, employee naming.ERN, l *Ledger, warn func(error)) (save func(), err error) {
+	m, err := loadTimeline(ctx, store, st, l)
+	if err != nil {
+		return nil, err
+	}
+	var saved snapshot
+	if s, ok, err := loadSnapshot(ctx, store, st); err != nil {
+		warn(err)
+	} else if ok && l.restoreSnapshot(employee, s) {
+		saved = s
+	}
+	return func() {
+		if snap, _, ok := storedForm(st, employee, l, m, saved); ok {
+			if err := store.SaveSnapshot(ctx, snap); err != nil {
+				warn(err)
+			}
+		}
+	}, nil
 }

@@ -13,6 +13,7 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/elmosoftware/eventprotocol/eventstore"
 	pgserver "github.com/elmosoftware/eventprotocol/internal/postgres"
 )
 
@@ -87,12 +88,17 @@ func TestImportUsageAndInvalidLines(t *testing.T) {
 
 // TestStoreAnswersAsTheFile: on random histories, the balance from the
 // store (SQLite, PostgreSQL) is the balance from the file, for random
-// questions.
+// questions. The store's answers use its snapshots (one every 7 facts):
+// each run saves the newest it built, and the next takes it. A second
+// import brings late facts, some of which invalidate those snapshots.
 func TestStoreAnswersAsTheFile(t *testing.T) {
 	pg := pgserver.StartForTest(t)
+	stored := 0
 	for seed := range uint64(6) {
 		rng := rand.New(rand.NewPCG(seed, 99))
 		events := randomStream(rng, 30+rng.IntN(150))
+		part := filepath.Join(t.TempDir(), "part.jsonl")
+		require.NoError(t, os.WriteFile(part, jsonLines(t, events[:len(events)*3/4]), 0o644))
 		file := filepath.Join(t.TempDir(), "history.jsonl")
 		require.NoError(t, os.WriteFile(file, jsonLines(t, events), 0o644))
 		schema := fmt.Sprint("seed", seed)
@@ -102,19 +108,35 @@ func TestStoreAnswersAsTheFile(t *testing.T) {
 			filepath.Join(t.TempDir(), "leave.db"),
 			strings.Replace(pg.DSN, "sslmode=disable", "sslmode=disable&search_path="+schema, 1),
 		} {
-			code, _, stderr := importCLI(t, "--db", db, file)
-			require.Equal(t, exitOK, code, stderr)
-			for range 15 {
-				on := time.Date(2025, 12, 1, 0, 0, 0, 0, time.UTC).AddDate(0, 0, rng.IntN(560)).Format(time.DateOnly)
-				knownAt := time.Date(2025, 12, 1, 0, 0, 0, 0, time.UTC).Add(time.Duration(rng.Int64N(int64(560 * 24 * time.Hour)))).Format(time.RFC3339)
-				args := []string{"--employee", demoEmployee.String(), "--on", on, "--known-at", knownAt, "--json"}
-				wantCode, want, _ := cli(t, append([]string{"--events", file}, args...)...)
-				gotCode, got, stderr := cli(t, append([]string{"--db", db}, args...)...)
-				require.Equal(t, wantCode, gotCode, stderr)
-				require.Equal(t, want, got, "seed %d, %s, on %s known at %s", seed, db, on, knownAt)
+			for _, f := range []string{part, file} {
+				code, _, stderr := importCLI(t, "--db", db, f)
+				require.Equal(t, exitOK, code, stderr)
+				for range 10 {
+					on := time.Date(2025, 12, 1, 0, 0, 0, 0, time.UTC).AddDate(0, 0, rng.IntN(560)).Format(time.DateOnly)
+					knownAt := time.Date(2025, 12, 1, 0, 0, 0, 0, time.UTC).Add(time.Duration(rng.Int64N(int64(560 * 24 * time.Hour)))).Format(time.RFC3339)
+					args := []string{"--employee", demoEmployee.String(), "--on", on, "--known-at", knownAt, "--json"}
+					wantCode, want, _ := cli(t, append([]string{"--events", f}, args...)...)
+					gotCode, got, stderr := cli(t, append([]string{"--db", db, "--snapshot-every", "7"}, args...)...)
+					require.Equal(t, wantCode, gotCode, stderr)
+					require.NotContains(t, stderr, "a snapshot:")
+					require.Equal(t, want, got, "seed %d, %s, on %s known at %s", seed, f, on, knownAt)
+				}
+			}
+			// The store keeps the newest snapshot a ledger of it builds.
+			want, wantOK := ledgerOf(t, 7, events).newestSnapshot(demoEmployee)
+			store, err := openStore(t.Context(), db, nil)
+			require.NoError(t, err)
+			got, ok, err := store.LoadSnapshot(t.Context(), eventstore.Stream{Name: demoEmployee.String()}, time.Time{}, time.Time{})
+			require.NoError(t, store.Close())
+			require.NoError(t, err)
+			require.Equal(t, wantOK, ok, "seed %d, %s", seed, db)
+			if ok {
+				stored++
+				assert.Equal(t, want.cutoff.Add(-time.Nanosecond), got.Effective, "seed %d, %s", seed, db)
 			}
 		}
 	}
+	assert.Positive(t, stored, "no history had a snapshot")
 }
 
 // TestBuiltInCatalog: the built-in catalogue is the repository's hr and
