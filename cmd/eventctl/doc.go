@@ -11,6 +11,7 @@
 //	eventctl provision --topology FILE.json [--endpoint URL] [--region R] [--dry-run]
 //	eventctl teardown --topology FILE.json [--endpoint URL] [--region R] [--dry-run]
 //	eventctl dlq list|show|redrive|purge --topology FILE.json --service NAME [--json] [--max N] [--all] [ID...]
+//	eventctl gen go --catalog DIR --package NAME [--out FILE] [--types T,...]
 //
 // check validates envelopes; validate also validates each payload against
 // its schema in the catalogue. For both, FILE "-" is standard input, and a
@@ -30,6 +31,9 @@
 // it), shows one whole (reason, attempts, attributes, the original bytes),
 // redrives some (or --all) to their topics with their bytes unchanged, so
 // that consumers' deduplication still applies, and purges them.
+// gen go writes Go payload types and event definitions for the newest
+// minor of each major of a catalogue (see internal/gengo for the mapping);
+// a construct with no faithful Go type is an error naming its pointer.
 // Credentials come from the AWS SDK's default chain (the environment,
 // shared files, roles); --endpoint points at a local server such as GoAws
 // or LocalStack (a loopback address is taken for a local server: no queue

@@ -25,6 +25,7 @@ commands:
   provision create the SNS topics and SQS queues of a topology (--dry-run: plan only)
   teardown  remove them
   dlq       list, show, redrive or purge a service's dead letters (eventctl dlq -h)
+  gen go    write Go payload types and event definitions from a catalogue
   version   print eventctl's version
   help CMD  print a command's usage (as CMD -h does)
 
@@ -65,6 +66,8 @@ func run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 		return provision(args[0], args[1:], stdout, stderr)
 	case "dlq":
 		return dlq(args[1:], stdout, stderr)
+	case "gen":
+		return gen(args[1:], stdout, stderr)
 	case "version":
 		fmt.Fprintln(stdout, version())
 		return exitOK
