@@ -12,6 +12,7 @@
 //	eventctl teardown --topology FILE.json [--endpoint URL] [--region R] [--dry-run]
 //	eventctl dlq list|show|redrive|purge --topology FILE.json --service NAME [--json] [--max N] [--all] [ID...]
 //	eventctl gen go --catalog DIR --package NAME [--out FILE] [--types T,...]
+//	eventctl asyncapi --catalog DIR --topology FILE.json [--out FILE] [--title T] [--version V]
 //
 // check validates envelopes; validate also validates each payload against
 // its schema in the catalogue. For both, FILE "-" is standard input, and a
@@ -34,6 +35,10 @@
 // gen go writes Go payload types and event definitions for the newest
 // minor of each major of a catalogue (see internal/gengo for the mapping);
 // a construct with no faithful Go type is an error naming its pointer.
+// asyncapi writes the AsyncAPI 3.0 document of a topology and its
+// catalogue (see internal/asyncapi): topics and queues as channels with
+// their sns and sqs bindings, send and receive operations per service, a
+// message per event type and minor version.
 // Credentials come from the AWS SDK's default chain (the environment,
 // shared files, roles); --endpoint points at a local server such as GoAws
 // or LocalStack (a loopback address is taken for a local server: no queue

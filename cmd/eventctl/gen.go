@@ -26,6 +26,15 @@ func (l *stringList) Set(v string) error {
 	return nil
 }
 
+// writeOutput writes b to the file path, or to stdout when path is empty.
+func writeOutput(path string, b []byte, stdout io.Writer) error {
+	if path == "" {
+		_, err := stdout.Write(b)
+		return err
+	}
+	return os.WriteFile(path, b, 0o644)
+}
+
 // gen writes code from a catalogue: eventctl gen go.
 func gen(args []string, stdout, stderr io.Writer) int {
 	if len(args) == 0 || args[0] != "go" {
@@ -72,12 +81,7 @@ func gen(args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintf(stderr, "eventctl gen go: %v\n", err)
 		return exitUsage
 	}
-	if *out == "" {
-		_, err = stdout.Write(code)
-	} else {
-		err = os.WriteFile(*out, code, 0o644)
-	}
-	if err != nil {
+	if err := writeOutput(*out, code, stdout); err != nil {
 		fmt.Fprintf(stderr, "eventctl gen go: %v\n", err)
 		return exitUsage
 	}

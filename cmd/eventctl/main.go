@@ -26,6 +26,7 @@ commands:
   teardown  remove them
   dlq       list, show, redrive or purge a service's dead letters (eventctl dlq -h)
   gen go    write Go payload types and event definitions from a catalogue
+  asyncapi  write the AsyncAPI 3.0 document of a topology and catalogue
   version   print eventctl's version
   help CMD  print a command's usage (as CMD -h does)
 
@@ -68,6 +69,8 @@ func run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 		return dlq(args[1:], stdout, stderr)
 	case "gen":
 		return gen(args[1:], stdout, stderr)
+	case "asyncapi":
+		return asyncAPI(args[1:], stdout, stderr)
 	case "version":
 		fmt.Fprintln(stdout, version())
 		return exitOK

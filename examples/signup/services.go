@@ -47,7 +47,8 @@ const (
 var allServices = []string{svcProvisioning, svcEmail, svcBilling, svcLeadership}
 
 // signupTopology is the example's topology in the environment env: the
-// topics of the identity and platform domains, and a queue per service.
+// topics of the identity and platform domains, a queue per consuming
+// service, and who publishes what.
 func signupTopology(env string) *topology.Topology {
 	su, tp := signedUp.Type().String(), provisioned.Type().String()
 	return &topology.Topology{Env: env, Domains: []topology.Domain{{Name: "identity"}, {Name: "platform"}},
@@ -56,6 +57,10 @@ func signupTopology(env string) *topology.Topology {
 			{Name: svcEmail, Consumes: []string{su}},
 			{Name: svcBilling, Consumes: []string{su}},
 			{Name: svcLeadership, Consumes: []string{su, tp}},
+		},
+		Producers: []topology.Producer{
+			{Name: "signup", Publishes: []string{su}},
+			{Name: svcProvisioning, Publishes: []string{tp}},
 		}}
 }
 

@@ -16,6 +16,7 @@ import (
 	"time"
 
 	"github.com/elmosoftware/eventprotocol/internal/localserver"
+	"github.com/elmosoftware/eventprotocol/internal/npmpkg"
 )
 
 // Version is the npm package version the tests run.
@@ -40,52 +41,9 @@ type Server struct {
 }
 
 // Install returns the folder fauxqs is installed in, installing it with
-// npm first if the cache has none. It needs Node.js, npm and the npm
-// registry the first time.
+// npm first if the cache has none.
 func Install(ctx context.Context) (string, error) {
-	cache, err := os.UserCacheDir()
-	if err != nil {
-		cache = os.TempDir()
-	}
-	dir := filepath.Join(cache, "elmo-eventprotocol", "fauxqs-"+Version)
-	if _, err := os.Stat(filepath.Join(dir, "node_modules", "fauxqs", "package.json")); err == nil {
-		return dir, nil
-	}
-	npm, err := exec.LookPath("npm")
-	if err != nil {
-		return "", fmt.Errorf("fauxqs: installing fauxqs %s needs Node.js and npm: %w", Version, err)
-	}
-	if err := os.MkdirAll(filepath.Dir(dir), 0o755); err != nil {
-		return "", fmt.Errorf("fauxqs: cache folder: %w", err)
-	}
-	// Install into a folder of our own, then rename into place: test
-	// binaries of several packages may install at the same time.
-	tmp, err := os.MkdirTemp(filepath.Dir(dir), "install-")
-	if err != nil {
-		return "", fmt.Errorf("fauxqs: cache folder: %w", err)
-	}
-	if err := os.WriteFile(filepath.Join(tmp, "package.json"), []byte(`{"private":true,"type":"module"}`), 0o644); err != nil {
-		os.RemoveAll(tmp)
-		return "", err
-	}
-	install := exec.CommandContext(ctx, npm, "install", "--no-audit", "--no-fund", "--loglevel=error", "fauxqs@"+Version)
-	install.Dir = tmp
-	if out, err := install.CombinedOutput(); err != nil {
-		os.RemoveAll(tmp)
-		return "", fmt.Errorf("fauxqs: npm install fauxqs@%s failed: %v\n%s", Version, err, out)
-	}
-	if err := os.WriteFile(filepath.Join(tmp, "launch.mjs"), []byte(launcher), 0o644); err != nil {
-		os.RemoveAll(tmp)
-		return "", err
-	}
-	if err := os.Rename(tmp, dir); err != nil {
-		os.RemoveAll(tmp)
-		if _, serr := os.Stat(filepath.Join(dir, "launch.mjs")); serr == nil {
-			return dir, nil // another process won the race
-		}
-		return "", fmt.Errorf("fauxqs: %w", err)
-	}
-	return dir, nil
+	return npmpkg.Install(ctx, "fauxqs", Version, map[string]string{"launch.mjs": launcher})
 }
 
 // Start installs fauxqs if needed and starts it on a free loopback port,

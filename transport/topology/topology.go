@@ -39,6 +39,11 @@ type Topology struct {
 	Domains []Domain `json:"domains"`
 	// Services are the consuming services.
 	Services []Service `json:"services"`
+	// Producers are the publishing services and what each publishes. They
+	// own no resources (their events go to their domains' topics): they
+	// document the flow of events, for eventctl asyncapi and eventctl docs.
+	// A service may be both a producer and a consumer.
+	Producers []Producer `json:"producers,omitempty"`
 	// Tags label every resource of the topology (cost allocation,
 	// ownership): at most 50, keys of 1 to 128 characters, values of at
 	// most 256. A service's own Tags add to them.
@@ -95,6 +100,17 @@ type Service struct {
 	Encryption *Encryption `json:"encryption,omitempty"`
 	// Tags label the service's queues, besides the topology's Tags.
 	Tags map[string]string `json:"tags,omitempty"`
+}
+
+// Producer is a publishing service.
+type Producer struct {
+	// Name is the service, e.g. "signup": lowercase letters, digits and
+	// hyphens, as a consuming service's.
+	Name string `json:"name"`
+	// Publishes lists the event types the service publishes, or
+	// "<org>.<domain>.*" for every type of a domain. Their domains must be
+	// in Topology.Domains.
+	Publishes []string `json:"publishes"`
 }
 
 // Subscription is what a service receives from one domain's topic.
@@ -180,6 +196,27 @@ func (t *Topology) Validate() error {
 			errs = append(errs, fmt.Errorf("service %q: retentionSeconds must be 60 to %d (0 for the default)", s.Name, int(MaxRetention/time.Second)))
 		}
 		errs = append(errs, checkTags(fmt.Sprintf("service %q: ", s.Name), t.ServiceTags(s))...)
+	}
+	producers := map[string]bool{}
+	for _, p := range t.Producers {
+		if producers[p.Name] {
+			errs = append(errs, fmt.Errorf("producer %q is listed twice", p.Name))
+		}
+		producers[p.Name] = true
+		if _, err := names.Queue(p.Name, false); err != nil { // the same names as a consuming service's
+			errs = append(errs, fmt.Errorf("producer %q: %w", p.Name, err))
+		}
+		if len(p.Publishes) == 0 {
+			errs = append(errs, fmt.Errorf("producer %q publishes nothing", p.Name))
+		}
+		for _, typ := range p.Publishes {
+			domain, err := consumedDomain(typ)
+			if err != nil {
+				errs = append(errs, fmt.Errorf("producer %q: %w", p.Name, err))
+			} else if _, ok := domains[domain]; !ok {
+				errs = append(errs, fmt.Errorf("producer %q publishes %s, whose domain %q has no topic in the topology", p.Name, typ, domain))
+			}
+		}
 	}
 	errs = append(errs, checkTags("", t.Tags)...)
 	if err := errors.Join(errs...); err != nil {
@@ -304,8 +341,8 @@ func (s Service) Subscriptions() []Subscription {
 	return out
 }
 
-// consumedDomain returns the domain of an entry of Service.Consumes: an
-// event type, or a wildcard "<org>.<domain>.*".
+// consumedDomain returns the domain of an entry of Service.Consumes or
+// Producer.Publishes: an event type, or a wildcard "<org>.<domain>.*".
 func consumedDomain(entry string) (string, error) {
 	if prefix, ok := strings.CutSuffix(entry, ".*"); ok {
 		org, domain, ok := strings.Cut(prefix, ".")

@@ -26,6 +26,10 @@ func signup() *topology.Topology {
 			{Name: "provisioning", Consumes: []string{typeSignedUp, typeClosed}},
 			{Name: "audit", Consumes: []string{"elmo.identity.*", typeProvisioned, typeSignedUp}},
 		},
+		Producers: []topology.Producer{
+			{Name: "signup", Publishes: []string{typeSignedUp, typeClosed}},
+			{Name: "provisioning", Publishes: []string{"elmo.platform.*"}},
+		},
 	}
 }
 
@@ -51,6 +55,11 @@ func TestValidate(t *testing.T) {
 		{"retention too long", func(t *topology.Topology) { t.Services[0].RetentionSeconds = 1209601 }, "retentionSeconds"},
 		{"aws tag", func(t *topology.Topology) { t.Tags = map[string]string{"aws:owner": "x"} }, `tag key "aws:owner"`},
 		{"empty tag key", func(t *topology.Topology) { t.Services[0].Tags = map[string]string{"": "x"} }, `service "billing": tag key ""`},
+		{"duplicate producer", func(t *topology.Topology) { t.Producers[1].Name = "signup" }, `producer "signup" is listed twice`},
+		{"bad producer name", func(t *topology.Topology) { t.Producers[0].Name = "Sign Up" }, `producer "Sign Up"`},
+		{"nothing published", func(t *topology.Topology) { t.Producers[0].Publishes = nil }, "publishes nothing"},
+		{"published type bad", func(t *topology.Topology) { t.Producers[0].Publishes = []string{"elmo.identity.Client.v1"} }, `producer "signup"`},
+		{"published domain unknown", func(t *topology.Topology) { t.Producers[0].Publishes = []string{"elmo.payroll.*"} }, `producer "signup" publishes elmo.payroll.*, whose domain "payroll" has no topic`},
 		{"long tag value", func(t *topology.Topology) { t.Tags = map[string]string{"k": strings.Repeat("v", 257)} }, `tag "k"`},
 	}
 	for _, tc := range cases {

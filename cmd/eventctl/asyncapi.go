@@ -1,0 +1,67 @@
+package main
+
+import (
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+
+	"github.com/elmosoftware/eventprotocol/internal/asyncapi"
+	"github.com/elmosoftware/eventprotocol/schema"
+	"github.com/elmosoftware/eventprotocol/transport/topology"
+)
+
+// asyncAPI writes the AsyncAPI 3.0 document of a topology and catalogue.
+func asyncAPI(args []string, stdout, stderr io.Writer) int {
+	fs := flag.NewFlagSet("asyncapi", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	catalog := fs.String("catalog", "", "schema catalogue folder (required)")
+	topoFile := fs.String("topology", "", "topology JSON file (required)")
+	out := fs.String("out", "", "write to this file (default: standard output)")
+	title := fs.String("title", "", `the document's title (default "ELMO events (<env>)")`)
+	version := fs.String("version", "", `the document's version (default "1.0.0")`)
+	fs.Usage = func() {
+		fmt.Fprintln(stderr, "usage: eventctl asyncapi --catalog DIR --topology FILE [--out FILE] [--title T] [--version V]")
+		fs.PrintDefaults()
+	}
+	rest, err := parseInterspersed(fs, args)
+	if err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			return exitOK
+		}
+		return exitUsage
+	}
+	if *catalog == "" || *topoFile == "" || len(rest) > 0 {
+		fs.Usage()
+		return exitUsage
+	}
+	cat, err := schema.LoadDir(*catalog)
+	if err != nil {
+		fmt.Fprintf(stderr, "eventctl asyncapi: %v\n", err)
+		return exitUsage
+	}
+	f, err := os.Open(*topoFile)
+	if err != nil {
+		fmt.Fprintf(stderr, "eventctl asyncapi: %v\n", err)
+		return exitUsage
+	}
+	topo, err := topology.Read(f)
+	f.Close()
+	if err != nil {
+		fmt.Fprintf(stderr, "eventctl asyncapi: %v\n", err)
+		return topologyExit(err)
+	}
+	doc, err := asyncapi.Generate(cat, topo, &asyncapi.Config{Title: *title, Version: *version})
+	if err != nil {
+		// A type without a schema, or a $ref the document cannot hold:
+		// the catalogue and topology disagree.
+		fmt.Fprintf(stderr, "eventctl asyncapi: %v\n", err)
+		return exitInvalid
+	}
+	if err := writeOutput(*out, doc, stdout); err != nil {
+		fmt.Fprintf(stderr, "eventctl asyncapi: %v\n", err)
+		return exitUsage
+	}
+	return exitOK
+}
