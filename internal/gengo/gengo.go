@@ -10,6 +10,7 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/elmosoftware/eventprotocol/internal/orderedjson"
 	"github.com/elmosoftware/eventprotocol/naming"
 	"github.com/elmosoftware/eventprotocol/schema"
 )
@@ -212,7 +213,7 @@ type scope struct {
 	name   string // the payload struct's
 	g      *generator
 	s      *schema.Schema
-	root   *object
+	root   *orderedjson.Object
 	defs   map[string]string // $defs name → Go type, once made
 	making map[string]bool   // $defs being made: a $ref to one is recursion
 }
@@ -231,12 +232,12 @@ func (sc *scope) raw() string { return sc.use("encoding/json", "json.RawMessage"
 
 // root makes the payload struct of a schema and its definition.
 func (g *generator) root(s *schema.Schema, name string) error {
-	doc, err := decodeOrdered(s.Bytes())
+	doc, err := orderedjson.Decode(s.Bytes())
 	if err != nil {
 		return fmt.Errorf("gengo: %s: %w", s.Path(), err)
 	}
 	sc := &scope{name: name, g: g, s: s, defs: map[string]string{}, making: map[string]bool{}}
-	root, ok := doc.(*object)
+	root, ok := doc.(*orderedjson.Object)
 	if !ok {
 		return sc.unsupported("", "the payload schema is not an object schema")
 	}
@@ -271,24 +272,24 @@ func (sc *scope) typeOf(ptr string, v any, name, head string) (string, error) {
 			return sc.raw(), nil
 		}
 		return "", sc.unsupported(ptr, "the schema false admits no value")
-	case *object:
+	case *orderedjson.Object:
 		return sc.objectSchema(ptr, v, name, head)
 	}
 	return "", sc.unsupported(ptr, "not a schema")
 }
 
-func (sc *scope) objectSchema(ptr string, o *object, name, head string) (string, error) {
+func (sc *scope) objectSchema(ptr string, o *orderedjson.Object, name, head string) (string, error) {
 	for _, k := range shapeKeywords {
-		if _, ok := o.get(k); ok {
+		if _, ok := o.Get(k); ok {
 			return "", sc.unsupported(ptr+"/"+k, "%s gives a shape no Go type follows", k)
 		}
 	}
 	for _, k := range []string{"unevaluatedProperties", "unevaluatedItems"} {
-		if v, ok := o.get(k); ok && v != false {
+		if v, ok := o.Get(k); ok && v != false {
 			return "", sc.unsupported(ptr+"/"+k, "%s other than false gives a shape no Go type follows", k)
 		}
 	}
-	if ref, ok := o.str("$ref"); ok {
+	if ref, ok := o.Str("$ref"); ok {
 		return sc.ref(ptr+"/$ref", ref)
 	}
 	if t, ok := nullable(o); ok {
@@ -298,16 +299,16 @@ func (sc *scope) objectSchema(ptr string, o *object, name, head string) (string,
 		}
 		return pointer(inner), nil
 	}
-	if enum, ok := o.get("enum"); ok {
+	if enum, ok := o.Get("enum"); ok {
 		return sc.enum(ptr, o, enum, name, head)
 	}
-	if c, ok := o.get("const"); ok {
+	if c, ok := o.Get("const"); ok {
 		if _, ok := c.(string); !ok {
 			return "", sc.unsupported(ptr+"/const", "a const that is not a string")
 		}
 		return "string", nil
 	}
-	if _, ok := o.get("allOf"); ok {
+	if _, ok := o.Get("allOf"); ok {
 		merged, err := sc.allOf(ptr, o)
 		if err != nil {
 			return "", err
@@ -315,7 +316,7 @@ func (sc *scope) objectSchema(ptr string, o *object, name, head string) (string,
 		return sc.object(ptr, merged, name, head)
 	}
 	for _, k := range []string{"oneOf", "anyOf"} {
-		if alts, ok := o.get(k); ok {
+		if alts, ok := o.Get(k); ok {
 			return sc.union(ptr+"/"+k, alts, name, head, o)
 		}
 	}
@@ -325,7 +326,7 @@ func (sc *scope) objectSchema(ptr string, o *object, name, head string) (string,
 	}
 	switch typ {
 	case "string":
-		switch f, _ := o.str("format"); f {
+		switch f, _ := o.Str("format"); f {
 		case "ern":
 			return sc.use("github.com/elmosoftware/eventprotocol/naming", "naming.ERN"), nil
 		case "date-time":
@@ -339,7 +340,7 @@ func (sc *scope) objectSchema(ptr string, o *object, name, head string) (string,
 	case "boolean":
 		return "bool", nil
 	case "array":
-		items, ok := o.get("items")
+		items, ok := o.Get("items")
 		if !ok {
 			return "[]" + sc.raw(), nil
 		}
@@ -355,8 +356,8 @@ func (sc *scope) objectSchema(ptr string, o *object, name, head string) (string,
 
 // jsonType returns the schema's one JSON type: stated, or implied by its
 // keywords; "" when any value goes.
-func (sc *scope) jsonType(ptr string, o *object) (string, error) {
-	switch t := o.vals["type"].(type) {
+func (sc *scope) jsonType(ptr string, o *orderedjson.Object) (string, error) {
+	switch t := o.Vals["type"].(type) {
 	case string:
 		return t, nil
 	case []any:
@@ -367,15 +368,15 @@ func (sc *scope) jsonType(ptr string, o *object) (string, error) {
 		}
 		return "", sc.unsupported(ptr+"/type", "a value of several JSON types")
 	case nil:
-		if _, ok := o.vals["type"]; ok {
+		if _, ok := o.Vals["type"]; ok {
 			break
 		}
 		for _, k := range []string{"properties", "additionalProperties", "required"} {
-			if _, ok := o.get(k); ok {
+			if _, ok := o.Get(k); ok {
 				return "object", nil
 			}
 		}
-		if _, ok := o.get("items"); ok {
+		if _, ok := o.Get("items"); ok {
 			return "array", nil
 		}
 		return "", nil
@@ -385,25 +386,25 @@ func (sc *scope) jsonType(ptr string, o *object) (string, error) {
 
 // nullable returns the schema without null when it is "X or null": a
 // type array with "null", or oneOf/anyOf of a schema and {"type":"null"}.
-func nullable(o *object) (any, bool) {
-	if types, ok := o.vals["type"].([]any); ok && len(types) == 2 {
+func nullable(o *orderedjson.Object) (any, bool) {
+	if types, ok := o.Vals["type"].([]any); ok && len(types) == 2 {
 		for i, t := range types {
 			if t == "null" {
 				if other, ok := types[1-i].(string); ok && other != "null" {
-					c := &object{keys: o.keys, vals: maps.Clone(o.vals)}
-					c.vals["type"] = other
+					c := &orderedjson.Object{Keys: o.Keys, Vals: maps.Clone(o.Vals)}
+					c.Vals["type"] = other
 					return c, true
 				}
 			}
 		}
 	}
 	for _, k := range []string{"oneOf", "anyOf"} {
-		alts, ok := o.vals[k].([]any)
+		alts, ok := o.Vals[k].([]any)
 		if !ok || len(alts) != 2 {
 			continue
 		}
 		for i, a := range alts {
-			if n, ok := a.(*object); ok && len(n.keys) == 1 && n.vals["type"] == "null" {
+			if n, ok := a.(*orderedjson.Object); ok && len(n.Keys) == 1 && n.Vals["type"] == "null" {
 				return alts[1-i], true
 			}
 		}
@@ -432,10 +433,10 @@ func (sc *scope) ref(ptr, ref string) (string, error) {
 	if sc.making[def] {
 		return "", sc.unsupported(ptr, "a recursive $ref")
 	}
-	defs, _ := sc.root.vals["$defs"].(*object)
+	defs, _ := sc.root.Vals["$defs"].(*orderedjson.Object)
 	var v any
 	if defs != nil {
-		v, ok = defs.get(def)
+		v, ok = defs.Get(def)
 	}
 	if !ok {
 		return "", sc.unsupported(ptr, "$defs has no %q", def)
@@ -443,7 +444,7 @@ func (sc *scope) ref(ptr, ref string) (string, error) {
 	sc.making[def] = true
 	defer delete(sc.making, def)
 	defPtr := "/$defs/" + def
-	key := canonical(v)
+	key := orderedjson.Canonical(v)
 	// The $defs name alone when every schema that defines it agrees on
 	// it, else prefixed with the payload's name.
 	for _, name := range []string{pascal(def), sc.name + pascal(def)} {
@@ -486,7 +487,7 @@ func (sc *scope) named(ptr string, v any, name, key string) (string, error) {
 
 // enum makes a string enumeration: a string type, its values as
 // constants, and their event.EnumSet.
-func (sc *scope) enum(ptr string, o *object, enum any, name, head string) (string, error) {
+func (sc *scope) enum(ptr string, o *orderedjson.Object, enum any, name, head string) (string, error) {
 	list, ok := enum.([]any)
 	if !ok || len(list) == 0 {
 		return "", sc.unsupported(ptr+"/enum", "enum is not a list of values")
@@ -509,7 +510,7 @@ func (sc *scope) enum(ptr string, o *object, enum any, name, head string) (strin
 	fmt.Fprintf(&b, "type %s string\n\n// The values of %s the schema lists.\nconst (\n%s)\n\n", name, name, strings.Join(consts, ""))
 	b.WriteString(comment(name + "Values are the values of " + name + " the schema lists. A consumer keeps a value it does not know (Known is false): a later minor may add values."))
 	fmt.Fprintf(&b, "var %sValues = event.MustEnumSet(%s)\n", name, strings.Join(names, ", "))
-	if !sc.g.claim(name, canonical(o), b.String()) {
+	if !sc.g.claim(name, orderedjson.Canonical(o), b.String()) {
 		return "", sc.unsupported(ptr, "the name %s is taken", name)
 	}
 	return name, nil
@@ -517,13 +518,13 @@ func (sc *scope) enum(ptr string, o *object, enum any, name, head string) (strin
 
 // allOf merges an allOf of object schemas (and the schema's own
 // properties) into one object schema.
-func (sc *scope) allOf(ptr string, o *object) (*object, error) {
-	alts, ok := o.vals["allOf"].([]any)
+func (sc *scope) allOf(ptr string, o *orderedjson.Object) (*orderedjson.Object, error) {
+	alts, ok := o.Vals["allOf"].([]any)
 	if !ok {
 		return nil, sc.unsupported(ptr+"/allOf", "allOf is not a list of schemas")
 	}
-	merged := &object{vals: map[string]any{"type": "object"}}
-	props := &object{vals: map[string]any{}}
+	merged := &orderedjson.Object{Vals: map[string]any{"type": "object"}}
+	props := &orderedjson.Object{Vals: map[string]any{}}
 	var required []any
 	parts := append([]any{o}, alts...)
 	for i, part := range parts {
@@ -531,9 +532,9 @@ func (sc *scope) allOf(ptr string, o *object) (*object, error) {
 		if i > 0 {
 			p = fmt.Sprintf("%s/allOf/%d", ptr, i-1)
 		}
-		po, ok := part.(*object)
+		po, ok := part.(*orderedjson.Object)
 		if ok {
-			if ref, isRef := po.str("$ref"); isRef {
+			if ref, isRef := po.Str("$ref"); isRef {
 				p, po = p+"/$ref", sc.resolve(ref)
 				ok = po != nil
 			}
@@ -546,63 +547,63 @@ func (sc *scope) allOf(ptr string, o *object) (*object, error) {
 				return nil, sc.unsupported(p, "allOf of a schema that is not an object schema")
 			}
 			for _, k := range []string{"allOf", "oneOf", "anyOf"} {
-				if _, nested := po.get(k); nested {
+				if _, nested := po.Get(k); nested {
 					return nil, sc.unsupported(p+"/"+k, "%s inside allOf", k)
 				}
 			}
-			if ap, ok := po.get("additionalProperties"); ok && ap != true {
+			if ap, ok := po.Get("additionalProperties"); ok && ap != true {
 				return nil, sc.unsupported(p+"/additionalProperties", "additionalProperties inside allOf closes the object to the other parts' properties")
 			}
 		}
-		if pp, ok := po.vals["properties"].(*object); ok {
-			for _, k := range pp.keys {
-				if prev, dup := props.vals[k]; dup && canonical(prev) != canonical(pp.vals[k]) {
+		if pp, ok := po.Vals["properties"].(*orderedjson.Object); ok {
+			for _, k := range pp.Keys {
+				if prev, dup := props.Vals[k]; dup && orderedjson.Canonical(prev) != orderedjson.Canonical(pp.Vals[k]) {
 					return nil, sc.unsupported(p+"/properties/"+escape(k), "property %q differs between parts of allOf", k)
 				} else if !dup {
-					props.keys = append(props.keys, k)
+					props.Keys = append(props.Keys, k)
 				}
-				props.vals[k] = pp.vals[k]
+				props.Vals[k] = pp.Vals[k]
 			}
 		}
-		if r, ok := po.vals["required"].([]any); ok {
+		if r, ok := po.Vals["required"].([]any); ok {
 			required = append(required, r...)
 		}
 	}
-	merged.keys = []string{"type", "properties", "required"}
-	merged.vals["properties"], merged.vals["required"] = props, required
+	merged.Keys = []string{"type", "properties", "required"}
+	merged.Vals["properties"], merged.Vals["required"] = props, required
 	for _, k := range []string{"additionalProperties", "description", "title"} {
-		if v, ok := o.get(k); ok {
-			merged.keys = append(merged.keys, k)
-			merged.vals[k] = v
+		if v, ok := o.Get(k); ok {
+			merged.Keys = append(merged.Keys, k)
+			merged.Vals[k] = v
 		}
 	}
 	return merged, nil
 }
 
 // resolve returns the $defs entry a local $ref names, or nil.
-func (sc *scope) resolve(ref string) *object {
+func (sc *scope) resolve(ref string) *orderedjson.Object {
 	def, ok := strings.CutPrefix(ref, "#/$defs/")
 	if !ok {
 		return nil
 	}
-	defs, _ := sc.root.vals["$defs"].(*object)
+	defs, _ := sc.root.Vals["$defs"].(*orderedjson.Object)
 	if defs == nil {
 		return nil
 	}
-	v, _ := defs.vals[def].(*object)
+	v, _ := defs.Vals[def].(*orderedjson.Object)
 	return v
 }
 
 // object makes an object schema's type: a struct of its properties
 // (with AdditionalProperties when it admits others), or a map when it
 // names none.
-func (sc *scope) object(ptr string, o *object, name, head string) (string, error) {
-	props, _ := o.vals["properties"].(*object)
-	ap, hasAP := o.get("additionalProperties")
+func (sc *scope) object(ptr string, o *orderedjson.Object, name, head string) (string, error) {
+	props, _ := o.Vals["properties"].(*orderedjson.Object)
+	ap, hasAP := o.Get("additionalProperties")
 	extra := ""
 	if !hasAP || ap != false {
 		t := sc.raw()
-		if apo, ok := ap.(*object); ok {
+		if apo, ok := ap.(*orderedjson.Object); ok {
 			var err error
 			if t, err = sc.typeOf(ptr+"/additionalProperties", apo, name+"Value", ""); err != nil {
 				return "", err
@@ -610,13 +611,13 @@ func (sc *scope) object(ptr string, o *object, name, head string) (string, error
 		}
 		extra = t
 	}
-	if props == nil || len(props.keys) == 0 {
+	if props == nil || len(props.Keys) == 0 {
 		if extra != "" {
 			return "map[string]" + extra, nil
 		}
 	}
 	required := map[string]bool{}
-	if r, ok := o.vals["required"].([]any); ok {
+	if r, ok := o.Vals["required"].([]any); ok {
 		for _, k := range r {
 			if s, ok := k.(string); ok {
 				required[s] = true
@@ -629,7 +630,7 @@ func (sc *scope) object(ptr string, o *object, name, head string) (string, error
 	fields := map[string]string{}
 	var keys []string
 	if props != nil {
-		keys = props.keys
+		keys = props.Keys
 	}
 	for _, k := range keys {
 		p := ptr + "/properties/" + escape(k)
@@ -644,7 +645,7 @@ func (sc *scope) object(ptr string, o *object, name, head string) (string, error
 			return "", sc.unsupported(p, "properties %q and %q make the same Go field %s", other, k, field)
 		}
 		fields[field] = k
-		t, err := sc.typeOf(p, props.vals[k], name+field, "")
+		t, err := sc.typeOf(p, props.Vals[k], name+field, "")
 		if err != nil {
 			return "", err
 		}
@@ -652,7 +653,7 @@ func (sc *scope) object(ptr string, o *object, name, head string) (string, error
 		if !required[k] {
 			t, tag = pointer(t), k+",omitzero"
 		}
-		b.WriteString(comment(description(props.vals[k], ""), ""))
+		b.WriteString(comment(description(props.Vals[k], ""), ""))
 		fmt.Fprintf(&b, "\t%s %s `json:%q`\n", field, t, tag)
 	}
 	if extra != "" {
@@ -668,7 +669,7 @@ func (sc *scope) object(ptr string, o *object, name, head string) (string, error
 		named := "named" + name
 		fmt.Fprintf(&b, extraMethods, name, name, name, name, named, extra, extra, named, name, named, strings.Join(quoted, ", "))
 	}
-	if !sc.g.claim(name, canonical(o), b.String()) {
+	if !sc.g.claim(name, orderedjson.Canonical(o), b.String()) {
 		return "", sc.unsupported(ptr, "the name %s is taken", name)
 	}
 	return name, nil
@@ -728,21 +729,21 @@ var %sNamed = []string{%s}
 // union makes a oneOf or anyOf of object schemas told apart by a member
 // whose value each fixes with const: a struct of one pointer per
 // alternative, and Other for an alternative a later minor adds.
-func (sc *scope) union(ptr string, v any, name, head string, o *object) (string, error) {
+func (sc *scope) union(ptr string, v any, name, head string, o *orderedjson.Object) (string, error) {
 	alts, ok := v.([]any)
 	if !ok || len(alts) < 2 {
 		return "", sc.unsupported(ptr, "not a list of two or more schemas")
 	}
 	type alt struct {
-		schema *object
+		schema *orderedjson.Object
 		value  string // the discriminator's
 		typ    string
 	}
-	resolved := make([]*object, len(alts))
+	resolved := make([]*orderedjson.Object, len(alts))
 	for i, a := range alts {
-		ao, _ := a.(*object)
+		ao, _ := a.(*orderedjson.Object)
 		if ao != nil {
-			if ref, isRef := ao.str("$ref"); isRef {
+			if ref, isRef := ao.Str("$ref"); isRef {
 				ao = sc.resolve(ref)
 			}
 		}
@@ -758,7 +759,7 @@ func (sc *scope) union(ptr string, v any, name, head string, o *object) (string,
 	var list []alt
 	seen := map[string]bool{}
 	for i, ao := range resolved {
-		value := constOf(ao.vals["properties"].(*object).vals[disc])
+		value := constOf(ao.Vals["properties"].(*orderedjson.Object).Vals[disc])
 		field := pascal(value)
 		if field == "" || seen[field] || field == "Other" {
 			return "", sc.unsupported(fmt.Sprintf("%s/%d", ptr, i), "discriminator values that make the same Go field")
@@ -819,7 +820,7 @@ func (u *%s) UnmarshalJSON(b []byte) error {
 	return nil
 }
 `, name, marshal.String(), name+": no alternative is set", disc, name, "`json:"+strconv.Quote(disc)+"`", name, name+": the member "+strconv.Quote(disc)+" is missing", unmarshal.String())
-	if !sc.g.claim(name, canonical(o), b.String()) {
+	if !sc.g.claim(name, orderedjson.Canonical(o), b.String()) {
 		return "", sc.unsupported(ptr, "the name %s is taken", name)
 	}
 	return name, nil
@@ -827,19 +828,19 @@ func (u *%s) UnmarshalJSON(b []byte) error {
 
 // discriminator returns the first property that every alternative fixes
 // to a distinct string with const (or a one-value enum), or "".
-func discriminator(alts []*object) string {
-	first, _ := alts[0].vals["properties"].(*object)
+func discriminator(alts []*orderedjson.Object) string {
+	first, _ := alts[0].Vals["properties"].(*orderedjson.Object)
 	if first == nil {
 		return ""
 	}
-	for _, k := range first.keys {
+	for _, k := range first.Keys {
 		values := map[string]bool{}
 		for _, a := range alts {
-			props, _ := a.vals["properties"].(*object)
+			props, _ := a.Vals["properties"].(*orderedjson.Object)
 			if props == nil {
 				return ""
 			}
-			v := constOf(props.vals[k])
+			v := constOf(props.Vals[k])
 			if v == "" || values[v] || !requires(a, k) {
 				values = nil
 				break
@@ -854,21 +855,21 @@ func discriminator(alts []*object) string {
 }
 
 // requires reports whether an object schema requires the property k.
-func requires(o *object, k string) bool {
-	r, _ := o.vals["required"].([]any)
+func requires(o *orderedjson.Object, k string) bool {
+	r, _ := o.Vals["required"].([]any)
 	return slices.Contains(r, any(k))
 }
 
 // constOf returns the string a property schema fixes, or "".
 func constOf(v any) string {
-	o, ok := v.(*object)
+	o, ok := v.(*orderedjson.Object)
 	if !ok {
 		return ""
 	}
-	if s, ok := o.vals["const"].(string); ok {
+	if s, ok := o.Vals["const"].(string); ok {
 		return s
 	}
-	if e, ok := o.vals["enum"].([]any); ok && len(e) == 1 {
+	if e, ok := o.Vals["enum"].([]any); ok && len(e) == 1 {
 		s, _ := e[0].(string)
 		return s
 	}
@@ -877,12 +878,12 @@ func constOf(v any) string {
 
 // description returns a schema's title and description, or def.
 func description(v any, def string) string {
-	o, ok := v.(*object)
+	o, ok := v.(*orderedjson.Object)
 	if !ok {
 		return def
 	}
-	t, _ := o.str("title")
-	d, _ := o.str("description")
+	t, _ := o.Str("title")
+	d, _ := o.Str("description")
 	switch {
 	case t != "" && d != "":
 		return strings.TrimSuffix(t, ".") + ". " + d

@@ -1,4 +1,4 @@
-package gengo
+package orderedjson
 
 import (
 	"bytes"
@@ -9,27 +9,27 @@ import (
 	"strings"
 )
 
-// object is a JSON object that keeps its members' order: a struct's
-// fields follow the schema's properties as written.
-type object struct {
-	keys []string
-	vals map[string]any
+// Object is a JSON object that keeps its members' order.
+type Object struct {
+	Keys []string       // the members' names, in order
+	Vals map[string]any // the members' values by name
 }
 
-func (o *object) get(k string) (any, bool) {
-	v, ok := o.vals[k]
+// Get returns the member k.
+func (o *Object) Get(k string) (any, bool) {
+	v, ok := o.Vals[k]
 	return v, ok
 }
 
-// str returns the member k when it is a string.
-func (o *object) str(k string) (string, bool) {
-	s, ok := o.vals[k].(string)
+// Str returns the member k when it is a string.
+func (o *Object) Str(k string) (string, bool) {
+	s, ok := o.Vals[k].(string)
 	return s, ok
 }
 
-// decodeOrdered decodes JSON into objects (*object), []any, json.Number,
-// string, bool and nil.
-func decodeOrdered(raw []byte) (any, error) {
+// Decode decodes JSON into objects (*Object), []any, json.Number, string,
+// bool and nil.
+func Decode(raw []byte) (any, error) {
 	dec := json.NewDecoder(bytes.NewReader(raw))
 	dec.UseNumber()
 	v, err := decodeValue(dec)
@@ -51,7 +51,7 @@ func decodeValue(dec *json.Decoder) (any, error) {
 	case json.Delim:
 		switch tok {
 		case '{':
-			o := &object{vals: map[string]any{}}
+			o := &Object{Vals: map[string]any{}}
 			for dec.More() {
 				kt, err := dec.Token()
 				if err != nil {
@@ -62,10 +62,10 @@ func decodeValue(dec *json.Decoder) (any, error) {
 				if err != nil {
 					return nil, err
 				}
-				if _, dup := o.vals[k]; !dup {
-					o.keys = append(o.keys, k)
+				if _, dup := o.Vals[k]; !dup {
+					o.Keys = append(o.Keys, k)
 				}
-				o.vals[k] = v
+				o.Vals[k] = v
 			}
 			_, err := dec.Token() // '}'
 			return o, err
@@ -85,9 +85,9 @@ func decodeValue(dec *json.Decoder) (any, error) {
 	return tok, nil
 }
 
-// canonical is a text of v that two equal schemas share whatever their
-// members' order.
-func canonical(v any) string {
+// Canonical is a text of v that two equal JSON values share whatever
+// their members' order.
+func Canonical(v any) string {
 	var b strings.Builder
 	writeCanonical(&b, v)
 	return b.String()
@@ -95,8 +95,8 @@ func canonical(v any) string {
 
 func writeCanonical(b *strings.Builder, v any) {
 	switch v := v.(type) {
-	case *object:
-		keys := slices.Sorted(slices.Values(v.keys))
+	case *Object:
+		keys := slices.Sorted(slices.Values(v.Keys))
 		b.WriteByte('{')
 		for i, k := range keys {
 			if i > 0 {
@@ -104,7 +104,7 @@ func writeCanonical(b *strings.Builder, v any) {
 			}
 			b.WriteString(strconv.Quote(k))
 			b.WriteByte(':')
-			writeCanonical(b, v.vals[k])
+			writeCanonical(b, v.Vals[k])
 		}
 		b.WriteByte('}')
 	case []any:
