@@ -12,6 +12,28 @@ import (
 	"github.com/elmosoftware/eventprotocol/transport/topology"
 )
 
+// readCatalogAndTopology reads the --catalog and --topology of a command;
+// a failure is reported and its exit status returned.
+func readCatalogAndTopology(cmd, catalog, topoFile string, stderr io.Writer) (*schema.Catalog, *topology.Topology, int) {
+	cat, err := schema.LoadDir(catalog)
+	if err != nil {
+		fmt.Fprintf(stderr, "eventctl %s: %v\n", cmd, err)
+		return nil, nil, exitUsage
+	}
+	f, err := os.Open(topoFile)
+	if err != nil {
+		fmt.Fprintf(stderr, "eventctl %s: %v\n", cmd, err)
+		return nil, nil, exitUsage
+	}
+	defer f.Close()
+	topo, err := topology.Read(f)
+	if err != nil {
+		fmt.Fprintf(stderr, "eventctl %s: %v\n", cmd, err)
+		return nil, nil, topologyExit(err)
+	}
+	return cat, topo, exitOK
+}
+
 // asyncAPI writes the AsyncAPI 3.0 document of a topology and catalogue.
 func asyncAPI(args []string, stdout, stderr io.Writer) int {
 	fs := flag.NewFlagSet("asyncapi", flag.ContinueOnError)
@@ -36,21 +58,9 @@ func asyncAPI(args []string, stdout, stderr io.Writer) int {
 		fs.Usage()
 		return exitUsage
 	}
-	cat, err := schema.LoadDir(*catalog)
-	if err != nil {
-		fmt.Fprintf(stderr, "eventctl asyncapi: %v\n", err)
-		return exitUsage
-	}
-	f, err := os.Open(*topoFile)
-	if err != nil {
-		fmt.Fprintf(stderr, "eventctl asyncapi: %v\n", err)
-		return exitUsage
-	}
-	topo, err := topology.Read(f)
-	f.Close()
-	if err != nil {
-		fmt.Fprintf(stderr, "eventctl asyncapi: %v\n", err)
-		return topologyExit(err)
+	cat, topo, code := readCatalogAndTopology("asyncapi", *catalog, *topoFile, stderr)
+	if code != exitOK {
+		return code
 	}
 	doc, err := asyncapi.Generate(cat, topo, &asyncapi.Config{Title: *title, Version: *version})
 	if err != nil {

@@ -13,6 +13,7 @@
 //	eventctl dlq list|show|redrive|purge --topology FILE.json --service NAME [--json] [--max N] [--all] [ID...]
 //	eventctl gen go --catalog DIR --package NAME [--out FILE] [--types T,...]
 //	eventctl asyncapi --catalog DIR --topology FILE.json [--out FILE] [--title T] [--version V]
+//	eventctl docs --catalog DIR --topology FILE.json --out DIR [--title T]
 //
 // check validates envelopes; validate also validates each payload against
 // its schema in the catalogue. For both, FILE "-" is standard input, and a
@@ -38,7 +39,10 @@
 // asyncapi writes the AsyncAPI 3.0 document of a topology and its
 // catalogue (see internal/asyncapi): topics and queues as channels with
 // their sns and sqs bindings, send and receive operations per service, a
-// message per event type and minor version.
+// message per event type and minor version. docs writes a static site
+// to browse offline (see internal/docsite): domains with a flow picture,
+// services, and each event type's versions, payload tables, examples and
+// changes between minors, with search.
 // Credentials come from the AWS SDK's default chain (the environment,
 // shared files, roles); --endpoint points at a local server such as GoAws
 // or LocalStack (a loopback address is taken for a local server: no queue

@@ -21,7 +21,7 @@ func TestVersionAndHelp(t *testing.T) {
 	assert.True(t, strings.HasPrefix(out, "eventctl "), out)
 	assert.Contains(t, out, "go1.")
 
-	for _, cmd := range []string{"check", "validate", "lint", "compat", "provision", "teardown", "dlq", "gen", "asyncapi"} {
+	for _, cmd := range []string{"check", "validate", "lint", "compat", "provision", "teardown", "dlq", "gen", "asyncapi", "docs"} {
 		code, helpOut, helpErr := eventctl(t, "", "help", cmd)
 		assert.Equal(t, exitOK, code, cmd)
 		_, flagOut, flagErr := eventctl(t, "", cmd, "-h")

@@ -27,6 +27,7 @@ commands:
   dlq       list, show, redrive or purge a service's dead letters (eventctl dlq -h)
   gen go    write Go payload types and event definitions from a catalogue
   asyncapi  write the AsyncAPI 3.0 document of a topology and catalogue
+  docs      write a browsable site of a topology's services, events and schemas
   version   print eventctl's version
   help CMD  print a command's usage (as CMD -h does)
 
@@ -71,6 +72,8 @@ func run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 		return gen(args[1:], stdout, stderr)
 	case "asyncapi":
 		return asyncAPI(args[1:], stdout, stderr)
+	case "docs":
+		return docs(args[1:], stdout, stderr)
 	case "version":
 		fmt.Fprintln(stdout, version())
 		return exitOK

@@ -1,0 +1,51 @@
+package main
+
+import (
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+
+	"github.com/elmosoftware/eventprotocol/internal/docsite"
+)
+
+// docs writes the browsable catalogue of a topology and its schemas.
+func docs(args []string, stdout, stderr io.Writer) int {
+	fs := flag.NewFlagSet("docs", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	catalog := fs.String("catalog", "", "schema catalogue folder (required)")
+	topoFile := fs.String("topology", "", "topology JSON file (required)")
+	out := fs.String("out", "", "folder to write the site into (required; created)")
+	title := fs.String("title", "", `the site's title (default "ELMO events (<env>)")`)
+	fs.Usage = func() {
+		fmt.Fprintln(stderr, "usage: eventctl docs --catalog DIR --topology FILE --out DIR [--title T]")
+		fs.PrintDefaults()
+	}
+	rest, err := parseInterspersed(fs, args)
+	if err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			return exitOK
+		}
+		return exitUsage
+	}
+	if *catalog == "" || *topoFile == "" || *out == "" || len(rest) > 0 {
+		fs.Usage()
+		return exitUsage
+	}
+	cat, topo, code := readCatalogAndTopology("docs", *catalog, *topoFile, stderr)
+	if code != exitOK {
+		return code
+	}
+	files, err := docsite.Build(cat, topo, &docsite.Config{Title: *title})
+	if err != nil {
+		fmt.Fprintf(stderr, "eventctl docs: %v\n", err)
+		return exitInvalid
+	}
+	if err := docsite.Write(*out, files); err != nil {
+		fmt.Fprintf(stderr, "eventctl docs: %v\n", err)
+		return exitUsage
+	}
+	fmt.Fprintf(stdout, "wrote %d files to %s; open %s\n", len(files), *out, *out+string(os.PathSeparator)+"index.html")
+	return exitOK
+}
