@@ -21,10 +21,23 @@
 // its own outcome (stored whole, skipped as already stored, or a version
 // conflict). After a call, the next one waits a moment (a quarter of the
 // call's duration, at most a millisecond) for the appenders of the last
-// one, so that calls do not alternate half full. When the server refuses a call, its appends are tried one
-// by one, so that one bad append fails alone. The look-ups of a call run
-// before it takes the lock; an append of another process that commits in
-// between makes the call break a unique index, and it is tried again.
+// one, so that calls do not alternate half full. When the server refuses
+// a call, its appends are tried one by one, so that one bad append fails
+// alone.
+//
+// # Cheap calls
+//
+// A call's statements are probes of one index each, planned once per
+// session: each timeline's version is a row of es_streams (filled once
+// for a store made before it), and a call takes its events for new. The
+// unique index on (branch, source, id) says when one is stored already:
+// the call is then tried again, looking its events up and taking the lock
+// first. An append whose expected version differs from the one looked up
+// (before the lock) reads it again under the lock and looks its events
+// up: they may all be stored (a no-op), or another process may have
+// appended in between (the expectation may hold after all). An append of
+// another process that commits between a call's look-ups and its lock
+// makes the call break a unique index, and it is tried again.
 //
 // # Live subscriptions
 //

@@ -113,6 +113,14 @@ CREATE TABLE IF NOT EXISTS es_events (
 	UNIQUE (stream, branch, version),
 	UNIQUE (branch, source, id));
 CREATE INDEX IF NOT EXISTS es_events_effective ON es_events (stream, branch, effective, position);
+-- Each timeline's version, so that an append finds it with one probe of
+-- a primary key. A store made before it had none: it is filled once.
+DO $$ BEGIN
+	IF to_regclass('es_streams') IS NULL THEN
+		CREATE TABLE es_streams (stream text NOT NULL, branch text NOT NULL, version bigint NOT NULL, PRIMARY KEY (stream, branch));
+		INSERT INTO es_streams SELECT stream, branch, max(version) FROM es_events GROUP BY stream, branch;
+	END IF;
+END $$;
 CREATE TABLE IF NOT EXISTS es_head (one int PRIMARY KEY CHECK (one = 1), position bigint NOT NULL, recorded bigint NOT NULL);
 INSERT INTO es_head VALUES (1, 0, 0) ON CONFLICT DO NOTHING;
 CREATE TABLE IF NOT EXISTS es_branches (id text PRIMARY KEY, stream text NOT NULL, forked_at bigint NOT NULL, base bigint NOT NULL, created bigint NOT NULL);
@@ -120,6 +128,11 @@ CREATE INDEX IF NOT EXISTS es_branches_stream ON es_branches (stream, created);
 CREATE TABLE IF NOT EXISTS es_snapshots (stream text NOT NULL, branch text NOT NULL, recorded bigint NOT NULL, effective bigint NOT NULL, version bigint NOT NULL, state bytea NOT NULL, PRIMARY KEY (stream, branch, effective, recorded));
 CREATE TABLE IF NOT EXISTS es_checkpoints (name text PRIMARY KEY, position bigint NOT NULL);
 CREATE TABLE IF NOT EXISTS es_parked (name text NOT NULL, position bigint NOT NULL, reason text NOT NULL, at bigint NOT NULL, PRIMARY KEY (name, position));
+CREATE OR REPLACE FUNCTION es_stored(p_branch text, p_source text, p_id text) RETURNS bool
+LANGUAGE sql STABLE
+SET plan_cache_mode = force_generic_plan
+SET enable_seqscan = off
+AS $$ SELECT EXISTS (SELECT 1 FROM es_events WHERE branch = p_branch AND source = p_source AND id = p_id) $$;
 CREATE OR REPLACE FUNCTION es_append(
 	-- one element per append
 	p_streams text[], p_branches text[], p_bases bigint[], p_expected bigint[], p_any bool[], p_now bigint[],
@@ -129,11 +142,16 @@ CREATE OR REPLACE FUNCTION es_append(
 	p_lock_first bool)
 RETURNS TABLE (o_version bigint, o_stored int, o_first bigint, o_recorded bigint, o_conflict bool)
 LANGUAGE plpgsql
--- Its plans are cached per session; made while the table was small, they
--- would scan it whole forever after.
-SET plan_cache_mode = force_custom_plan
+-- Its statements are simple probes of indexes: their plans are made once
+-- per session (planning each call cost more than the call), and use the
+-- indexes even when made while the tables were small.
+SET plan_cache_mode = force_generic_plan
+SET enable_seqscan = off
 AS $fn$
 DECLARE
+	v_stream text;
+	v_branch text;
+	v_version bigint;
 	v_position bigint;
 	v_recorded bigint;
 	v_versions bigint[];
@@ -156,16 +174,25 @@ BEGIN
 		PERFORM 1 FROM es_head WHERE one = 1 FOR UPDATE;
 	END IF;
 	-- Each append's timeline's version (an append's timeline is in no
-	-- other append of the call), and whether each event is stored already
-	-- or earlier in its append. (Few statements: each costs a plan.)
-	SELECT
-		(SELECT array_agg(coalesce((SELECT max(x.version) FROM es_events x WHERE x.stream = s.stream AND x.branch = s.branch), s.base) ORDER BY s.b)
-			FROM unnest(p_streams, p_branches, p_bases) WITH ORDINALITY AS s(stream, branch, base, b)),
-		(SELECT array_agg(d.dup ORDER BY d.i) FROM (
-			SELECT u.i, EXISTS (SELECT 1 FROM es_events x WHERE x.branch = p_branches[u.bt] AND x.source = u.source AND x.id = u.id)
-				OR row_number() OVER (PARTITION BY u.bt, u.source, u.id ORDER BY u.i) > 1 AS dup
-			FROM unnest(p_batch, p_sources, p_ids) WITH ORDINALITY AS u(bt, source, id, i)) d)
-		INTO v_versions, v_dup;
+	-- other append of the call). Whether each event is stored already (the
+	-- caller sends an append's events once each) is looked up when the
+	-- lock is taken first; otherwise the events are taken for new, the
+	-- unique index says when one is not (the caller tries again, locking
+	-- first), and only an append whose expectation fails is looked up: its
+	-- events may all be stored, which makes it a no-op, not a conflict.
+	v_versions := array_fill(NULL::bigint, ARRAY[array_length(p_streams, 1)]);
+	FOR b IN 1 .. array_length(p_streams, 1) LOOP
+		v_stream := p_streams[b];
+		v_branch := p_branches[b];
+		SELECT x.version INTO v_version FROM es_streams x WHERE x.stream = v_stream AND x.branch = v_branch;
+		v_versions[b] := coalesce(v_version, p_bases[b]);
+	END LOOP;
+	v_dup := array_fill(false, ARRAY[array_length(p_ids, 1)]);
+	IF p_lock_first THEN
+		FOR i IN 1 .. array_length(p_ids, 1) LOOP
+			v_dup[i] := es_stored(p_branches[p_batch[i]], p_sources[i], p_ids[i]);
+		END LOOP;
+	END IF;
 	-- The head's lock, held until commit, orders the commits as the
 	-- positions. The look-ups above ran before it, beside other calls: an
 	-- append of another process that commits in between makes the insert
@@ -183,6 +210,22 @@ BEGIN
 			END IF;
 			e_end := e_end + 1;
 		END LOOP;
+		IF v_fresh > 0 AND NOT p_any[b] AND p_expected[b] <> v_versions[b] AND NOT p_lock_first THEN
+			-- Under the lock, the version as last committed (the look-up
+			-- above may have run before another process's append), and
+			-- whether the events are all stored already.
+			v_stream := p_streams[b];
+			v_branch := p_branches[b];
+			SELECT x.version INTO v_version FROM es_streams x WHERE x.stream = v_stream AND x.branch = v_branch;
+			v_versions[b] := coalesce(v_version, p_bases[b]);
+			v_fresh := 0;
+			FOR i IN e .. e_end - 1 LOOP
+				v_dup[i] := es_stored(p_branches[b], p_sources[i], p_ids[i]);
+				IF NOT v_dup[i] THEN
+					v_fresh := v_fresh + 1;
+				END IF;
+			END LOOP;
+		END IF;
 		r_version[b] := v_versions[b];
 		r_stored[b] := 0;
 		r_first[b] := 0;
@@ -217,7 +260,12 @@ BEGIN
 			INSERT INTO es_events (position, stream, branch, version, recorded, effective, source, id, raw)
 			SELECT u.pos, p_streams[u.bt], p_branches[u.bt], u.ver, u.rec, u.eff, u.source, u.id, u.raw
 			FROM unnest(v_pos, v_ver, v_rec, p_batch, p_effective, p_sources, p_ids, p_raw) AS u(pos, ver, rec, bt, eff, source, id, raw)
-			WHERE u.pos IS NOT NULL)
+			WHERE u.pos IS NOT NULL),
+		st AS (
+			INSERT INTO es_streams (stream, branch, version)
+			SELECT u.stream, u.branch, u.version FROM unnest(p_streams, p_branches, r_version, r_stored) AS u(stream, branch, version, stored)
+			WHERE u.stored > 0
+			ON CONFLICT (stream, branch) DO UPDATE SET version = excluded.version)
 		UPDATE es_head SET position = v_position, recorded = v_recorded
 			FROM (SELECT pg_notify('es_events', current_schema())) AS n
 			WHERE one = 1;
@@ -248,7 +296,18 @@ func callArgs(batches []*eventstore.Batch, lockFirst bool) []any {
 	var raw [][]byte
 	for i, b := range batches {
 		streams[i], branches[i], bases[i], expected[i], anys[i], now[i] = b.Stream, b.Branch, b.Base, b.Expected, b.Any, b.Now
+		var seen map[[2]string]bool // an append's events once each
+		if len(b.Events) > 1 {
+			seen = make(map[[2]string]bool, len(b.Events))
+		}
 		for _, p := range b.Events {
+			if seen != nil {
+				if k := [2]string{p.Source, p.ID}; seen[k] {
+					continue
+				} else {
+					seen[k] = true
+				}
+			}
 			batch = append(batch, int32(i+1))
 			sources, ids, effective, raw = append(sources, p.Source), append(ids, p.ID), append(effective, p.Effective), append(raw, p.Raw)
 		}
@@ -552,14 +611,17 @@ func (b *Backend) Branches(ctx context.Context, stream string) ([]eventstore.Bra
 // DeleteBranch implements eventstore.Backend.
 func (b *Backend) DeleteBranch(ctx context.Context, id string) error {
 	return pgx.BeginFunc(ctx, b.pool, func(tx pgx.Tx) error {
-		tag, err := tx.Exec(ctx, `DELETE FROM es_branches WHERE id = $1`, id)
-		if err != nil {
+		var stream string
+		err := tx.QueryRow(ctx, `DELETE FROM es_branches WHERE id = $1 RETURNING stream`, id).Scan(&stream)
+		if errors.Is(err, pgx.ErrNoRows) {
+			return fmt.Errorf("%w: %s", eventstore.ErrUnknownBranch, id)
+		} else if err != nil {
 			return err
 		}
-		if tag.RowsAffected() == 0 {
-			return fmt.Errorf("%w: %s", eventstore.ErrUnknownBranch, id)
-		}
 		if _, err := tx.Exec(ctx, `DELETE FROM es_events WHERE branch = $1`, id); err != nil {
+			return err
+		}
+		if _, err := tx.Exec(ctx, `DELETE FROM es_streams WHERE stream = $1 AND branch = $2`, stream, id); err != nil {
 			return err
 		}
 		_, err = tx.Exec(ctx, `DELETE FROM es_snapshots WHERE branch = $1`, id)

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"os"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -207,4 +208,112 @@ func TestSchemaFromDSN(t *testing.T) {
 
 	_, err = postgres.Open(ctx, server.DSN+"&search_path=a,b", nil)
 	require.ErrorIs(t, err, driver.ErrInvalidConfig)
+}
+
+// TestStaleLookUp: an append looks its stream's version up before it
+// takes the head's lock. When another process appends in between, the
+// expectation is judged against the version under the lock: a false
+// conflict is never reported. The other process here holds the lock in
+// a transaction of the test's and appends in it while the append waits.
+func TestStaleLookUp(t *testing.T) {
+	ctx := context.Background()
+	schema := fmt.Sprintf("t%d", schemas.Add(1))
+	b, err := postgres.Open(ctx, server.DSN, &postgres.Config{Schema: schema})
+	require.NoError(t, err)
+	t.Cleanup(func() { _ = b.Close() })
+	store, err := eventstore.New(b, nil)
+	require.NoError(t, err)
+	st := eventstore.Stream{Name: "ern:elmo:hr:acme:employee/e-1"}
+	_, err = store.Append(ctx, st, eventstore.Exactly(0), storetest.Event(t, st.Name, time.Time{}, 50))
+	require.NoError(t, err)
+
+	other, err := pgx.Connect(ctx, strings.Replace(server.DSN, "sslmode=disable", "sslmode=disable&search_path="+schema, 1))
+	require.NoError(t, err)
+	defer other.Close(ctx)
+	tx, err := other.Begin(ctx)
+	require.NoError(t, err)
+	defer func() { _ = tx.Rollback(ctx) }()
+	_, err = tx.Exec(ctx, `SELECT 1 FROM es_head FOR UPDATE`)
+	require.NoError(t, err)
+
+	done := make(chan error, 1)
+	go func() {
+		// Expects version 2: true once the other process's append commits.
+		_, err := store.Append(ctx, st, eventstore.Exactly(2), storetest.Event(t, st.Name, time.Time{}, 50))
+		done <- err
+	}()
+	// Wait until the append has looked its version (1) up and waits for
+	// the lock.
+	require.Eventually(t, func() bool {
+		var waiting int
+		err := other.QueryRow(ctx, `SELECT count(*) FROM pg_stat_activity WHERE wait_event_type = 'Lock' AND query LIKE '%es_append%'`).Scan(&waiting)
+		return err == nil && waiting == 1
+	}, 10*time.Second, 5*time.Millisecond)
+	e := storetest.Event(t, st.Name, time.Time{}, 50)
+	raw, err := e.AppendJSON(nil)
+	require.NoError(t, err)
+	_, err = tx.Exec(ctx, `SELECT * FROM es_append(ARRAY[$1], ARRAY[''], ARRAY[0::bigint], ARRAY[1::bigint], ARRAY[false], ARRAY[$2::bigint], ARRAY[1], ARRAY[$3], ARRAY[$4], ARRAY[$2::bigint], ARRAY[$5::bytea], true)`,
+		st.Name, time.Now().UnixNano(), e.Source, e.ID, raw)
+	require.NoError(t, err)
+	require.NoError(t, tx.Commit(ctx))
+	require.NoError(t, <-done, "the expectation holds under the lock")
+	var versions []int64
+	for r, err := range store.ReadStream(ctx, st, 0) {
+		require.NoError(t, err)
+		versions = append(versions, r.Version)
+	}
+	assert.Equal(t, []int64{1, 2, 3}, versions)
+}
+
+// TestStreamsTableFilledOnce: a store made before es_streams kept the
+// timelines' versions (here: the table dropped) gets it filled when it is
+// opened, and appends judge expectations by it.
+func TestStreamsTableFilledOnce(t *testing.T) {
+	ctx := context.Background()
+	schema := fmt.Sprintf("t%d", schemas.Add(1))
+	b, err := postgres.Open(ctx, server.DSN, &postgres.Config{Schema: schema})
+	require.NoError(t, err)
+	store, err := eventstore.New(b, nil)
+	require.NoError(t, err)
+	streams := []eventstore.Stream{{Name: "ern:elmo:hr:acme:employee/a"}, {Name: "ern:elmo:hr:acme:employee/b"}}
+	for i, st := range streams {
+		for range i + 2 {
+			_, err := store.Append(ctx, st, eventstore.Any, storetest.Event(t, st.Name, time.Time{}, 50))
+			require.NoError(t, err)
+		}
+	}
+	br, err := store.Fork(ctx, streams[0].Name, time.Time{})
+	require.NoError(t, err)
+	onBranch := eventstore.Stream{Name: streams[0].Name, Branch: br.ID}
+	_, err = store.Append(ctx, onBranch, eventstore.Exactly(2), storetest.Event(t, streams[0].Name, time.Time{}, 50))
+	require.NoError(t, err)
+	require.NoError(t, store.Close())
+
+	conn, err := pgx.Connect(ctx, strings.Replace(server.DSN, "sslmode=disable", "sslmode=disable&search_path="+schema, 1))
+	require.NoError(t, err)
+	defer conn.Close(ctx)
+	_, err = conn.Exec(ctx, `DROP TABLE es_streams`)
+	require.NoError(t, err)
+
+	b, err = postgres.Open(ctx, server.DSN, &postgres.Config{Schema: schema})
+	require.NoError(t, err)
+	store, err = eventstore.New(b, nil)
+	require.NoError(t, err)
+	defer store.Close()
+	for _, tc := range []struct {
+		st      eventstore.Stream
+		version int64
+	}{{streams[0], 2}, {streams[1], 3}, {onBranch, 3}} {
+		_, err := store.Append(ctx, tc.st, eventstore.Exactly(tc.version-1), storetest.Event(t, tc.st.Name, time.Time{}, 50))
+		var conflict *eventstore.ConflictError
+		require.ErrorAs(t, err, &conflict, "%+v", tc.st)
+		assert.Equal(t, tc.version, conflict.Actual)
+		_, err = store.Append(ctx, tc.st, eventstore.Exactly(tc.version), storetest.Event(t, tc.st.Name, time.Time{}, 50))
+		require.NoError(t, err, "%+v", tc.st)
+	}
+	// A discarded branch leaves no version behind.
+	require.NoError(t, store.Discard(ctx, onBranch))
+	var left int
+	require.NoError(t, conn.QueryRow(ctx, `SELECT count(*) FROM es_streams WHERE branch <> ''`).Scan(&left))
+	assert.Zero(t, left)
 }
