@@ -6,11 +6,9 @@ import (
 	"sync"
 	"sync/atomic"
 	"testing"
-	"time"
 
 	"github.com/jackc/pgx/v5/pgxpool"
 
-	"github.com/elmosoftware/eventprotocol/envelope"
 	"github.com/elmosoftware/eventprotocol/eventstore"
 	"github.com/elmosoftware/eventprotocol/eventstore/storetest"
 )
@@ -45,7 +43,7 @@ func BenchmarkAppend(b *testing.B) {
 		if _, err := pool.Exec(ctx, `CREATE TABLE raw_events (LIKE es_events INCLUDING ALL); CREATE SEQUENCE raw_position; ALTER TABLE raw_events ALTER position SET DEFAULT nextval('raw_position')`); err != nil {
 			b.Fatal(err)
 		}
-		rows := benchRows(b, b.N)
+		rows := storetest.Rows(b, storetest.Events(b, "ern:elmo:hr:acme:employee/e-1", b.N, 200))
 		b.ResetTimer()
 		parallel(b, func(w, i int) error {
 			r := rows[i]
@@ -59,7 +57,7 @@ func BenchmarkAppend(b *testing.B) {
 		if err != nil {
 			b.Fatal(err)
 		}
-		evs := benchEvents(b, b.N)
+		evs := storetest.Events(b, "ern:elmo:hr:acme:employee/e-1", b.N, 200)
 		b.ResetTimer()
 		parallel(b, func(w, i int) error {
 			_, err := s.Append(ctx, eventstore.Stream{Name: fmt.Sprintf("ern:elmo:hr:acme:employee/w-%d", w)}, eventstore.Any, evs[i])
@@ -92,24 +90,4 @@ func parallel(b *testing.B, do func(w, i int) error) {
 		b.Fatal(err)
 	}
 	b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "events/s")
-}
-
-func benchEvents(b *testing.B, n int) []*envelope.Envelope {
-	out := make([]*envelope.Envelope, n)
-	for i := range out {
-		out[i] = storetest.Event(b, "ern:elmo:hr:acme:employee/e-1", time.Time{}, 200)
-	}
-	return out
-}
-
-func benchRows(b *testing.B, n int) []eventstore.Pending {
-	out := make([]eventstore.Pending, n)
-	for i, e := range benchEvents(b, n) {
-		raw, err := e.AppendJSON(nil)
-		if err != nil {
-			b.Fatal(err)
-		}
-		out[i] = eventstore.Pending{Source: e.Source, ID: e.ID, Effective: e.Time.UnixNano(), Raw: raw}
-	}
-	return out
 }

@@ -8,7 +8,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/elmosoftware/eventprotocol/envelope"
 	"github.com/elmosoftware/eventprotocol/eventstore"
 	"github.com/elmosoftware/eventprotocol/eventstore/sqlite"
 	"github.com/elmosoftware/eventprotocol/eventstore/storetest"
@@ -22,14 +21,6 @@ func benchStore(b *testing.B) (*eventstore.Store, string) {
 	}
 	b.Cleanup(func() { _ = s.Close() })
 	return s, path
-}
-
-func benchEvents(b *testing.B, n int) []*envelope.Envelope {
-	out := make([]*envelope.Envelope, n)
-	for i := range out {
-		out[i] = storetest.Event(b, "ern:elmo:hr:acme:employee/e-1", time.Time{}, 200)
-	}
-	return out
 }
 
 func eventsPerSecond(b *testing.B, n int) {
@@ -54,7 +45,7 @@ func BenchmarkAppend(b *testing.B) {
 				b.Fatal(err)
 			}
 			defer db.Close()
-			rows := benchRows(b, b.N)
+			rows := storetest.Rows(b, storetest.Events(b, "ern:elmo:hr:acme:employee/e-1", b.N, 200))
 			b.ResetTimer()
 			for i := 0; i < len(rows); i += per {
 				tx, err := db.BeginTx(ctx, nil)
@@ -77,7 +68,7 @@ func BenchmarkAppend(b *testing.B) {
 	for _, per := range []int{1, 100} {
 		b.Run(fmt.Sprintf("store/per-append=%d", per), func(b *testing.B) {
 			s, _ := benchStore(b)
-			evs := benchEvents(b, b.N)
+			evs := storetest.Events(b, "ern:elmo:hr:acme:employee/e-1", b.N, 200)
 			st := eventstore.Stream{Name: "ern:elmo:hr:acme:employee/e-1"}
 			b.ResetTimer()
 			for i := 0; i < len(evs); i += per {
@@ -90,19 +81,6 @@ func BenchmarkAppend(b *testing.B) {
 	}
 }
 
-// benchRows are the encoded events of the raw floor.
-func benchRows(b *testing.B, n int) []eventstore.Pending {
-	out := make([]eventstore.Pending, n)
-	for i, e := range benchEvents(b, n) {
-		raw, err := e.AppendJSON(nil)
-		if err != nil {
-			b.Fatal(err)
-		}
-		out[i] = eventstore.Pending{Source: e.Source, ID: e.ID, Effective: e.Time.UnixNano(), Raw: raw}
-	}
-	return out
-}
-
 // BenchmarkRead reads a stream of 100,000 events, in version order and
 // bitemporally, and catches a subscription up on them:
 //
@@ -111,7 +89,7 @@ func BenchmarkRead(b *testing.B) {
 	const n = 100_000
 	ctx := context.Background()
 	s, _ := benchStore(b)
-	evs := benchEvents(b, n)
+	evs := storetest.Events(b, "ern:elmo:hr:acme:employee/e-1", n, 200)
 	st := eventstore.Stream{Name: "ern:elmo:hr:acme:employee/e-1"}
 	for i := 0; i < n; i += 500 {
 		if _, err := s.Append(ctx, st, eventstore.Any, evs[i:i+500]...); err != nil {

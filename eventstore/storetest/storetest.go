@@ -95,12 +95,30 @@ func Event(t testing.TB, subject string, eff time.Time, size int) *envelope.Enve
 	return &e
 }
 
-func events(t testing.TB, subject string, n int) []*envelope.Envelope {
+// Events returns n events about subject, each with a payload of size
+// bytes or so (the benchmarks' too).
+func Events(t testing.TB, subject string, n, size int) []*envelope.Envelope {
 	out := make([]*envelope.Envelope, n)
 	for i := range out {
-		out[i] = Event(t, subject, time.Time{}, 64)
+		out[i] = Event(t, subject, time.Time{}, size)
 	}
 	return out
+}
+
+// Rows returns events as a backend stores them: the rows of a raw SQL
+// floor that benchmarks set beside the store.
+func Rows(t testing.TB, events []*envelope.Envelope) []eventstore.Pending {
+	out := make([]eventstore.Pending, len(events))
+	for i, e := range events {
+		raw, err := e.AppendJSON(nil)
+		require.NoError(t, err)
+		out[i] = eventstore.Pending{Source: e.Source, ID: e.ID, Effective: e.Time.UnixNano(), Raw: raw}
+	}
+	return out
+}
+
+func events(t testing.TB, subject string, n int) []*envelope.Envelope {
+	return Events(t, subject, n, 64)
 }
 
 // collect drains a read.
