@@ -399,3 +399,34 @@ func TestFailErr(t *testing.T) {
 		assert.NotContains(t, rec.Body.String(), "disk on fire", "an internal error's text stays in the log")
 	}
 }
+
+// TestBadStoredSnapshot: a stored snapshot the service cannot read is an
+// error that quotes none of its values (it reaches the log), and the
+// answer does without it.
+func TestBadStoredSnapshot(t *testing.T) {
+	ctx := t.Context()
+	store := mustStore(t, filepath.Join(t.TempDir(), "leave.db"))
+	st := eventstore.Stream{Name: demoEmployee.String()}
+	e := newScenario()
+	e.hired("2026-01-02T09:00:00Z", "2026-01-05")
+	_, err := store.Append(ctx, st, eventstore.Any, e.h.events...)
+	require.NoError(t, err)
+	var recorded time.Time
+	for r, err := range store.ReadStream(ctx, st, 0) {
+		require.NoError(t, err)
+		recorded = r.Recorded
+	}
+	for i, state := range []string{`{"cutoff":"2026-13-45","facts":1,"balance":"1"}`, `{"cutoff":"2026-02-01T00:00:00Z","facts":1,"balance":"12.3456789"}`} {
+		// Each later in effect than the last, so that it is the one served.
+		require.NoError(t, store.SaveSnapshot(ctx, eventstore.Snapshot{Stream: st.Name, Recorded: recorded, Effective: time.Date(2026, 1, 31+i, 0, 0, 0, 0, time.UTC), Version: 1, State: []byte(state)}))
+		_, ok, err := loadSnapshot(ctx, store, st)
+		require.Error(t, err)
+		assert.False(t, ok)
+		assert.NotContains(t, err.Error(), "2026-13-45")
+		assert.NotContains(t, err.Error(), "12.3456789")
+		l := NewLedger(5)
+		save, err := openTimeline(ctx, store, st, demoEmployee, l, func(error) {})
+		require.NoError(t, err, "the answer does without the snapshot")
+		save()
+	}
+}

@@ -194,12 +194,12 @@ func loadSnapshot(ctx context.Context, store *eventstore.Store, st eventstore.St
 		return snapshot{}, false, err
 	}
 	var state storedSnapshot
-	if err := json.Unmarshal(snap.State, &state); err != nil {
-		return snapshot{}, false, fmt.Errorf("the stored snapshot of version %d: %w", snap.Version, err)
+	if json.Unmarshal(snap.State, &state) != nil { // its text may quote a date: say what, not which
+		return snapshot{}, false, fmt.Errorf("the stored snapshot of version %d is not one this service writes", snap.Version)
 	}
 	bal, err := ParseDays(state.Balance)
-	if err != nil {
-		return snapshot{}, false, fmt.Errorf("the stored snapshot of version %d: %w", snap.Version, err)
+	if err != nil { // its text would quote the balance: name the member only
+		return snapshot{}, false, fmt.Errorf("the stored snapshot of version %d: its balance is not an exact decimal", snap.Version)
 	}
 	return snapshot{cutoff: state.Cutoff, index: state.Facts, balance: bal, maxRecorded: state.MaxRecorded, hireDate: state.HireDate}, true, nil
 }
