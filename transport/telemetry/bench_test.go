@@ -50,12 +50,17 @@ func benchTelemetries(b *testing.B) (noProvider, sdk *telemetry.Telemetry) {
 // BenchmarkOverhead runs the memory transport's throughput benchmark
 // three ways in one run: without telemetry, with it and no OpenTelemetry
 // provider installed (the API's no-op default), and with the SDK
-// recording every span and aggregating every metric. Compare the events/s:
+// recording every span and aggregating every metric. Compare the events/s.
 //
-//	go test -run '^$' -bench Overhead -benchtime 300000x ./transport/telemetry/
+// The first case a process runs is the slowest (its heap is still
+// growing), and the runs of a shared machine drift: run each case in a
+// process of its own, in rounds that rotate the order, and compare each
+// round's ratios:
 //
-// The runs of a shared machine drift: interleave rounds of the three
-// cases and compare each round's ratios.
+//	go test -c -o /tmp/tel.test ./transport/telemetry/
+//	for c in none no-provider sdk sdk none no-provider no-provider sdk none; do
+//		/tmp/tel.test -test.run '^$' -test.bench "Overhead/handlers=8/$c\$" -test.benchtime 200000x
+//	done
 func BenchmarkOverhead(b *testing.B) {
 	noProvider, sdk := benchTelemetries(b)
 	for _, handlers := range []int{1, 8} { // 8: the consumer's default Concurrency

@@ -122,14 +122,13 @@ func (c *ConsumerTelemetry) start(ctx context.Context, e *envelope.Envelope) (co
 			// the parent.
 			span.AddLink(trace.Link{SpanContext: created})
 		}
-		// The eight attributes the conventions ask for, no more: beyond
-		// eight, the SDK's deduplication at End takes a map twice as dear.
-		kv := make([]attribute.KeyValue, 0, 8)
-		kv = append(kv, c.t.consumeSystem, keyDestination.String(c.name), operationProcess)
+		buf := c.t.attrs.Get().(*[maxAttributes]attribute.KeyValue)
+		kv := append(buf[:0], c.t.consumeSystem, keyDestination.String(c.name), operationProcess)
 		if e != nil {
 			kv = eventAttributes(kv, e)
 		}
 		span.SetAttributes(kv...)
+		c.t.attrs.Put(buf)
 	}
 	return ctx, span
 }
