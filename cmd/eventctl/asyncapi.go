@@ -1,8 +1,6 @@
 package main
 
 import (
-	"errors"
-	"flag"
 	"fmt"
 	"io"
 	"os"
@@ -36,23 +34,15 @@ func readCatalogAndTopology(cmd, catalog, topoFile string, stderr io.Writer) (*s
 
 // asyncAPI writes the AsyncAPI 3.0 document of a topology and catalogue.
 func asyncAPI(args []string, stdout, stderr io.Writer) int {
-	fs := flag.NewFlagSet("asyncapi", flag.ContinueOnError)
-	fs.SetOutput(stderr)
+	fs := newFlagSet("asyncapi", "usage: eventctl asyncapi --catalog DIR --topology FILE [--out FILE] [--title T] [--version V]\n", stderr)
 	catalog := fs.String("catalog", "", "schema catalogue folder (required)")
 	topoFile := fs.String("topology", "", "topology JSON file (required)")
 	out := fs.String("out", "", "write to this file (default: standard output)")
 	title := fs.String("title", "", `the document's title (default "ELMO events (<env>)")`)
 	version := fs.String("version", "", `the document's version (default "1.0.0")`)
-	fs.Usage = func() {
-		fmt.Fprintln(stderr, "usage: eventctl asyncapi --catalog DIR --topology FILE [--out FILE] [--title T] [--version V]")
-		fs.PrintDefaults()
-	}
-	rest, err := parseInterspersed(fs, args)
-	if err != nil {
-		if errors.Is(err, flag.ErrHelp) {
-			return exitOK
-		}
-		return exitUsage
+	rest, status, ok := parseArgs(fs, args)
+	if !ok {
+		return status
 	}
 	if *catalog == "" || *topoFile == "" || len(rest) > 0 {
 		fs.Usage()

@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"encoding/json"
 	"errors"
-	"flag"
 	"fmt"
 	"io"
 	"os"
@@ -54,31 +53,25 @@ func validate(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 
 // checkCommand runs check (envelopes) or validate (envelopes and payloads).
 func checkCommand(name string, args []string, stdin io.Reader, stdout, stderr io.Writer) int {
-	fs := flag.NewFlagSet(name, flag.ContinueOnError)
-	fs.SetOutput(stderr)
+	synopsis := "usage: eventctl check [--profile elmo|cloudevents] [--json] [--org ORG] [--strict=false] [--past-tense WORDS] FILE...\n"
+	if name == "validate" {
+		synopsis = "usage: eventctl validate --catalog DIR [--tolerant] [--profile elmo|cloudevents] [--json] [--org ORG] [--strict=false] [--past-tense WORDS] FILE...\n"
+	}
+	fs := newFlagSet(name, synopsis, stderr)
 	var catalogDir *string
 	var tolerant *bool
-	synopsis := "usage: eventctl check [--profile elmo|cloudevents] [--json] [--org ORG] [--strict=false] [--past-tense WORDS] FILE..."
 	if name == "validate" {
 		catalogDir = fs.String("catalog", "", "folder of the payload schema catalogue (required)")
 		tolerant = fs.Bool("tolerant", false, "validate payloads as a consumer does (unknown members and enumeration values pass) instead of as a producer must")
-		synopsis = "usage: eventctl validate --catalog DIR [--tolerant] [--profile elmo|cloudevents] [--json] [--org ORG] [--strict=false] [--past-tense WORDS] FILE..."
 	}
 	profileName := fs.String("profile", "elmo", "rules to check: elmo or cloudevents")
 	asJSON := fs.Bool("json", false, "print a JSON report instead of text")
 	org := fs.String("org", "", "organisation of types, sources and ERNs (default elmo)")
 	strict := fs.Bool("strict", true, "also flag what a producer must not write: ids that are not canonical UUIDs, type actions not in the past tense (elmo profile)")
 	pastTense := fs.String("past-tense", "", "comma-separated words the organisation accepts as past-tense verbs of type actions")
-	fs.Usage = func() {
-		fmt.Fprintln(stderr, synopsis)
-		fs.PrintDefaults()
-	}
-	files, err := parseInterspersed(fs, args)
-	if err != nil {
-		if errors.Is(err, flag.ErrHelp) {
-			return exitOK
-		}
-		return exitUsage
+	files, status, ok := parseArgs(fs, args)
+	if !ok {
+		return status
 	}
 	profile, ok := envelope.ParseProfile(*profileName)
 	if !ok {

@@ -1,8 +1,6 @@
 package main
 
 import (
-	"errors"
-	"flag"
 	"fmt"
 	"io"
 	"os"
@@ -27,23 +25,16 @@ type compatReport struct {
 }
 
 func compat(args []string, stdout, stderr io.Writer) int {
-	fs := flag.NewFlagSet("compat", flag.ContinueOnError)
-	fs.SetOutput(stderr)
+	fs := newFlagSet("compat", `usage: eventctl compat [--mode MODE] [--json] OLD.json NEW.json
+       eventctl compat [--mode MODE] [--json] --catalog NEW_DIR --baseline OLD_DIR
+`, stderr)
 	modeName := fs.String("mode", "policy", "policy (the protocol's evolution policy for minor versions), backward, forward, full, or one of the last three with _transitive")
 	asJSON := fs.Bool("json", false, "print a JSON report instead of text")
 	catalogDir := fs.String("catalog", "", "folder of the new catalogue (with --baseline)")
 	baselineDir := fs.String("baseline", "", "folder of the old catalogue, e.g. the base branch's")
-	fs.Usage = func() {
-		fmt.Fprintln(stderr, "usage: eventctl compat [--mode MODE] [--json] OLD.json NEW.json")
-		fmt.Fprintln(stderr, "       eventctl compat [--mode MODE] [--json] --catalog NEW_DIR --baseline OLD_DIR")
-		fs.PrintDefaults()
-	}
-	files, err := parseInterspersed(fs, args)
-	if err != nil {
-		if errors.Is(err, flag.ErrHelp) {
-			return exitOK
-		}
-		return exitUsage
+	files, status, ok := parseArgs(fs, args)
+	if !ok {
+		return status
 	}
 	mode, err := schema.ParseMode(*modeName)
 	if err != nil {

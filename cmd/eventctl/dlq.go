@@ -4,7 +4,6 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
-	"flag"
 	"fmt"
 	"io"
 	"slices"
@@ -35,23 +34,15 @@ func dlq(args []string, stdout, stderr io.Writer) int {
 		return exitUsage
 	}
 	sub := args[0]
-	fs := flag.NewFlagSet("dlq "+sub, flag.ContinueOnError)
-	fs.SetOutput(stderr)
+	fs := newFlagSet("dlq "+sub, dlqUsage, stderr)
 	aws := addAWSFlags(fs)
 	service := fs.String("service", "", "the consuming service (required)")
 	asJSON := fs.Bool("json", false, "write JSON")
 	max := fs.Int("max", 100, "list: at most this many")
 	all := fs.Bool("all", false, "redrive: every dead letter")
-	fs.Usage = func() {
-		fmt.Fprint(stderr, dlqUsage)
-		fs.PrintDefaults()
-	}
-	ids, err := parseInterspersed(fs, args[1:])
-	if err != nil {
-		if errors.Is(err, flag.ErrHelp) {
-			return exitOK
-		}
-		return exitUsage
+	ids, status, ok := parseArgs(fs, args[1:])
+	if !ok {
+		return status
 	}
 	var idsOK bool
 	switch sub {
@@ -146,22 +137,6 @@ func dlq(args []string, stdout, stderr io.Writer) int {
 		return fail(err)
 	}
 	return exitOK
-}
-
-// parseInterspersed parses flags that may come before, between or after
-// the positional arguments, and returns those.
-func parseInterspersed(fs *flag.FlagSet, args []string) ([]string, error) {
-	var positional []string
-	for {
-		if err := fs.Parse(args); err != nil {
-			return nil, err
-		}
-		if fs.NArg() == 0 {
-			return positional, nil
-		}
-		positional = append(positional, fs.Arg(0))
-		args = fs.Args()[1:]
-	}
 }
 
 // shownDeadLetter is a dead letter as eventctl writes it: the body as JSON

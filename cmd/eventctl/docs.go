@@ -1,8 +1,6 @@
 package main
 
 import (
-	"errors"
-	"flag"
 	"fmt"
 	"io"
 	"os"
@@ -12,22 +10,14 @@ import (
 
 // docs writes the browsable catalogue of a topology and its schemas.
 func docs(args []string, stdout, stderr io.Writer) int {
-	fs := flag.NewFlagSet("docs", flag.ContinueOnError)
-	fs.SetOutput(stderr)
+	fs := newFlagSet("docs", "usage: eventctl docs --catalog DIR --topology FILE --out DIR [--title T]\n", stderr)
 	catalog := fs.String("catalog", "", "schema catalogue folder (required)")
 	topoFile := fs.String("topology", "", "topology JSON file (required)")
 	out := fs.String("out", "", "folder to write the site into (required; created)")
 	title := fs.String("title", "", `the site's title (default "ELMO events (<env>)")`)
-	fs.Usage = func() {
-		fmt.Fprintln(stderr, "usage: eventctl docs --catalog DIR --topology FILE --out DIR [--title T]")
-		fs.PrintDefaults()
-	}
-	rest, err := parseInterspersed(fs, args)
-	if err != nil {
-		if errors.Is(err, flag.ErrHelp) {
-			return exitOK
-		}
-		return exitUsage
+	rest, status, ok := parseArgs(fs, args)
+	if !ok {
+		return status
 	}
 	if *catalog == "" || *topoFile == "" || *out == "" || len(rest) > 0 {
 		fs.Usage()

@@ -2,7 +2,6 @@ package main
 
 import (
 	"errors"
-	"flag"
 	"fmt"
 	"io"
 	"os"
@@ -39,29 +38,21 @@ func writeOutput(path string, b []byte, stdout io.Writer) error {
 func gen(args []string, stdout, stderr io.Writer) int {
 	if len(args) == 0 || args[0] != "go" {
 		if len(args) > 0 && (args[0] == "-h" || args[0] == "-help" || args[0] == "--help") {
-			fmt.Fprintln(stdout, genUsage)
+			fmt.Fprint(stdout, genUsage)
 			return exitOK
 		}
-		fmt.Fprintln(stderr, genUsage)
+		fmt.Fprint(stderr, genUsage)
 		return exitUsage
 	}
-	fs := flag.NewFlagSet("gen go", flag.ContinueOnError)
-	fs.SetOutput(stderr)
+	fs := newFlagSet("gen go", genUsage, stderr)
 	catalog := fs.String("catalog", "", "schema catalogue folder (required)")
 	pkg := fs.String("package", "", "the Go package name of the output (required)")
 	out := fs.String("out", "", "write to this file (default: standard output)")
 	var types stringList
 	fs.Var(&types, "types", "only these event types, with their major (elmo.hr.employee.hired.v1) or without (every major); repeat or separate with commas")
-	fs.Usage = func() {
-		fmt.Fprintln(stderr, genUsage)
-		fs.PrintDefaults()
-	}
-	rest, err := parseInterspersed(fs, args[1:])
-	if err != nil {
-		if errors.Is(err, flag.ErrHelp) {
-			return exitOK
-		}
-		return exitUsage
+	rest, status, ok := parseArgs(fs, args[1:])
+	if !ok {
+		return status
 	}
 	if *catalog == "" || *pkg == "" || len(rest) > 0 {
 		fs.Usage()
@@ -95,4 +86,5 @@ struct per payload, string types with an event.EnumSet for enumerations,
 named types for $defs, and an event.Definition bound to the type and its
 dataschema. A construct with no faithful Go type (oneOf without a
 discriminator, patternProperties, ...) is an error naming its JSON pointer
-(exit 1).`
+(exit 1).
+`

@@ -2,8 +2,6 @@ package main
 
 import (
 	"encoding/json"
-	"errors"
-	"flag"
 	"fmt"
 	"io"
 	fs2 "io/fs"
@@ -13,20 +11,12 @@ import (
 )
 
 func lint(args []string, stdout, stderr io.Writer) int {
-	fs := flag.NewFlagSet("lint", flag.ContinueOnError)
-	fs.SetOutput(stderr)
+	fs := newFlagSet("lint", "usage: eventctl lint [--json] [--past-tense WORDS] DIR\n", stderr)
 	asJSON := fs.Bool("json", false, "print the findings as a JSON array")
 	pastTense := fs.String("past-tense", "", "comma-separated words the organisation accepts as past-tense verbs of type actions")
-	fs.Usage = func() {
-		fmt.Fprintln(stderr, "usage: eventctl lint [--json] [--past-tense WORDS] DIR")
-		fs.PrintDefaults()
-	}
-	dirs, err := parseInterspersed(fs, args)
-	if err != nil {
-		if errors.Is(err, flag.ErrHelp) {
-			return exitOK
-		}
-		return exitUsage
+	dirs, status, ok := parseArgs(fs, args)
+	if !ok {
+		return status
 	}
 	if len(dirs) != 1 {
 		fs.Usage()

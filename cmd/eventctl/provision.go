@@ -74,21 +74,14 @@ func (a awsFlags) offline(ctx context.Context) (*snssqs.Driver, error) {
 
 // provision runs "eventctl provision" and "eventctl teardown".
 func provision(name string, args []string, stdout, stderr io.Writer) int {
-	fs := flag.NewFlagSet(name, flag.ContinueOnError)
-	fs.SetOutput(stderr)
+	fs := newFlagSet(name, fmt.Sprintf("usage: eventctl %s --topology FILE.json [--endpoint URL] [--region R] [--dry-run]\n", name), stderr)
 	aws := addAWSFlags(fs)
 	dryRun := fs.Bool("dry-run", false, "print the plan without calling AWS")
-	fs.Usage = func() {
-		fmt.Fprintf(stderr, "usage: eventctl %s --topology FILE.json [--endpoint URL] [--region R] [--dry-run]\n", name)
-		fs.PrintDefaults()
+	rest, status, ok := parseArgs(fs, args)
+	if !ok {
+		return status
 	}
-	if err := fs.Parse(args); err != nil {
-		if errors.Is(err, flag.ErrHelp) {
-			return exitOK
-		}
-		return exitUsage
-	}
-	if *aws.topology == "" || fs.NArg() > 0 {
+	if *aws.topology == "" || len(rest) > 0 {
 		fs.Usage()
 		return exitUsage
 	}
