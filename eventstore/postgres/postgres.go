@@ -30,9 +30,9 @@ type Config struct {
 
 // Backend is the PostgreSQL backend. It is safe for concurrent use.
 type Backend struct {
-	pool   *pgxpool.Pool
-	schema string
-	q      *sqlq.Queries
+	sqlq.Tables // reads, branches, snapshots, checkpoints, parked events
+	pool        *pgxpool.Pool
+	schema      string
 
 	mu    sync.Mutex
 	queue []*appendReq    // appends waiting for a call of es_append
@@ -78,12 +78,29 @@ func Open(ctx context.Context, dsn string, cfg *Config) (*Backend, error) {
 	if err != nil {
 		return nil, err
 	}
-	b := &Backend{pool: pool, schema: c.Schema, q: sqlq.New(sqlq.Postgres)}
+	b := &Backend{Tables: sqlq.NewTables(conn{pool}, sqlq.Postgres), pool: pool, schema: c.Schema}
 	if err := b.createSchema(ctx); err != nil {
 		pool.Close()
 		return nil, err
 	}
 	return b, nil
+}
+
+// conn is a pool as sqlq.Tables uses it.
+type conn struct{ pool *pgxpool.Pool }
+
+func (c conn) Query(ctx context.Context, scan func(sqlq.Rows) error, query string, args ...any) error {
+	rows, err := c.pool.Query(ctx, query, args...)
+	if err != nil {
+		return err
+	}
+	defer rows.Close()
+	return scan(rows)
+}
+
+func (c conn) Exec(ctx context.Context, query string, args ...any) error {
+	_, err := c.pool.Exec(ctx, query, args...)
+	return err
 }
 
 // NewStore opens the backend and returns a store over it.
@@ -551,17 +568,6 @@ func (b *Backend) call(reqs []*appendReq, lockFirst bool) {
 	}
 }
 
-// Read implements eventstore.Backend.
-func (b *Backend) Read(ctx context.Context, q *eventstore.Query, max int) ([]eventstore.Record, error) {
-	query, args := b.q.Read(q, max)
-	rows, err := b.pool.Query(ctx, query, args...)
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	return sqlq.Records(rows, max)
-}
-
 // Version implements eventstore.Backend.
 func (b *Backend) Version(ctx context.Context, stream, branch string, recordedBy int64) (int64, error) {
 	var v int64
@@ -573,39 +579,6 @@ func (b *Backend) Version(ctx context.Context, stream, branch string, recordedBy
 func (b *Backend) Head(ctx context.Context) (position, recorded int64, err error) {
 	err = b.pool.QueryRow(ctx, `SELECT position, recorded FROM es_head`).Scan(&position, &recorded)
 	return position, recorded, err
-}
-
-// CreateBranch implements eventstore.Backend.
-func (b *Backend) CreateBranch(ctx context.Context, br eventstore.Branch) error {
-	_, err := b.pool.Exec(ctx, `INSERT INTO es_branches VALUES ($1, $2, $3, $4, $5)`, br.ID, br.Stream, br.ForkedAt.UnixNano(), br.Base, br.Created.UnixNano())
-	return err
-}
-
-// LoadBranch implements eventstore.Backend.
-func (b *Backend) LoadBranch(ctx context.Context, id string) (eventstore.Branch, error) {
-	rows, err := b.pool.Query(ctx, `SELECT id, stream, forked_at, base, created FROM es_branches WHERE id = $1`, id)
-	if err != nil {
-		return eventstore.Branch{}, err
-	}
-	defer rows.Close()
-	list, err := sqlq.Branches(rows)
-	if err == nil && len(list) == 0 {
-		err = fmt.Errorf("%w: %s", eventstore.ErrUnknownBranch, id)
-	}
-	if err != nil {
-		return eventstore.Branch{}, err
-	}
-	return list[0], nil
-}
-
-// Branches implements eventstore.Backend.
-func (b *Backend) Branches(ctx context.Context, stream string) ([]eventstore.Branch, error) {
-	rows, err := b.pool.Query(ctx, `SELECT id, stream, forked_at, base, created FROM es_branches WHERE stream = $1 ORDER BY created, id`, stream)
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	return sqlq.Branches(rows)
 }
 
 // DeleteBranch implements eventstore.Backend.
@@ -627,57 +600,6 @@ func (b *Backend) DeleteBranch(ctx context.Context, id string) error {
 		_, err = tx.Exec(ctx, `DELETE FROM es_snapshots WHERE branch = $1`, id)
 		return err
 	})
-}
-
-// SaveSnapshot implements eventstore.Backend.
-func (b *Backend) SaveSnapshot(ctx context.Context, s *eventstore.Snapshot) error {
-	_, err := b.pool.Exec(ctx, `INSERT INTO es_snapshots VALUES ($1, $2, $3, $4, $5, $6)
-		ON CONFLICT (stream, branch, effective, recorded) DO UPDATE SET version = excluded.version, state = excluded.state`,
-		s.Stream, s.Branch, s.Recorded.UnixNano(), s.Effective.UnixNano(), s.Version, s.State)
-	return err
-}
-
-// Snapshots implements eventstore.Backend.
-func (b *Backend) Snapshots(ctx context.Context, stream, branch string, recordedBy, effectiveBy int64, max int) ([]eventstore.Snapshot, error) {
-	rows, err := b.pool.Query(ctx, `SELECT stream, branch, recorded, effective, version, state FROM es_snapshots
-		WHERE stream = $1 AND branch = $2 AND recorded <= $3 AND effective <= $4 ORDER BY effective DESC, recorded DESC LIMIT $5`, stream, branch, recordedBy, effectiveBy, max)
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	return sqlq.Snapshots(rows)
-}
-
-// LoadCheckpoint implements eventstore.Backend.
-func (b *Backend) LoadCheckpoint(ctx context.Context, name string) (int64, error) {
-	var p int64
-	err := b.pool.QueryRow(ctx, `SELECT position FROM es_checkpoints WHERE name = $1`, name).Scan(&p)
-	if errors.Is(err, pgx.ErrNoRows) {
-		return 0, nil
-	}
-	return p, err
-}
-
-// SaveCheckpoint implements eventstore.Backend.
-func (b *Backend) SaveCheckpoint(ctx context.Context, name string, position int64) error {
-	_, err := b.pool.Exec(ctx, `INSERT INTO es_checkpoints VALUES ($1, $2) ON CONFLICT (name) DO UPDATE SET position = excluded.position`, name, position)
-	return err
-}
-
-// Park implements eventstore.Backend.
-func (b *Backend) Park(ctx context.Context, name string, p eventstore.Parked) error {
-	_, err := b.pool.Exec(ctx, `INSERT INTO es_parked VALUES ($1, $2, $3, $4) ON CONFLICT (name, position) DO UPDATE SET reason = excluded.reason, at = excluded.at`, name, p.Position, p.Reason, p.At.UnixNano())
-	return err
-}
-
-// Parked implements eventstore.Backend.
-func (b *Backend) Parked(ctx context.Context, name string) ([]eventstore.Parked, error) {
-	rows, err := b.pool.Query(ctx, `SELECT position, reason, at FROM es_parked WHERE name = $1 ORDER BY position`, name)
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	return sqlq.Parked(rows)
 }
 
 // Notify implements eventstore.Notifier: it listens on a connection of

@@ -25,9 +25,26 @@ type Config struct {
 
 // Backend is the SQLite backend. It is safe for concurrent use.
 type Backend struct {
-	db    *sql.DB
-	q     *sqlq.Queries
-	stmts struct{ head, seen, insert *sql.Stmt }
+	sqlq.Tables // reads, branches, snapshots, checkpoints, parked events
+	db          *sql.DB
+	stmts       struct{ head, seen, insert *sql.Stmt }
+}
+
+// conn is a *sql.DB as sqlq.Tables uses it.
+type conn struct{ db *sql.DB }
+
+func (c conn) Query(ctx context.Context, scan func(sqlq.Rows) error, query string, args ...any) error {
+	rows, err := c.db.QueryContext(ctx, query, args...)
+	if err != nil {
+		return err
+	}
+	defer rows.Close()
+	return scan(rows)
+}
+
+func (c conn) Exec(ctx context.Context, query string, args ...any) error {
+	_, err := c.db.ExecContext(ctx, query, args...)
+	return err
 }
 
 // Open opens (creating when missing) the store in a SQLite database:
@@ -67,7 +84,7 @@ func Open(ctx context.Context, path string, cfg *Config) (*Backend, error) {
 		_ = db.Close()
 		return nil, err
 	}
-	b := &Backend{db: db, q: sqlq.New(sqlq.SQLite)}
+	b := &Backend{Tables: sqlq.NewTables(conn{db}, sqlq.SQLite), db: db}
 	for _, p := range []struct {
 		dst   **sql.Stmt
 		query string
@@ -271,17 +288,6 @@ func (b *Backend) fresh(ctx context.Context, t inTx, batch *eventstore.Batch, lo
 	return out, nil
 }
 
-// Read implements eventstore.Backend.
-func (b *Backend) Read(ctx context.Context, q *eventstore.Query, max int) ([]eventstore.Record, error) {
-	query, args := b.q.Read(q, max)
-	rows, err := b.db.QueryContext(ctx, query, args...)
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	return sqlq.Records(rows, max)
-}
-
 // Version implements eventstore.Backend.
 func (b *Backend) Version(ctx context.Context, stream, branch string, recordedBy int64) (int64, error) {
 	var v int64
@@ -294,39 +300,6 @@ func (b *Backend) Head(ctx context.Context) (position, recorded int64, err error
 	err = b.db.QueryRowContext(ctx, `SELECT max(position, coalesce((SELECT max(position) FROM es_events), 0)),
 		max(recorded, coalesce((SELECT recorded FROM es_events ORDER BY position DESC LIMIT 1), 0)) FROM es_head`).Scan(&position, &recorded)
 	return position, recorded, err
-}
-
-// CreateBranch implements eventstore.Backend.
-func (b *Backend) CreateBranch(ctx context.Context, br eventstore.Branch) error {
-	_, err := b.db.ExecContext(ctx, `INSERT INTO es_branches VALUES (?, ?, ?, ?, ?)`, br.ID, br.Stream, br.ForkedAt.UnixNano(), br.Base, br.Created.UnixNano())
-	return err
-}
-
-// LoadBranch implements eventstore.Backend.
-func (b *Backend) LoadBranch(ctx context.Context, id string) (eventstore.Branch, error) {
-	rows, err := b.db.QueryContext(ctx, `SELECT id, stream, forked_at, base, created FROM es_branches WHERE id = ?`, id)
-	if err != nil {
-		return eventstore.Branch{}, err
-	}
-	defer rows.Close()
-	list, err := sqlq.Branches(rows)
-	if err == nil && len(list) == 0 {
-		err = fmt.Errorf("%w: %s", eventstore.ErrUnknownBranch, id)
-	}
-	if err != nil {
-		return eventstore.Branch{}, err
-	}
-	return list[0], nil
-}
-
-// Branches implements eventstore.Backend.
-func (b *Backend) Branches(ctx context.Context, stream string) ([]eventstore.Branch, error) {
-	rows, err := b.db.QueryContext(ctx, `SELECT id, stream, forked_at, base, created FROM es_branches WHERE stream = ? ORDER BY created, id`, stream)
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	return sqlq.Branches(rows)
 }
 
 // DeleteBranch implements eventstore.Backend.
@@ -359,55 +332,6 @@ func (b *Backend) DeleteBranch(ctx context.Context, id string) (err error) {
 		}
 	}
 	return tx.Commit()
-}
-
-// SaveSnapshot implements eventstore.Backend.
-func (b *Backend) SaveSnapshot(ctx context.Context, s *eventstore.Snapshot) error {
-	_, err := b.db.ExecContext(ctx, `INSERT OR REPLACE INTO es_snapshots VALUES (?, ?, ?, ?, ?, ?)`, s.Stream, s.Branch, s.Recorded.UnixNano(), s.Effective.UnixNano(), s.Version, s.State)
-	return err
-}
-
-// Snapshots implements eventstore.Backend.
-func (b *Backend) Snapshots(ctx context.Context, stream, branch string, recordedBy, effectiveBy int64, max int) ([]eventstore.Snapshot, error) {
-	rows, err := b.db.QueryContext(ctx, `SELECT stream, branch, recorded, effective, version, state FROM es_snapshots
-		WHERE stream = ? AND branch = ? AND recorded <= ? AND effective <= ? ORDER BY effective DESC, recorded DESC LIMIT ?`, stream, branch, recordedBy, effectiveBy, max)
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	return sqlq.Snapshots(rows)
-}
-
-// LoadCheckpoint implements eventstore.Backend.
-func (b *Backend) LoadCheckpoint(ctx context.Context, name string) (int64, error) {
-	var p int64
-	err := b.db.QueryRowContext(ctx, `SELECT position FROM es_checkpoints WHERE name = ?`, name).Scan(&p)
-	if errors.Is(err, sql.ErrNoRows) {
-		return 0, nil
-	}
-	return p, err
-}
-
-// SaveCheckpoint implements eventstore.Backend.
-func (b *Backend) SaveCheckpoint(ctx context.Context, name string, position int64) error {
-	_, err := b.db.ExecContext(ctx, `INSERT INTO es_checkpoints VALUES (?, ?) ON CONFLICT (name) DO UPDATE SET position = excluded.position`, name, position)
-	return err
-}
-
-// Park implements eventstore.Backend.
-func (b *Backend) Park(ctx context.Context, name string, p eventstore.Parked) error {
-	_, err := b.db.ExecContext(ctx, `INSERT OR REPLACE INTO es_parked VALUES (?, ?, ?, ?)`, name, p.Position, p.Reason, p.At.UnixNano())
-	return err
-}
-
-// Parked implements eventstore.Backend.
-func (b *Backend) Parked(ctx context.Context, name string) ([]eventstore.Parked, error) {
-	rows, err := b.db.QueryContext(ctx, `SELECT position, reason, at FROM es_parked WHERE name = ? ORDER BY position`, name)
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	return sqlq.Parked(rows)
 }
 
 // Close implements eventstore.Backend.
