@@ -82,18 +82,24 @@ func (e *eventType) Page() string { return "event-" + e.Type + ".html" }
 // Newest is the newest minor.
 func (e *eventType) Newest() *version { return e.Versions[len(e.Versions)-1] }
 
+// getOrAdd returns m[key]; when it is missing, it makes it with mk, and
+// adds it to m and to the end of *list.
+func getOrAdd[T any](m map[string]*T, list *[]*T, key string, mk func() *T) *T {
+	if v, ok := m[key]; ok {
+		return v
+	}
+	v := mk()
+	m[key] = v
+	*list = append(*list, v)
+	return v
+}
+
 func build(cat *schema.Catalog, topo *topology.Topology) (*site, error) {
 	names := naming.AWSNames{Env: topo.Env, Org: topo.Org}
 	st := &site{Env: topo.Env}
 	domains := map[string]*domain{}
 	dom := func(name string) *domain {
-		if d, ok := domains[name]; ok {
-			return d
-		}
-		d := &domain{Name: name}
-		domains[name] = d
-		st.Domains = append(st.Domains, d)
-		return d
+		return getOrAdd(domains, &st.Domains, name, func() *domain { return &domain{Name: name} })
 	}
 	for _, d := range topo.Domains {
 		topic, err := names.Topic(d.Name, d.FIFO)
@@ -107,14 +113,12 @@ func build(cat *schema.Catalog, topo *topology.Topology) (*site, error) {
 	previous := map[string]*schema.Schema{} // the last minor seen, by type
 	for _, s := range cat.Schemas() {
 		t := s.ID().Type
-		e, ok := events[t.String()]
-		if !ok {
-			e = &eventType{Type: t.String(), Domain: t.Domain()}
-			events[t.String()] = e
-			st.Events = append(st.Events, e)
+		e := getOrAdd(events, &st.Events, t.String(), func() *eventType {
+			e := &eventType{Type: t.String(), Domain: t.Domain()}
 			d := dom(t.Domain())
 			d.Events = append(d.Events, e)
-		}
+			return e
+		})
 		v, err := newVersion(s, previous[t.String()])
 		if err != nil {
 			return nil, err
@@ -127,13 +131,7 @@ func build(cat *schema.Catalog, topo *topology.Topology) (*site, error) {
 	}
 	services := map[string]*service{}
 	svc := func(name string) *service {
-		if s, ok := services[name]; ok {
-			return s
-		}
-		s := &service{Name: name}
-		services[name] = s
-		st.Services = append(st.Services, s)
-		return s
+		return getOrAdd(services, &st.Services, name, func() *service { return &service{Name: name} })
 	}
 	matches := func(entry string) []*eventType {
 		var out []*eventType
