@@ -159,27 +159,20 @@ const (
 )
 
 // inTx runs an append's statements in a transaction: the backend's own,
-// with its prepared statements, or the caller's (AppendTx), with text.
+// with its prepared statements, or the caller's (AppendTx).
 type inTx struct {
 	tx  *sql.Tx
 	own *Backend
 }
 
-func (t inTx) row(ctx context.Context, stmt *sql.Stmt, query string, args ...any) *sql.Row {
+// stmt returns query as a statement of the transaction, made once for
+// all the append's events: the backend's prepared statement bound to it,
+// or one prepared in the caller's. The transaction's end closes it.
+func (t inTx) stmt(ctx context.Context, prepared *sql.Stmt, query string) (*sql.Stmt, error) {
 	if t.own != nil {
-		return t.tx.StmtContext(ctx, stmt).QueryRowContext(ctx, args...)
+		return t.tx.StmtContext(ctx, prepared), nil
 	}
-	return t.tx.QueryRowContext(ctx, query, args...)
-}
-
-func (t inTx) exec(ctx context.Context, stmt *sql.Stmt, query string, args ...any) error {
-	var err error
-	if t.own != nil {
-		_, err = t.tx.StmtContext(ctx, stmt).ExecContext(ctx, args...)
-	} else {
-		_, err = t.tx.ExecContext(ctx, query, args...)
-	}
-	return err
+	return t.tx.PrepareContext(ctx, query)
 }
 
 // AppendTx makes an append inside the caller's transaction, so that it
@@ -235,7 +228,11 @@ func (b *Backend) append(ctx context.Context, batch *eventstore.Batch, lookUp bo
 // appendIn makes an append in t's transaction.
 func (b *Backend) appendIn(ctx context.Context, t inTx, batch *eventstore.Batch, lookUp bool) (res eventstore.Appended, err error) {
 	var last int64
-	if err := t.row(ctx, b.stmts.head, queryHead, batch.Base, batch.Stream, batch.Branch).Scan(&res.Recorded, &last, &res.Version); err != nil {
+	head, err := t.stmt(ctx, b.stmts.head, queryHead)
+	if err != nil {
+		return res, err
+	}
+	if err := head.QueryRowContext(ctx, batch.Base, batch.Stream, batch.Branch).Scan(&res.Recorded, &last, &res.Version); err != nil {
 		return res, err
 	}
 	res.Recorded = max(res.Recorded+1, batch.Now)
@@ -250,8 +247,12 @@ func (b *Backend) appendIn(ctx context.Context, t inTx, batch *eventstore.Batch,
 		return res, &eventstore.ConflictError{Stream: batch.Stream, Branch: batch.Branch, Expected: batch.Expected, Actual: res.Version}
 	}
 	res.FirstPosition = last + 1
+	insert, err := t.stmt(ctx, b.stmts.insert, queryInsert)
+	if err != nil {
+		return res, err
+	}
 	for i, p := range fresh {
-		if err := t.exec(ctx, b.stmts.insert, queryInsert, last+1+int64(i), batch.Stream, batch.Branch, res.Version+1+int64(i), res.Recorded, p.Effective, p.Source, p.ID, p.Raw); err != nil {
+		if _, err := insert.ExecContext(ctx, last+1+int64(i), batch.Stream, batch.Branch, res.Version+1+int64(i), res.Recorded, p.Effective, p.Source, p.ID, p.Raw); err != nil {
 			return res, err
 		}
 	}
@@ -266,6 +267,13 @@ func (b *Backend) fresh(ctx context.Context, t inTx, batch *eventstore.Batch, lo
 	if len(batch.Events) == 1 && !lookUp {
 		return batch.Events, nil
 	}
+	var seen *sql.Stmt
+	if lookUp {
+		var err error
+		if seen, err = t.stmt(ctx, b.stmts.seen, querySeen); err != nil {
+			return nil, err
+		}
+	}
 	out := make([]eventstore.Pending, 0, len(batch.Events))
 	inBatch := make(map[[2]string]bool, len(batch.Events))
 	for _, p := range batch.Events {
@@ -276,7 +284,7 @@ func (b *Backend) fresh(ctx context.Context, t inTx, batch *eventstore.Batch, lo
 		inBatch[k] = true
 		if lookUp {
 			var n int
-			if err := t.row(ctx, b.stmts.seen, querySeen, batch.Branch, p.Source, p.ID).Scan(&n); err != nil {
+			if err := seen.QueryRowContext(ctx, batch.Branch, p.Source, p.ID).Scan(&n); err != nil {
 				return nil, err
 			}
 			if n > 0 {
