@@ -348,35 +348,33 @@ func parseTraceParent(traceparent, tracestate string) (trace.SpanContext, bool) 
 	if len(traceparent) != 55 || traceparent[2] != '-' || traceparent[35] != '-' || traceparent[52] != '-' || traceparent[:2] == "ff" {
 		return trace.SpanContext{}, false
 	}
-	tid, err := trace.TraceIDFromHex(traceparent[3:35])
-	if err != nil {
+	var cfg trace.SpanContextConfig
+	var version, flags [1]byte // a version we may not know, but hex
+	if !decodeHex(version[:], traceparent[:2]) || !decodeHex(cfg.TraceID[:], traceparent[3:35]) ||
+		!decodeHex(cfg.SpanID[:], traceparent[36:52]) || !decodeHex(flags[:], traceparent[53:]) {
 		return trace.SpanContext{}, false
 	}
-	sid, err := trace.SpanIDFromHex(traceparent[36:52])
-	if err != nil {
-		return trace.SpanContext{}, false
-	}
-	for _, c := range []byte(traceparent[:2]) { // a version we may not know, but hex
-		if _, ok := fromHex(c); !ok {
-			return trace.SpanContext{}, false
-		}
-	}
-	var flags byte
-	for _, c := range []byte(traceparent[53:55]) {
-		v, ok := fromHex(c)
-		if !ok {
-			return trace.SpanContext{}, false
-		}
-		flags = flags<<4 | v
-	}
-	cfg := trace.SpanContextConfig{TraceID: tid, SpanID: sid, TraceFlags: trace.TraceFlags(flags), Remote: true}
+	cfg.TraceFlags, cfg.Remote = trace.TraceFlags(flags[0]), true
 	if tracestate != "" {
 		if ts, err := trace.ParseTraceState(tracestate); err == nil {
 			cfg.TraceState = ts
 		}
 	}
 	sc := trace.NewSpanContext(cfg)
-	return sc, sc.IsValid()
+	return sc, sc.IsValid() // ids of zeros are not
+}
+
+// decodeHex decodes the lowercase hex of s, twice as long, into dst.
+func decodeHex(dst []byte, s string) bool {
+	for i := range dst {
+		hi, ok := fromHex(s[2*i])
+		lo, ok2 := fromHex(s[2*i+1])
+		if !ok || !ok2 {
+			return false
+		}
+		dst[i] = hi<<4 | lo
+	}
+	return true
 }
 
 func fromHex(c byte) (byte, bool) {
