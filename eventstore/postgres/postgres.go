@@ -28,11 +28,20 @@ type Config struct {
 	MaxConns int32
 }
 
+// tables is the unexported name of the shared methods Backend embeds:
+// they are its methods, their field is no part of its API.
+type tables = sqlq.Tables
+
 // Backend is the PostgreSQL backend. It is safe for concurrent use.
+//
+// It implements eventstore.Backend: the methods below, and Read,
+// CreateBranch, LoadBranch, Branches, SaveSnapshot, Snapshots,
+// LoadCheckpoint, SaveCheckpoint, Park and Parked, which are the same SQL
+// on both SQL backends and shared by them.
 type Backend struct {
-	sqlq.Tables // reads, branches, snapshots, checkpoints, parked events
-	pool        *pgxpool.Pool
-	schema      string
+	tables // reads, branches, snapshots, checkpoints, parked events
+	pool   *pgxpool.Pool
+	schema string
 
 	mu    sync.Mutex
 	queue []*appendReq    // appends waiting for a call of es_append
@@ -78,7 +87,7 @@ func Open(ctx context.Context, dsn string, cfg *Config) (*Backend, error) {
 	if err != nil {
 		return nil, err
 	}
-	b := &Backend{Tables: sqlq.NewTables(conn{pool}, sqlq.Postgres), pool: pool, schema: c.Schema}
+	b := &Backend{tables: sqlq.NewTables(conn{pool}, sqlq.Postgres), pool: pool, schema: c.Schema}
 	if err := b.createSchema(ctx); err != nil {
 		pool.Close()
 		return nil, err

@@ -23,11 +23,20 @@ type Config struct {
 	BusyTimeout time.Duration
 }
 
+// tables is the unexported name of the shared methods Backend embeds:
+// they are its methods, their field is no part of its API.
+type tables = sqlq.Tables
+
 // Backend is the SQLite backend. It is safe for concurrent use.
+//
+// It implements eventstore.Backend: the methods below, and Read,
+// CreateBranch, LoadBranch, Branches, SaveSnapshot, Snapshots,
+// LoadCheckpoint, SaveCheckpoint, Park and Parked, which are the same SQL
+// on both SQL backends and shared by them.
 type Backend struct {
-	sqlq.Tables // reads, branches, snapshots, checkpoints, parked events
-	db          *sql.DB
-	stmts       struct{ head, seen, insert *sql.Stmt }
+	tables // reads, branches, snapshots, checkpoints, parked events
+	db     *sql.DB
+	stmts  struct{ head, seen, insert *sql.Stmt }
 }
 
 // conn is a *sql.DB as sqlq.Tables uses it.
@@ -84,7 +93,7 @@ func Open(ctx context.Context, path string, cfg *Config) (*Backend, error) {
 		_ = db.Close()
 		return nil, err
 	}
-	b := &Backend{Tables: sqlq.NewTables(conn{db}, sqlq.SQLite), db: db}
+	b := &Backend{tables: sqlq.NewTables(conn{db}, sqlq.SQLite), db: db}
 	for _, p := range []struct {
 		dst   **sql.Stmt
 		query string
