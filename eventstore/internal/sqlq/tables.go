@@ -3,7 +3,6 @@ package sqlq
 import (
 	"context"
 	"fmt"
-	"strconv"
 
 	"github.com/elmosoftware/eventprotocol/eventstore"
 )
@@ -28,21 +27,15 @@ type Tables struct {
 func NewTables(conn Conn, d Dialect) Tables { return Tables{conn: conn, q: New(d)} }
 
 // sql writes a statement of ? placeholders in the dialect.
-func (t Tables) sql(query string) string {
-	if t.q.d == SQLite {
-		return query
-	}
-	out := make([]byte, 0, len(query)+8)
-	n := 0
-	for i := 0; i < len(query); i++ {
-		if query[i] != '?' {
-			out = append(out, query[i])
-			continue
-		}
-		n++
-		out = strconv.AppendInt(append(out, '$'), int64(n), 10)
-	}
-	return string(out)
+func (t Tables) sql(query string) string { return placeholders(t.q.d, query, 1) }
+
+// list runs query and scans its rows with scan.
+func list[T any](ctx context.Context, t Tables, scan func(Rows) ([]T, error), query string, args ...any) (out []T, err error) {
+	err = t.conn.Query(ctx, func(rows Rows) error {
+		out, err = scan(rows)
+		return err
+	}, query, args...)
+	return out, err
 }
 
 func (t Tables) exec(ctx context.Context, query string, args ...any) error {
@@ -50,13 +43,9 @@ func (t Tables) exec(ctx context.Context, query string, args ...any) error {
 }
 
 // Read implements eventstore.Backend.
-func (t Tables) Read(ctx context.Context, q *eventstore.Query, max int) (out []eventstore.Record, err error) {
+func (t Tables) Read(ctx context.Context, q *eventstore.Query, max int) ([]eventstore.Record, error) {
 	query, args := t.q.Read(q, max)
-	err = t.conn.Query(ctx, func(rows Rows) error {
-		out, err = Records(rows, max)
-		return err
-	}, query, args...)
-	return out, err
+	return list(ctx, t, func(rows Rows) ([]eventstore.Record, error) { return Records(rows, max) }, query, args...)
 }
 
 const branchColumns = "SELECT id, stream, forked_at, base, created FROM es_branches"
@@ -83,12 +72,8 @@ func (t Tables) Branches(ctx context.Context, stream string) ([]eventstore.Branc
 	return t.branches(ctx, branchColumns+` WHERE stream = ? ORDER BY created, id`, stream)
 }
 
-func (t Tables) branches(ctx context.Context, query string, args ...any) (out []eventstore.Branch, err error) {
-	err = t.conn.Query(ctx, func(rows Rows) error {
-		out, err = Branches(rows)
-		return err
-	}, t.sql(query), args...)
-	return out, err
+func (t Tables) branches(ctx context.Context, query string, args ...any) ([]eventstore.Branch, error) {
+	return list(ctx, t, Branches, t.sql(query), args...)
 }
 
 // SaveSnapshot implements eventstore.Backend.
@@ -99,14 +84,10 @@ func (t Tables) SaveSnapshot(ctx context.Context, s *eventstore.Snapshot) error 
 }
 
 // Snapshots implements eventstore.Backend.
-func (t Tables) Snapshots(ctx context.Context, stream, branch string, recordedBy, effectiveBy int64, max int) (out []eventstore.Snapshot, err error) {
-	err = t.conn.Query(ctx, func(rows Rows) error {
-		out, err = Snapshots(rows)
-		return err
-	}, t.sql(`SELECT stream, branch, recorded, effective, version, state FROM es_snapshots
+func (t Tables) Snapshots(ctx context.Context, stream, branch string, recordedBy, effectiveBy int64, max int) ([]eventstore.Snapshot, error) {
+	return list(ctx, t, Snapshots, t.sql(`SELECT stream, branch, recorded, effective, version, state FROM es_snapshots
 		WHERE stream = ? AND branch = ? AND recorded <= ? AND effective <= ? ORDER BY effective DESC, recorded DESC LIMIT ?`),
 		stream, branch, recordedBy, effectiveBy, max)
-	return out, err
 }
 
 // LoadCheckpoint implements eventstore.Backend: 0 for a name never saved.
@@ -134,10 +115,6 @@ func (t Tables) Park(ctx context.Context, name string, p eventstore.Parked) erro
 }
 
 // Parked implements eventstore.Backend.
-func (t Tables) Parked(ctx context.Context, name string) (out []eventstore.Parked, err error) {
-	err = t.conn.Query(ctx, func(rows Rows) error {
-		out, err = Parked(rows)
-		return err
-	}, t.sql(`SELECT position, reason, at FROM es_parked WHERE name = ? ORDER BY position`), name)
-	return out, err
+func (t Tables) Parked(ctx context.Context, name string) ([]eventstore.Parked, error) {
+	return list(ctx, t, Parked, t.sql(`SELECT position, reason, at FROM es_parked WHERE name = ? ORDER BY position`), name)
 }
