@@ -26,6 +26,7 @@ import (
 // events are handled in order, one at a time, and a message left for a
 // retry holds its group.
 func TestFIFOOrderOnFauxqs(t *testing.T) {
+	t.Parallel() // its own queue, like onEachServer's tests
 	ctx := context.Background()
 	p, _, sqsC := ledgerTopology(t, fauxqsServer(), true, 30, 10)
 

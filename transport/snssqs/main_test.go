@@ -2,6 +2,7 @@ package snssqs_test
 
 import (
 	"context"
+	"flag"
 	"fmt"
 	"os"
 	"testing"
@@ -28,6 +29,18 @@ var (
 )
 
 func TestMain(m *testing.M) {
+	// The parallel tests wait on the servers' whole-second timeouts, not
+	// on the CPU: unless -test.parallel says otherwise, run more of them at
+	// once than GOMAXPROCS, the default.
+	flag.Parse()
+	set := false
+	flag.Visit(func(f *flag.Flag) { set = set || f.Name == "test.parallel" })
+	if !set {
+		if err := flag.Set("test.parallel", "8"); err != nil {
+			fmt.Fprintf(os.Stderr, "FAIL: setting -test.parallel: %v\n", err)
+			os.Exit(1)
+		}
+	}
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
 	s, err := snssqstest.Start(ctx)
 	if err != nil {
@@ -86,10 +99,16 @@ func testServers() []testServer {
 	}
 }
 
-// onEachServer runs test against every test server, as a subtest.
+// onEachServer runs test against every test server, as parallel subtests
+// of a parallel test: the tests make topics and queues of their own, and
+// they wait on the servers more than on the CPU.
 func onEachServer(t *testing.T, test func(t *testing.T, srv testServer)) {
+	t.Parallel()
 	for _, srv := range testServers() {
-		t.Run(srv.name, func(t *testing.T) { test(t, srv) })
+		t.Run(srv.name, func(t *testing.T) {
+			t.Parallel()
+			test(t, srv)
+		})
 	}
 }
 

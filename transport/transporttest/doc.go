@@ -23,5 +23,9 @@
 //
 // Durations are multiples of Capabilities.Tick, so a transport with
 // second-granular timeouts (SQS) runs the same tests as one with
-// millisecond timeouts.
+// millisecond timeouts. Such a suite spends its time waiting: a harness
+// whose environments share nothing sets Capabilities.Parallel, and the
+// tests run in parallel (as many at once as -test.parallel allows), but
+// for the one that looks at every goroutine of the process, which runs
+// first and alone.
 package transporttest

@@ -31,6 +31,12 @@ type Capabilities struct {
 	// delivery gives driver.ErrInvalidHandle (SQS does; a server that
 	// silently accepts it does not claim this).
 	AckReportsInvalidHandle bool
+	// Parallel: Open may be called from tests running in parallel, and
+	// its environments share nothing (no topic, queue or clock). The suite
+	// then runs its tests in parallel, but for the one that looks at every
+	// goroutine of the process, which runs alone. A suite that waits on a
+	// server's whole-second timeouts takes a fraction of the time.
+	Parallel bool
 }
 
 // Subscription describes a subscription a test needs.
