@@ -15,7 +15,9 @@ import (
 	"github.com/elmosoftware/eventprotocol/transport/topology"
 )
 
-// The events of the story, bound to their payload types by explicit name.
+// ClientSignedUp is the payload of elmo.identity.client.signed_up.v1: a
+// client signed up. The events of the story are bound to their payload
+// types by explicit name, below.
 type ClientSignedUp struct {
 	Client       naming.ERN `json:"client"`
 	CompanyName  string     `json:"companyName"`
@@ -23,6 +25,8 @@ type ClientSignedUp struct {
 	ContactEmail string     `json:"contactEmail"`
 }
 
+// TenantProvisioned is the payload of elmo.platform.tenant.provisioned.v1:
+// the client's tenant is ready.
 type TenantProvisioned struct {
 	Tenant naming.ERN `json:"tenant"`
 	Region string     `json:"region"`

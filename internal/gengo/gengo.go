@@ -36,6 +36,7 @@ type UnsupportedError struct {
 	Reason  string
 }
 
+// Error names the schema, the pointer and the reason.
 func (e *UnsupportedError) Error() string {
 	return fmt.Sprintf("gengo: %s#%s: %s", e.Schema, e.Pointer, e.Reason)
 }
