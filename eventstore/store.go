@@ -252,7 +252,7 @@ func (s *Store) pending(e *envelope.Envelope) (Pending, error) {
 	if !ok {
 		return Pending{}, errors.New("effective time outside the years 1678 to 2262")
 	}
-	raw, err := e.AppendJSON(nil)
+	raw, err := e.MarshalJSON() // sized once
 	if err != nil {
 		return Pending{}, err
 	}

@@ -387,7 +387,7 @@ func (p *Publisher) prepare(ctx context.Context, events []*envelope.Envelope) ([
 			fail(err)
 			continue
 		}
-		body, err := e.AppendJSON(nil)
+		body, err := e.MarshalJSON() // sized once
 		if err != nil {
 			fail(err)
 			continue
