@@ -18,6 +18,7 @@ func ExampleCapabilities() {
 		ExactReceiveCount: true,
 		Tick:              time.Second, // SQS counts visibility in whole seconds
 		SendBatchLimit:    10,
+		Parallel:          true, // each Open makes its own topics and queues
 	}
 	fmt.Println(sqs.Tick * 20) // the suite's default visibility timeout
 	// Output: 20s
