@@ -25,26 +25,31 @@ func (discard) OnEnd(sdktrace.ReadOnlySpan)                     {}
 func (discard) Shutdown(context.Context) error                  { return nil }
 func (discard) ForceFlush(context.Context) error                { return nil }
 
-// sdkProviders are the SDK's providers recording every span and
+// sdkProviders are the SDK's providers sampling spans with sampler and
 // aggregating every metric.
-func sdkProviders() (*sdktrace.TracerProvider, *sdkmetric.MeterProvider) {
-	return sdktrace.NewTracerProvider(sdktrace.WithSampler(sdktrace.AlwaysSample()), sdktrace.WithSpanProcessor(discard{})),
+func sdkProviders(sampler sdktrace.Sampler) (*sdktrace.TracerProvider, *sdkmetric.MeterProvider) {
+	return sdktrace.NewTracerProvider(sdktrace.WithSampler(sampler), sdktrace.WithSpanProcessor(discard{})),
 		sdkmetric.NewMeterProvider(sdkmetric.WithReader(sdkmetric.NewManualReader()))
 }
 
+// newSDKTelemetry returns a telemetry of the SDK's providers with sampler.
+func newSDKTelemetry(b *testing.B, sampler sdktrace.Sampler) *telemetry.Telemetry {
+	tp, mp := sdkProviders(sampler)
+	tel, err := telemetry.New(&telemetry.Config{TracerProvider: tp, MeterProvider: mp})
+	if err != nil {
+		b.Fatal(err)
+	}
+	return tel
+}
+
 // benchTelemetries returns a telemetry of no provider (the API's no-op
-// default) and one of the SDK (sdkProviders).
+// default) and one of the SDK recording every span.
 func benchTelemetries(b *testing.B) (noProvider, sdk *telemetry.Telemetry) {
 	noProvider, err := telemetry.New(nil)
 	if err != nil {
 		b.Fatal(err)
 	}
-	tp, mp := sdkProviders()
-	sdk, err = telemetry.New(&telemetry.Config{TracerProvider: tp, MeterProvider: mp})
-	if err != nil {
-		b.Fatal(err)
-	}
-	return noProvider, sdk
+	return noProvider, newSDKTelemetry(b, sdktrace.AlwaysSample())
 }
 
 // BenchmarkOverhead runs the memory transport's throughput benchmark
@@ -79,20 +84,26 @@ func BenchmarkOverhead(b *testing.B) {
 // transport around them: a consumer's Handling and Settled, and a tenth of
 // a Publish call of ten events. Set against the memory transport's cost
 // per event (1/events/s of BenchmarkOverhead/none), it is the overhead
-// without the noise of a throughput run:
+// without the noise of a throughput run. The events carry a sampled
+// creation context, but for sdk-unsampled, where the SDK samples as
+// production often does (the parent's decision, else a tenth of the
+// traces) and the events come from a trace the producer did not sample:
+// its spans do not record, its metrics stay whole.
 //
 //	go test -run '^$' -bench HookCost -benchmem ./transport/telemetry/
 func BenchmarkHookCost(b *testing.B) {
 	noProvider, sdk := benchTelemetries(b)
-	events := transportbench.MustEvents(b, 10)
-	for _, e := range events {
-		e.TraceParent = "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01"
-	}
-	d := &transport.Delivery{Envelope: events[0], ReceiveCount: 1}
+	sampled := newSDKTelemetry(b, sdktrace.ParentBased(sdktrace.TraceIDRatioBased(0.1)))
 	for _, tc := range []struct {
-		name string
-		tel  *telemetry.Telemetry
-	}{{"no-provider", noProvider}, {"sdk", sdk}} {
+		name  string
+		tel   *telemetry.Telemetry
+		flags string // of the events' traceparent
+	}{{"no-provider", noProvider, "01"}, {"sdk", sdk, "01"}, {"sdk-unsampled", sampled, "00"}} {
+		events := transportbench.MustEvents(b, 10)
+		for _, e := range events {
+			e.TraceParent = "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-" + tc.flags
+		}
+		d := &transport.Delivery{Envelope: events[0], ReceiveCount: 1}
 		b.Run(tc.name, func(b *testing.B) {
 			pub := tc.tel.PublishHooks()
 			cons := tc.tel.Consumer("bench").Hooks()
@@ -119,7 +130,7 @@ func BenchmarkHookCost(b *testing.B) {
 //
 //	go test -run '^$' -bench 'HookCost|SDKFloor' -benchmem ./transport/telemetry/
 func BenchmarkSDKFloor(b *testing.B) {
-	tp, mp := sdkProviders()
+	tp, mp := sdkProviders(sdktrace.AlwaysSample())
 	tracer, meter := tp.Tracer("floor"), mp.Meter("floor")
 	var hists [2]metric.Float64Histogram
 	for i := range hists {
