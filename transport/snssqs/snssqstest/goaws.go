@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/elmosoftware/eventprotocol/internal/localserver"
+	"github.com/elmosoftware/eventprotocol/internal/toolcache"
 	"github.com/elmosoftware/eventprotocol/transport/snssqs"
 )
 
@@ -30,49 +31,27 @@ type Server struct {
 // Binary returns the path of the GoAws binary, building it first if the
 // cache has none. Building needs the Go command and the module proxy.
 func Binary(ctx context.Context) (string, error) {
-	cache, err := os.UserCacheDir()
-	if err != nil {
-		cache = os.TempDir()
-	}
-	dir := filepath.Join(cache, "elmo-eventprotocol", "goaws-v0.5.4")
-	bin := filepath.Join(dir, "cmd")
+	name := "cmd"
 	if runtime.GOOS == "windows" {
-		bin += ".exe"
+		name += ".exe"
 	}
-	if st, err := os.Stat(bin); err == nil && st.Mode().IsRegular() {
-		return bin, nil
-	}
-	// Build into a folder of our own, then rename into place: test
-	// binaries of several packages may build at the same time.
-	tmp, err := os.MkdirTemp(filepath.Dir(dir), "build-")
+	dir, err := toolcache.Dir(toolcache.Root(), "goaws-v0.5.4", name, func(tmp string) error {
+		goCmd, err := exec.LookPath("go") // go test puts its own go first on PATH
+		if err != nil {
+			return fmt.Errorf("building GoAws needs the go command: %w", err)
+		}
+		build := exec.CommandContext(ctx, goCmd, "install", Module)
+		build.Dir = tmp
+		build.Env = append(os.Environ(), "GOBIN="+tmp, "GOFLAGS=", "CGO_ENABLED=0")
+		if out, err := build.CombinedOutput(); err != nil {
+			return fmt.Errorf("go install %s failed: %v\n%s", Module, err, out)
+		}
+		return nil
+	})
 	if err != nil {
-		if err := os.MkdirAll(filepath.Dir(dir), 0o755); err != nil {
-			return "", fmt.Errorf("snssqstest: cache folder: %w", err)
-		}
-		if tmp, err = os.MkdirTemp(filepath.Dir(dir), "build-"); err != nil {
-			return "", fmt.Errorf("snssqstest: cache folder: %w", err)
-		}
-	}
-	goCmd, err := exec.LookPath("go") // go test puts its own go first on PATH
-	if err != nil {
-		os.RemoveAll(tmp)
-		return "", fmt.Errorf("snssqstest: building GoAws needs the go command: %w", err)
-	}
-	build := exec.CommandContext(ctx, goCmd, "install", Module)
-	build.Dir = tmp
-	build.Env = append(os.Environ(), "GOBIN="+tmp, "GOFLAGS=", "CGO_ENABLED=0")
-	if out, err := build.CombinedOutput(); err != nil {
-		os.RemoveAll(tmp)
-		return "", fmt.Errorf("snssqstest: go install %s failed: %v\n%s", Module, err, out)
-	}
-	if err := os.Rename(tmp, dir); err != nil {
-		os.RemoveAll(tmp)
-		if _, serr := os.Stat(bin); serr == nil {
-			return bin, nil // another process won the race
-		}
 		return "", fmt.Errorf("snssqstest: %w", err)
 	}
-	return bin, nil
+	return filepath.Join(dir, name), nil
 }
 
 // Start builds GoAws if needed and starts it on a free loopback port,
