@@ -64,66 +64,96 @@ const PublishBatch = 10
 // time can be read, cpu-ns/event: the CPU time of every goroutine (the
 // garbage collector's too) per event, which on a saturated machine is
 // what an event costs.
-func MemoryThroughput(b *testing.B, handlers int) { MemoryThroughputHooks(b, handlers, nil, nil) }
+func MemoryThroughput(b *testing.B, handlers int) {
+	run := NewMemoryRun(b, b.N, handlers, nil, nil)
+	b.ReportAllocs()
+	b.ResetTimer()
+	wall, cpu := run.Run()
+	b.StopTimer()
+	b.ReportMetric(float64(b.N)/wall.Seconds(), "events/s")
+	if cpu > 0 {
+		b.ReportMetric(float64(cpu.Nanoseconds())/float64(b.N), "cpu-ns/event")
+	}
+	run.Close()
+}
 
-// MemoryThroughputHooks is MemoryThroughput with the publisher's and the
-// consumer's hooks (nil: none).
-func MemoryThroughputHooks(b *testing.B, handlers int, pubHooks *transport.PublishHooks, consHooks *transport.ConsumerHooks) {
-	events := MustEvents(b, b.N)
+// MemoryRun is one run of the throughput benchmark, set up and ready:
+// n events, a memory broker, a publisher and a started consumer whose
+// handlers decode each payload (Work).
+type MemoryRun struct {
+	tb      testing.TB
+	events  []*envelope.Envelope
+	pub     *transport.Publisher
+	cons    *transport.Consumer
+	done    chan struct{}
+	handled atomic.Int64
+}
+
+// NewMemoryRun sets up a run of n events, with the publisher's and the
+// consumer's hooks (nil: none). It fails tb on error.
+func NewMemoryRun(tb testing.TB, n, handlers int, pubHooks *transport.PublishHooks, consHooks *transport.ConsumerHooks) *MemoryRun {
+	r := &MemoryRun{tb: tb, events: MustEvents(tb, n), done: make(chan struct{})}
 	broker, err := memory.New(nil)
 	if err != nil {
-		b.Fatal(err)
+		tb.Fatal(err)
 	}
 	if err := broker.CreateSubscription(memory.SubscriptionConfig{Name: "bench", Topics: []string{"leave"}}); err != nil {
-		b.Fatal(err)
+		tb.Fatal(err)
 	}
-	pub, err := transport.NewPublisher(broker.Sender(), &transport.PublisherConfig{Hooks: pubHooks})
-	if err != nil {
-		b.Fatal(err)
+	if r.pub, err = transport.NewPublisher(broker.Sender(), &transport.PublisherConfig{Hooks: pubHooks}); err != nil {
+		tb.Fatal(err)
 	}
 	recv, err := broker.Receiver("bench")
 	if err != nil {
-		b.Fatal(err)
+		tb.Fatal(err)
 	}
-	cons, err := transport.NewConsumer(recv, &transport.ConsumerConfig{Concurrency: handlers, Hooks: consHooks})
-	if err != nil {
-		b.Fatal(err)
+	if r.cons, err = transport.NewConsumer(recv, &transport.ConsumerConfig{Concurrency: handlers, Hooks: consHooks}); err != nil {
+		tb.Fatal(err)
 	}
-	var handled atomic.Int64
-	done := make(chan struct{})
-	err = cons.HandleFunc(EventType, func(_ context.Context, d *transport.Delivery) error {
+	err = r.cons.HandleFunc(EventType, func(_ context.Context, d *transport.Delivery) error {
 		if err := Work(d.Envelope.Data); err != nil {
 			return err
 		}
-		if handled.Add(1) == int64(b.N) {
-			close(done)
+		if r.handled.Add(1) == int64(n) {
+			close(r.done)
 		}
 		return nil
 	})
 	if err != nil {
-		b.Fatal(err)
+		tb.Fatal(err)
 	}
+	if err := r.cons.Start(context.Background()); err != nil {
+		tb.Fatal(err)
+	}
+	return r
+}
+
+// Run publishes the events in batches of PublishBatch and waits until
+// all are handled. It returns the time that took, and the process's CPU
+// time over it (every goroutine's, the garbage collector's too), or 0
+// where that cannot be read.
+func (r *MemoryRun) Run() (wall, cpu time.Duration) {
 	ctx := context.Background()
-	if err := cons.Start(ctx); err != nil {
-		b.Fatal(err)
-	}
-	b.ReportAllocs()
-	b.ResetTimer()
+	start := time.Now()
 	cpu0, cpuOK := cpuTime()
-	for i := 0; i < len(events); i += PublishBatch {
-		if err := pub.Publish(ctx, events[i:min(i+PublishBatch, len(events))]...); err != nil {
-			b.Fatal(err)
+	for i := 0; i < len(r.events); i += PublishBatch {
+		if err := r.pub.Publish(ctx, r.events[i:min(i+PublishBatch, len(r.events))]...); err != nil {
+			r.tb.Fatal(err)
 		}
 	}
-	<-done
-	b.StopTimer()
-	b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "events/s")
+	<-r.done
+	wall = time.Since(start)
 	if cpu1, ok := cpuTime(); ok && cpuOK {
-		b.ReportMetric(float64(cpu1-cpu0)/float64(b.N), "cpu-ns/event")
+		cpu = time.Duration(cpu1 - cpu0)
 	}
-	sctx, cancel := context.WithTimeout(ctx, 10*time.Second)
+	return wall, cpu
+}
+
+// Close shuts the consumer down.
+func (r *MemoryRun) Close() {
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
-	if err := cons.Shutdown(sctx); err != nil {
-		b.Fatal(err)
+	if err := r.cons.Shutdown(ctx); err != nil {
+		r.tb.Fatal(err)
 	}
 }

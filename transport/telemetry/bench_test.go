@@ -3,6 +3,8 @@ package telemetry_test
 import (
 	"context"
 	"fmt"
+	"runtime"
+	"slices"
 	"testing"
 	"time"
 
@@ -53,48 +55,84 @@ func benchTelemetries(b *testing.B) (noProvider, sdk *telemetry.Telemetry) {
 	return noProvider, newSDKTelemetry(b, sdktrace.AlwaysSample())
 }
 
-// BenchmarkOverhead runs the memory transport's throughput benchmark
-// four ways in one run: without telemetry; with it and no OpenTelemetry
-// provider installed (the API's no-op default); with the SDK recording
-// every span and aggregating every metric; and sdk-floor, the least any
-// instrumentation meeting the conventions costs on the SDK (floorHooks),
-// which sets the SDK's own share apart from ours. Compare the events/s,
-// or the process's CPU time per event (cpu-ns/event).
+// BenchmarkOverhead measures what telemetry adds to the memory
+// transport's throughput, four ways: no telemetry (none); the hooks with
+// no OpenTelemetry provider registered (no-provider); the hooks on the SDK
+// recording every span and aggregating every metric (sdk); and sdk-floor,
+// the least any instrumentation meeting the conventions costs on the SDK
+// (floorHooks), which sets the SDK's own share apart from ours.
 //
-// The first case a process runs is the slowest (its heap is still
-// growing), and the runs of a shared machine drift: run each case in a
-// process of its own, in rounds that rotate the order, and compare each
-// round's ratios:
+// It compares them in one process, round by round, so that the drift of
+// a shared machine and the luck of each process's start weigh on every
+// case alike: each round (one op) runs every case on 20,000 events at the
+// consumer's default eight handlers, from a collected heap, in an order
+// that rotates; a first round warms the process and is not counted. It
+// reports, of each case against none in the same round, the median over
+// the rounds of the CPU time per event (<case>-%cpu, more is dearer) and
+// of the events/s (<case>-%events/s, less is slower):
 //
-//	go test -c -o /tmp/tel.test ./transport/telemetry/
-//	for c in none no-provider sdk sdk-floor sdk-floor none sdk no-provider; do
-//		/tmp/tel.test -test.run '^$' -test.bench "Overhead/handlers=8/$c\$" -test.benchtime 200000x
-//	done
+//	go test -run '^$' -bench Overhead -benchtime 12x ./transport/telemetry/
 func BenchmarkOverhead(b *testing.B) {
+	const events, handlers = 20000, 8
 	noProvider, sdk := benchTelemetries(b)
-	for _, handlers := range []int{1, 8} { // 8: the consumer's default Concurrency
-		h := fmt.Sprintf("handlers=%d/", handlers)
-		b.Run(h+"none", func(b *testing.B) { transportbench.MemoryThroughput(b, handlers) })
-		b.Run(h+"no-provider", func(b *testing.B) {
-			transportbench.MemoryThroughputHooks(b, handlers, noProvider.PublishHooks(), noProvider.Consumer("bench").Hooks())
-		})
-		b.Run(h+"sdk", func(b *testing.B) {
-			transportbench.MemoryThroughputHooks(b, handlers, sdk.PublishHooks(), sdk.Consumer("bench").Hooks())
-		})
-		b.Run(h+"sdk-floor", func(b *testing.B) {
-			pub, cons := floorHooks(b)
-			transportbench.MemoryThroughputHooks(b, handlers, pub, cons)
-		})
+	floorPub, floorCons := floorHooks(b)
+	cases := []struct {
+		name string
+		pub  *transport.PublishHooks
+		cons *transport.ConsumerHooks
+	}{
+		{"none", nil, nil},
+		{"no-provider", noProvider.PublishHooks(), noProvider.Consumer("bench").Hooks()},
+		{"sdk-floor", floorPub, floorCons},
+		{"sdk", sdk.PublishHooks(), sdk.Consumer("bench").Hooks()},
 	}
+	round := func(r int) (wall, cpu []time.Duration) {
+		wall, cpu = make([]time.Duration, len(cases)), make([]time.Duration, len(cases))
+		for k := range cases {
+			i := (k + r) % len(cases)
+			run := transportbench.NewMemoryRun(b, events, handlers, cases[i].pub, cases[i].cons)
+			runtime.GC()
+			wall[i], cpu[i] = run.Run()
+			run.Close()
+		}
+		return wall, cpu
+	}
+	round(0)
+	cpuRatios, rateRatios := make([][]float64, len(cases)), make([][]float64, len(cases))
+	for r := 1; b.Loop(); r++ {
+		wall, cpu := round(r)
+		for i := 1; i < len(cases); i++ {
+			cpuRatios[i] = append(cpuRatios[i], float64(cpu[i])/float64(cpu[0]))
+			rateRatios[i] = append(rateRatios[i], float64(wall[0])/float64(wall[i]))
+		}
+	}
+	for i := 1; i < len(cases); i++ {
+		if cpu := median(cpuRatios[i]); cpu > 0 { // 0: no CPU time here
+			b.ReportMetric(100*(cpu-1), cases[i].name+"-%cpu")
+		}
+		b.ReportMetric(100*(median(rateRatios[i])-1), cases[i].name+"-%events/s")
+	}
+}
+
+// median returns the median of xs (which it sorts), 0 for none.
+func median(xs []float64) float64 {
+	if len(xs) == 0 {
+		return 0
+	}
+	slices.Sort(xs)
+	if n := len(xs); n%2 == 0 {
+		return (xs[n/2-1] + xs[n/2]) / 2
+	}
+	return xs[len(xs)/2]
 }
 
 // BenchmarkHookCost measures what the hooks add to one event, without the
 // transport around them: a consumer's Handling and Settled, and a tenth of
 // a Publish call of ten events. Set against the memory transport's CPU
-// time per event (cpu-ns/event of BenchmarkOverhead/none: with every core
-// busy, that is the cores times the wall time per event), it is the
-// overhead without the noise of a throughput run, but also without the
-// garbage collection its allocations cause there. The events carry a
+// time per event (cpu-ns/event of transport/memory's BenchmarkThroughput:
+// with every core busy, the cores times the wall time per event), it is
+// the overhead without the transport, but also without the garbage
+// collection its allocations cause there. The events carry a
 // sampled creation context, but for sdk-unsampled, where the SDK samples
 // as production often does (the parent's decision, else a tenth of the
 // traces) and the events come from a trace the producer did not sample:

@@ -105,14 +105,29 @@ func (c *ConsumerTelemetry) received(_ context.Context, msgs []*driver.Message, 
 var consumerKind = []trace.SpanStartOption{trace.WithSpanKind(trace.SpanKindConsumer)}
 
 // start begins the CONSUMER span of an event: a child of its creation
-// context, and linked to it.
+// context, and linked to it. With no provider registered it makes none,
+// and the context carries a non-recording span of the creation context
+// (else of ctx's), as the global no-op tracer would make it.
 func (c *ConsumerTelemetry) start(ctx context.Context, e *envelope.Envelope) (context.Context, trace.Span) {
 	var created trace.SpanContext
 	if e != nil && e.TraceParent != "" {
 		if sc, ok := parseTraceParent(e.TraceParent, e.TraceState); ok {
-			created = sc
-			ctx = trace.ContextWithRemoteSpanContext(ctx, created)
+			created = sc // remote
 		}
+	}
+	if !c.t.tracing() {
+		sc := created
+		if !sc.IsValid() {
+			if trace.SpanFromContext(ctx) == noSpan {
+				return ctx, noSpan // nothing to carry, nothing for Settled to end
+			}
+			sc = trace.SpanContextFromContext(ctx)
+		}
+		ctx = trace.ContextWithSpanContext(ctx, sc)
+		return ctx, trace.SpanFromContext(ctx)
+	}
+	if created.IsValid() {
+		ctx = trace.ContextWithSpanContext(ctx, created)
 	}
 	ctx, span := c.t.tracer.Start(ctx, c.span, consumerKind...)
 	if span.IsRecording() {
@@ -136,7 +151,7 @@ func (c *ConsumerTelemetry) start(ctx context.Context, e *envelope.Envelope) (co
 func (c *ConsumerTelemetry) handling(ctx context.Context, d *transport.Delivery) context.Context {
 	ctx, _ = c.start(ctx, d.Envelope)
 	c.inFlight.Add(1)
-	if !d.Envelope.Time.IsZero() {
+	if !d.Envelope.Time.IsZero() && c.t.measuring() {
 		c.t.age.Record(ctx, time.Since(d.Envelope.Time).Seconds(), c.rec...)
 	}
 	return ctx

@@ -52,7 +52,12 @@
 // elmo.outbox.parked and elmo.outbox.position follow, named by
 // elmo.outbox.relay; its health is outbox.Relay.Health.
 //
-// With no provider installed (OpenTelemetry's no-op default) the hooks
-// cost little: attributes are built only for spans that record, and the
-// metric attribute sets are made once.
+// With no provider registered (OpenTelemetry's global default) the hooks
+// cost little: they make no spans, since none could record, yet hand the
+// handler the event's creation context as the global no-op tracer would,
+// so trace context still flows from event to event; and they read no
+// clock for the histograms. A provider registered later (otel.SetTracerProvider,
+// otel.SetMeterProvider) is used from its first event on. Otherwise,
+// attributes are built only for spans that record, and the metric
+// attribute sets are made once.
 package telemetry

@@ -3,6 +3,7 @@ package telemetry
 import (
 	"context"
 	"errors"
+	"reflect"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -24,11 +25,17 @@ const ScopeName = "github.com/elmosoftware/eventprotocol/transport/telemetry"
 
 // Config configures [New]. A nil *Config means the defaults.
 type Config struct {
-	// TracerProvider makes the spans; nil means otel.GetTracerProvider().
-	// Like the SDK's, its spans must copy the attributes they keep: the
-	// slice passed to SetAttributes is reused once the call returns.
+	// TracerProvider makes the spans; nil means otel.GetTracerProvider():
+	// the provider registered with otel.SetTracerProvider, now or later.
+	// Until one is registered, the hooks make no spans (nothing could
+	// record them) and the handler's context carries the event's creation
+	// context alone, as the global no-op tracer's would. Like the SDK's,
+	// a provider's spans must copy the attributes they keep: the slice
+	// passed to SetAttributes is reused once the call returns.
 	TracerProvider trace.TracerProvider
-	// MeterProvider makes the metrics; nil means otel.GetMeterProvider().
+	// MeterProvider makes the metrics; nil means otel.GetMeterProvider(),
+	// likewise: until one is registered, the hooks read no clock for the
+	// histograms.
 	MeterProvider metric.MeterProvider
 	// PublishSystem and ConsumeSystem are the messaging.system of the two
 	// sides. Default "aws.sns" and "aws_sqs", the SNS/SQS binding's.
@@ -48,6 +55,11 @@ type Telemetry struct {
 	cfg           Config
 	tracer        trace.Tracer
 	consumeSystem attribute.KeyValue
+
+	// unsetTracer and unsetMeter are the providers of cfg that are the
+	// global stand-ins (see standIn), else nil.
+	unsetTracer trace.TracerProvider
+	unsetMeter  metric.MeterProvider
 
 	publishDuration, processDuration, age metric.Float64Histogram
 
@@ -98,11 +110,43 @@ func New(cfg *Config) (*Telemetry, error) {
 		c.UnhealthyAfter = 3
 	}
 	t := &Telemetry{cfg: c, tracer: c.TracerProvider.Tracer(ScopeName), consumeSystem: keySystem.String(c.ConsumeSystem), producers: map[string]*producerStats{}}
+	if standIn(c.TracerProvider) {
+		t.unsetTracer = c.TracerProvider
+	}
+	if standIn(c.MeterProvider) {
+		t.unsetMeter = c.MeterProvider
+	}
 	t.attrs.New = func() any { return new([maxAttributes]attribute.KeyValue) }
 	if err := t.instruments(c.MeterProvider.Meter(ScopeName)); err != nil {
 		return nil, err
 	}
 	return t, nil
+}
+
+// globalPackage is the package of the stand-ins otel.GetTracerProvider
+// and otel.GetMeterProvider return while no provider is registered.
+const globalPackage = "go.opentelemetry.io/otel/internal/global"
+
+// standIn reports whether p is one of the global stand-ins. They hand
+// everything on to the provider registered later, and until then record
+// nothing; otel.GetTracerProvider returns the registered provider, not
+// the stand-in, once there is one. Should a release of OpenTelemetry move
+// them, the hooks only lose their shortcut (TestNoProviderShortcut fails).
+func standIn(p any) bool {
+	t := reflect.TypeOf(p)
+	return t != nil && t.Kind() == reflect.Pointer && t.Elem().PkgPath() == globalPackage
+}
+
+// tracing reports whether a span could record: false while the tracer
+// provider is the global stand-in and no provider is registered. It costs
+// an atomic load.
+func (t *Telemetry) tracing() bool {
+	return t.unsetTracer == nil || otel.GetTracerProvider() != t.unsetTracer
+}
+
+// measuring is tracing for the meter provider.
+func (t *Telemetry) measuring() bool {
+	return t.unsetMeter == nil || otel.GetMeterProvider() != t.unsetMeter
 }
 
 // instruments creates the metrics and registers the callback that
@@ -237,10 +281,13 @@ func (t *Telemetry) producer(dest string) *producerStats {
 type publishKey struct{}
 
 type publishCall struct {
-	span  trace.Span
-	start time.Time
+	span  trace.Span // noSpan when none is made
+	start time.Time  // zero when no meter provider is registered
 	stats *producerStats
 }
+
+// noSpan is the API's no-op span, for the calls that make none.
+var noSpan = trace.SpanFromContext(context.Background())
 
 // producerKind is the start option of PRODUCER spans, made once.
 var producerKind = []trace.SpanStartOption{trace.WithSpanKind(trace.SpanKindProducer)}
@@ -252,27 +299,36 @@ func (t *Telemetry) PublishHooks() *transport.PublishHooks {
 
 func (t *Telemetry) publishing(ctx context.Context, events []*envelope.Envelope) context.Context {
 	dest := destination(events)
-	stats := t.producer(dest)
-	ctx, span := t.tracer.Start(ctx, stats.span, producerKind...)
-	if span.IsRecording() {
-		// The batch size for a batch, the event's attributes for one event.
-		buf := t.attrs.Get().(*[maxAttributes]attribute.KeyValue)
-		kv := append(buf[:0], keySystem.String(t.cfg.PublishSystem), keyOperation.String("send"))
-		if dest != "" {
-			kv = append(kv, keyDestination.String(dest))
+	call := &publishCall{span: noSpan, stats: t.producer(dest)}
+	if t.tracing() {
+		var span trace.Span
+		ctx, span = t.tracer.Start(ctx, call.stats.span, producerKind...)
+		call.span = span
+		if span.IsRecording() {
+			// The batch size for a batch, the event's attributes for one event.
+			buf := t.attrs.Get().(*[maxAttributes]attribute.KeyValue)
+			kv := append(buf[:0], keySystem.String(t.cfg.PublishSystem), keyOperation.String("send"))
+			if dest != "" {
+				kv = append(kv, keyDestination.String(dest))
+			}
+			if len(events) == 1 && events[0] != nil {
+				kv = eventAttributes(kv, events[0])
+			} else {
+				kv = append(kv, keyBatchCount.Int(len(events)))
+			}
+			span.SetAttributes(kv...)
+			t.attrs.Put(buf)
 		}
-		if len(events) == 1 && events[0] != nil {
-			kv = eventAttributes(kv, events[0])
-		} else {
-			kv = append(kv, keyBatchCount.Int(len(events)))
-		}
-		span.SetAttributes(kv...)
-		t.attrs.Put(buf)
 	}
-	if sc := span.SpanContext(); sc.IsValid() {
+	// The new span's context, else (no provider) the caller's, as the
+	// global no-op tracer's span would carry it.
+	if sc := trace.SpanContextFromContext(ctx); sc.IsValid() {
 		ctx = transport.WithTraceContext(ctx, formatTraceParent(sc), sc.TraceState().String())
 	}
-	return context.WithValue(ctx, publishKey{}, &publishCall{span: span, start: time.Now(), stats: stats})
+	if t.measuring() {
+		call.start = time.Now()
+	}
+	return context.WithValue(ctx, publishKey{}, call)
 }
 
 func (t *Telemetry) published(ctx context.Context, events []*envelope.Envelope, err error) {
@@ -280,7 +336,9 @@ func (t *Telemetry) published(ctx context.Context, events []*envelope.Envelope, 
 	if !ok {
 		return
 	}
-	t.publishDuration.Record(ctx, time.Since(call.start).Seconds(), call.stats.rec...)
+	if !call.start.IsZero() {
+		t.publishDuration.Record(ctx, time.Since(call.start).Seconds(), call.stats.rec...)
+	}
 	failed, unknown := 0, 0
 	var perr *transport.PublishError
 	if errors.As(err, &perr) {
