@@ -49,4 +49,10 @@
 // [ErrInvalidSnapshot]; a lost commit is [ErrOutcomeUnknown], and an
 // append after Close [ErrClosed]. Error texts name streams, versions and
 // the rule broken, never payload values.
+//
+// A constructor ([New], and the backends' Open and NewStore) given an
+// invalid setting reports each one as a *config.Error (package config of
+// this module), all at once, each matching config.ErrInvalid, the same
+// error every constructor of the module returns: errors.Is(err,
+// config.ErrInvalid). The store imports no transport package.
 package eventstore

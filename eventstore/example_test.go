@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"time"
 
+	"github.com/elmosoftware/eventprotocol/config"
 	"github.com/elmosoftware/eventprotocol/envelope"
 	"github.com/elmosoftware/eventprotocol/eventstore"
 	"github.com/elmosoftware/eventprotocol/eventstore/memory"
@@ -14,8 +15,8 @@ import (
 // bitemporal read: what was known before the correction, and after.
 func Example() {
 	ctx := context.Background()
-	clock := time.Date(2026, 3, 1, 9, 0, 0, 0, time.UTC)
-	store, err := memory.NewStore(&eventstore.Config{Clock: func() time.Time { return clock }})
+	clock := config.NewManualClock(time.Date(2026, 3, 1, 9, 0, 0, 0, time.UTC))
+	store, err := memory.NewStore(&eventstore.Config{Clock: clock})
 	if err != nil {
 		fmt.Println(err)
 		return
@@ -33,8 +34,8 @@ func Example() {
 		fmt.Println(err)
 		return
 	}
-	before := clock
-	clock = clock.Add(24 * time.Hour) // a day later, a correction of January
+	before := clock.Now()
+	clock.Advance(24 * time.Hour) // a day later, a correction of January
 	res, err := store.Append(ctx, stream, eventstore.Exactly(2), event(1, "2026-01-15"))
 	if err != nil {
 		fmt.Println(err)
@@ -44,7 +45,7 @@ func Example() {
 	_, err = store.Append(ctx, stream, eventstore.Exactly(2), event(5, "2026-03-01"))
 	fmt.Println(err)
 
-	for _, knownAt := range []time.Time{before, clock} {
+	for _, knownAt := range []time.Time{before, clock.Now()} {
 		fmt.Print("known at ", knownAt.Format(time.DateOnly), ":")
 		for r, err := range store.ReadAsOf(ctx, stream, eventstore.AsOf{KnownAt: knownAt}) {
 			if err != nil {

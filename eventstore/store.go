@@ -13,8 +13,8 @@ import (
 
 	"github.com/google/uuid"
 
+	"github.com/elmosoftware/eventprotocol/config"
 	"github.com/elmosoftware/eventprotocol/envelope"
-	"github.com/elmosoftware/eventprotocol/transport/driver"
 )
 
 // PayloadValidator checks an event's payload against the schema its
@@ -28,10 +28,11 @@ type PayloadValidator interface {
 // Config configures [New]. A nil *Config means the defaults; a zero field
 // means its default; an invalid value is an error.
 type Config struct {
-	// Clock gives the recorded time of appends. Default time.Now. The
-	// store never records an event earlier than the one before it, whatever
-	// the clock says.
-	Clock func() time.Time
+	// Clock gives the recorded time of appends and parked events, and
+	// paces the polls of live subscriptions. Default config.SystemClock.
+	// The store never records an event earlier than the one before it,
+	// whatever the clock says.
+	Clock config.Clock
 	// Validator, when set, checks every appended event's payload.
 	Validator PayloadValidator
 	// PageSize is how many events a read fetches at a time: reads stream,
@@ -67,19 +68,19 @@ func New(b Backend, cfg *Config) (*Store, error) {
 	}
 	var errs []error
 	if b == nil {
-		errs = append(errs, &driver.ConfigError{Setting: "eventstore.New backend", Problem: "must not be nil"})
+		errs = append(errs, &config.Error{Setting: "eventstore.New backend", Problem: "must not be nil"})
 	}
 	if c.PageSize < 0 {
-		errs = append(errs, &driver.ConfigError{Setting: "eventstore.Config.PageSize", Problem: "must not be negative"})
+		errs = append(errs, &config.Error{Setting: "eventstore.Config.PageSize", Problem: "must not be negative"})
 	}
 	if c.PollInterval < 0 {
-		errs = append(errs, &driver.ConfigError{Setting: "eventstore.Config.PollInterval", Problem: "must not be negative"})
+		errs = append(errs, &config.Error{Setting: "eventstore.Config.PollInterval", Problem: "must not be negative"})
 	}
 	if err := errors.Join(errs...); err != nil {
 		return nil, err
 	}
 	if c.Clock == nil {
-		c.Clock = time.Now
+		c.Clock = config.SystemClock{}
 	}
 	if c.PageSize == 0 {
 		c.PageSize = 512
@@ -220,7 +221,7 @@ func (s *Store) Prepare(ctx context.Context, st Stream, expect Expect, events ..
 	if len(batch.Events) == 0 {
 		return nil, fmt.Errorf("%w: no events to append", ErrInvalidEvent)
 	}
-	batch.Now = s.cfg.Clock().UnixNano()
+	batch.Now = s.cfg.Clock.Now().UnixNano()
 	return batch, nil
 }
 
@@ -469,7 +470,7 @@ func (s *Store) Fork(ctx context.Context, stream string, at time.Time) (Branch, 
 	if err := checkName(stream); err != nil {
 		return Branch{}, err
 	}
-	now := s.cfg.Clock()
+	now := s.cfg.Clock.Now()
 	_, head, err := s.b.Head(ctx)
 	if err != nil {
 		return Branch{}, err
@@ -522,7 +523,7 @@ func (s *Store) Park(ctx context.Context, name string, position int64, reason st
 	if position <= 0 {
 		return fmt.Errorf("%w: park position %d", ErrInvalidVersion, position)
 	}
-	return s.b.Park(ctx, name, Parked{Position: position, Reason: reason, At: s.cfg.Clock().UTC()})
+	return s.b.Park(ctx, name, Parked{Position: position, Reason: reason, At: s.cfg.Clock.Now().UTC()})
 }
 
 // Parked lists the events the relay `name` set aside, in position order.

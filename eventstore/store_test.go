@@ -9,12 +9,12 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/elmosoftware/eventprotocol/config"
 	"github.com/elmosoftware/eventprotocol/envelope"
 	"github.com/elmosoftware/eventprotocol/eventstore"
 	"github.com/elmosoftware/eventprotocol/eventstore/memory"
 	"github.com/elmosoftware/eventprotocol/internal/testcatalog"
 	"github.com/elmosoftware/eventprotocol/schema"
-	"github.com/elmosoftware/eventprotocol/transport/driver"
 )
 
 func TestConfig(t *testing.T) {
@@ -38,7 +38,7 @@ func TestConfig(t *testing.T) {
 				require.NotNil(t, s)
 				return
 			}
-			require.ErrorIs(t, err, driver.ErrInvalidConfig)
+			require.ErrorIs(t, err, config.ErrInvalid)
 			for _, setting := range tc.settings {
 				assert.ErrorContains(t, err, setting)
 			}
@@ -46,7 +46,7 @@ func TestConfig(t *testing.T) {
 	}
 	s, err := memory.NewStore(nil)
 	require.NoError(t, err)
-	require.ErrorIs(t, s.Subscribe(context.Background(), "p", nil, nil), driver.ErrInvalidConfig)
+	require.ErrorIs(t, s.Subscribe(context.Background(), "p", nil, nil), config.ErrInvalid)
 }
 
 // TestValidator: with the catalogue as its validator, the store refuses a

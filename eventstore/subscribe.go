@@ -6,7 +6,7 @@ import (
 	"fmt"
 	"time"
 
-	"github.com/elmosoftware/eventprotocol/transport/driver"
+	"github.com/elmosoftware/eventprotocol/config"
 )
 
 // Handler handles one event of a subscription. An error stops the
@@ -35,7 +35,7 @@ func (s *Store) Subscribe(ctx context.Context, name string, h Handler, cfg *Subs
 		return err
 	}
 	if h == nil {
-		return &driver.ConfigError{Setting: "eventstore.Subscribe handler", Problem: "must not be nil"}
+		return &config.Error{Setting: "eventstore.Subscribe handler", Problem: "must not be nil"}
 	}
 	var c SubscribeConfig
 	if cfg != nil {
@@ -106,8 +106,6 @@ func (s *Store) Subscribe(ctx context.Context, name string, h Handler, cfg *Subs
 // notifications when it has them, and by polling every PollInterval.
 func (s *Store) Wait(ctx context.Context, after int64) error {
 	s.watch()
-	poll := time.NewTicker(s.cfg.PollInterval)
-	defer poll.Stop()
 	for {
 		changed := s.changes() // before reading: no append slips between
 		head, _, err := s.b.Head(ctx)
@@ -121,7 +119,7 @@ func (s *Store) Wait(ctx context.Context, after int64) error {
 		case <-ctx.Done():
 			return ctx.Err()
 		case <-changed:
-		case <-poll.C:
+		case <-s.cfg.Clock.At(s.cfg.Clock.Now().Add(s.cfg.PollInterval)):
 		}
 	}
 }

@@ -37,5 +37,16 @@
 //     pointers and rules, never payload values.
 //
 // Hooks report what the relay does (published, retried, parked) for
-// metrics and health; Health says whether publishing keeps failing.
+// metrics; Health says whether publishing keeps failing, in the runtime's
+// one health model (transport.Health, transport.ErrUnhealthy), so one
+// readiness probe serves a service that consumes and relays:
+//
+//	ready := errors.Join(consumer.Health(), relay.Health())
+//
+// # Configuration
+//
+// [New] takes a *Config (nil for the defaults) and reports every invalid
+// setting at once, each a *config.Error matching config.ErrInvalid, as
+// every constructor of the module does. Config.Clock paces the retries,
+// so that tests can run them on a config.ManualClock.
 package outbox

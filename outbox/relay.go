@@ -9,15 +9,11 @@ import (
 	"sync"
 	"time"
 
+	"github.com/elmosoftware/eventprotocol/config"
 	"github.com/elmosoftware/eventprotocol/envelope"
 	"github.com/elmosoftware/eventprotocol/eventstore"
 	"github.com/elmosoftware/eventprotocol/transport"
-	"github.com/elmosoftware/eventprotocol/transport/driver"
 )
-
-// ErrUnhealthy matches the error of [Relay.Health] while publishing keeps
-// failing.
-var ErrUnhealthy = errors.New("outbox: the relay's publishing keeps failing")
 
 // Config configures [New]. A nil *Config means the defaults; a zero field
 // means its default; an invalid value is an error.
@@ -31,8 +27,12 @@ type Config struct {
 	// doubling to 10s, 20% jitter.
 	Backoff *transport.Backoff
 	// UnhealthyAfter is how many failed publishes in a row make Health
-	// report ErrUnhealthy. Default 3.
+	// report transport.ErrUnhealthy. Default transport.DefaultUnhealthyAfter
+	// (3).
 	UnhealthyAfter int
+	// Clock paces the retries and dates the failures Health reports.
+	// Default config.SystemClock.
+	Clock config.Clock
 	// Hooks, when set, report what the relay does.
 	Hooks *Hooks
 	// Logger receives what would otherwise go unseen: retried publishes
@@ -61,10 +61,10 @@ type Relay struct {
 	cfg   Config
 	rnd   func() float64
 
+	health *transport.Health
+
 	mu       sync.Mutex
 	position int64 // saved
-	failures int   // publishes failed in a row
-	lastErr  error
 }
 
 // New returns a relay from store to pub.
@@ -75,16 +75,16 @@ func New(store *eventstore.Store, pub *transport.Publisher, cfg *Config) (*Relay
 	}
 	var errs []error
 	if store == nil {
-		errs = append(errs, &driver.ConfigError{Setting: "outbox.New store", Problem: "must not be nil"})
+		errs = append(errs, &config.Error{Setting: "outbox.New store", Problem: "must not be nil"})
 	}
 	if pub == nil {
-		errs = append(errs, &driver.ConfigError{Setting: "outbox.New publisher", Problem: "must not be nil"})
+		errs = append(errs, &config.Error{Setting: "outbox.New publisher", Problem: "must not be nil"})
 	}
 	if c.BatchSize < 0 {
-		errs = append(errs, &driver.ConfigError{Setting: "outbox.Config.BatchSize", Problem: "must not be negative"})
+		errs = append(errs, &config.Error{Setting: "outbox.Config.BatchSize", Problem: "must not be negative"})
 	}
 	if c.UnhealthyAfter < 0 {
-		errs = append(errs, &driver.ConfigError{Setting: "outbox.Config.UnhealthyAfter", Problem: "must not be negative"})
+		errs = append(errs, &config.Error{Setting: "outbox.Config.UnhealthyAfter", Problem: "must not be negative"})
 	}
 	errs = append(errs, c.Backoff.Validate("outbox.Config.Backoff"))
 	if err := errors.Join(errs...); err != nil {
@@ -99,8 +99,8 @@ func New(store *eventstore.Store, pub *transport.Publisher, cfg *Config) (*Relay
 	if c.Backoff == nil {
 		c.Backoff = &transport.Backoff{Initial: 100 * time.Millisecond, Max: 10 * time.Second, Jitter: 0.2}
 	}
-	if c.UnhealthyAfter == 0 {
-		c.UnhealthyAfter = 3
+	if c.Clock == nil {
+		c.Clock = config.SystemClock{}
 	}
 	if c.Hooks == nil {
 		c.Hooks = &Hooks{}
@@ -108,7 +108,8 @@ func New(store *eventstore.Store, pub *transport.Publisher, cfg *Config) (*Relay
 	if c.Logger == nil {
 		c.Logger = slog.New(slog.DiscardHandler)
 	}
-	return &Relay{store: store, pub: pub, cfg: c, rnd: rand.Float64}, nil
+	health, _ := transport.NewHealth("outbox relay "+c.Name, c.UnhealthyAfter, c.Clock) // checked above
+	return &Relay{store: store, pub: pub, cfg: c, rnd: rand.Float64, health: health}, nil
 }
 
 // Position returns the relay's saved position: every event of the main
@@ -119,18 +120,12 @@ func (r *Relay) Position() int64 {
 	return r.position
 }
 
-// Health reports whether the relay publishes: nil, or an error matching
-// ErrUnhealthy (with the last failure) once Config.UnhealthyAfter
-// publishes in a row failed, until one succeeds. Put it behind a
-// readiness probe.
-func (r *Relay) Health() error {
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	if r.failures >= r.cfg.UnhealthyAfter {
-		return fmt.Errorf("%w: %d in a row, the last: %w", ErrUnhealthy, r.failures, r.lastErr)
-	}
-	return nil
-}
+// Health reports whether the relay publishes: nil, or a
+// *transport.HealthError matching transport.ErrUnhealthy (with the last
+// failure) once Config.UnhealthyAfter attempts in a row failed, until one
+// succeeds: the same model as the Consumer's Health. Put both behind one
+// readiness probe: errors.Join(consumer.Health(), relay.Health()).
+func (r *Relay) Health() error { return r.health.Err() }
 
 // pending is an event read for publishing.
 type pending struct {
@@ -155,17 +150,15 @@ func (r *Relay) Run(ctx context.Context) error {
 		}
 		attempt++
 		delay := r.cfg.Backoff.Delay(attempt, r.rnd)
-		r.failed(err)
+		r.health.Failed(err)
 		r.cfg.Logger.Warn("outbox: relaying failed; retrying", "relay", r.cfg.Name, "position", st.pos, "delay", delay, "err", err)
 		if h := r.cfg.Hooks.Retrying; h != nil {
 			h(ctx, err, delay)
 		}
-		t := time.NewTimer(delay)
 		select {
 		case <-ctx.Done():
-			t.Stop()
 			return ctx.Err()
-		case <-t.C:
+		case <-r.cfg.Clock.At(r.cfg.Clock.Now().Add(delay)):
 		}
 	}
 }
@@ -343,17 +336,8 @@ func (r *Relay) save(ctx context.Context, pos int64) error {
 }
 
 func (r *Relay) succeeded(ctx context.Context, n int, pos int64) {
-	r.mu.Lock()
-	r.failures, r.lastErr = 0, nil
-	r.mu.Unlock()
+	r.health.Succeeded()
 	if h := r.cfg.Hooks.Published; h != nil {
 		h(ctx, n, pos)
 	}
-}
-
-func (r *Relay) failed(err error) {
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	r.failures++
-	r.lastErr = err
 }

@@ -328,7 +328,7 @@ func TestRelayRetriesOutcomeUnknown(t *testing.T) {
 	assertOrder(t, r.sender, appended)
 	select {
 	case err := <-unhealthy:
-		require.ErrorIs(t, err, outbox.ErrUnhealthy)
+		require.ErrorIs(t, err, transport.ErrUnhealthy)
 		require.ErrorIs(t, err, transport.ErrOutcomeUnknown)
 	default:
 		t.Fatal("Health never reported the failures")

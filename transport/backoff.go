@@ -5,7 +5,7 @@ import (
 	"math"
 	"time"
 
-	"github.com/elmosoftware/eventprotocol/transport/driver"
+	"github.com/elmosoftware/eventprotocol/config"
 )
 
 // Backoff computes exponential delays with jitter: attempt n (from 1)
@@ -26,7 +26,7 @@ func (b *Backoff) check(setting string) []error {
 	}
 	var errs []error
 	bad := func(field, problem string) {
-		errs = append(errs, &driver.ConfigError{Setting: setting + "." + field, Problem: problem})
+		errs = append(errs, &config.Error{Setting: setting + "." + field, Problem: problem})
 	}
 	if b.Initial <= 0 {
 		bad("Initial", "must be positive")
@@ -43,7 +43,7 @@ func (b *Backoff) check(setting string) []error {
 	return errs
 }
 
-// Validate reports every invalid field of b, each a *driver.ConfigError
+// Validate reports every invalid field of b, each a *config.Error
 // named after setting (e.g. "RelayConfig.Backoff"); nil b is valid (the
 // defaults). Other packages' configs use it to check theirs.
 func (b *Backoff) Validate(setting string) error { return errors.Join(b.check(setting)...) }

@@ -12,6 +12,7 @@ import (
 	"time"
 	"unicode/utf8"
 
+	"github.com/elmosoftware/eventprotocol/config"
 	"github.com/elmosoftware/eventprotocol/envelope"
 	"github.com/elmosoftware/eventprotocol/event"
 	"github.com/elmosoftware/eventprotocol/naming"
@@ -104,11 +105,14 @@ type ConsumerConfig struct {
 	Rand func() float64
 	// Hooks observe what the consumer does, for telemetry; nil means none.
 	Hooks *ConsumerHooks
+	// UnhealthyAfter is how many failed receives in a row make Health
+	// report ErrUnhealthy. Default DefaultUnhealthyAfter (3).
+	UnhealthyAfter int
 	// Clock is the time the consumer's delays follow (visibility
 	// extension, acknowledgement batching, pauses after failed receives);
 	// nil means the system's. Give it the transport's clock in tests (the
 	// memory broker's ManualClock).
-	Clock driver.Clock
+	Clock config.Clock
 }
 
 // Consumer receives the messages of one subscription and dispatches each
@@ -131,11 +135,8 @@ type Consumer struct {
 	ackCtx     context.Context // of the acknowledgement calls; Shutdown ends it
 	ackCancel  context.CancelFunc
 
-	healthMu     sync.Mutex
-	receiveFails int       // receives that failed in a row
-	failingSince time.Time // of the first of them
-	lastReceive  error     // the last failed receive
-	alarm        *slog.Logger
+	health *Health // of receiving
+	alarm  *slog.Logger
 
 	mu       sync.Mutex
 	started  bool
@@ -165,7 +166,7 @@ type tracked struct {
 // NewConsumer returns a Consumer of the receiver's messages.
 func NewConsumer(r driver.Receiver, cfg *ConsumerConfig) (*Consumer, error) {
 	if r == nil {
-		return nil, &driver.ConfigError{Setting: "NewConsumer's receiver", Problem: "must not be nil"}
+		return nil, &config.Error{Setting: "NewConsumer's receiver", Problem: "must not be nil"}
 	}
 	var c ConsumerConfig
 	if cfg != nil {
@@ -181,9 +182,10 @@ func NewConsumer(r driver.Receiver, cfg *ConsumerConfig) (*Consumer, error) {
 		{"MaxAttempts", c.MaxAttempts < 0},
 		{"VisibilityTimeout", c.VisibilityTimeout < 0},
 		{"AckDelay", c.AckDelay < 0},
+		{"UnhealthyAfter", c.UnhealthyAfter < 0},
 	} {
 		if f.negative {
-			errs = append(errs, &driver.ConfigError{Setting: "ConsumerConfig." + f.name, Problem: "must not be negative"})
+			errs = append(errs, &config.Error{Setting: "ConsumerConfig." + f.name, Problem: "must not be negative"})
 		}
 	}
 	errs = append(errs, c.Backoff.check("ConsumerConfig.Backoff")...)
@@ -206,7 +208,7 @@ func NewConsumer(r driver.Receiver, cfg *ConsumerConfig) (*Consumer, error) {
 		c.Rand = rand.Float64
 	}
 	if c.Clock == nil {
-		c.Clock = driver.SystemClock{}
+		c.Clock = config.SystemClock{}
 	}
 	if c.Idempotency == nil {
 		c.Idempotency, _ = NewMemoryStore(&MemoryStoreConfig{Clock: c.Clock}) // valid: the defaults
@@ -227,7 +229,12 @@ func NewConsumer(r driver.Receiver, cfg *ConsumerConfig) (*Consumer, error) {
 	if alarm == nil {
 		alarm = slog.Default()
 	}
-	cons := &Consumer{recv: r, cfg: c, log: logger(c.Logger).With(slog.String("consumer", c.Name)),
+	component := "consumer"
+	if c.Name != "" {
+		component += " " + c.Name
+	}
+	health, _ := NewHealth(component, c.UnhealthyAfter, c.Clock) // checked above
+	cons := &Consumer{recv: r, cfg: c, health: health, log: logger(c.Logger).With(slog.String("consumer", c.Name)),
 		alarm:     alarm.With(slog.String("consumer", c.Name)),
 		validator: validator, backoff: backoff, hooks: hooks,
 		handlers: map[string]HandlerFunc{}, inflight: map[string]*tracked{}, groups: map[string]*groupRun{}, failures: newFailures(c.Clock.Now)}
@@ -426,52 +433,35 @@ func (c *Consumer) poll(ctx context.Context) {
 	}
 }
 
-// Receiving that fails this many times in a row makes the consumer
-// unhealthy and is logged at Error; pauses between failed receives grow
-// with the consumer's Backoff up to maxReceivePause.
-const (
-	unhealthyAfter  = 3
-	maxReceivePause = 10 * time.Second
-)
+// maxReceivePause bounds the pause after a failed receive: pauses grow
+// with the consumer's Backoff up to it.
+const maxReceivePause = 10 * time.Second
 
-// ErrReceiveFailing matches the error of [Consumer.Health] while receiving
-// keeps failing.
-var ErrReceiveFailing = errors.New("transport: receiving keeps failing")
-
-// receiveFailed records a failed receive and returns the failures in a row.
+// receiveFailed records a failed receive and returns the failures in a
+// row. The one that makes the consumer unhealthy is logged at Error.
 func (c *Consumer) receiveFailed(ctx context.Context, err error) int {
-	c.healthMu.Lock()
-	if c.receiveFails == 0 {
-		c.failingSince = c.cfg.Clock.Now()
-	}
-	c.receiveFails++
-	c.lastReceive = err
-	n := c.receiveFails
-	c.healthMu.Unlock()
+	n, unhealthy := c.health.Failed(err)
 	switch {
-	case n == unhealthyAfter:
+	case unhealthy:
 		c.alarm.LogAttrs(ctx, slog.LevelError, "receiving keeps failing; the consumer is unhealthy", slog.Int("failures", n), slog.Any("error", err))
-	case n < unhealthyAfter:
+	case c.health.Err() == nil:
 		c.log.LogAttrs(ctx, slog.LevelWarn, "receive failed", slog.Any("error", err))
 	}
 	return n
 }
 
 func (c *Consumer) receiveSucceeded() {
-	c.healthMu.Lock()
-	defer c.healthMu.Unlock()
-	if c.receiveFails >= unhealthyAfter {
-		c.alarm.LogAttrs(context.Background(), slog.LevelInfo, "receiving works again", slog.Int("failures", c.receiveFails))
+	if c.health.Succeeded() {
+		c.alarm.LogAttrs(context.Background(), slog.LevelInfo, "receiving works again")
 	}
-	c.receiveFails, c.lastReceive = 0, nil
 }
 
-// Health reports whether the consumer can do its work: nil, or an error
-// matching [ErrReceiveFailing] (with the last receive error) once several
-// receives in a row have failed, until one succeeds. Put it behind a
-// readiness probe: a consumer with expired credentials or a deleted queue
-// otherwise idles silently. A consumer that was shut down reports
-// [ErrShutdown].
+// Health reports whether the consumer can do its work: nil, or a
+// *HealthError matching [ErrUnhealthy] (with the last receive error) once
+// ConsumerConfig.UnhealthyAfter receives in a row have failed, until one
+// succeeds. Put it behind a readiness probe: a consumer with expired
+// credentials or a deleted queue otherwise idles silently. A consumer that
+// was shut down reports [ErrShutdown].
 func (c *Consumer) Health() error {
 	c.mu.Lock()
 	stopped := c.stopped
@@ -479,12 +469,7 @@ func (c *Consumer) Health() error {
 	if stopped {
 		return ErrShutdown
 	}
-	c.healthMu.Lock()
-	defer c.healthMu.Unlock()
-	if c.receiveFails >= unhealthyAfter {
-		return fmt.Errorf("%w: %d receives in a row since %s: %w", ErrReceiveFailing, c.receiveFails, c.failingSince.UTC().Format(time.RFC3339), c.lastReceive)
-	}
-	return nil
+	return c.health.Err()
 }
 
 // job is a message ready for its handler.

@@ -432,7 +432,7 @@ func TestReceiveFailuresAreSeen(t *testing.T) {
 	t.Cleanup(func() { _ = c.Shutdown(context.Background()) })
 
 	require.Eventually(t, func() bool { return c.Health() != nil }, 5*time.Second, time.Millisecond)
-	assert.ErrorIs(t, c.Health(), transport.ErrReceiveFailing)
+	assert.ErrorIs(t, c.Health(), transport.ErrUnhealthy)
 	assert.ErrorIs(t, c.Health(), errExpiredCredentials)
 	require.Eventually(t, func() bool { return strings.Contains(logs.String(), `"level":"ERROR"`) }, 5*time.Second, time.Millisecond)
 	assert.Contains(t, logs.String(), "receiving keeps failing")

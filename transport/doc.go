@@ -55,7 +55,7 @@
 // driver.MaxReasonBytes of characters every transport can carry.
 //
 // Time and randomness are injected: ConsumerConfig and PublisherConfig take
-// a Clock (driver.Clock; the memory broker's ManualClock is one) and a
+// a Clock (config.Clock; the memory broker's ManualClock is one) and a
 // Rand, so that tests run the runtime and an in-process transport on one
 // manual clock.
 //
@@ -66,7 +66,7 @@
 //
 // Every constructor takes a pointer to its config: nil means the defaults,
 // as does a zero field, and an invalid value is an error (a
-// *driver.ConfigError matching [ErrInvalidConfig], all of them at once),
+// *config.Error matching [ErrInvalidConfig], all of them at once),
 // never silently replaced. The transport links no JSON Schema
 // implementation: payload validation goes through [PayloadValidator],
 // which *schema.Catalog implements.
@@ -83,12 +83,12 @@
 // # Errors
 //
 // Sentinels: [ErrTooLarge] (driver.ErrTooLarge), [ErrInvalidConfig]
-// (driver.ErrInvalidConfig), [ErrPermanent] and the reasons that match it
+// (config.ErrInvalid), [ErrPermanent] and the reasons that match it
 // ([ErrUndecodable], [ErrAttributeMismatch], [ErrInvalidPayload],
 // [ErrNoHandler]: dead-lettered at once), the reasons that do not
 // ([ErrPanic], [ErrInProgress]: delivered again), [ErrInvalidHandler],
 // [ErrStarted], [ErrHandlerExists], [ErrShutdown], [ErrOutcomeUnknown],
-// [ErrReceiveFailing], [ErrVisibilityMismatch] and [ErrUnsupported].
+// [ErrUnhealthy] (each a [*HealthError]), [ErrVisibilityMismatch] and [ErrUnsupported].
 // Types: [*PublishError], [*TooLargeError], [*ShutdownError] and
-// driver.ConfigError.
+// config.Error.
 package transport

@@ -5,12 +5,13 @@ import (
 	"fmt"
 	"strings"
 
+	"github.com/elmosoftware/eventprotocol/config"
 	"github.com/elmosoftware/eventprotocol/transport/driver"
 )
 
 // ErrInvalidConfig matches the errors of constructors given invalid
-// settings (each a *driver.ConfigError). It is driver.ErrInvalidConfig.
-var ErrInvalidConfig = driver.ErrInvalidConfig
+// settings (each a *config.Error). It is config.ErrInvalid.
+var ErrInvalidConfig = config.ErrInvalid
 
 // ErrTooLarge matches every [*TooLargeError], and a driver's refusal of a
 // message over its limit: it is driver.ErrTooLarge.

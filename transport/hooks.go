@@ -9,7 +9,7 @@ import (
 )
 
 // PublishHooks observe a Publisher, for telemetry (package
-// transport/telemetry implements them with OpenTelemetry). Either field may
+// telemetry implements them with OpenTelemetry). Either field may
 // be nil. Hooks run on the caller's goroutine: they must be quick.
 type PublishHooks struct {
 	// Publishing is called when Publish starts, before anything is checked.
@@ -24,7 +24,7 @@ type PublishHooks struct {
 }
 
 // ConsumerHooks observe what a Consumer does with each message, for
-// telemetry (package transport/telemetry implements them with
+// telemetry (package telemetry implements them with
 // OpenTelemetry). Every field may be nil. Hooks run on the consumer's
 // goroutines: they must be quick and must not block.
 type ConsumerHooks struct {

@@ -6,7 +6,7 @@ import (
 	"sync"
 	"time"
 
-	"github.com/elmosoftware/eventprotocol/transport/driver"
+	"github.com/elmosoftware/eventprotocol/config"
 )
 
 // ClaimResult is the answer of [IdempotencyStore.Claim].
@@ -70,7 +70,7 @@ type MemoryStoreConfig struct {
 	// dropped, so a twin of an event being handled never runs alongside.
 	MaxEntries int
 	// Clock is the time the window follows; nil means the system's.
-	Clock driver.Clock
+	Clock config.Clock
 }
 
 // MemoryStore is the in-process IdempotencyStore, bounded in age and size:
@@ -106,10 +106,10 @@ func NewMemoryStore(cfg *MemoryStoreConfig) (*MemoryStore, error) {
 	}
 	var errs []error
 	if c.TTL < 0 {
-		errs = append(errs, &driver.ConfigError{Setting: "MemoryStoreConfig.TTL", Problem: "must not be negative"})
+		errs = append(errs, &config.Error{Setting: "MemoryStoreConfig.TTL", Problem: "must not be negative"})
 	}
 	if c.MaxEntries < 0 {
-		errs = append(errs, &driver.ConfigError{Setting: "MemoryStoreConfig.MaxEntries", Problem: "must not be negative"})
+		errs = append(errs, &config.Error{Setting: "MemoryStoreConfig.MaxEntries", Problem: "must not be negative"})
 	}
 	if err := errors.Join(errs...); err != nil {
 		return nil, err
@@ -121,7 +121,7 @@ func NewMemoryStore(cfg *MemoryStoreConfig) (*MemoryStore, error) {
 		c.TTL = time.Hour
 	}
 	if c.Clock == nil {
-		c.Clock = driver.SystemClock{}
+		c.Clock = config.SystemClock{}
 	}
 	return &MemoryStore{cfg: c, entries: map[string]storeEntry{}}, nil
 }

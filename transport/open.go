@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 
+	"github.com/elmosoftware/eventprotocol/config"
 	"github.com/elmosoftware/eventprotocol/transport/driver"
 	"github.com/elmosoftware/eventprotocol/transport/topology"
 )
@@ -12,7 +13,7 @@ import (
 // OpenConfig configures [Open]. A nil *OpenConfig means the defaults.
 type OpenConfig struct {
 	// Provision creates the topology's resources first (idempotently); the
-	// driver must be a topology.Provisioner. For development, tests and
+	// driver must be a driver.Provisioner. For development, tests and
 	// examples; production provisions with eventctl provision.
 	Provision bool
 	// Catalog validates payloads: strictly in the Publisher, tolerantly
@@ -29,7 +30,7 @@ type OpenConfig struct {
 // wires itself through a Bus and never names a driver type.
 type Bus struct {
 	t       *topology.Topology
-	d       topology.Driver
+	d       driver.Driver
 	catalog PayloadValidator
 	pub     *Publisher
 }
@@ -40,23 +41,23 @@ var ErrUnsupported = errors.ErrUnsupported
 
 // Open validates the topology, provisions it when asked, and returns its
 // Bus on the driver (the memory broker, or an snssqs.Driver).
-func Open(ctx context.Context, d topology.Driver, t *topology.Topology, cfg *OpenConfig) (*Bus, error) {
+func Open(ctx context.Context, d driver.Driver, t *topology.Topology, cfg *OpenConfig) (*Bus, error) {
 	var c OpenConfig
 	if cfg != nil {
 		c = *cfg
 	}
 	if d == nil {
-		return nil, &driver.ConfigError{Setting: "Open's driver", Problem: "must not be nil"}
+		return nil, &config.Error{Setting: "Open's driver", Problem: "must not be nil"}
 	}
 	if t == nil {
-		return nil, &driver.ConfigError{Setting: "Open's topology", Problem: "must not be nil"}
+		return nil, &config.Error{Setting: "Open's topology", Problem: "must not be nil"}
 	}
 	var pc PublisherConfig
 	if c.Publisher != nil {
 		pc = *c.Publisher
 	}
 	if pc.Topic != nil {
-		return nil, &driver.ConfigError{Setting: "OpenConfig.Publisher.Topic", Problem: "must be nil: topics are the topology's domains"}
+		return nil, &config.Error{Setting: "OpenConfig.Publisher.Topic", Problem: "must be nil: topics are the topology's domains"}
 	}
 	if pc.Catalog == nil {
 		pc.Catalog = c.Catalog
@@ -65,7 +66,7 @@ func Open(ctx context.Context, d topology.Driver, t *topology.Topology, cfg *Ope
 		return nil, err
 	}
 	if c.Provision {
-		p, ok := d.(topology.Provisioner)
+		p, ok := d.(driver.Provisioner)
 		if !ok {
 			return nil, fmt.Errorf("transport: %w: the driver cannot provision", ErrUnsupported)
 		}
@@ -111,8 +112,8 @@ func (b *Bus) Consumer(ctx context.Context, service string, cfg *ConsumerConfig)
 	return NewConsumer(r, &c)
 }
 
-func (b *Bus) deadLetters() (topology.DeadLetterAccess, error) {
-	dl, ok := b.d.(topology.DeadLetterAccess)
+func (b *Bus) deadLetters() (driver.DeadLetterAccess, error) {
+	dl, ok := b.d.(driver.DeadLetterAccess)
 	if !ok {
 		return nil, fmt.Errorf("transport: %w: the driver offers no dead-letter access", ErrUnsupported)
 	}
@@ -121,7 +122,7 @@ func (b *Bus) deadLetters() (topology.DeadLetterAccess, error) {
 
 // DeadLetters returns up to max of the service's dead letters, leaving
 // them in place.
-func (b *Bus) DeadLetters(ctx context.Context, service string, max int) ([]topology.DeadLetter, error) {
+func (b *Bus) DeadLetters(ctx context.Context, service string, max int) ([]driver.DeadLetter, error) {
 	dl, err := b.deadLetters()
 	if err != nil {
 		return nil, err
@@ -131,7 +132,7 @@ func (b *Bus) DeadLetters(ctx context.Context, service string, max int) ([]topol
 
 // Redrive publishes the service's dead letters of those ids again, their
 // bytes unchanged, to their topics, and removes them from the dead-letter
-// queue; see topology.DeadLetterAccess. It returns the ids redriven.
+// queue; see driver.DeadLetterAccess. It returns the ids redriven.
 func (b *Bus) Redrive(ctx context.Context, service string, ids ...string) ([]string, error) {
 	dl, err := b.deadLetters()
 	if err != nil {
@@ -150,9 +151,9 @@ func (b *Bus) Purge(ctx context.Context, service string) (int, error) {
 }
 
 // Teardown deletes the topology's resources (the driver must be a
-// topology.Provisioner). For development, tests and examples.
+// driver.Provisioner). For development, tests and examples.
 func (b *Bus) Teardown(ctx context.Context) error {
-	p, ok := b.d.(topology.Provisioner)
+	p, ok := b.d.(driver.Provisioner)
 	if !ok {
 		return fmt.Errorf("transport: %w: the driver cannot tear down", ErrUnsupported)
 	}

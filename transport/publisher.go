@@ -10,6 +10,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/elmosoftware/eventprotocol/config"
 	"github.com/elmosoftware/eventprotocol/envelope"
 	"github.com/elmosoftware/eventprotocol/naming"
 	"github.com/elmosoftware/eventprotocol/transport/driver"
@@ -47,7 +48,7 @@ type PublisherConfig struct {
 	Rand func() float64
 	// Clock is the time the backoff between attempts follows; nil means
 	// the system's.
-	Clock driver.Clock
+	Clock config.Clock
 	// Hooks observe publishing, for telemetry; nil means none.
 	Hooks *PublishHooks
 }
@@ -78,11 +79,11 @@ type Publisher struct {
 }
 
 // NewPublisher returns a Publisher over the sender. Invalid settings are
-// reported together, each a *driver.ConfigError (matching
+// reported together, each a *config.Error (matching
 // [ErrInvalidConfig]).
 func NewPublisher(s driver.Sender, cfg *PublisherConfig) (*Publisher, error) {
 	if s == nil {
-		return nil, &driver.ConfigError{Setting: "NewPublisher's sender", Problem: "must not be nil"}
+		return nil, &config.Error{Setting: "NewPublisher's sender", Problem: "must not be nil"}
 	}
 	var c PublisherConfig
 	if cfg != nil {
@@ -90,10 +91,10 @@ func NewPublisher(s driver.Sender, cfg *PublisherConfig) (*Publisher, error) {
 	}
 	var errs []error
 	if c.Validator != nil && c.Validator.Tolerant {
-		errs = append(errs, &driver.ConfigError{Setting: "PublisherConfig.Validator", Problem: "must not be Tolerant: producers are strict"})
+		errs = append(errs, &config.Error{Setting: "PublisherConfig.Validator", Problem: "must not be Tolerant: producers are strict"})
 	}
 	if c.MaxAttempts < 0 {
-		errs = append(errs, &driver.ConfigError{Setting: "PublisherConfig.MaxAttempts", Problem: "must not be negative"})
+		errs = append(errs, &config.Error{Setting: "PublisherConfig.MaxAttempts", Problem: "must not be negative"})
 	}
 	errs = append(errs, c.Backoff.check("PublisherConfig.Backoff")...)
 	if err := errors.Join(errs...); err != nil {
@@ -116,7 +117,7 @@ func NewPublisher(s driver.Sender, cfg *PublisherConfig) (*Publisher, error) {
 		c.Rand = rand.Float64
 	}
 	if c.Clock == nil {
-		c.Clock = driver.SystemClock{}
+		c.Clock = config.SystemClock{}
 	}
 	p.cfg = c
 	return p, nil
@@ -475,7 +476,7 @@ func (p *Publisher) send(ctx context.Context, batch []outgoing) []FailedEvent {
 
 // sleep waits d on clock, or until ctx is done; it reports whether d
 // passed.
-func sleep(ctx context.Context, clock driver.Clock, d time.Duration) bool {
+func sleep(ctx context.Context, clock config.Clock, d time.Duration) bool {
 	select {
 	case <-ctx.Done():
 		return false

@@ -13,6 +13,7 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/elmosoftware/eventprotocol/config"
 	"github.com/elmosoftware/eventprotocol/envelope"
 	"github.com/elmosoftware/eventprotocol/transport"
 	"github.com/elmosoftware/eventprotocol/transport/driver"
@@ -156,7 +157,7 @@ func TestPublishRefusesInvalidBeforeSending(t *testing.T) {
 }
 
 // TestConfigIdiom: nil means the defaults; each invalid setting is a
-// *driver.ConfigError naming it, all reported at once; nothing is silently
+// *config.Error naming it, all reported at once; nothing is silently
 // replaced.
 func TestConfigIdiom(t *testing.T) {
 	s := &fakeSender{}
@@ -197,7 +198,7 @@ func TestConfigIdiom(t *testing.T) {
 			}
 			var named []string
 			for _, e := range errs {
-				var ce *driver.ConfigError
+				var ce *config.Error
 				require.ErrorAs(t, e, &ce)
 				named = append(named, ce.Setting)
 			}

@@ -109,7 +109,7 @@ func dlq(args []string, stdout, stderr io.Writer) int {
 		return fail(err)
 	}
 	if sub == "show" {
-		i := slices.IndexFunc(list, func(dl topology.DeadLetter) bool { return dl.ID == ids[0] })
+		i := slices.IndexFunc(list, func(dl driver.DeadLetter) bool { return dl.ID == ids[0] })
 		if i < 0 {
 			return fail(fmt.Errorf("%w: dead letter %s of %s (among the first %d)", driver.ErrNotFound, ids[0], *service, *max))
 		}
@@ -142,11 +142,11 @@ func dlq(args []string, stdout, stderr io.Writer) int {
 // shownDeadLetter is a dead letter as eventctl writes it: the body as JSON
 // when it is JSON, else as a string.
 type shownDeadLetter struct {
-	topology.DeadLetter
+	driver.DeadLetter
 	Body any `json:"body"`
 }
 
-func shown(dl topology.DeadLetter) shownDeadLetter {
+func shown(dl driver.DeadLetter) shownDeadLetter {
 	s := shownDeadLetter{DeadLetter: dl, Body: string(dl.Body)}
 	if json.Valid(dl.Body) {
 		s.Body = json.RawMessage(dl.Body)

@@ -9,6 +9,7 @@ import (
 	"os"
 	"time"
 
+	"github.com/elmosoftware/eventprotocol/transport/driver"
 	"github.com/elmosoftware/eventprotocol/transport/snssqs"
 	"github.com/elmosoftware/eventprotocol/transport/topology"
 )
@@ -103,10 +104,10 @@ func provision(name string, args []string, stdout, stderr io.Writer) int {
 	}
 	steps, _ := d.Plan(topo) // the topology was validated
 	if name == "teardown" {
-		var deletes []topology.Step
+		var deletes []driver.Step
 		for _, s := range steps {
 			if s.Action == "create-topic" || s.Action == "create-queue" {
-				deletes = append(deletes, topology.Step{Action: "delete-" + s.Action[len("create-"):], Resource: s.Resource})
+				deletes = append(deletes, driver.Step{Action: "delete-" + s.Action[len("create-"):], Resource: s.Resource})
 			}
 		}
 		steps = deletes

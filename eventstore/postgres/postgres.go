@@ -14,9 +14,9 @@ import (
 	"github.com/jackc/pgx/v5/pgconn"
 	"github.com/jackc/pgx/v5/pgxpool"
 
+	"github.com/elmosoftware/eventprotocol/config"
 	"github.com/elmosoftware/eventprotocol/eventstore"
 	"github.com/elmosoftware/eventprotocol/eventstore/internal/sqlq"
-	"github.com/elmosoftware/eventprotocol/transport/driver"
 )
 
 // Config configures [Open]. A nil *Config means the defaults.
@@ -62,7 +62,7 @@ func Open(ctx context.Context, dsn string, cfg *Config) (*Backend, error) {
 		c = *cfg
 	}
 	if c.MaxConns < 0 {
-		return nil, &driver.ConfigError{Setting: "postgres.Config.MaxConns", Problem: "must not be negative"}
+		return nil, &config.Error{Setting: "postgres.Config.MaxConns", Problem: "must not be negative"}
 	}
 
 	if c.MaxConns == 0 {
@@ -70,7 +70,7 @@ func Open(ctx context.Context, dsn string, cfg *Config) (*Backend, error) {
 	}
 	pc, err := pgxpool.ParseConfig(dsn)
 	if err != nil {
-		return nil, &driver.ConfigError{Setting: "postgres.Open dsn", Problem: err.Error()}
+		return nil, &config.Error{Setting: "postgres.Open dsn", Problem: err.Error()}
 	}
 	if c.Schema == "" {
 		c.Schema = pc.ConnConfig.RuntimeParams["search_path"]
@@ -79,7 +79,7 @@ func Open(ctx context.Context, dsn string, cfg *Config) (*Backend, error) {
 		c.Schema = "public"
 	}
 	if strings.Contains(c.Schema, ",") {
-		return nil, &driver.ConfigError{Setting: "postgres.Config.Schema", Problem: "must name one schema (the DSN's search_path names several)"}
+		return nil, &config.Error{Setting: "postgres.Config.Schema", Problem: "must name one schema (the DSN's search_path names several)"}
 	}
 	pc.MaxConns = c.MaxConns
 	pc.ConnConfig.RuntimeParams["search_path"] = c.Schema

@@ -16,11 +16,11 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/elmosoftware/eventprotocol/config"
 	"github.com/elmosoftware/eventprotocol/eventstore"
 	"github.com/elmosoftware/eventprotocol/eventstore/postgres"
 	"github.com/elmosoftware/eventprotocol/eventstore/storetest"
 	pgserver "github.com/elmosoftware/eventprotocol/internal/postgres"
-	"github.com/elmosoftware/eventprotocol/transport/driver"
 )
 
 // server is the package's PostgreSQL 15, started by TestMain.
@@ -207,7 +207,7 @@ func TestSchemaFromDSN(t *testing.T) {
 	assert.Equal(t, "1", out)
 
 	_, err = postgres.Open(ctx, server.DSN+"&search_path=a,b", nil)
-	require.ErrorIs(t, err, driver.ErrInvalidConfig)
+	require.ErrorIs(t, err, config.ErrInvalid)
 }
 
 // TestStaleLookUp: an append looks its stream's version up before it

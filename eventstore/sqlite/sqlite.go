@@ -11,9 +11,9 @@ import (
 
 	msqlite "modernc.org/sqlite" // and the "sqlite" database/sql driver
 
+	"github.com/elmosoftware/eventprotocol/config"
 	"github.com/elmosoftware/eventprotocol/eventstore"
 	"github.com/elmosoftware/eventprotocol/eventstore/internal/sqlq"
-	"github.com/elmosoftware/eventprotocol/transport/driver"
 )
 
 // Config configures [Open]. A nil *Config means the defaults.
@@ -65,13 +65,13 @@ func Open(ctx context.Context, path string, cfg *Config) (*Backend, error) {
 		c = *cfg
 	}
 	if c.BusyTimeout < 0 {
-		return nil, &driver.ConfigError{Setting: "sqlite.Config.BusyTimeout", Problem: "must not be negative"}
+		return nil, &config.Error{Setting: "sqlite.Config.BusyTimeout", Problem: "must not be negative"}
 	}
 	if c.BusyTimeout == 0 {
 		c.BusyTimeout = 5 * time.Second
 	}
 	if path == "" {
-		return nil, &driver.ConfigError{Setting: "sqlite.Open path", Problem: `must name a file or be ":memory:"`}
+		return nil, &config.Error{Setting: "sqlite.Open path", Problem: `must name a file or be ":memory:"`}
 	}
 	memory := path == ":memory:"
 	v := url.Values{}

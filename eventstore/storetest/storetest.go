@@ -5,13 +5,13 @@ import (
 	"errors"
 	"fmt"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/elmosoftware/eventprotocol/config"
 	"github.com/elmosoftware/eventprotocol/envelope"
 	"github.com/elmosoftware/eventprotocol/eventstore"
 )
@@ -46,37 +46,14 @@ func Run(t *testing.T, open Opener) {
 	}
 }
 
-// Clock is a settable clock for Config.Clock.
-type Clock struct {
-	mu  sync.Mutex
-	now time.Time
-}
-
-// NewClock returns a clock at t.
-func NewClock(t time.Time) *Clock { return &Clock{now: t} }
-
-// Now returns the clock's time.
-func (c *Clock) Now() time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.now
-}
-
-// Set sets the clock's time.
-func (c *Clock) Set(t time.Time) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.now = t
-}
-
 // epoch is where the suite's clocks start.
 var epoch = time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
 
 // newStore opens a backend and a store over it with a settable clock and
 // a small page, so that reads cross pages.
-func newStore(t *testing.T, open Opener) (*eventstore.Store, *Clock) {
-	clock := NewClock(epoch)
-	s, err := eventstore.New(open(t), &eventstore.Config{Clock: clock.Now, PageSize: 7, PollInterval: 20 * time.Millisecond})
+func newStore(t *testing.T, open Opener) (*eventstore.Store, *config.ManualClock) {
+	clock := config.NewManualClock(epoch)
+	s, err := eventstore.New(open(t), &eventstore.Config{Clock: clock, PageSize: 7, PollInterval: 20 * time.Millisecond})
 	require.NoError(t, err)
 	return s, clock
 }

@@ -23,9 +23,9 @@ import (
 	"github.com/elmosoftware/eventprotocol/outbox"
 	"github.com/elmosoftware/eventprotocol/schema"
 	"github.com/elmosoftware/eventprotocol/transport"
+	"github.com/elmosoftware/eventprotocol/transport/driver"
 	"github.com/elmosoftware/eventprotocol/transport/memory"
 	"github.com/elmosoftware/eventprotocol/transport/snssqs"
-	"github.com/elmosoftware/eventprotocol/transport/topology"
 )
 
 // service is the leave-balance service over an event store: commands
@@ -488,7 +488,7 @@ func serveCmd(args []string, stdout, stderr io.Writer) int {
 
 // openBus opens the transport the config names, provisioned; nil for none.
 func openBus(ctx context.Context, c serveConfig, cat *schema.Catalog) (*transport.Bus, error) {
-	var d topology.Driver
+	var d driver.Driver
 	switch c.transport {
 	case "none":
 		return nil, nil

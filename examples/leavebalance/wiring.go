@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/elmosoftware/eventprotocol/transport"
+	"github.com/elmosoftware/eventprotocol/transport/driver"
 	"github.com/elmosoftware/eventprotocol/transport/memory"
 	"github.com/elmosoftware/eventprotocol/transport/snssqs"
 	"github.com/elmosoftware/eventprotocol/transport/topology"
@@ -38,7 +39,7 @@ func open(ctx context.Context, o *options, topo func(env string) *topology.Topol
 	if err != nil {
 		return nil, err
 	}
-	var d topology.Driver
+	var d driver.Driver
 	env := "dev"
 	switch o.transport {
 	case "memory":

@@ -12,6 +12,7 @@ import (
 	"github.com/elmosoftware/eventprotocol/event"
 	"github.com/elmosoftware/eventprotocol/naming"
 	"github.com/elmosoftware/eventprotocol/transport"
+	"github.com/elmosoftware/eventprotocol/transport/driver"
 	"github.com/elmosoftware/eventprotocol/transport/topology"
 )
 
@@ -87,7 +88,7 @@ type world struct {
 	invoiceCount int
 }
 
-func start(ctx context.Context, bus *transport.Bus, d topology.Driver, tr *trace, sp *spans) (*world, error) {
+func start(ctx context.Context, bus *transport.Bus, d driver.Driver, tr *trace, sp *spans) (*world, error) {
 	// A second Bus on the same resources, without a catalogue: its
 	// Publisher checks envelopes but no payload, as a legacy producer.
 	legacy, err := transport.Open(ctx, d, bus.Topology(), &transport.OpenConfig{Publisher: &transport.PublisherConfig{Hooks: sp.publishHooks()}})

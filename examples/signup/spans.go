@@ -11,13 +11,13 @@ import (
 	"go.opentelemetry.io/otel/sdk/trace/tracetest"
 	oteltrace "go.opentelemetry.io/otel/trace"
 
+	"github.com/elmosoftware/eventprotocol/telemetry"
 	"github.com/elmosoftware/eventprotocol/transport"
-	"github.com/elmosoftware/eventprotocol/transport/telemetry"
 )
 
 // spans records the OpenTelemetry spans of a run (--trace) and prints them
 // as trees, one per trace. A service would export them instead (OTLP to a
-// collector); the library's part is package transport/telemetry either way.
+// collector); the library's part is package telemetry either way.
 type spans struct {
 	rec *tracetest.SpanRecorder
 	tel *telemetry.Telemetry

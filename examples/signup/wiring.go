@@ -9,6 +9,7 @@ import (
 
 	"github.com/elmosoftware/eventprotocol/schema"
 	"github.com/elmosoftware/eventprotocol/transport"
+	"github.com/elmosoftware/eventprotocol/transport/driver"
 	"github.com/elmosoftware/eventprotocol/transport/memory"
 	"github.com/elmosoftware/eventprotocol/transport/snssqs"
 	"github.com/elmosoftware/eventprotocol/transport/topology"
@@ -36,12 +37,12 @@ func flags(fs *flag.FlagSet) *options {
 // open loads the catalogue and opens the topology on the transport the
 // options name, provisioned: on SNS/SQS in a fresh environment, which
 // bus.Teardown removes. It returns the driver too, for a second Bus.
-func open(ctx context.Context, o *options, topo func(env string) *topology.Topology, hooks *transport.PublishHooks) (*transport.Bus, topology.Driver, error) {
+func open(ctx context.Context, o *options, topo func(env string) *topology.Topology, hooks *transport.PublishHooks) (*transport.Bus, driver.Driver, error) {
 	cat, err := schema.LoadDir(o.catalog)
 	if err != nil {
 		return nil, nil, fmt.Errorf("%w (run from the repository's root, or use -catalog)", err)
 	}
-	var d topology.Driver
+	var d driver.Driver
 	env := "dev"
 	switch o.transport {
 	case "memory":

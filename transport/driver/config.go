@@ -1,23 +1,18 @@
 package driver
 
-import "errors"
+import "github.com/elmosoftware/eventprotocol/config"
 
-// ErrInvalidConfig matches every [*ConfigError]: a constructor of the
-// transport packages (transport, memory, snssqs) refused its configuration.
-var ErrInvalidConfig = errors.New("invalid configuration")
+// ErrInvalidConfig is [config.ErrInvalid], under the name this package
+// gave it first.
+var ErrInvalidConfig = config.ErrInvalid
 
-// ConfigError reports one configuration setting that is not valid. The
-// configuration idiom of the transport packages: a nil config means the
-// defaults, a zero field means its default, and an invalid value is an
-// error, never silently replaced. A constructor reports every invalid
-// setting at once (errors.Join of *ConfigError).
-type ConfigError struct {
-	Setting string // e.g. "PublisherConfig.MaxAttempts"
-	Problem string // e.g. "must not be negative"
-}
+// ConfigError is [config.Error], under the name this package gave it
+// first: a driver's constructor reports each invalid setting as one.
+type ConfigError = config.Error
 
-// Error implements error.
-func (e *ConfigError) Error() string { return "invalid configuration: " + e.Setting + " " + e.Problem }
+// Clock is [config.Clock]: the consumer runtime's and the publisher's
+// delays follow it, as an in-process transport's timeouts do.
+type Clock = config.Clock
 
-// Is reports whether target is ErrInvalidConfig.
-func (e *ConfigError) Is(target error) bool { return target == ErrInvalidConfig }
+// SystemClock is [config.SystemClock].
+type SystemClock = config.SystemClock

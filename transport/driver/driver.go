@@ -137,26 +137,6 @@ type VisibilitySource interface {
 	VisibilityTimeout(ctx context.Context) (time.Duration, error)
 }
 
-// Clock is a source of time: the consumer runtime's and the publisher's
-// delays follow it, as an in-process transport's timeouts do, so that
-// tests can run them all on one manual clock.
-type Clock interface {
-	// Now returns the current time.
-	Now() time.Time
-	// At returns a channel that receives once the clock reaches t (at once
-	// if it has).
-	At(t time.Time) <-chan time.Time
-}
-
-// SystemClock is the Clock of the system's time.
-type SystemClock struct{}
-
-// Now returns time.Now().
-func (SystemClock) Now() time.Time { return time.Now() }
-
-// At returns a channel that receives at t.
-func (SystemClock) At(t time.Time) <-chan time.Time { return time.After(time.Until(t)) }
-
 // Closer is implemented by a Receiver that runs work of its own (a long
 // poll finishing after its caller gave up, say). Close ends that work,
 // waiting for it at most until ctx is done; after Close returns nothing of

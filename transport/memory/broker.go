@@ -12,6 +12,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/elmosoftware/eventprotocol/config"
 	"github.com/elmosoftware/eventprotocol/transport/driver"
 )
 
@@ -106,14 +107,14 @@ func New(cfg *Config) (*Broker, error) {
 		value int
 	}{{"MaxMessages", c.MaxMessages}, {"MaxBatch", c.MaxBatch}, {"MaxMessageBytes", c.MaxMessageBytes}} {
 		if f.value < 0 {
-			errs = append(errs, &driver.ConfigError{Setting: "memory.Config." + f.name, Problem: "must not be negative"})
+			errs = append(errs, &config.Error{Setting: "memory.Config." + f.name, Problem: "must not be negative"})
 		}
 	}
 	if err := errors.Join(errs...); err != nil {
 		return nil, err
 	}
 	if c.Clock == nil {
-		c.Clock = driver.SystemClock{}
+		c.Clock = config.SystemClock{}
 	}
 	if c.MaxMessages == 0 {
 		c.MaxMessages = DefaultMaxMessages
@@ -145,16 +146,16 @@ func (b *Broker) CreateTopic(name string) error {
 func (b *Broker) CreateSubscription(sc SubscriptionConfig) error {
 	var errs []error
 	if sc.Name == "" {
-		errs = append(errs, &driver.ConfigError{Setting: "SubscriptionConfig.Name", Problem: "must not be empty"})
+		errs = append(errs, &config.Error{Setting: "SubscriptionConfig.Name", Problem: "must not be empty"})
 	}
 	if len(sc.Topics) == 0 {
-		errs = append(errs, &driver.ConfigError{Setting: "SubscriptionConfig.Topics", Problem: "must name at least one topic"})
+		errs = append(errs, &config.Error{Setting: "SubscriptionConfig.Topics", Problem: "must name at least one topic"})
 	}
 	if sc.VisibilityTimeout < 0 {
-		errs = append(errs, &driver.ConfigError{Setting: "SubscriptionConfig.VisibilityTimeout", Problem: "must not be negative"})
+		errs = append(errs, &config.Error{Setting: "SubscriptionConfig.VisibilityTimeout", Problem: "must not be negative"})
 	}
 	if sc.MaxReceiveCount < 0 {
-		errs = append(errs, &driver.ConfigError{Setting: "SubscriptionConfig.MaxReceiveCount", Problem: "must not be negative"})
+		errs = append(errs, &config.Error{Setting: "SubscriptionConfig.MaxReceiveCount", Problem: "must not be negative"})
 	}
 	if err := errors.Join(errs...); err != nil {
 		return err

@@ -10,6 +10,7 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/elmosoftware/eventprotocol/config"
 	"github.com/elmosoftware/eventprotocol/transport/driver"
 	"github.com/elmosoftware/eventprotocol/transport/memory"
 )
@@ -196,10 +197,10 @@ func TestTooLargeAndUnknownNames(t *testing.T) {
 		{Name: "x", Topics: []string{"t"}, MaxReceiveCount: -1},
 		{Name: "x", Topics: []string{"t"}, VisibilityTimeout: -time.Second},
 	} {
-		assert.ErrorIs(t, b.CreateSubscription(bad), driver.ErrInvalidConfig, "%+v", bad)
+		assert.ErrorIs(t, b.CreateSubscription(bad), config.ErrInvalid, "%+v", bad)
 	}
 	_, err = memory.New(&memory.Config{MaxBatch: -1})
-	assert.ErrorIs(t, err, driver.ErrInvalidConfig)
+	assert.ErrorIs(t, err, config.ErrInvalid)
 	assert.Error(t, b.CreateTopic(""))
 	require.NoError(t, b.CreateTopic("empty"))
 	assert.NoError(t, b.Sender().Send(context.Background(), "empty", []*driver.Message{msg("1", "x")}), "a topic without subscriptions accepts and drops")

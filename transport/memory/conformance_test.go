@@ -7,10 +7,10 @@ import (
 
 	"github.com/stretchr/testify/require"
 
+	"github.com/elmosoftware/eventprotocol/config"
 	"github.com/elmosoftware/eventprotocol/naming"
 	"github.com/elmosoftware/eventprotocol/transport/driver"
 	"github.com/elmosoftware/eventprotocol/transport/memory"
-	"github.com/elmosoftware/eventprotocol/transport/topology"
 	"github.com/elmosoftware/eventprotocol/transport/transporttest"
 )
 
@@ -68,7 +68,7 @@ type env struct {
 	clock *memory.ManualClock
 }
 
-func (e env) Clock() driver.Clock { return e.clock }
+func (e env) Clock() config.Clock { return e.clock }
 
 func (e env) Topic(t naming.Type) string { return t.Domain() }
 func (e env) Sender() driver.Sender      { return e.b.Sender() }
@@ -89,7 +89,7 @@ func TestConformance(t *testing.T) {
 
 // TestBus runs the portable wiring and the dead-letter tooling on a broker.
 func TestBus(t *testing.T) {
-	transporttest.RunBus(t, func(t *testing.T) topology.Driver {
+	transporttest.RunBus(t, func(t *testing.T) driver.Driver {
 		b, err := memory.New(nil)
 		require.NoError(t, err)
 		return b

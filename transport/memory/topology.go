@@ -18,9 +18,9 @@ import (
 // are accepted and ignored: its messages live in memory, for the life of
 // the process.
 var (
-	_ topology.Driver           = (*Broker)(nil)
-	_ topology.Provisioner      = (*Broker)(nil)
-	_ topology.DeadLetterAccess = (*Broker)(nil)
+	_ driver.Driver           = (*Broker)(nil)
+	_ driver.Provisioner      = (*Broker)(nil)
+	_ driver.DeadLetterAccess = (*Broker)(nil)
 )
 
 // subscriptionOf is the subscription of a topology's service.
@@ -33,24 +33,24 @@ func subscriptionOf(t *topology.Topology, s topology.Service) SubscriptionConfig
 		VisibilityTimeout: s.VisibilityTimeout(), MaxReceiveCount: s.ReceiveLimit(), FIFO: t.FIFO(s)}
 }
 
-// Plan implements topology.Provisioner.
-func (b *Broker) Plan(t *topology.Topology) ([]topology.Step, error) {
+// Plan implements driver.Provisioner.
+func (b *Broker) Plan(t *topology.Topology) ([]driver.Step, error) {
 	if err := t.Validate(); err != nil {
 		return nil, err
 	}
-	var steps []topology.Step
+	var steps []driver.Step
 	for _, d := range t.Domains {
-		steps = append(steps, topology.Step{Action: "create-topic", Resource: d.Name})
+		steps = append(steps, driver.Step{Action: "create-topic", Resource: d.Name})
 	}
 	for _, s := range t.Services {
 		sc := subscriptionOf(t, s)
-		steps = append(steps, topology.Step{Action: "create-subscription", Resource: s.Name,
+		steps = append(steps, driver.Step{Action: "create-subscription", Resource: s.Name,
 			Detail: fmt.Sprintf("topics %v, types %v, visibility %v, maxReceiveCount %d", sc.Topics, sc.Types, sc.VisibilityTimeout, sc.MaxReceiveCount)})
 	}
 	return steps, nil
 }
 
-// Provision implements topology.Provisioner: it creates the topics and
+// Provision implements driver.Provisioner: it creates the topics and
 // subscriptions, and brings existing subscriptions' filters and settings
 // to the topology, keeping their messages.
 func (b *Broker) Provision(_ context.Context, t *topology.Topology) error {
@@ -88,7 +88,7 @@ func (b *Broker) Provision(_ context.Context, t *topology.Topology) error {
 	return nil
 }
 
-// Teardown implements topology.Provisioner: it deletes the services'
+// Teardown implements driver.Provisioner: it deletes the services'
 // subscriptions, with their messages, and the domains' topics.
 func (b *Broker) Teardown(_ context.Context, t *topology.Topology) error {
 	if err := t.Validate(); err != nil {
@@ -114,12 +114,12 @@ func (b *Broker) Teardown(_ context.Context, t *topology.Topology) error {
 	return nil
 }
 
-// OpenSender implements topology.Driver: the broker's sender.
+// OpenSender implements driver.Driver: the broker's sender.
 func (b *Broker) OpenSender(context.Context, *topology.Topology) (driver.Sender, error) {
 	return b.Sender(), nil
 }
 
-// OpenReceiver implements topology.Driver: the receiver of the service's
+// OpenReceiver implements driver.Driver: the receiver of the service's
 // subscription.
 func (b *Broker) OpenReceiver(_ context.Context, t *topology.Topology, service string) (driver.Receiver, error) {
 	if _, ok := t.Service(service); !ok {
@@ -128,24 +128,24 @@ func (b *Broker) OpenReceiver(_ context.Context, t *topology.Topology, service s
 	return b.Receiver(service)
 }
 
-// ListDeadLetters implements topology.DeadLetterAccess, oldest first.
-func (b *Broker) ListDeadLetters(_ context.Context, t *topology.Topology, service string, max int) ([]topology.DeadLetter, error) {
+// ListDeadLetters implements driver.DeadLetterAccess, oldest first.
+func (b *Broker) ListDeadLetters(_ context.Context, t *topology.Topology, service string, max int) ([]driver.DeadLetter, error) {
 	q, err := b.serviceQueue(t, service)
 	if err != nil {
 		return nil, err
 	}
 	b.mu.Lock()
 	defer b.mu.Unlock()
-	var out []topology.DeadLetter
+	var out []driver.DeadLetter
 	for _, m := range q.dlq[:min(max, len(q.dlq))] {
 		rc, _ := strconv.Atoi(m.attrs[driver.AttrDeadLetterReceiveCount])
-		out = append(out, topology.DeadLetter{ID: m.dlqID, Body: slices.Clone(m.body), Attributes: maps.Clone(m.attrs),
+		out = append(out, driver.DeadLetter{ID: m.dlqID, Body: slices.Clone(m.body), Attributes: maps.Clone(m.attrs),
 			Reason: m.attrs[driver.AttrDeadLetterReason], ReceiveCount: rc, DeadLetteredAt: m.deadAt})
 	}
 	return out, nil
 }
 
-// RedriveDeadLetters implements topology.DeadLetterAccess.
+// RedriveDeadLetters implements driver.DeadLetterAccess.
 func (b *Broker) RedriveDeadLetters(ctx context.Context, t *topology.Topology, service string, ids []string) ([]string, error) {
 	q, err := b.serviceQueue(t, service)
 	if err != nil {
@@ -188,7 +188,7 @@ func (b *Broker) RedriveDeadLetters(ctx context.Context, t *topology.Topology, s
 	return done, nil
 }
 
-// PurgeDeadLetters implements topology.DeadLetterAccess.
+// PurgeDeadLetters implements driver.DeadLetterAccess.
 func (b *Broker) PurgeDeadLetters(_ context.Context, t *topology.Topology, service string) (int, error) {
 	q, err := b.serviceQueue(t, service)
 	if err != nil {

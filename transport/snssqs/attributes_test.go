@@ -12,6 +12,9 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"net/http"
+	"sync/atomic"
+
 	"github.com/aws/aws-sdk-go-v2/config"
 	"github.com/aws/aws-sdk-go-v2/service/sns"
 	"github.com/elmosoftware/eventprotocol/envelope"
@@ -19,8 +22,6 @@ import (
 	"github.com/elmosoftware/eventprotocol/transport/driver"
 	"github.com/elmosoftware/eventprotocol/transport/snssqs"
 	"github.com/elmosoftware/eventprotocol/transport/snssqs/snssqstest"
-	"net/http"
-	"sync/atomic"
 )
 
 // TestMirroredAttributesCannotBeBypassed sends messages straight into a

@@ -125,7 +125,7 @@ func TestConformance(t *testing.T) {
 // servers, through a Driver.
 func TestBus(t *testing.T) {
 	onEachServer(t, func(t *testing.T, srv testServer) {
-		transporttest.RunBus(t, func(t *testing.T) topology.Driver {
+		transporttest.RunBus(t, func(t *testing.T) driver.Driver {
 			snsC, sqsC := clientsOf(t, srv.endpoint)
 			d, err := snssqs.NewDriver(snsC, sqsC, &snssqs.DriverConfig{WaitTime: time.Second})
 			if err != nil {

@@ -78,9 +78,9 @@ func (d *Driver) release(ctx context.Context, queueURL string, handles []string)
 	return nil
 }
 
-func deadLetterOf(m sqstypes.Message) topology.DeadLetter {
+func deadLetterOf(m sqstypes.Message) driver.DeadLetter {
 	attrs := attributesOf(m)
-	dl := topology.DeadLetter{ID: aws.ToString(m.MessageId), Body: []byte(aws.ToString(m.Body)), Attributes: attrs, Reason: attrs[driver.AttrDeadLetterReason]}
+	dl := driver.DeadLetter{ID: aws.ToString(m.MessageId), Body: []byte(aws.ToString(m.Body)), Attributes: attrs, Reason: attrs[driver.AttrDeadLetterReason]}
 	dl.ReceiveCount, _ = strconv.Atoi(attrs[driver.AttrDeadLetterReceiveCount])
 	if _, ours := attrs[driver.AttrDeadLetterReason]; ours {
 		// The consumer runtime sent it to the dead-letter queue then.
@@ -91,10 +91,10 @@ func deadLetterOf(m sqstypes.Message) topology.DeadLetter {
 	return dl
 }
 
-// ListDeadLetters implements topology.DeadLetterAccess. SQS has no way to
+// ListDeadLetters implements driver.DeadLetterAccess. SQS has no way to
 // look without receiving: the dead letters are received, with a short
 // visibility timeout, and released again before it returns.
-func (d *Driver) ListDeadLetters(ctx context.Context, t *topology.Topology, service string, max int) ([]topology.DeadLetter, error) {
+func (d *Driver) ListDeadLetters(ctx context.Context, t *topology.Topology, service string, max int) ([]driver.DeadLetter, error) {
 	_, _, dlq, err := serviceOf(t, service)
 	if err != nil {
 		return nil, err
@@ -103,7 +103,7 @@ func (d *Driver) ListDeadLetters(ctx context.Context, t *topology.Topology, serv
 	if err != nil {
 		return nil, err
 	}
-	var out []topology.DeadLetter
+	var out []driver.DeadLetter
 	var keep []string
 	if max > 0 {
 		keep, err = d.dlqScan(ctx, dlqURL, func(m sqstypes.Message) (bool, bool, error) {
@@ -114,7 +114,7 @@ func (d *Driver) ListDeadLetters(ctx context.Context, t *topology.Topology, serv
 	return out, errors.Join(err, d.release(context.WithoutCancel(ctx), dlqURL, keep))
 }
 
-// RedriveDeadLetters implements topology.DeadLetterAccess: each dead
+// RedriveDeadLetters implements driver.DeadLetterAccess: each dead
 // letter of ids is published to the topic of its type's domain, its body
 // and attributes as they were (without the dead-letter ones), then deleted
 // from the dead-letter queue. A publish whose outcome is unknown leaves
@@ -189,7 +189,7 @@ func (d *Driver) redrive(ctx context.Context, t *topology.Topology, s topology.S
 	return sender.Send(ctx, typ.Domain(), []*driver.Message{msg})
 }
 
-// PurgeDeadLetters implements topology.DeadLetterAccess: it receives and
+// PurgeDeadLetters implements driver.DeadLetterAccess: it receives and
 // deletes the dead letters until none is visible, and counts them.
 func (d *Driver) PurgeDeadLetters(ctx context.Context, t *topology.Topology, service string) (int, error) {
 	_, _, dlq, err := serviceOf(t, service)

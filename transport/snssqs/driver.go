@@ -16,6 +16,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/sns"
 	"github.com/aws/aws-sdk-go-v2/service/sqs"
 
+	"github.com/elmosoftware/eventprotocol/config"
 	"github.com/elmosoftware/eventprotocol/naming"
 	"github.com/elmosoftware/eventprotocol/transport/driver"
 	"github.com/elmosoftware/eventprotocol/transport/topology"
@@ -23,9 +24,9 @@ import (
 
 // The Driver serves topologies on SNS and SQS.
 var (
-	_ topology.Driver           = (*Driver)(nil)
-	_ topology.Provisioner      = (*Driver)(nil)
-	_ topology.DeadLetterAccess = (*Driver)(nil)
+	_ driver.Driver           = (*Driver)(nil)
+	_ driver.Provisioner      = (*Driver)(nil)
+	_ driver.DeadLetterAccess = (*Driver)(nil)
 )
 
 // DriverConfig configures a [Driver]. A nil *DriverConfig means the
@@ -70,16 +71,16 @@ func NewDriver(snsClient SNSAPI, sqsClient SQSAPI, cfg *DriverConfig) (*Driver, 
 	}
 	var errs []error
 	if snsClient == nil {
-		errs = append(errs, &driver.ConfigError{Setting: "NewDriver's SNS client", Problem: "must not be nil"})
+		errs = append(errs, &config.Error{Setting: "NewDriver's SNS client", Problem: "must not be nil"})
 	}
 	if sqsClient == nil {
-		errs = append(errs, &driver.ConfigError{Setting: "NewDriver's SQS client", Problem: "must not be nil"})
+		errs = append(errs, &config.Error{Setting: "NewDriver's SQS client", Problem: "must not be nil"})
 	}
 	if c.WaitTime < 0 || c.WaitTime > DefaultWaitTime {
-		errs = append(errs, &driver.ConfigError{Setting: "DriverConfig.WaitTime", Problem: "must be 0 to 20s"})
+		errs = append(errs, &config.Error{Setting: "DriverConfig.WaitTime", Problem: "must be 0 to 20s"})
 	}
 	if c.MaxBatch < 0 || c.MaxBatch > MaxBatch {
-		errs = append(errs, &driver.ConfigError{Setting: "DriverConfig.MaxBatch", Problem: fmt.Sprintf("must be 1 to %d (0 for the default)", MaxBatch)})
+		errs = append(errs, &config.Error{Setting: "DriverConfig.MaxBatch", Problem: fmt.Sprintf("must be 1 to %d (0 for the default)", MaxBatch)})
 	}
 	if err := errors.Join(errs...); err != nil {
 		return nil, err
@@ -180,7 +181,7 @@ func (d *Driver) queueURL(ctx context.Context, name string) (string, error) {
 	return u, nil
 }
 
-// OpenSender implements topology.Driver: a Sender to the topics of the
+// OpenSender implements driver.Driver: a Sender to the topics of the
 // topology's domains.
 func (d *Driver) OpenSender(ctx context.Context, t *topology.Topology) (driver.Sender, error) {
 	if err := t.Validate(); err != nil {
@@ -213,7 +214,7 @@ func serviceOf(t *topology.Topology, name string) (s topology.Service, queue, dl
 	return s, queue, dlq, nil
 }
 
-// OpenReceiver implements topology.Driver: a Receiver of the service's
+// OpenReceiver implements driver.Driver: a Receiver of the service's
 // queue, unwrapping SNS notifications only from the topics the service
 // consumes from.
 func (d *Driver) OpenReceiver(ctx context.Context, t *topology.Topology, name string) (driver.Receiver, error) {

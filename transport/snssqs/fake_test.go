@@ -20,6 +20,7 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/elmosoftware/eventprotocol/config"
 	"github.com/elmosoftware/eventprotocol/transport/driver"
 	"github.com/elmosoftware/eventprotocol/transport/snssqs"
 )
@@ -140,10 +141,10 @@ func TestNewSenderReceiverAndDriverConfig(t *testing.T) {
 		}(), []string{"NewDriver's SNS client", "NewDriver's SQS client", "DriverConfig.WaitTime", "DriverConfig.MaxBatch"}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			require.ErrorIs(t, tc.err, driver.ErrInvalidConfig)
+			require.ErrorIs(t, tc.err, config.ErrInvalid)
 			var named []string
 			for _, e := range tc.err.(interface{ Unwrap() []error }).Unwrap() {
-				var ce *driver.ConfigError
+				var ce *config.Error
 				require.ErrorAs(t, e, &ce)
 				named = append(named, ce.Setting)
 			}

@@ -18,6 +18,7 @@ import (
 	sqstypes "github.com/aws/aws-sdk-go-v2/service/sqs/types"
 	"github.com/aws/smithy-go"
 
+	"github.com/elmosoftware/eventprotocol/transport/driver"
 	"github.com/elmosoftware/eventprotocol/transport/topology"
 )
 
@@ -28,17 +29,17 @@ func filterText(types []string) string {
 	return "type in " + strings.Join(types, ", ")
 }
 
-// Plan implements topology.Provisioner: the steps Provision takes, with
+// Plan implements driver.Provisioner: the steps Provision takes, with
 // the AWS names, without calling AWS.
-func (d *Driver) Plan(t *topology.Topology) ([]topology.Step, error) {
+func (d *Driver) Plan(t *topology.Topology) ([]driver.Step, error) {
 	if err := t.Validate(); err != nil {
 		return nil, err
 	}
 	names := awsNames(t)
-	var steps []topology.Step
+	var steps []driver.Step
 	for _, dom := range t.Domains {
 		name, _ := names.Topic(dom.Name, dom.FIFO)
-		steps = append(steps, topology.Step{Action: "create-topic", Resource: name, Detail: settingsText(topicEncryption(dom.Encryption), t.Tags)})
+		steps = append(steps, driver.Step{Action: "create-topic", Resource: name, Detail: settingsText(topicEncryption(dom.Encryption), t.Tags)})
 	}
 	for _, s := range t.Services {
 		subs := s.Subscriptions()
@@ -47,18 +48,18 @@ func (d *Driver) Plan(t *topology.Topology) ([]topology.Step, error) {
 		dlq, _ := names.DeadLetterQueue(s.Name, fifo)
 		enc, tags := queueEncryption(s.Encryption), t.ServiceTags(s)
 		steps = append(steps,
-			topology.Step{Action: "create-queue", Resource: dlq, Detail: joinDetail("dead-letter queue, retention 14d", settingsText(enc, tags))},
-			topology.Step{Action: "create-queue", Resource: q, Detail: joinDetail(fmt.Sprintf("visibility %ds, maxReceiveCount %d to %s%s", int(s.VisibilityTimeout()/time.Second), s.ReceiveLimit(), dlq, retentionText(s)), settingsText(enc, tags))})
+			driver.Step{Action: "create-queue", Resource: dlq, Detail: joinDetail("dead-letter queue, retention 14d", settingsText(enc, tags))},
+			driver.Step{Action: "create-queue", Resource: q, Detail: joinDetail(fmt.Sprintf("visibility %ds, maxReceiveCount %d to %s%s", int(s.VisibilityTimeout()/time.Second), s.ReceiveLimit(), dlq, retentionText(s)), settingsText(enc, tags))})
 		var topics []string
 		for _, sub := range subs {
 			topic, _ := names.Topic(sub.Domain, fifo)
 			topics = append(topics, topic)
 		}
 		if !d.local {
-			steps = append(steps, topology.Step{Action: "set-queue-policy", Resource: q, Detail: "allow sns:SendMessage from " + strings.Join(topics, ", ")})
+			steps = append(steps, driver.Step{Action: "set-queue-policy", Resource: q, Detail: "allow sns:SendMessage from " + strings.Join(topics, ", ")})
 		}
 		for i, sub := range subs {
-			steps = append(steps, topology.Step{Action: "subscribe", Resource: q, Detail: "to " + topics[i] + ", raw delivery, " + filterText(sub.Types)})
+			steps = append(steps, driver.Step{Action: "subscribe", Resource: q, Detail: "to " + topics[i] + ", raw delivery, " + filterText(sub.Types)})
 		}
 	}
 	return steps, nil
@@ -120,7 +121,7 @@ func topicEncryption(e *topology.Encryption) map[string]string {
 	return map[string]string{"KmsMasterKeyId": e.KMSKeyID}
 }
 
-// Provision implements topology.Provisioner: it creates the topology's
+// Provision implements driver.Provisioner: it creates the topology's
 // topics, queues, dead-letter queues, queue policies (not on a local
 // server, which has none) and subscriptions. It is idempotent: run again,
 // it changes nothing that is already as described, and brings
@@ -323,7 +324,7 @@ func findSubscription(ctx context.Context, c SNSAdmin, topicARN, endpoint string
 	}
 }
 
-// Teardown implements topology.Provisioner: it deletes the
+// Teardown implements driver.Provisioner: it deletes the
 // subscriptions, queues, dead-letter queues and topics of the topology.
 // Missing queues are skipped. Topic ARNs are learnt with CreateTopic,
 // which is idempotent, so a topic that was missing is created and deleted

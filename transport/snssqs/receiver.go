@@ -17,6 +17,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/sqs"
 	sqstypes "github.com/aws/aws-sdk-go-v2/service/sqs/types"
 
+	"github.com/elmosoftware/eventprotocol/config"
 	"github.com/elmosoftware/eventprotocol/transport/driver"
 )
 
@@ -75,13 +76,13 @@ func NewReceiver(client SQSReceiver, queueURL string, cfg *ReceiverConfig) (*Rec
 	}
 	var errs []error
 	if client == nil {
-		errs = append(errs, &driver.ConfigError{Setting: "NewReceiver's client", Problem: "must not be nil"})
+		errs = append(errs, &config.Error{Setting: "NewReceiver's client", Problem: "must not be nil"})
 	}
 	if queueURL == "" {
-		errs = append(errs, &driver.ConfigError{Setting: "NewReceiver's queueURL", Problem: "must not be empty"})
+		errs = append(errs, &config.Error{Setting: "NewReceiver's queueURL", Problem: "must not be empty"})
 	}
 	if c.WaitTime < 0 || c.WaitTime > DefaultWaitTime {
-		errs = append(errs, &driver.ConfigError{Setting: "ReceiverConfig.WaitTime", Problem: "must be 0 to 20s"})
+		errs = append(errs, &config.Error{Setting: "ReceiverConfig.WaitTime", Problem: "must be 0 to 20s"})
 	}
 	if err := errors.Join(errs...); err != nil {
 		return nil, err

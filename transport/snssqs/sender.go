@@ -15,6 +15,7 @@ import (
 	"github.com/aws/smithy-go"
 	smithyhttp "github.com/aws/smithy-go/transport/http"
 
+	"github.com/elmosoftware/eventprotocol/config"
 	"github.com/elmosoftware/eventprotocol/transport/driver"
 )
 
@@ -52,16 +53,16 @@ func NewSender(client SNSPublisher, topicARNs map[string]string, cfg *SenderConf
 	}
 	var errs []error
 	if client == nil {
-		errs = append(errs, &driver.ConfigError{Setting: "NewSender's client", Problem: "must not be nil"})
+		errs = append(errs, &config.Error{Setting: "NewSender's client", Problem: "must not be nil"})
 	}
 	if len(topicARNs) == 0 {
-		errs = append(errs, &driver.ConfigError{Setting: "NewSender's topicARNs", Problem: "must name at least one topic"})
+		errs = append(errs, &config.Error{Setting: "NewSender's topicARNs", Problem: "must name at least one topic"})
 	}
 	if c.MaxBatch == 0 {
 		c.MaxBatch = MaxBatch
 	}
 	if c.MaxBatch < 1 || c.MaxBatch > MaxBatch {
-		errs = append(errs, &driver.ConfigError{Setting: "SenderConfig.MaxBatch", Problem: fmt.Sprintf("must be 1 to %d", MaxBatch)})
+		errs = append(errs, &config.Error{Setting: "SenderConfig.MaxBatch", Problem: fmt.Sprintf("must be 1 to %d", MaxBatch)})
 	}
 	if err := errors.Join(errs...); err != nil {
 		return nil, err

@@ -5,13 +5,12 @@
 // types it consumes.
 //
 // A [Topology] is read from JSON ([Read]) or built in code, and checked
-// with [Topology.Validate]. Transports implement [Driver] to serve a
-// topology (the memory broker and SNS/SQS both do), and optionally
-// [Provisioner], to create its resources idempotently, and
-// [DeadLetterAccess], to list, redrive and purge dead letters.
-// transport.Open wires a topology on a driver into a Publisher, a Consumer
-// per service and the dead letters, so application code never names a
-// driver type.
+// with [Topology.Validate]. It is the data model alone and imports no
+// transport package: transports serve a topology through the interfaces
+// of package transport/driver (Driver, and optionally Provisioner and
+// DeadLetterAccess), and transport.Open wires a topology on a driver into
+// a Publisher, a Consumer per service and the dead letters, so
+// application code never names a driver type.
 //
 // A topology file:
 //

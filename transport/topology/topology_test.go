@@ -8,6 +8,7 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/elmosoftware/eventprotocol/transport/driver"
 	"github.com/elmosoftware/eventprotocol/transport/topology"
 )
 
@@ -128,5 +129,5 @@ func TestSubscriptionsAndDefaults(t *testing.T) {
 	assert.False(t, topo.FIFO(billing))
 	topo.Domains[0].FIFO = true
 	assert.True(t, topo.FIFO(billing))
-	assert.Equal(t, "create-topic x (y)", topology.Step{Action: "create-topic", Resource: "x", Detail: "y"}.String())
+	assert.Equal(t, "create-topic x (y)", driver.Step{Action: "create-topic", Resource: "x", Detail: "y"}.String())
 }

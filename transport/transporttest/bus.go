@@ -24,7 +24,7 @@ import (
 // unknown id refused with driver.ErrNotFound, and a purge. newDriver
 // returns a driver for a fresh environment named env; the topology is
 // torn down when the test ends.
-func RunBus(t *testing.T, newDriver func(t *testing.T) topology.Driver, env string) {
+func RunBus(t *testing.T, newDriver func(t *testing.T) driver.Driver, env string) {
 	ctx := context.Background()
 	topo := &topology.Topology{Env: env, Domains: []topology.Domain{{Name: "conformance"}},
 		Services: []topology.Service{{Name: "store", Consumes: []string{typeCreated}, VisibilityTimeoutSeconds: 5}}}
@@ -56,12 +56,12 @@ func RunBus(t *testing.T, newDriver func(t *testing.T) topology.Driver, env stri
 	require.NoError(t, err)
 	require.NoError(t, bus.Publisher().Publish(ctx, first, second))
 
-	var dead []topology.DeadLetter
+	var dead []driver.DeadLetter
 	require.Eventually(t, func() bool {
 		dead, err = bus.DeadLetters(ctx, "store", 10)
 		return err == nil && len(dead) == 2
 	}, time.Minute, 100*time.Millisecond, "both events dead-lettered (last error: %v)", err)
-	byEvent := map[string]topology.DeadLetter{}
+	byEvent := map[string]driver.DeadLetter{}
 	for _, dl := range dead {
 		e, err := envelope.Decode(dl.Body)
 		require.NoError(t, err, "the dead letter's body is the event")

@@ -15,6 +15,7 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/elmosoftware/eventprotocol/config"
 	"github.com/elmosoftware/eventprotocol/envelope"
 	"github.com/elmosoftware/eventprotocol/naming"
 	"github.com/elmosoftware/eventprotocol/schema"
@@ -134,7 +135,7 @@ func (f *fixture) consumer(t *testing.T, sub string, cfg transport.ConsumerConfi
 
 // clockOf returns the clock of a Clocked environment, else nil (the
 // system's).
-func clockOf(env Env) driver.Clock {
+func clockOf(env Env) config.Clock {
 	if c, ok := env.(Clocked); ok {
 		return c.Clock()
 	}
@@ -295,7 +296,7 @@ func (s *suite) testRedelivery(t *testing.T) {
 	calls := 0
 	clock := clockOf(f.env)
 	if clock == nil {
-		clock = driver.SystemClock{}
+		clock = config.SystemClock{}
 	}
 	f.consumer(t, "a", transport.ConsumerConfig{}, func(ctx context.Context, d *transport.Delivery) error {
 		attempts <- attempt{clock.Now(), d.ReceiveCount} // the transport's time

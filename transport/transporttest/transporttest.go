@@ -5,6 +5,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/elmosoftware/eventprotocol/config"
 	"github.com/elmosoftware/eventprotocol/naming"
 	"github.com/elmosoftware/eventprotocol/transport/driver"
 )
@@ -56,7 +57,7 @@ type Subscription struct {
 // suite's consumers and publishers then follow the same clock.
 type Clocked interface {
 	// Clock returns the clock the consumers and publishers of the suite follow.
-	Clock() driver.Clock
+	Clock() config.Clock
 }
 
 // Harness creates isolated environments for the suite.

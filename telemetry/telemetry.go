@@ -17,11 +17,10 @@ import (
 
 	"github.com/elmosoftware/eventprotocol/envelope"
 	"github.com/elmosoftware/eventprotocol/transport"
-	"github.com/elmosoftware/eventprotocol/transport/driver"
 )
 
 // ScopeName is the instrumentation scope of the tracer and the meter.
-const ScopeName = "github.com/elmosoftware/eventprotocol/transport/telemetry"
+const ScopeName = "github.com/elmosoftware/eventprotocol/telemetry"
 
 // Config configures [New]. A nil *Config means the defaults.
 type Config struct {
@@ -40,9 +39,6 @@ type Config struct {
 	// PublishSystem and ConsumeSystem are the messaging.system of the two
 	// sides. Default "aws.sns" and "aws_sqs", the SNS/SQS binding's.
 	PublishSystem, ConsumeSystem string
-	// UnhealthyAfter is how many receives in a row must fail before a
-	// consumer's Health reports ErrUnhealthy. Default 3.
-	UnhealthyAfter int
 }
 
 // Telemetry makes the hooks of publishers and consumers. It is safe for
@@ -91,9 +87,6 @@ func New(cfg *Config) (*Telemetry, error) {
 	if cfg != nil {
 		c = *cfg
 	}
-	if c.UnhealthyAfter < 0 {
-		return nil, &driver.ConfigError{Setting: "telemetry.Config.UnhealthyAfter", Problem: "must not be negative"}
-	}
 	if c.TracerProvider == nil {
 		c.TracerProvider = otel.GetTracerProvider()
 	}
@@ -105,9 +98,6 @@ func New(cfg *Config) (*Telemetry, error) {
 	}
 	if c.ConsumeSystem == "" {
 		c.ConsumeSystem = "aws_sqs"
-	}
-	if c.UnhealthyAfter == 0 {
-		c.UnhealthyAfter = 3
 	}
 	t := &Telemetry{cfg: c, tracer: c.TracerProvider.Tracer(ScopeName), consumeSystem: keySystem.String(c.ConsumeSystem), producers: map[string]*producerStats{}}
 	if standIn(c.TracerProvider) {

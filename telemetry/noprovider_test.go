@@ -17,8 +17,8 @@ import (
 	"go.opentelemetry.io/otel/trace"
 
 	"github.com/elmosoftware/eventprotocol/envelope"
+	"github.com/elmosoftware/eventprotocol/telemetry"
 	"github.com/elmosoftware/eventprotocol/transport"
-	"github.com/elmosoftware/eventprotocol/transport/telemetry"
 )
 
 // This package's tests never register a global provider in their own

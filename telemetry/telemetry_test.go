@@ -18,11 +18,11 @@ import (
 	"go.opentelemetry.io/otel/trace"
 
 	"github.com/elmosoftware/eventprotocol/envelope"
+	"github.com/elmosoftware/eventprotocol/telemetry"
 	"github.com/elmosoftware/eventprotocol/transport"
 	"github.com/elmosoftware/eventprotocol/transport/driver"
 	"github.com/elmosoftware/eventprotocol/transport/memory"
 	"github.com/elmosoftware/eventprotocol/transport/snssqs/snssqstest"
-	"github.com/elmosoftware/eventprotocol/transport/telemetry"
 	"github.com/elmosoftware/eventprotocol/transport/topology"
 )
 
@@ -138,7 +138,7 @@ func events(s sdktrace.ReadOnlySpan) []string {
 // panic then a success, a permanent failure (dead letter), a duplicate,
 // and a message refused before any handler; then checks the spans and
 // metrics.
-func scenario(t *testing.T, d topology.Driver, env string, sendRaw func(ctx context.Context, body []byte) error) {
+func scenario(t *testing.T, d driver.Driver, env string, sendRaw func(ctx context.Context, body []byte) error) {
 	ctx := context.Background()
 	o := observe(t)
 	topo := &topology.Topology{Env: env, Domains: []topology.Domain{{Name: "identity"}},
@@ -192,7 +192,6 @@ func scenario(t *testing.T, d topology.Driver, env string, sendRaw func(ctx cont
 		return o.sum(t, "elmo.messaging.duplicates") == 1 && o.sum(t, "elmo.messaging.dead_letters") == 2
 	}, time.Minute, 20*time.Millisecond, "the duplicate skipped, two dead letters")
 	require.NoError(t, cons.Shutdown(ctx))
-	require.NoError(t, billing.Health())
 
 	// Spans.
 	var producers, processes []sdktrace.ReadOnlySpan
@@ -284,26 +283,4 @@ func TestOnSNSSQS(t *testing.T) {
 		}
 		return s.Send(ctx, "identity", []*driver.Message{{Body: body, Attributes: map[string]string{driver.AttrType: typeSignedUp}, DedupID: "raw"}})
 	})
-}
-
-// TestHealth: receives that keep failing make the consumer unhealthy
-// until one succeeds.
-func TestHealth(t *testing.T) {
-	o := observe(t)
-	c := o.tel.Consumer("billing")
-	h := c.Hooks()
-	ctx := context.Background()
-	for range 2 {
-		h.Received(ctx, nil, errors.New("expired credentials"))
-	}
-	require.NoError(t, c.Health(), "two failures are not yet a state")
-	h.Received(ctx, nil, errors.New("expired credentials"))
-	err := c.Health()
-	require.ErrorIs(t, err, telemetry.ErrUnhealthy)
-	assert.Contains(t, err.Error(), "expired credentials")
-	h.Received(ctx, nil, nil)
-	require.NoError(t, c.Health())
-
-	_, err = telemetry.New(&telemetry.Config{UnhealthyAfter: -1})
-	assert.ErrorIs(t, err, driver.ErrInvalidConfig)
 }

@@ -17,8 +17,8 @@ import (
 
 	"github.com/elmosoftware/eventprotocol/envelope"
 	"github.com/elmosoftware/eventprotocol/internal/transportbench"
+	"github.com/elmosoftware/eventprotocol/telemetry"
 	"github.com/elmosoftware/eventprotocol/transport"
-	"github.com/elmosoftware/eventprotocol/transport/telemetry"
 )
 
 // discard records every span and exports none.
@@ -72,7 +72,7 @@ func benchTelemetries(b *testing.B) (noProvider, sdk *telemetry.Telemetry) {
 // the rounds of the CPU time per event (<case>-%cpu, more is dearer) and
 // of the events/s (<case>-%events/s, less is slower):
 //
-//	go test -run '^$' -bench Overhead -benchtime 12x ./transport/telemetry/
+//	go test -run '^$' -bench Overhead -benchtime 12x ./telemetry/
 func BenchmarkOverhead(b *testing.B) {
 	const events, handlers = 20000, 8
 	noProvider, sdk := benchTelemetries(b)
@@ -139,7 +139,7 @@ func median(xs []float64) float64 {
 // traces) and the events come from a trace the producer did not sample:
 // its spans do not record, its metrics stay whole.
 //
-//	go test -run '^$' -bench HookCost -benchmem ./transport/telemetry/
+//	go test -run '^$' -bench HookCost -benchmem ./telemetry/
 func BenchmarkHookCost(b *testing.B) {
 	noProvider, sdk := benchTelemetries(b)
 	sampled := newSDKTelemetry(b, sdktrace.ParentBased(sdktrace.TraceIDRatioBased(0.1)))
@@ -177,7 +177,7 @@ func BenchmarkHookCost(b *testing.B) {
 // histogram records, end. Set against BenchmarkHookCost/sdk, it shows how
 // much of the hooks' cost is the SDK's:
 //
-//	go test -run '^$' -bench 'HookCost|SDKFloor' -benchmem ./transport/telemetry/
+//	go test -run '^$' -bench 'HookCost|SDKFloor' -benchmem ./telemetry/
 func BenchmarkSDKFloor(b *testing.B) {
 	tp, mp := sdkProviders(sdktrace.AlwaysSample())
 	tracer, meter := tp.Tracer("floor"), mp.Meter("floor")

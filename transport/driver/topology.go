@@ -1,40 +1,36 @@
-package topology
+package driver
 
 import (
 	"context"
-	"errors"
 	"time"
 
-	"github.com/elmosoftware/eventprotocol/transport/driver"
+	"github.com/elmosoftware/eventprotocol/transport/topology"
 )
 
 // Driver is a transport that serves topologies. Topics are named by their
 // domain: a driver maps the name onto its own resources.
 type Driver interface {
 	// OpenSender returns a sender to the topology's topics.
-	OpenSender(ctx context.Context, t *Topology) (driver.Sender, error)
+	OpenSender(ctx context.Context, t *topology.Topology) (Sender, error)
 	// OpenReceiver returns a receiver of the service's subscription. It fails
-	// with an error matching ErrUnknownService when the topology has no
-	// such service, and driver.ErrNotFound when the transport has no
+	// with an error matching topology.ErrUnknownService when the topology has no
+	// such service, and ErrNotFound when the transport has no
 	// subscription for it (not provisioned).
-	OpenReceiver(ctx context.Context, t *Topology, service string) (driver.Receiver, error)
+	OpenReceiver(ctx context.Context, t *topology.Topology, service string) (Receiver, error)
 }
-
-// ErrUnknownService reports a service the topology does not list.
-var ErrUnknownService = errors.New("topology: no such service")
 
 // Provisioner is a Driver that can create and delete a topology's
 // resources.
 type Provisioner interface {
 	// Plan returns the steps Provision takes, without doing anything.
-	Plan(t *Topology) ([]Step, error)
+	Plan(t *topology.Topology) ([]Step, error)
 	// Provision creates what the topology describes. It is idempotent: run
 	// again, it changes nothing that is already as described, and brings
 	// what differs (subscription filters, queue settings) back to it.
-	Provision(ctx context.Context, t *Topology) error
+	Provision(ctx context.Context, t *topology.Topology) error
 	// Teardown deletes what Provision created. Only what is certainly
 	// absent counts as deleted: any other failure is an error.
-	Teardown(ctx context.Context, t *Topology) error
+	Teardown(ctx context.Context, t *topology.Topology) error
 }
 
 // Step is one action of a provisioning plan.
@@ -58,19 +54,19 @@ func (s Step) String() string {
 type DeadLetterAccess interface {
 	// ListDeadLetters returns up to max of the service's dead letters, oldest
 	// first where the transport knows the order, leaving them in place.
-	ListDeadLetters(ctx context.Context, t *Topology, service string, max int) ([]DeadLetter, error)
+	ListDeadLetters(ctx context.Context, t *topology.Topology, service string, max int) ([]DeadLetter, error)
 	// RedriveDeadLetters sends the dead letters of those ids back to the topic of
 	// their event's domain, their bytes and attributes unchanged but for
 	// the dead-letter ones, and removes them from the dead-letter queue.
 	// Consumers that already handled an event deduplicate it on (source,
 	// id). It returns the ids redriven; those not found are named in an
-	// error matching driver.ErrNotFound. A dead letter whose publish failed
+	// error matching ErrNotFound. A dead letter whose publish failed
 	// stays in the dead-letter queue; unless the error matches
-	// driver.ErrNotSent the publish may have happened, and redriving it
+	// ErrNotSent the publish may have happened, and redriving it
 	// again may deliver it twice.
-	RedriveDeadLetters(ctx context.Context, t *Topology, service string, ids []string) ([]string, error)
+	RedriveDeadLetters(ctx context.Context, t *topology.Topology, service string, ids []string) ([]string, error)
 	// PurgeDeadLetters deletes the service's dead letters and returns how many.
-	PurgeDeadLetters(ctx context.Context, t *Topology, service string) (int, error)
+	PurgeDeadLetters(ctx context.Context, t *topology.Topology, service string) (int, error)
 }
 
 // DeadLetter is a message in a dead-letter queue.
@@ -82,7 +78,7 @@ type DeadLetter struct {
 	// Attributes are the message's attributes: the mirrored ones and the
 	// dead-letter ones.
 	Attributes map[string]string `json:"attributes"`
-	// Reason is why it was dead-lettered (driver.AttrDeadLetterReason):
+	// Reason is why it was dead-lettered (AttrDeadLetterReason):
 	// JSON pointers and rules, never payload values. Empty when the queue's
 	// own redrive moved it (its consumers kept dying).
 	Reason string `json:"reason,omitempty"`

@@ -2,9 +2,6 @@ package telemetry
 
 import (
 	"context"
-	"errors"
-	"fmt"
-	"sync"
 	"sync/atomic"
 	"time"
 
@@ -18,12 +15,9 @@ import (
 	"github.com/elmosoftware/eventprotocol/transport/driver"
 )
 
-// ErrUnhealthy matches the error of [ConsumerTelemetry.Health] while
-// receiving keeps failing.
-var ErrUnhealthy = errors.New("telemetry: the consumer's receives keep failing")
-
-// ConsumerTelemetry is the telemetry of one consumer: its hooks and its
-// health. It is safe for concurrent use.
+// ConsumerTelemetry is the telemetry of one consumer: its hooks. It
+// measures; the consumer's health is the Consumer's own (its Health
+// method). It is safe for concurrent use.
 type ConsumerTelemetry struct {
 	t    *Telemetry
 	name string
@@ -35,10 +29,6 @@ type ConsumerTelemetry struct {
 	consumed, retries, duplicates, inFlight atomic.Int64
 	handled                                 [transport.Released + 1]atomic.Int64 // by outcome
 	dead                                    [len(reasonClasses)]atomic.Int64     // by reason class
-
-	mu           sync.Mutex
-	receiveFails int
-	lastErr      error
 }
 
 // Consumer returns the telemetry of the consumer of a subscription, named
@@ -75,29 +65,8 @@ func (c *ConsumerTelemetry) Hooks() *transport.ConsumerHooks {
 	return &transport.ConsumerHooks{Received: c.received, Handling: c.handling, Settled: c.settled, Refused: c.refused}
 }
 
-// Health reports whether the consumer receives: nil, or an error matching
-// ErrUnhealthy (with the last receive error) once Config.UnhealthyAfter
-// receives in a row have failed, until one succeeds. Put it behind the
-// readiness probe.
-func (c *ConsumerTelemetry) Health() error {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	if c.receiveFails >= c.t.cfg.UnhealthyAfter {
-		return fmt.Errorf("%w: %d in a row, the last: %w", ErrUnhealthy, c.receiveFails, c.lastErr)
-	}
-	return nil
-}
-
 func (c *ConsumerTelemetry) received(_ context.Context, msgs []*driver.Message, err error) {
 	c.consumed.Add(int64(len(msgs)))
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	if err != nil {
-		c.receiveFails++
-		c.lastErr = err
-		return
-	}
-	c.receiveFails, c.lastErr = 0, nil
 }
 
 // consumerKind is the start option of CONSUMER spans, made once (Start

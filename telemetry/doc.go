@@ -1,4 +1,5 @@
-// Package telemetry instruments the transport runtime with OpenTelemetry:
+// Package telemetry instruments the runtime (transport publishers and
+// consumers, outbox relays) with OpenTelemetry:
 // traces and metrics that follow one business fact from its producer
 // through every consumer, retry and dead letter. It uses only the
 // OpenTelemetry API (go.opentelemetry.io/otel, its trace and metric
@@ -13,7 +14,11 @@
 //		Publisher: &transport.PublisherConfig{Hooks: tel.PublishHooks()}})
 //	billing := tel.Consumer("billing")
 //	consumer, err := bus.Consumer(ctx, "billing", &transport.ConsumerConfig{Hooks: billing.Hooks()})
-//	ready := billing.Health() // nil, or ErrUnhealthy: behind the readiness probe
+//
+// Telemetry measures; it does not judge. Whether a component can do its
+// work is the runtime's to say: transport.Consumer.Health and
+// outbox.Relay.Health, one model (transport.Health) behind one readiness
+// probe.
 //
 // # Traces
 //
