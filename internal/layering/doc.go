@@ -1,4 +1,5 @@
-// Package layering holds the test that keeps the module's dependencies
-// pointing one way, as the README's design notes state them. It has no
+// Package layering holds the tests that keep the module's dependencies
+// pointing one way, as the README's design notes state them, and its
+// hand-written files small enough to hold in one's head. It has no
 // code of its own.
 package layering
