@@ -17,8 +17,12 @@ import (
 type Backend interface {
 	// Append stores a batch atomically, serialized with every other
 	// append, and returns the stream's version after it. In order:
-	//  1. events whose (source, id) is already stored in b.Branch are
-	//     dropped; when none remain, Append stores nothing and succeeds;
+	//  1. events whose (source, id) is already on the batch's timeline
+	//     are dropped, and so are repeats within the batch: on the main
+	//     timeline (b.Branch ""), a main-timeline event of any stream; on
+	//     a branch, one of the branch's own events, or one of its stream's
+	//     main-timeline events up to the fork (versions up to b.Base).
+	//     When none remain, Append stores nothing and succeeds;
 	//  2. the stream's current version (its newest version in b.Branch,
 	//     else b.Base) must equal b.Expected unless b.Any, else
 	//     *ConflictError;
@@ -29,6 +33,9 @@ type Backend interface {
 	Append(ctx context.Context, b *Batch) (Appended, error)
 	// Read returns up to max events of q in q's order.
 	Read(ctx context.Context, q *Query, max int) ([]Record, error)
+	// Find returns the event (source, id) stored in branch ("" is the
+	// main timeline) and true, or false when there is none.
+	Find(ctx context.Context, branch, source, id string) (Record, bool, error)
 	// Version returns the newest version of a stream's timeline (branch
 	// "" is the main one) among the events recorded at or before
 	// recordedBy (0: no bound); 0 when there is none. It does not count a
@@ -142,9 +149,13 @@ type Query struct {
 
 // Record is one stored event.
 type Record struct {
-	// Position is the event's place in the store's global order: dense on
-	// the main timeline, and a reader following it never skips an event
-	// committed later.
+	// Position is the event's place in the store's global order, one
+	// sequence for every timeline: unique, and increasing in commit order,
+	// so that a reader of the main timeline that follows positions (ReadAll,
+	// Subscribe) never skips an event committed later. It is not dense on
+	// a timeline: the events of branches take positions too, so the main
+	// timeline may go 1, 2, 5 after two branch appends. Versions, not
+	// positions, count a stream's events.
 	Position int64
 	// Stream and Branch ("" for the main timeline) hold the event; Version
 	// is its place in the stream, from 1.

@@ -13,8 +13,13 @@
 //
 // [Store.Append] takes an expected version ([Exactly], or [Any]) and
 // refuses a mismatch with a [*ConflictError] carrying the actual version.
-// An event already stored (same source and id) is skipped, so a consumer
-// that receives at least once can append what it receives.
+// An event id is unique per timeline, across streams: an event already
+// on the timeline (same source and id) is skipped, and the result's
+// Duplicates say where it lives, so a consumer that receives at least once
+// can append what it receives. The main timeline is every stream's main
+// events; a branch's is its stream's main events up to the fork, then its
+// own. Positions are one sequence for every timeline (see
+// [Record.Position]).
 //
 // Reads stream their results a page at a time ([Config.PageSize]):
 // [Store.ReadStream] in version order, [Store.ReadAll] in global order,

@@ -16,9 +16,9 @@ import (
 // Backend keeps everything in memory. It is safe for concurrent use.
 type Backend struct {
 	mu        sync.RWMutex
-	all       []*eventstore.Record          // by position
-	timelines map[timeline]*events          // by stream and branch
-	seen      map[string]map[[2]string]bool // by branch: (source, id)
+	all       []*eventstore.Record                        // by position
+	timelines map[timeline]*events                        // by stream and branch
+	seen      map[string]map[[2]string]*eventstore.Record // by branch: (source, id)
 	branches  map[string]eventstore.Branch
 	snapshots map[timeline][]eventstore.Snapshot
 	points    map[string]int64
@@ -36,7 +36,7 @@ type events struct {
 
 // New returns an empty backend.
 func New() *Backend {
-	return &Backend{timelines: map[timeline]*events{}, seen: map[string]map[[2]string]bool{}, branches: map[string]eventstore.Branch{}, snapshots: map[timeline][]eventstore.Snapshot{}, points: map[string]int64{}, parked: map[string][]eventstore.Parked{}}
+	return &Backend{timelines: map[timeline]*events{}, seen: map[string]map[[2]string]*eventstore.Record{}, branches: map[string]eventstore.Branch{}, snapshots: map[timeline][]eventstore.Snapshot{}, points: map[string]int64{}, parked: map[string][]eventstore.Parked{}}
 }
 
 // NewStore returns a store over a new Backend.
@@ -61,7 +61,7 @@ func (m *Backend) Append(_ context.Context, b *eventstore.Batch) (eventstore.App
 	batchSeen := map[[2]string]bool{}
 	for _, p := range b.Events {
 		k := [2]string{p.Source, p.ID}
-		if !seen[k] && !batchSeen[k] {
+		if seen[k] == nil && !batchSeen[k] && !m.inherited(b, k) {
 			batchSeen[k] = true
 			fresh = append(fresh, p)
 		}
@@ -82,7 +82,7 @@ func (m *Backend) Append(_ context.Context, b *eventstore.Batch) (eventstore.App
 		m.timelines[timeline{b.Stream, b.Branch}] = tl
 	}
 	if seen == nil {
-		seen = map[[2]string]bool{}
+		seen = map[[2]string]*eventstore.Record{}
 		m.seen[b.Branch] = seen
 	}
 	m.recorded = max(b.Now, m.recorded+1)
@@ -91,12 +91,36 @@ func (m *Backend) Append(_ context.Context, b *eventstore.Batch) (eventstore.App
 		r := &eventstore.Record{Position: first + int64(i), Stream: b.Stream, Branch: b.Branch, Version: version + int64(i) + 1,
 			Recorded: time.Unix(0, m.recorded).UTC(), Effective: time.Unix(0, p.Effective).UTC(), Raw: slices.Clone(p.Raw)}
 		m.all = append(m.all, r)
-		seen[[2]string{p.Source, p.ID}] = true
+		seen[[2]string{p.Source, p.ID}] = r
 		tl.byVersion = append(tl.byVersion, r)
 		at := sort.Search(len(tl.byEffective), func(j int) bool { return after(tl.byEffective[j], r.Effective.UnixNano(), r.Position) })
 		tl.byEffective = slices.Insert(tl.byEffective, at, r)
 	}
 	return eventstore.Appended{Version: version + int64(len(fresh)), Stored: len(fresh), FirstPosition: first, Recorded: m.recorded}, nil
+}
+
+// inherited reports whether a branch append's event k is one of its
+// stream's main-timeline events up to the fork.
+func (m *Backend) inherited(b *eventstore.Batch, k [2]string) bool {
+	if b.Branch == "" {
+		return false
+	}
+	r := m.seen[""][k]
+	return r != nil && r.Stream == b.Stream && r.Version <= b.Base
+}
+
+// Find implements eventstore.Backend.
+func (m *Backend) Find(_ context.Context, branch, source, id string) (eventstore.Record, bool, error) {
+	m.mu.RLock()
+	defer m.mu.RUnlock()
+	if err := m.check(); err != nil {
+		return eventstore.Record{}, false, err
+	}
+	r := m.seen[branch][[2]string{source, id}]
+	if r == nil {
+		return eventstore.Record{}, false, nil
+	}
+	return *r, true, nil
 }
 
 // after reports whether r comes after (effective, position).

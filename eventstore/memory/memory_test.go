@@ -1,6 +1,7 @@
 package memory_test
 
 import (
+	"context"
 	"testing"
 
 	"github.com/elmosoftware/eventprotocol/eventstore"
@@ -9,9 +10,9 @@ import (
 )
 
 func TestConformance(t *testing.T) {
-	storetest.Run(t, func(t *testing.T) eventstore.Backend {
+	storetest.Run(t, storetest.Opener(func(_ context.Context, t *testing.T) (eventstore.Backend, error) {
 		b := memory.New()
 		t.Cleanup(func() { _ = b.Close() })
-		return b
-	})
+		return b, nil
+	}))
 }

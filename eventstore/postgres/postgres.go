@@ -34,7 +34,7 @@ type tables = sqlq.Tables
 
 // Backend is the PostgreSQL backend. It is safe for concurrent use.
 //
-// It implements eventstore.Backend: the methods below, and Read,
+// It implements eventstore.Backend: the methods below, and Read, Find,
 // CreateBranch, LoadBranch, Branches, SaveSnapshot, Snapshots,
 // LoadCheckpoint, SaveCheckpoint, Park and Parked, which are the same SQL
 // on both SQL backends and shared by them.

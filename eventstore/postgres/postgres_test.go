@@ -48,9 +48,15 @@ func open(t testing.TB) *postgres.Backend {
 	return b
 }
 
-func TestConformance(t *testing.T) {
-	storetest.Run(t, func(t *testing.T) eventstore.Backend { return open(t) })
-}
+// harness opens each test's backend in a schema of its own: the tests
+// share nothing and run in parallel.
+type harness struct{}
+
+func (harness) Capabilities() storetest.Capabilities { return storetest.Capabilities{Parallel: true} }
+
+func (harness) Open(_ context.Context, t *testing.T) (eventstore.Backend, error) { return open(t), nil }
+
+func TestConformance(t *testing.T) { storetest.Run(t, harness{}) }
 
 // TestTwoProcesses appends to one stream from two backends over the same
 // schema, as two processes of a service would: every append lands, the

@@ -28,11 +28,14 @@ CREATE INDEX IF NOT EXISTS es_branches_stream ON es_branches (stream, created);
 CREATE TABLE IF NOT EXISTS es_snapshots (stream text NOT NULL, branch text NOT NULL, recorded bigint NOT NULL, effective bigint NOT NULL, version bigint NOT NULL, state bytea NOT NULL, PRIMARY KEY (stream, branch, effective, recorded));
 CREATE TABLE IF NOT EXISTS es_checkpoints (name text PRIMARY KEY, position bigint NOT NULL);
 CREATE TABLE IF NOT EXISTS es_parked (name text NOT NULL, position bigint NOT NULL, reason text NOT NULL, at bigint NOT NULL, PRIMARY KEY (name, position));
-CREATE OR REPLACE FUNCTION es_stored(p_branch text, p_source text, p_id text) RETURNS bool
+-- Whether an event is on an append's timeline: its branch's own events,
+-- or, on a branch, its stream's main-timeline events up to the fork.
+CREATE OR REPLACE FUNCTION es_stored(p_stream text, p_branch text, p_base bigint, p_source text, p_id text) RETURNS bool
 LANGUAGE sql STABLE
 SET plan_cache_mode = force_generic_plan
 SET enable_seqscan = off
-AS $$ SELECT EXISTS (SELECT 1 FROM es_events WHERE branch = p_branch AND source = p_source AND id = p_id) $$;
+AS $$ SELECT EXISTS (SELECT 1 FROM es_events WHERE branch = p_branch AND source = p_source AND id = p_id)
+	OR (p_branch <> '' AND EXISTS (SELECT 1 FROM es_events WHERE branch = '' AND source = p_source AND id = p_id AND stream = p_stream AND version <= p_base)) $$;
 CREATE OR REPLACE FUNCTION es_append(
 	-- one element per append
 	p_streams text[], p_branches text[], p_bases bigint[], p_expected bigint[], p_any bool[], p_now bigint[],
@@ -76,10 +79,12 @@ BEGIN
 	-- Each append's timeline's version (an append's timeline is in no
 	-- other append of the call). Whether each event is stored already (the
 	-- caller sends an append's events once each) is looked up when the
-	-- lock is taken first; otherwise the events are taken for new, the
-	-- unique index says when one is not (the caller tries again, locking
-	-- first), and only an append whose expectation fails is looked up: its
-	-- events may all be stored, which makes it a no-op, not a conflict.
+	-- lock is taken first, and always for a branch's append (the unique
+	-- index does not see the main-timeline events a branch inherits);
+	-- otherwise the events are taken for new, the unique index says when
+	-- one is not (the caller tries again, locking first), and only an
+	-- append whose expectation fails is looked up: its events may all be
+	-- stored, which makes it a no-op, not a conflict.
 	v_versions := array_fill(NULL::bigint, ARRAY[array_length(p_streams, 1)]);
 	FOR b IN 1 .. array_length(p_streams, 1) LOOP
 		v_stream := p_streams[b];
@@ -88,9 +93,11 @@ BEGIN
 		v_versions[b] := coalesce(v_version, p_bases[b]);
 	END LOOP;
 	v_dup := array_fill(false, ARRAY[array_length(p_ids, 1)]);
-	IF p_lock_first THEN
+	IF p_lock_first OR NOT (p_branches <@ ARRAY['']) THEN
 		FOR i IN 1 .. array_length(p_ids, 1) LOOP
-			v_dup[i] := es_stored(p_branches[p_batch[i]], p_sources[i], p_ids[i]);
+			IF p_lock_first OR p_branches[p_batch[i]] <> '' THEN
+				v_dup[i] := es_stored(p_streams[p_batch[i]], p_branches[p_batch[i]], p_bases[p_batch[i]], p_sources[i], p_ids[i]);
+			END IF;
 		END LOOP;
 	END IF;
 	-- The head's lock, held until commit, orders the commits as the
@@ -120,7 +127,7 @@ BEGIN
 			v_versions[b] := coalesce(v_version, p_bases[b]);
 			v_fresh := 0;
 			FOR i IN e .. e_end - 1 LOOP
-				v_dup[i] := es_stored(p_branches[b], p_sources[i], p_ids[i]);
+				v_dup[i] := es_stored(p_streams[b], p_branches[b], p_bases[b], p_sources[i], p_ids[i]);
 				IF NOT v_dup[i] THEN
 					v_fresh := v_fresh + 1;
 				END IF;

@@ -29,7 +29,7 @@ type tables = sqlq.Tables
 
 // Backend is the SQLite backend. It is safe for concurrent use.
 //
-// It implements eventstore.Backend: the methods below, and Read,
+// It implements eventstore.Backend: the methods below, and Read, Find,
 // CreateBranch, LoadBranch, Branches, SaveSnapshot, Snapshots,
 // LoadCheckpoint, SaveCheckpoint, Park and Parked, which are the same SQL
 // on both SQL backends and shared by them.
@@ -163,7 +163,9 @@ const (
 	queryHead = `SELECT max(recorded, coalesce((SELECT recorded FROM es_events ORDER BY position DESC LIMIT 1), 0)),
 		max(position, coalesce((SELECT max(position) FROM es_events), 0)),
 		(SELECT coalesce(max(version), ?) FROM es_events WHERE stream = ? AND branch = ?) FROM es_head`
-	querySeen   = `SELECT count(*) FROM es_events WHERE branch = ? AND source = ? AND id = ?`
+	// querySeen: whether an event is on the append's timeline (its
+	// branch's own, or its stream's main events up to the fork).
+	querySeen   = `SELECT count(*) FROM es_events WHERE source = ? AND id = ? AND (branch = ? OR (branch = '' AND stream = ? AND version <= ?))`
 	queryInsert = `INSERT INTO es_events (position, stream, branch, version, recorded, effective, source, id, raw) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`
 )
 
@@ -199,12 +201,18 @@ func (b *Backend) AppendTx(ctx context.Context, tx *sql.Tx, batch *eventstore.Ba
 	return b.appendIn(ctx, inTx{tx: tx}, batch, true)
 }
 
-// Append implements eventstore.Backend. It first assumes the events are
-// new and lets the unique index on (branch, source, id) say otherwise;
-// when it does, or when the expectation fails (the events may all be
-// stored already), it appends again looking each event up first.
+// Append implements eventstore.Backend. On the main timeline it first
+// assumes the events are new and lets the unique index on (branch,
+// source, id) say otherwise; when it does, or when the expectation fails
+// (the events may all be stored already), it appends again looking each
+// event up first. A branch's append always looks them up: the index does
+// not see the main-timeline events the branch inherits.
 func (b *Backend) Append(ctx context.Context, batch *eventstore.Batch) (eventstore.Appended, error) {
-	res, err := b.append(ctx, batch, false)
+	lookUp := batch.Branch != ""
+	res, err := b.append(ctx, batch, lookUp)
+	if lookUp {
+		return res, err
+	}
 	var serr *msqlite.Error
 	if errors.Is(err, errLookUp) || (errors.As(err, &serr) && serr.Code()&0xff == sqliteConstraint) {
 		res, err = b.append(ctx, batch, true)
@@ -293,7 +301,7 @@ func (b *Backend) fresh(ctx context.Context, t inTx, batch *eventstore.Batch, lo
 		inBatch[k] = true
 		if lookUp {
 			var n int
-			if err := seen.QueryRowContext(ctx, batch.Branch, p.Source, p.ID).Scan(&n); err != nil {
+			if err := seen.QueryRowContext(ctx, p.Source, p.ID, batch.Branch, batch.Stream, batch.Base).Scan(&n); err != nil {
 				return nil, err
 			}
 			if n > 0 {

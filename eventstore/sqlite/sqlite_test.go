@@ -5,26 +5,31 @@ import (
 	"path/filepath"
 	"testing"
 
-	"github.com/stretchr/testify/require"
-
 	"github.com/elmosoftware/eventprotocol/eventstore"
 	"github.com/elmosoftware/eventprotocol/eventstore/sqlite"
 	"github.com/elmosoftware/eventprotocol/eventstore/storetest"
 )
 
-func TestConformance(t *testing.T) {
-	for _, where := range []string{"file", "memory"} {
-		t.Run(where, func(t *testing.T) {
-			storetest.Run(t, func(t *testing.T) eventstore.Backend {
-				path := ":memory:"
-				if where == "file" {
-					path = filepath.Join(t.TempDir(), "events.db")
-				}
-				b, err := sqlite.Open(context.Background(), path, nil)
-				require.NoError(t, err)
-				t.Cleanup(func() { _ = b.Close() })
-				return b
-			})
-		})
+// harness opens each test's backend on a file of its own, or in memory:
+// the tests share nothing and run in parallel.
+type harness struct{ inMemory bool }
+
+func (harness) Capabilities() storetest.Capabilities { return storetest.Capabilities{Parallel: true} }
+
+func (h harness) Open(ctx context.Context, t *testing.T) (eventstore.Backend, error) {
+	path := ":memory:"
+	if !h.inMemory {
+		path = filepath.Join(t.TempDir(), "events.db")
 	}
+	b, err := sqlite.Open(ctx, path, nil)
+	if err != nil {
+		return nil, err
+	}
+	t.Cleanup(func() { _ = b.Close() })
+	return b, nil
+}
+
+func TestConformance(t *testing.T) {
+	t.Run("file", func(t *testing.T) { storetest.Run(t, harness{}) })
+	t.Run("memory", func(t *testing.T) { storetest.Run(t, harness{inMemory: true}) })
 }

@@ -8,15 +8,16 @@ import (
 	"github.com/elmosoftware/eventprotocol/eventstore/storetest"
 )
 
-// A backend's tests run the suite with a function that opens a new, empty
-// backend:
+// A backend's tests run the suite with a Harness that opens a new, empty
+// backend per test, as transporttest's do for a transport; Opener makes
+// one of a function:
 //
 //	func TestConformance(t *testing.T) {
-//		storetest.Run(t, func(t *testing.T) eventstore.Backend {
+//		storetest.Run(t, storetest.Opener(func(_ context.Context, t *testing.T) (eventstore.Backend, error) {
 //			b := mybackend.New()
 //			t.Cleanup(func() { _ = b.Close() })
-//			return b
-//		})
+//			return b, nil
+//		}))
 //	}
 //
 // Event makes the valid envelopes the suite appends.

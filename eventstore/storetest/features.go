@@ -13,7 +13,7 @@ import (
 	"github.com/elmosoftware/eventprotocol/eventstore"
 )
 
-func testBranches(t *testing.T, open Opener) {
+func testBranches(t *testing.T, open opener) {
 	s, clock := newStore(t, open)
 	ctx := context.Background()
 	main := eventstore.Stream{Name: stream}
@@ -45,8 +45,8 @@ func testBranches(t *testing.T, open Opener) {
 	res, err = s.Append(ctx, pastSt, eventstore.Exactly(2), own...)
 	require.NoError(t, err)
 	assert.Equal(t, int64(4), res.Version)
-	// An event of the main timeline may be appended to a branch too: the
-	// branch's deduplication is its own.
+	// An event the main timeline recorded after the fork is not on the
+	// branch's timeline: the branch stores it too.
 	_, err = s.Append(ctx, pastSt, eventstore.Exactly(4), before[2])
 	require.NoError(t, err)
 
@@ -97,7 +97,7 @@ func testBranches(t *testing.T, open Opener) {
 	}
 }
 
-func testSnapshots(t *testing.T, open Opener) {
+func testSnapshots(t *testing.T, open opener) {
 	s, clock := newStore(t, open)
 	ctx := context.Background()
 	main := eventstore.Stream{Name: stream}
@@ -208,7 +208,7 @@ func (d *dying) SaveCheckpoint(ctx context.Context, name string, pos int64) erro
 	return d.Backend.SaveCheckpoint(ctx, name, pos)
 }
 
-func testSubscriptionResume(t *testing.T, open Opener) {
+func testSubscriptionResume(t *testing.T, open opener) {
 	b := open(t)
 	d := &dying{Backend: b}
 	s, err := eventstore.New(d, &eventstore.Config{PageSize: 7})
@@ -264,7 +264,7 @@ func contains(s []int64, v int64) bool {
 // same store, and through another store over the same backend (as another
 // process would), reach the subscription; a handler's error stops it with
 // the event not counted as handled.
-func testSubscriptionLive(t *testing.T, open Opener) {
+func testSubscriptionLive(t *testing.T, open opener) {
 	b := open(t)
 	s, err := eventstore.New(b, &eventstore.Config{PageSize: 7, PollInterval: 20 * time.Millisecond})
 	require.NoError(t, err)
@@ -332,7 +332,7 @@ func testSubscriptionLive(t *testing.T, open Opener) {
 	assert.Equal(t, int64(8), saved, "saved up to the last handled event")
 }
 
-func testParked(t *testing.T, open Opener) {
+func testParked(t *testing.T, open opener) {
 	s, clock := newStore(t, open)
 	ctx := context.Background()
 	require.NoError(t, s.Park(ctx, "relay", 9, "too large"))

@@ -20,7 +20,7 @@ import (
 // version conflict, beside a reader that follows the global positions:
 // the reader must see positions 1, 2, 3... with no hole, though a later
 // commit may have taken a position before an earlier one's.
-func testHoleFreeOrder(t *testing.T, open Opener) {
+func testHoleFreeOrder(t *testing.T, open opener) {
 	s, _ := newStore(t, open)
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
@@ -104,7 +104,7 @@ func testHoleFreeOrder(t *testing.T, open Opener) {
 // stream expecting it empty (one wins, the others conflict with its
 // version), and the same event 8 times (stored once, the rest no-ops),
 // beside appends that share nothing (all stored).
-func testConcurrentAppends(t *testing.T, open Opener) {
+func testConcurrentAppends(t *testing.T, open opener) {
 	s, _ := newStore(t, open)
 	ctx := context.Background()
 	const n = 8
@@ -194,7 +194,7 @@ func (m *model) asOf(stream, branch string, base int64, a eventstore.AsOf) []str
 // reference model on random histories: appends at random recorded times
 // (the clock also stands still and goes back) with random effective
 // times, to three streams and a branch.
-func testBitemporal(t *testing.T, open Opener) {
+func testBitemporal(t *testing.T, open opener) {
 	for seed := range uint64(4) {
 		t.Run(fmt.Sprint("seed=", seed), func(t *testing.T) {
 			rng := rand.New(rand.NewPCG(seed, 42))

@@ -16,15 +16,48 @@ import (
 	"github.com/elmosoftware/eventprotocol/eventstore"
 )
 
-// Opener opens a new, empty backend for one test and closes it when the
-// test ends.
-type Opener func(t *testing.T) eventstore.Backend
+// Capabilities declares what a backend does, as transporttest's do for a
+// transport.
+type Capabilities struct {
+	// Parallel: Open may be called from tests running in parallel, and
+	// its backends share nothing. The suite then runs its tests in
+	// parallel.
+	Parallel bool
+}
 
-// Run runs the conformance suite on the backends open returns.
-func Run(t *testing.T, open Opener) {
+// Harness opens backends for the suite: the same shape as
+// transporttest.Harness.
+type Harness interface {
+	// Capabilities says what the backend can show.
+	Capabilities() Capabilities
+	// Open opens a new, empty backend for one test, and registers its
+	// closing with t.Cleanup.
+	Open(ctx context.Context, t *testing.T) (eventstore.Backend, error)
+}
+
+// Opener is a Harness of one function, with no capabilities claimed.
+type Opener func(ctx context.Context, t *testing.T) (eventstore.Backend, error)
+
+// Capabilities returns none.
+func (Opener) Capabilities() Capabilities { return Capabilities{} }
+
+// Open calls o.
+func (o Opener) Open(ctx context.Context, t *testing.T) (eventstore.Backend, error) { return o(ctx, t) }
+
+// opener is what each test calls: a new backend, or the test fails.
+type opener func(t *testing.T) eventstore.Backend
+
+// Run runs every conformance test against the harness.
+func Run(t *testing.T, h Harness) {
+	caps := h.Capabilities()
+	open := func(t *testing.T) eventstore.Backend {
+		b, err := h.Open(context.Background(), t)
+		require.NoError(t, err, "the harness opens a backend")
+		return b
+	}
 	tests := []struct {
 		name string
-		run  func(*testing.T, Opener)
+		run  func(*testing.T, opener)
 	}{
 		{"Conflict", testConflict},
 		{"Idempotent", testIdempotent},
@@ -40,9 +73,17 @@ func Run(t *testing.T, open Opener) {
 		{"SubscriptionResume", testSubscriptionResume},
 		{"SubscriptionLive", testSubscriptionLive},
 		{"Parked", testParked},
+		{"DuplicateAcrossStreams", testDuplicateAcrossStreams},
+		{"DuplicateOnBranch", testDuplicateOnBranch},
+		{"PositionsWithBranches", testPositionsWithBranches},
 	}
 	for _, tc := range tests {
-		t.Run(tc.name, func(t *testing.T) { tc.run(t, open) })
+		t.Run(tc.name, func(t *testing.T) {
+			if caps.Parallel {
+				t.Parallel()
+			}
+			tc.run(t, open)
+		})
 	}
 }
 
@@ -51,7 +92,7 @@ var epoch = time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
 
 // newStore opens a backend and a store over it with a settable clock and
 // a small page, so that reads cross pages.
-func newStore(t *testing.T, open Opener) (*eventstore.Store, *config.ManualClock) {
+func newStore(t *testing.T, open opener) (*eventstore.Store, *config.ManualClock) {
 	clock := config.NewManualClock(epoch)
 	s, err := eventstore.New(open(t), &eventstore.Config{Clock: clock, PageSize: 7, PollInterval: 20 * time.Millisecond})
 	require.NoError(t, err)
@@ -137,7 +178,7 @@ func envIDs(es []*envelope.Envelope) []string {
 
 const stream = "ern:elmo:hr:acme:employee/e-1"
 
-func testConflict(t *testing.T, open Opener) {
+func testConflict(t *testing.T, open opener) {
 	s, _ := newStore(t, open)
 	ctx := context.Background()
 	st := eventstore.Stream{Name: stream}
@@ -164,7 +205,7 @@ func testConflict(t *testing.T, open Opener) {
 	assert.Empty(t, collect(t, s.ReadStream(ctx, eventstore.Stream{Name: "ern:elmo:hr:acme:employee/none"}, 0)))
 }
 
-func testIdempotent(t *testing.T, open Opener) {
+func testIdempotent(t *testing.T, open opener) {
 	s, _ := newStore(t, open)
 	ctx := context.Background()
 	st := eventstore.Stream{Name: stream}
@@ -175,13 +216,20 @@ func testIdempotent(t *testing.T, open Opener) {
 	// A redelivery, whatever its expectation: nothing stored, no conflict.
 	res, err := s.Append(ctx, st, eventstore.Exactly(0), evs[:2]...)
 	require.NoError(t, err)
-	assert.Equal(t, eventstore.Result{Version: 2}, res)
+	assert.Equal(t, eventstore.Result{Version: 2, Duplicates: []eventstore.Duplicate{
+		{Index: 0, Stream: stream, Version: 1, Position: 1},
+		{Index: 1, Stream: stream, Version: 2, Position: 2},
+	}}, res)
 	// Part old, part new, and a duplicate inside the batch: only the new
 	// one is stored, under the expectation.
 	res, err = s.Append(ctx, st, eventstore.Exactly(2), evs[1], evs[2], evs[2])
 	require.NoError(t, err)
 	assert.Equal(t, int64(3), res.Version)
 	assert.Equal(t, 1, res.Stored)
+	assert.Equal(t, []eventstore.Duplicate{
+		{Index: 0, Stream: stream, Version: 2, Position: 2},
+		{Index: 2, Stream: stream, Version: 3, Position: 3}, // the copy this call stored
+	}, res.Duplicates)
 	// The same event under another stream is the same event: skipped.
 	res, err = s.Append(ctx, eventstore.Stream{Name: stream + "-other"}, eventstore.Any, evs[0])
 	require.NoError(t, err)
@@ -189,7 +237,7 @@ func testIdempotent(t *testing.T, open Opener) {
 	assert.Equal(t, envIDs(evs), ids(t, collect(t, s.ReadAll(ctx, 0))))
 }
 
-func testRecordedTime(t *testing.T, open Opener) {
+func testRecordedTime(t *testing.T, open opener) {
 	s, clock := newStore(t, open)
 	ctx := context.Background()
 	st := eventstore.Stream{Name: stream}
@@ -213,7 +261,7 @@ func testRecordedTime(t *testing.T, open Opener) {
 	}
 }
 
-func testEnvelopeUnchanged(t *testing.T, open Opener) {
+func testEnvelopeUnchanged(t *testing.T, open opener) {
 	s, _ := newStore(t, open)
 	ctx := context.Background()
 	e := Event(t, stream, epoch.Add(-48*time.Hour), 100)
@@ -234,7 +282,7 @@ func testEnvelopeUnchanged(t *testing.T, open Opener) {
 	assert.Empty(t, rs[0].Branch)
 }
 
-func testLargeEvents(t *testing.T, open Opener) {
+func testLargeEvents(t *testing.T, open opener) {
 	s, _ := newStore(t, open)
 	ctx := context.Background()
 	// Up to the envelope's default limit, which every consumer decodes.
@@ -253,7 +301,7 @@ func testLargeEvents(t *testing.T, open Opener) {
 	require.ErrorIs(t, err, envelope.ErrInputTooLarge)
 }
 
-func testBadInput(t *testing.T, open Opener) {
+func testBadInput(t *testing.T, open opener) {
 	s, _ := newStore(t, open)
 	ctx := context.Background()
 	st := eventstore.Stream{Name: stream}

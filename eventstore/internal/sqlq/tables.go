@@ -48,6 +48,16 @@ func (t Tables) Read(ctx context.Context, q *eventstore.Query, max int) ([]event
 	return list(ctx, t, func(rows Rows) ([]eventstore.Record, error) { return Records(rows, max) }, query, args...)
 }
 
+// Find implements eventstore.Backend.
+func (t Tables) Find(ctx context.Context, branch, source, id string) (eventstore.Record, bool, error) {
+	found, err := list(ctx, t, func(rows Rows) ([]eventstore.Record, error) { return Records(rows, 1) },
+		t.sql("SELECT "+RecordColumns+" FROM es_events WHERE branch = ? AND source = ? AND id = ?"), branch, source, id)
+	if err != nil || len(found) == 0 {
+		return eventstore.Record{}, false, err
+	}
+	return found[0], true, nil
+}
+
 const branchColumns = "SELECT id, stream, forked_at, base, created FROM es_branches"
 
 // CreateBranch implements eventstore.Backend.
