@@ -28,6 +28,9 @@ var (
 // validate it against its schema, or to decode it into a Go type.
 var ErrNoData = errors.New("event has no data")
 
+// ErrUnknownProfile reports a profile name [ParseProfile] does not know.
+var ErrUnknownProfile = errors.New("envelope: unknown profile")
+
 // ErrInvalid matches every [*ValidationError] and [*BatchError] with errors.Is.
 var ErrInvalid = errors.New("invalid event")
 
@@ -264,3 +267,6 @@ func sortViolations(vs []Violation) []Violation {
 	})
 	return vs
 }
+
+// ErrNoSource reports a Producer without a Source.
+var ErrNoSource = errors.New("envelope: producer has no source")

@@ -1,15 +1,11 @@
 package envelope
 
 import (
-	"errors"
 	"fmt"
 	"time"
 
 	"github.com/google/uuid"
 )
-
-// ErrNoSource reports a Producer without a Source.
-var ErrNoSource = errors.New("envelope: producer has no source")
 
 // Producer builds new envelopes for one producing service: it mints the id
 // (a UUIDv7) and the time, and links caused events to their cause. Its

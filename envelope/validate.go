@@ -33,15 +33,16 @@ func (p Profile) String() string {
 	return "elmo"
 }
 
-// ParseProfile parses "elmo" or "cloudevents".
-func ParseProfile(s string) (Profile, bool) {
+// ParseProfile parses "elmo" or "cloudevents". Any other text is an
+// error matching [ErrUnknownProfile].
+func ParseProfile(s string) (Profile, error) {
 	switch s {
 	case "elmo":
-		return ELMO, true
+		return ELMO, nil
 	case "cloudevents":
-		return CloudEvents, true
+		return CloudEvents, nil
 	}
-	return 0, false
+	return 0, fmt.Errorf("%w %q (want elmo or cloudevents)", ErrUnknownProfile, s)
 }
 
 // Validator checks envelopes against a profile. The zero Validator checks

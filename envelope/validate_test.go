@@ -84,12 +84,14 @@ func TestValidateBatch(t *testing.T) {
 
 func TestProfileNames(t *testing.T) {
 	for _, p := range []envelope.Profile{envelope.ELMO, envelope.CloudEvents} {
-		got, ok := envelope.ParseProfile(p.String())
-		require.True(t, ok)
+		got, err := envelope.ParseProfile(p.String())
+		require.NoError(t, err)
 		assert.Equal(t, p, got)
 	}
-	_, ok := envelope.ParseProfile("strict")
-	assert.False(t, ok)
+	for _, bad := range []string{"strict", "", "ELMO"} {
+		_, err := envelope.ParseProfile(bad)
+		assert.ErrorIs(t, err, envelope.ErrUnknownProfile, bad)
+	}
 }
 
 func TestValidateCatchesInvalidData(t *testing.T) {

@@ -8,10 +8,6 @@ import (
 	"github.com/elmosoftware/eventprotocol/naming"
 )
 
-// ErrUnknownEnumValue reports a well-formed enumeration value that the set
-// does not list.
-var ErrUnknownEnumValue = errors.New("event: unknown enumeration value")
-
 // EnumSet lists the known values of a string enumeration type T. The zero
 // EnumSet knows no values. An EnumSet is immutable and safe for concurrent
 // use.

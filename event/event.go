@@ -2,22 +2,12 @@ package event
 
 import (
 	"encoding/json"
-	"errors"
 	"fmt"
 	"reflect"
 	"time"
 
 	"github.com/elmosoftware/eventprotocol/envelope"
 	"github.com/elmosoftware/eventprotocol/naming"
-)
-
-// Errors of this package.
-var (
-	// ErrTypeMismatch reports an envelope whose type is not the definition's.
-	ErrTypeMismatch = errors.New("event: type mismatch")
-	// ErrPayload reports a payload that cannot be encoded or decoded, or that
-	// is not a JSON object.
-	ErrPayload = errors.New("event: bad payload")
 )
 
 // Definition binds the Go payload type T to one event type (name and major

@@ -187,10 +187,6 @@ func (c *Consumer) HandleFunc(eventType string, h HandlerFunc) error {
 	return nil
 }
 
-// ErrInvalidHandler reports a registration that can never be dispatched
-// to: an invalid event type, or a nil definition, consumer or handler.
-var ErrInvalidHandler = errors.New("invalid handler registration")
-
 // Handle registers a typed handler for the events of a definition: the
 // payload is decoded into T before h runs. A payload that does not decode
 // is a permanent failure.

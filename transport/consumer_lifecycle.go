@@ -92,10 +92,6 @@ func (c *Consumer) resolveVisibility(ctx context.Context) error {
 	return nil
 }
 
-// ErrVisibilityMismatch reports a ConsumerConfig.VisibilityTimeout that
-// contradicts the queue's.
-var ErrVisibilityMismatch = errors.New("transport: the visibility timeout contradicts the queue's")
-
 // shutdownGrace bounds the calls Shutdown makes after its deadline: the
 // releases of unfinished messages and the last acknowledgements.
 const shutdownGrace = time.Second

@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"strings"
+	"time"
 
 	"github.com/elmosoftware/eventprotocol/config"
 	"github.com/elmosoftware/eventprotocol/transport/driver"
@@ -151,3 +152,41 @@ func (e *ShutdownError) Error() string {
 
 // Unwrap returns Err.
 func (e *ShutdownError) Unwrap() error { return e.Err }
+
+// ErrUnhealthy matches the error of every Health method of the runtime
+// ([Consumer.Health], outbox's Relay.Health) while its work keeps
+// failing: each a [*HealthError].
+var ErrUnhealthy = errors.New("unhealthy")
+
+// HealthError reports a component whose work has failed Failures times in
+// a row. It matches [ErrUnhealthy] and unwraps to the last failure.
+type HealthError struct {
+	Component string    // e.g. "consumer billing", "outbox relay outbox"
+	Failures  int       // in a row
+	Since     time.Time // the first of them
+	Last      error     // the last of them
+}
+
+// Error implements error.
+func (e *HealthError) Error() string {
+	return fmt.Sprintf("%s is unhealthy: %d failures in a row since %s, the last: %v",
+		e.Component, e.Failures, e.Since.UTC().Format(time.RFC3339), e.Last)
+}
+
+// Is reports whether target is ErrUnhealthy.
+func (e *HealthError) Is(target error) bool { return target == ErrUnhealthy }
+
+// Unwrap returns the last failure.
+func (e *HealthError) Unwrap() error { return e.Last }
+
+// ErrInvalidHandler reports a registration that can never be dispatched
+// to: an invalid event type, or a nil definition, consumer or handler.
+var ErrInvalidHandler = errors.New("invalid handler registration")
+
+// ErrVisibilityMismatch reports a ConsumerConfig.VisibilityTimeout that
+// contradicts the queue's.
+var ErrVisibilityMismatch = errors.New("transport: the visibility timeout contradicts the queue's")
+
+// ErrUnsupported matches the error of a Bus operation that the driver
+// does not offer (it is errors.ErrUnsupported).
+var ErrUnsupported = errors.ErrUnsupported

@@ -1,43 +1,15 @@
 package transport
 
 import (
-	"errors"
-	"fmt"
 	"sync"
 	"time"
 
 	"github.com/elmosoftware/eventprotocol/config"
 )
 
-// ErrUnhealthy matches the error of every Health method of the runtime
-// ([Consumer.Health], outbox's Relay.Health) while its work keeps
-// failing: each a [*HealthError].
-var ErrUnhealthy = errors.New("unhealthy")
-
 // DefaultUnhealthyAfter is how many failures in a row make a component
 // unhealthy when its config leaves the threshold at zero.
 const DefaultUnhealthyAfter = 3
-
-// HealthError reports a component whose work has failed Failures times in
-// a row. It matches [ErrUnhealthy] and unwraps to the last failure.
-type HealthError struct {
-	Component string    // e.g. "consumer billing", "outbox relay outbox"
-	Failures  int       // in a row
-	Since     time.Time // the first of them
-	Last      error     // the last of them
-}
-
-// Error implements error.
-func (e *HealthError) Error() string {
-	return fmt.Sprintf("%s is unhealthy: %d failures in a row since %s, the last: %v",
-		e.Component, e.Failures, e.Since.UTC().Format(time.RFC3339), e.Last)
-}
-
-// Is reports whether target is ErrUnhealthy.
-func (e *HealthError) Is(target error) bool { return target == ErrUnhealthy }
-
-// Unwrap returns the last failure.
-func (e *HealthError) Unwrap() error { return e.Last }
 
 // Health is the health model of the runtime, one for every component that
 // works in a loop: it counts the failures in a row of the component's

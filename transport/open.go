@@ -2,7 +2,6 @@ package transport
 
 import (
 	"context"
-	"errors"
 	"fmt"
 
 	"github.com/elmosoftware/eventprotocol/config"
@@ -34,10 +33,6 @@ type Bus struct {
 	catalog PayloadValidator
 	pub     *Publisher
 }
-
-// ErrUnsupported matches the error of a Bus operation that the driver
-// does not offer (it is errors.ErrUnsupported).
-var ErrUnsupported = errors.ErrUnsupported
 
 // Open validates the topology, provisions it when asked, and returns its
 // Bus on the driver (the memory broker, or an snssqs.Driver).

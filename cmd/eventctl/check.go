@@ -73,9 +73,9 @@ func checkCommand(name string, args []string, stdin io.Reader, stdout, stderr io
 	if !ok {
 		return status
 	}
-	profile, ok := envelope.ParseProfile(*profileName)
-	if !ok {
-		fmt.Fprintf(stderr, "eventctl %s: unknown profile %q (want elmo or cloudevents)\n", name, *profileName)
+	profile, err := envelope.ParseProfile(*profileName)
+	if err != nil {
+		fmt.Fprintf(stderr, "eventctl %s: %v\n", name, err)
 		return exitUsage
 	}
 	if len(files) == 0 || (catalogDir != nil && *catalogDir == "") {

@@ -1,7 +1,6 @@
 package memory
 
 import (
-	"errors"
 	"time"
 )
 
@@ -16,9 +15,6 @@ const (
 	// message's DedupID, as SQS does.
 	FIFODeduplicationWindow = 5 * time.Minute
 )
-
-// ErrExists reports a subscription name that is already taken.
-var ErrExists = errors.New("subscription already exists")
 
 // Config configures a [Broker]. A nil *Config means the defaults, as does
 // a zero field; negative values are errors.

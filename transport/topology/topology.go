@@ -23,10 +23,6 @@ const (
 	MaxRetention = 14 * 24 * time.Hour
 )
 
-// ErrInvalid matches the error of [Topology.Validate] and [Read] for a
-// topology that breaks a rule; the error lists every problem.
-var ErrInvalid = errors.New("invalid topology")
-
 // Topology is the publishing and consuming structure of one environment.
 type Topology struct {
 	// Env is the deployment environment, e.g. "dev" or "prod": [a-z][a-z0-9]*,

@@ -1,0 +1,6 @@
+package memory
+
+import "errors"
+
+// ErrExists reports a subscription name that is already taken.
+var ErrExists = errors.New("subscription already exists")
