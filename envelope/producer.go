@@ -54,8 +54,11 @@ func (p *Producer) New(eventType string, data []byte) (Envelope, error) {
 
 // Caused returns a new envelope like [Producer.New] for an event caused by
 // parent: causationid is the parent's id, correlationid the parent's
-// correlationid (or its id when it has none), and the parent's tenantid,
-// traceparent and tracestate carry over.
+// correlationid (or its id when it has none), and the parent's tenantid
+// carries over. The trace context does not: an event's traceparent is its
+// own creation context, which the transport's Publish sets from the
+// context it is published in (in a handler, a descendant of the parent's:
+// the handler's span, or the publish span when traced).
 func (p *Producer) Caused(parent *Envelope, eventType string, data []byte) (Envelope, error) {
 	e, err := p.New(eventType, data)
 	if err != nil {
@@ -67,8 +70,6 @@ func (p *Producer) Caused(parent *Envelope, eventType string, data []byte) (Enve
 		e.CorrelationID = parent.ID
 	}
 	e.TenantID = parent.TenantID
-	e.TraceParent = parent.TraceParent
-	e.TraceState = parent.TraceState
 	return e, nil
 }
 

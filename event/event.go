@@ -139,8 +139,8 @@ func (d *Definition[T]) New(p *envelope.Producer, payload T, opts ...Option) (en
 }
 
 // NewCaused is like New for an event caused by parent: causation and
-// correlation ids, tenant and trace context come from parent (see
-// [envelope.Producer.Caused]).
+// correlation ids and tenant come from parent; the trace context is set
+// where the event is published (see [envelope.Producer.Caused]).
 func (d *Definition[T]) NewCaused(p *envelope.Producer, parent *envelope.Envelope, payload T, opts ...Option) (envelope.Envelope, error) {
 	return d.build(p, parent, payload, opts)
 }

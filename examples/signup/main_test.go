@@ -84,6 +84,42 @@ func TestSignUpTrace(t *testing.T) {
 	}
 	assert.Equal(t, 2, strings.Count(signUp, "[retry_scheduled]"), "the email retries")
 	assert.Contains(t, signUp, "producer publish platform", "provisioning's own publish, inside its span")
+	// The tree's shape: each publish under the span that made it, each
+	// processing under the publish that created its event.
+	assert.Equal(t, []string{
+		"producer publish identity  elmo.identity.client.signed_up.v1",
+		"consumer process provisioning  elmo.identity.client.signed_up.v1",
+		"producer publish platform  elmo.platform.tenant.provisioned.v1",
+		"consumer process leadership-notify  elmo.platform.tenant.provisioned.v1",
+	}, ancestry(t, signUp, "consumer process leadership-notify  elmo.platform.tenant.provisioned.v1"))
+	assert.Equal(t, []string{
+		"producer publish identity  elmo.identity.client.signed_up.v1",
+		"consumer process billing  elmo.identity.client.signed_up.v1",
+	}, ancestry(t, signUp, "consumer process billing  elmo.identity.client.signed_up.v1"))
 	assert.Equal(t, 4, strings.Count(traces[2], "[duplicate_skipped]"))
 	assert.Equal(t, 4, strings.Count(traces[3], "[dead_lettered]"))
+}
+
+// ancestry returns the spans from the root of a printed trace down to the
+// one whose line starts with span, read from the printed tree's indents.
+func ancestry(t *testing.T, trace, span string) []string {
+	t.Helper()
+	var path []string
+	for _, line := range strings.Split(trace, "\n")[1:] {
+		text := strings.TrimLeft(line, " ")
+		depth := (len(line)-len(text))/3 - 1
+		if text == "" || depth < 0 {
+			continue
+		}
+		if depth > len(path) {
+			t.Fatalf("span %q is %d deep under %d spans", text, depth, len(path))
+		}
+		text, _, _ = strings.Cut(text, "  [") // the span events
+		path = append(path[:depth], text)
+		if text == span {
+			return path
+		}
+	}
+	t.Fatalf("no span %q in\n%s", span, trace)
+	return nil
 }
