@@ -2,6 +2,7 @@ package envelope
 
 import (
 	"encoding/binary"
+	"math/bits"
 	"strconv"
 	"unicode/utf8"
 )
@@ -62,11 +63,9 @@ func (s *scanner) skipString() (end int, esc bool, err *SyntaxError) {
 	b := s.b
 	i := s.i + 1
 	for {
-		// Fast path over plain ASCII, eight bytes at a time.
-		i += plainPrefix(b[i:])
-		for i < len(b) && b[i] >= 0x20 && b[i] < 0x80 && b[i] != '"' && b[i] != '\\' {
-			i++
-		}
+		// Fast path over plain ASCII, eight bytes at a time, to the first
+		// byte that is not.
+		i = nextSpecial(b, i)
 		if i >= len(b) {
 			s.i = i
 			return 0, false, s.fail(ErrMalformed, "unterminated string")
@@ -108,19 +107,21 @@ func (s *scanner) skipString() (end int, esc bool, err *SyntaxError) {
 	}
 }
 
-// plainPrefix returns a length, a multiple of 8, of a prefix of b in which
-// no byte is a quote, a backslash, a control character or non-ASCII. It
-// may stop early: the caller goes on byte by byte.
-func plainPrefix(b []byte) int {
+// nextSpecial returns the index of the first byte of b from i on that is a
+// quote, a backslash, a control character or non-ASCII, or len(b). It
+// reads eight bytes at a time: in each word, the lowest flagged byte is
+// the first special one (a borrow only flags bytes above a special one).
+func nextSpecial(b []byte, i int) int {
 	const lo, hi = 0x0101010101010101, 0x8080808080808080
-	i := 0
 	for ; i+8 <= len(b); i += 8 {
 		x := binary.LittleEndian.Uint64(b[i:])
 		quote, backslash := x^(lo*'"'), x^(lo*'\\')
-		special := (x - lo*0x20) | (quote-lo)&^quote | (backslash-lo)&^backslash | x
-		if special&hi != 0 {
-			break
+		if special := ((x - lo*0x20) | (quote-lo)&^quote | (backslash-lo)&^backslash | x) & hi; special != 0 {
+			return i + bits.TrailingZeros64(special)/8
 		}
+	}
+	for i < len(b) && b[i] >= 0x20 && b[i] < 0x80 && b[i] != '"' && b[i] != '\\' {
+		i++
 	}
 	return i
 }

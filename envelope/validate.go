@@ -278,7 +278,17 @@ func (c *checker) characters(attr, s string) {
 // invalid UTF-8 (reported as utf8.RuneError; surrogates are invalid UTF-8).
 // It returns -1 when there is none.
 func forbiddenChar(s string) (int, rune) {
-	for i := 0; i < len(s); {
+	const lo, hi = 0x0101010101010101, 0x8080808080808080
+	i := 0
+	for ; i+8 <= len(s); i += 8 { // printable ASCII, eight bytes at a time
+		x := uint64(s[i]) | uint64(s[i+1])<<8 | uint64(s[i+2])<<16 | uint64(s[i+3])<<24 |
+			uint64(s[i+4])<<32 | uint64(s[i+5])<<40 | uint64(s[i+6])<<48 | uint64(s[i+7])<<56
+		del := x ^ (lo * 0x7f)
+		if ((x-lo*0x20)|x|(del-lo)&^del)&hi != 0 {
+			break
+		}
+	}
+	for i < len(s) {
 		c := s[i]
 		if c < utf8.RuneSelf {
 			if c < 0x20 || c == 0x7f {

@@ -1,11 +1,14 @@
 package event
 
 import (
+	"bytes"
 	"encoding"
+	"encoding/binary"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
+	"math/bits"
 	"reflect"
 	"strconv"
 	"strings"
@@ -23,6 +26,65 @@ type fieldTree struct {
 	names  map[string]*fieldTree // a struct's member names; nil for other kinds
 	folded map[string]string     // a struct's member names in ASCII lowercase, to the name
 	elem   *fieldTree            // element of a slice, array or map
+	// table finds a struct's member names faster than names does: a
+	// name's slot is nameSlot(name, mul) & (len(table)-1), and no two of
+	// the struct's names share one. Nil when no such mul was found (names
+	// serves then).
+	table []fieldEntry
+	mul   uint32
+}
+
+// fieldEntry is a slot of a fieldTree's table; an empty name is a free
+// slot.
+type fieldEntry struct {
+	name  string
+	child *fieldTree
+}
+
+// nameSlot hashes a member name from its length and its first and last
+// bytes: enough to tell a struct's field names apart, cheap to compute.
+func nameSlot(name []byte, mul uint32) uint32 {
+	n := uint32(len(name))
+	if n == 0 {
+		return 0
+	}
+	return (n*mul ^ uint32(name[0])*0x9e37 ^ uint32(name[n-1])*0x85eb) >> 3
+}
+
+// buildTable fills f.table with f.names, trying multipliers until no two
+// names share a slot.
+func (f *fieldTree) buildTable() {
+	size := 4
+	for size < 2*len(f.names) {
+		size *= 2
+	}
+	for mul := uint32(1); mul < 512; mul++ {
+		table := make([]fieldEntry, size)
+		ok := true
+		for name, child := range f.names {
+			slot := &table[nameSlot([]byte(name), mul)&uint32(size-1)]
+			if slot.name != "" || name == "" {
+				ok = false
+				break
+			}
+			*slot = fieldEntry{name, child}
+		}
+		if ok {
+			f.table, f.mul = table, mul
+			return
+		}
+	}
+}
+
+// exact returns the tree of the member called name, when the struct has
+// one of exactly that name.
+func (f *fieldTree) exact(name []byte) (*fieldTree, bool) {
+	if f.table != nil {
+		e := &f.table[nameSlot(name, f.mul)&uint32(len(f.table)-1)]
+		return e.child, e.name != "" && e.name == string(name)
+	}
+	child, ok := f.names[string(name)]
+	return child, ok
 }
 
 var (
@@ -56,6 +118,7 @@ func fieldsOf(t reflect.Type, seen map[reflect.Type]*fieldTree) *fieldTree {
 		for name := range f.names {
 			f.folded[strings.ToLower(name)] = name
 		}
+		f.buildTable()
 		return f
 	}
 	return nil
@@ -102,14 +165,20 @@ var errCaseOnly = errors.New("member name differs from a field's name only in ca
 // in len(data).
 func (f *fieldTree) checkCase(data []byte) error {
 	w := caseWalker{b: data}
+	if _, err := w.value(0, f, 0); err == nil {
+		return nil
+	}
+	// Found: walk again, minding the path this time, for the pointer.
+	w = caseWalker{b: data, track: true}
 	_, err := w.value(0, f, 0)
 	return err
 }
 
 // caseWalker is a minimal JSON reader for checkCase.
 type caseWalker struct {
-	b    []byte
-	path []pathSeg // member names and indexes leading to the current value
+	b     []byte
+	track bool      // keep path; else an error has no pointer
+	path  []pathSeg // member names and indexes leading to the current value
 }
 
 // pathSeg is a member name (in the input) or an array index.
@@ -123,30 +192,44 @@ type pathSeg struct {
 const maxCaseDepth = 10000
 
 func (w *caseWalker) ws(i int) int {
-	for i < len(w.b) && (w.b[i] == ' ' || w.b[i] == '\t' || w.b[i] == '\n' || w.b[i] == '\r') {
+	for i < len(w.b) && w.b[i] <= ' ' && (w.b[i] == ' ' || w.b[i] == '\t' || w.b[i] == '\n' || w.b[i] == '\r') {
 		i++
 	}
 	return i
 }
 
 // str returns the end of the string starting at b[i] == '"' (after its
-// closing quote) and whether it holds escapes, or -1 when it is unterminated.
-func (w *caseWalker) str(i int) (int, bool) {
-	esc := false
-	for i++; i < len(w.b); i++ {
-		switch w.b[i] {
-		case '\\':
-			esc = true
-			i++
+// closing quote), or -1 when it is unterminated. It looks at eight bytes
+// at a time for a quote or a backslash.
+func (w *caseWalker) str(i int) int {
+	const lo, hi = 0x0101010101010101, 0x8080808080808080
+	b := w.b
+	for i++; i < len(b); {
+		if i+8 <= len(b) {
+			x := binary.LittleEndian.Uint64(b[i:])
+			q, bs := x^(lo*'"'), x^(lo*'\\')
+			m := ((q-lo)&^q | (bs-lo)&^bs) & hi
+			if m == 0 {
+				i += 8
+				continue
+			}
+			i += bits.TrailingZeros64(m) / 8 // the first quote or backslash
+		}
+		switch b[i] {
 		case '"':
-			return i + 1, esc
+			return i + 1
+		case '\\':
+			i += 2
+		default:
+			i++
 		}
 	}
-	return -1, false
+	return -1
 }
 
 // value moves past the value at b[i], read along f, and returns the index
 // after it; -1 means malformed text, which ends the walk without an error.
+// A value no field governs (f nil) has no member to check: it is skipped.
 func (w *caseWalker) value(i int, f *fieldTree, depth int) (int, error) {
 	i = w.ws(i)
 	if i >= len(w.b) || depth > maxCaseDepth {
@@ -154,83 +237,128 @@ func (w *caseWalker) value(i int, f *fieldTree, depth int) (int, error) {
 	}
 	switch w.b[i] {
 	case '"':
-		end, _ := w.str(i)
-		return end, nil
-	case '{':
-		i = w.ws(i + 1)
-		if i < len(w.b) && w.b[i] == '}' {
-			return i + 1, nil
+		return w.str(i), nil
+	case '{', '[':
+		if f == nil {
+			return w.skip(i), nil
 		}
-		for i < len(w.b) && w.b[i] == '"' {
-			end, esc := w.str(i)
-			if end < 0 {
-				return -1, nil
-			}
-			name := w.b[i+1 : end-1]
-			if esc {
-				var s string
-				if json.Unmarshal(w.b[i:end], &s) != nil {
-					return -1, nil
-				}
-				name = []byte(s)
-			}
-			w.path = append(w.path, pathSeg{name: name})
-			child, err := f.member(name, w.path)
-			if err != nil {
-				return 0, err
-			}
-			i = w.ws(end)
-			if i >= len(w.b) || w.b[i] != ':' {
-				return -1, nil
-			}
-			i, err = w.value(i+1, child, depth+1)
-			w.path = w.path[:len(w.path)-1]
-			if err != nil || i < 0 {
-				return i, err
-			}
-			i = w.ws(i)
-			if i < len(w.b) && w.b[i] == ',' {
-				i = w.ws(i + 1)
-				continue
-			}
-			if i < len(w.b) && w.b[i] == '}' {
-				return i + 1, nil
-			}
-			return -1, nil
+		if w.b[i] == '[' {
+			return w.array(i, f.elem, depth)
 		}
-		return -1, nil
-	case '[':
-		var elem *fieldTree
-		if f != nil {
-			elem = f.elem
-		}
-		i = w.ws(i + 1)
-		if i < len(w.b) && w.b[i] == ']' {
-			return i + 1, nil
-		}
-		for n := 0; ; n++ {
-			var err error
-			w.path = append(w.path, pathSeg{index: n})
-			i, err = w.value(i, elem, depth+1)
-			w.path = w.path[:len(w.path)-1]
-			if err != nil || i < 0 {
-				return i, err
-			}
-			i = w.ws(i)
-			if i < len(w.b) && w.b[i] == ',' {
-				i++
-				continue
-			}
-			if i < len(w.b) && w.b[i] == ']' {
-				return i + 1, nil
-			}
-			return -1, nil
-		}
+		return w.object(i, f, depth)
 	}
-	for i < len(w.b) && !strings.ContainsRune(",]} \t\n\r", rune(w.b[i])) {
+	for i < len(w.b) {
+		switch w.b[i] {
+		case ',', ']', '}', ' ', '\t', '\n', '\r':
+			return i, nil
+		}
 		i++ // a number or a literal
 	}
 	return i, nil
+}
+
+// object moves past the object at b[i], read along f.
+func (w *caseWalker) object(i int, f *fieldTree, depth int) (int, error) {
+	i = w.ws(i + 1)
+	if i < len(w.b) && w.b[i] == '}' {
+		return i + 1, nil
+	}
+	for i < len(w.b) && w.b[i] == '"' {
+		end := w.str(i)
+		if end < 0 {
+			return -1, nil
+		}
+		name := w.b[i+1 : end-1]
+		if bytes.IndexByte(name, '\\') >= 0 {
+			var s string
+			if json.Unmarshal(w.b[i:end], &s) != nil {
+				return -1, nil
+			}
+			name = []byte(s)
+		}
+		if w.track {
+			w.path = append(w.path, pathSeg{name: name})
+		}
+		child, err := f.member(name, w.path)
+		if err != nil {
+			return 0, err
+		}
+		i = w.ws(end)
+		if i >= len(w.b) || w.b[i] != ':' {
+			return -1, nil
+		}
+		i, err = w.value(i+1, child, depth+1)
+		if w.track {
+			w.path = w.path[:len(w.path)-1]
+		}
+		if err != nil || i < 0 {
+			return i, err
+		}
+		i = w.ws(i)
+		if i < len(w.b) && w.b[i] == ',' {
+			i = w.ws(i + 1)
+			continue
+		}
+		if i < len(w.b) && w.b[i] == '}' {
+			return i + 1, nil
+		}
+		return -1, nil
+	}
+	return -1, nil
+}
+
+// array moves past the array at b[i], its elements read along elem.
+func (w *caseWalker) array(i int, elem *fieldTree, depth int) (int, error) {
+	i = w.ws(i + 1)
+	if i < len(w.b) && w.b[i] == ']' {
+		return i + 1, nil
+	}
+	for n := 0; ; n++ {
+		var err error
+		if w.track {
+			w.path = append(w.path, pathSeg{index: n})
+		}
+		i, err = w.value(i, elem, depth+1)
+		if w.track {
+			w.path = w.path[:len(w.path)-1]
+		}
+		if err != nil || i < 0 {
+			return i, err
+		}
+		i = w.ws(i)
+		if i < len(w.b) && w.b[i] == ',' {
+			i++
+			continue
+		}
+		if i < len(w.b) && w.b[i] == ']' {
+			return i + 1, nil
+		}
+		return -1, nil
+	}
+}
+
+// skip moves past the object or array at b[i], whose members no field
+// governs, counting brackets outside strings; -1 when it does not end.
+// Malformed text inside is encoding/json's to report.
+func (w *caseWalker) skip(i int) int {
+	depth := 0
+	for i < len(w.b) {
+		switch w.b[i] {
+		case '"':
+			if i = w.str(i); i < 0 {
+				return -1
+			}
+			continue
+		case '{', '[':
+			depth++
+		case '}', ']':
+			if depth--; depth == 0 {
+				return i + 1
+			}
+		}
+		i++
+	}
+	return -1
 }
 
 // member returns the tree of the member called name of an object read
@@ -243,7 +371,7 @@ func (f *fieldTree) member(name []byte, path []pathSeg) (*fieldTree, error) {
 	case f.names == nil:
 		return f.elem, nil // a map
 	}
-	if child, ok := f.names[string(name)]; ok {
+	if child, ok := f.exact(name); ok {
 		return child, nil
 	}
 	field, ok := "", false

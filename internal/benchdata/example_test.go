@@ -12,3 +12,9 @@ func ExampleNewPayload() {
 	fmt.Println(len(b) > 800 && len(b) < 1024)
 	// Output: true
 }
+
+func ExampleNewPayRun() {
+	b, _ := json.Marshal(benchdata.NewPayRun())
+	fmt.Println(len(b) > 2400 && len(b) < 2700)
+	// Output: true
+}

@@ -1,0 +1,122 @@
+package compare
+
+import (
+	"encoding/json"
+	"testing"
+	"time"
+
+	"github.com/elmosoftware/eventprotocol/envelope"
+	"github.com/elmosoftware/eventprotocol/event"
+	"github.com/elmosoftware/eventprotocol/internal/benchdata"
+	"github.com/elmosoftware/eventprotocol/naming"
+)
+
+// typedEvent is the floor's event: encoding/json on one struct holding the
+// attributes and the payload of type T inline.
+type typedEvent[T any] struct {
+	SpecVersion        string    `json:"specversion"`
+	ID                 string    `json:"id"`
+	Source             string    `json:"source"`
+	Type               string    `json:"type"`
+	Time               time.Time `json:"time"`
+	Subject            string    `json:"subject"`
+	DataContentType    string    `json:"datacontenttype"`
+	DataSchema         string    `json:"dataschema"`
+	TenantID           string    `json:"tenantid"`
+	CorrelationID      string    `json:"correlationid"`
+	DataClassification string    `json:"dataclassification"`
+	Data               T         `json:"data"`
+}
+
+// fixedProducer mints the same id and time every time, as the floor's
+// struct holds them: both sides then do the same work.
+var fixedProducer = &envelope.Producer{Source: source,
+	NewID: func() (string, error) { return id, nil }, Now: func() time.Time { return recorded }}
+
+
+// BenchmarkConsumerDecode: what a consumer does with a message body, the
+// whole of it: decode the envelope (with the hostile-input checks of its
+// data) and validate it by the ELMO profile as the Consumer does
+// (Validator.Check, tolerant), and decode the payload into its Go type
+// (event.Definition.Decode, with its case check); against encoding/json
+// unmarshalling the same event into one struct.
+func BenchmarkConsumerDecode(b *testing.B) {
+	b.Run("flat", func(b *testing.B) { consumerDecode(b, benchdata.NewPayload()) })
+	b.Run("nested", func(b *testing.B) { consumerDecode(b, benchdata.NewPayRun()) })
+}
+
+func consumerDecode[T any](b *testing.B, payload T) {
+	def := event.MustDefine[T](typ)
+	e, err := def.New(fixedProducer, payload, event.WithSubject(naming.MustParseERN(subject)))
+	if err != nil {
+		b.Fatal(err)
+	}
+	raw, err := e.MarshalJSON()
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.Run("elmo", func(b *testing.B) {
+		b.SetBytes(int64(len(raw)))
+		b.ReportAllocs()
+		v := envelope.Validator{Tolerant: true} // the Consumer's default
+		for b.Loop() {
+			got, err := v.Check(raw) // decode and validate, as the Consumer does
+			if err != nil {
+				b.Fatal(err)
+			}
+			if _, err := def.Decode(&got); err != nil {
+				b.Fatal(err)
+			}
+		}
+	})
+	b.Run("floor", func(b *testing.B) {
+		b.SetBytes(int64(len(raw)))
+		b.ReportAllocs()
+		for b.Loop() {
+			var f typedEvent[T]
+			if err := json.Unmarshal(raw, &f); err != nil {
+				b.Fatal(err)
+			}
+		}
+	})
+}
+
+// BenchmarkTypedEncode: what a producer does to put a typed payload on the
+// wire: build the event (event.Definition.New: the payload encoded, the
+// envelope made and validated strictly) and encode it; against
+// encoding/json marshalling the same event from one struct.
+func BenchmarkTypedEncode(b *testing.B) {
+	b.Run("flat", func(b *testing.B) { typedEncode(b, benchdata.NewPayload()) })
+	b.Run("nested", func(b *testing.B) { typedEncode(b, benchdata.NewPayRun()) })
+}
+
+func typedEncode[T any](b *testing.B, payload T) {
+	def := event.MustDefine[T](typ)
+	subj := event.WithSubject(naming.MustParseERN(subject))
+	e, err := def.New(fixedProducer, payload, subj)
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.Run("elmo", func(b *testing.B) {
+		b.ReportAllocs()
+		for b.Loop() {
+			e, err := def.New(fixedProducer, payload, subj)
+			if err != nil {
+				b.Fatal(err)
+			}
+			if _, err := e.MarshalJSON(); err != nil {
+				b.Fatal(err)
+			}
+		}
+	})
+	b.Run("floor", func(b *testing.B) {
+		b.ReportAllocs()
+		for b.Loop() {
+			f := typedEvent[T]{"1.0", e.ID, e.Source, e.Type, e.Time, e.Subject, e.DataContentType, e.DataSchema,
+				e.TenantID, e.CorrelationID, e.DataClassification, payload}
+			if _, err := json.Marshal(&f); err != nil {
+				b.Fatal(err)
+			}
+		}
+	})
+}
