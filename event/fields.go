@@ -26,65 +26,7 @@ type fieldTree struct {
 	names  map[string]*fieldTree // a struct's member names; nil for other kinds
 	folded map[string]string     // a struct's member names in ASCII lowercase, to the name
 	elem   *fieldTree            // element of a slice, array or map
-	// table finds a struct's member names faster than names does: a
-	// name's slot is nameSlot(name, mul) & (len(table)-1), and no two of
-	// the struct's names share one. Nil when no such mul was found (names
-	// serves then).
-	table []fieldEntry
-	mul   uint32
-}
-
-// fieldEntry is a slot of a fieldTree's table; an empty name is a free
-// slot.
-type fieldEntry struct {
-	name  string
-	child *fieldTree
-}
-
-// nameSlot hashes a member name from its length and its first and last
-// bytes: enough to tell a struct's field names apart, cheap to compute.
-func nameSlot(name []byte, mul uint32) uint32 {
-	n := uint32(len(name))
-	if n == 0 {
-		return 0
-	}
-	return (n*mul ^ uint32(name[0])*0x9e37 ^ uint32(name[n-1])*0x85eb) >> 3
-}
-
-// buildTable fills f.table with f.names, trying multipliers until no two
-// names share a slot.
-func (f *fieldTree) buildTable() {
-	size := 4
-	for size < 2*len(f.names) {
-		size *= 2
-	}
-	for mul := uint32(1); mul < 512; mul++ {
-		table := make([]fieldEntry, size)
-		ok := true
-		for name, child := range f.names {
-			slot := &table[nameSlot([]byte(name), mul)&uint32(size-1)]
-			if slot.name != "" || name == "" {
-				ok = false
-				break
-			}
-			*slot = fieldEntry{name, child}
-		}
-		if ok {
-			f.table, f.mul = table, mul
-			return
-		}
-	}
-}
-
-// exact returns the tree of the member called name, when the struct has
-// one of exactly that name.
-func (f *fieldTree) exact(name []byte) (*fieldTree, bool) {
-	if f.table != nil {
-		e := &f.table[nameSlot(name, f.mul)&uint32(len(f.table)-1)]
-		return e.child, e.name != "" && e.name == string(name)
-	}
-	child, ok := f.names[string(name)]
-	return child, ok
+	table  nameTable             // names, for finding them fast
 }
 
 var (
@@ -118,7 +60,7 @@ func fieldsOf(t reflect.Type, seen map[reflect.Type]*fieldTree) *fieldTree {
 		for name := range f.names {
 			f.folded[strings.ToLower(name)] = name
 		}
-		f.buildTable()
+		f.table = newNameTable(f.names)
 		return f
 	}
 	return nil
@@ -371,7 +313,7 @@ func (f *fieldTree) member(name []byte, path []pathSeg) (*fieldTree, error) {
 	case f.names == nil:
 		return f.elem, nil // a map
 	}
-	if child, ok := f.exact(name); ok {
+	if child, ok := f.table.find(name); ok {
 		return child, nil
 	}
 	field, ok := "", false
