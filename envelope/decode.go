@@ -196,7 +196,7 @@ func (s *scanner) object() (Envelope, []Violation, *SyntaxError) {
 	var d decodeState
 	d.arena = make([]byte, 0, 512)
 	d.strs = make([]pendingString, 0, 16) // room for every string attribute an event usually has
-	var seen uint32 // bit per attribute with a field of its own
+	var seen uint32                       // bit per attribute with a field of its own
 	s.i++
 	if s.peek() == '}' {
 		s.i++
