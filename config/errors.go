@@ -4,7 +4,7 @@ import "errors"
 
 // ErrInvalid matches every [*Error]: a constructor refused its
 // configuration.
-var ErrInvalid = errors.New("invalid configuration")
+var ErrInvalid = errors.New("config: invalid configuration")
 
 // Error reports one configuration setting that is not valid. A constructor
 // reports every invalid setting at once (errors.Join of *Error).
@@ -14,7 +14,7 @@ type Error struct {
 }
 
 // Error implements error.
-func (e *Error) Error() string { return "invalid configuration: " + e.Setting + " " + e.Problem }
+func (e *Error) Error() string { return ErrInvalid.Error() + ": " + e.Setting + " " + e.Problem }
 
 // Is reports whether target is ErrInvalid.
 func (e *Error) Is(target error) bool { return target == ErrInvalid }

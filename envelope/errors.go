@@ -13,26 +13,26 @@ import (
 var (
 	// ErrMalformed reports input that is not well-formed JSON, or not a JSON
 	// object (an array for a batch) at the top level.
-	ErrMalformed = errors.New("malformed JSON")
+	ErrMalformed = errors.New("envelope: malformed JSON")
 	// ErrInvalidUTF8 reports a JSON string that is not valid UTF-8.
-	ErrInvalidUTF8 = errors.New("invalid UTF-8 in JSON string")
+	ErrInvalidUTF8 = errors.New("envelope: invalid UTF-8 in JSON string")
 	// ErrTooDeep reports JSON nested deeper than the decoder's limit.
-	ErrTooDeep = errors.New("JSON nested too deeply")
+	ErrTooDeep = errors.New("envelope: JSON nested too deeply")
 	// ErrInputTooLarge reports input larger than the decoder's limit (in
 	// bytes, or in attributes of one event). It is not the transport's
 	// limit on an encoded message (transport.ErrInputTooLarge).
-	ErrInputTooLarge = errors.New("input too large")
+	ErrInputTooLarge = errors.New("envelope: input too large")
 )
 
 // ErrNoData reports an event that has no payload where one is needed: to
 // validate it against its schema, or to decode it into a Go type.
-var ErrNoData = errors.New("event has no data")
+var ErrNoData = errors.New("envelope: event has no data")
 
 // ErrUnknownProfile reports a profile name [ParseProfile] does not know.
 var ErrUnknownProfile = errors.New("envelope: unknown profile")
 
 // ErrInvalid matches every [*ValidationError] and [*BatchError] with errors.Is.
-var ErrInvalid = errors.New("invalid event")
+var ErrInvalid = errors.New("envelope: invalid event")
 
 // SyntaxError reports input that cannot be decoded at all. Err is one of
 // ErrMalformed, ErrInvalidUTF8, ErrTooDeep and ErrInputTooLarge.
@@ -45,7 +45,7 @@ type SyntaxError struct {
 
 // Error implements error.
 func (e *SyntaxError) Error() string {
-	return fmt.Sprintf("envelope: %v at offset %d: %s", e.Err, e.Offset, e.Msg)
+	return fmt.Sprintf("%v at offset %d: %s", e.Err, e.Offset, e.Msg)
 }
 
 // Unwrap returns Err.

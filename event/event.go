@@ -65,7 +65,7 @@ func Define[T any](eventType string, opts ...DefineOption) (*Definition[T], erro
 		o(&cfg)
 	}
 	if !envelope.IsClassification(cfg.classification) {
-		return nil, fmt.Errorf("event: %w: %q", envelope.ErrClassification, cfg.classification)
+		return nil, fmt.Errorf("%w: %q", envelope.ErrClassification, cfg.classification)
 	}
 	d := &Definition[T]{typ: typ, name: typ.String(), dataSchema: cfg.dataSchema, classification: cfg.classification,
 		tenantLess: cfg.tenantLess, fields: fieldsOf(reflect.TypeFor[T](), map[reflect.Type]*fieldTree{})}
@@ -195,7 +195,7 @@ func (d *Definition[T]) Decode(e *envelope.Envelope) (T, error) {
 		data = e.DataBase64
 	}
 	if data == nil {
-		return payload, fmt.Errorf("event: %w: %s %s", envelope.ErrNoData, d.name, e.ID)
+		return payload, fmt.Errorf("%w: %s %s", envelope.ErrNoData, d.name, e.ID)
 	}
 	if d.fields != nil {
 		if err := d.fields.checkCase(data); err != nil {

@@ -55,5 +55,5 @@ func ExampleEnumSet() {
 	// [PREMIUM STANDARD]
 	// false
 	// event: unknown enumeration value: "GOLD"
-	// invalid enumeration value "gold": must be UPPER_SNAKE_CASE ([A-Z][A-Z0-9]*(_[A-Z0-9]+)*)
+	// naming: invalid enumeration value "gold": must be UPPER_SNAKE_CASE ([A-Z][A-Z0-9]*(_[A-Z0-9]+)*)
 }

@@ -9,23 +9,23 @@ import (
 // is an [*Error] whose Unwrap returns one of them.
 var (
 	// ErrInvalidType reports an invalid event type name.
-	ErrInvalidType = errors.New("invalid event type")
+	ErrInvalidType = errors.New("naming: invalid event type")
 	// ErrInvalidSource reports an invalid source URN.
-	ErrInvalidSource = errors.New("invalid source")
+	ErrInvalidSource = errors.New("naming: invalid source")
 	// ErrInvalidERN reports an invalid ELMO Resource Name.
-	ErrInvalidERN = errors.New("invalid ERN")
+	ErrInvalidERN = errors.New("naming: invalid ERN")
 	// ErrInvalidExtensionName reports an invalid extension attribute name.
-	ErrInvalidExtensionName = errors.New("invalid extension attribute name")
+	ErrInvalidExtensionName = errors.New("naming: invalid extension attribute name")
 	// ErrInvalidEnumValue reports an enumeration value that is not UPPER_SNAKE_CASE.
-	ErrInvalidEnumValue = errors.New("invalid enumeration value")
+	ErrInvalidEnumValue = errors.New("naming: invalid enumeration value")
 	// ErrNotPastTense reports an event type action whose first word is not
 	// a recognised verb in the past tense (see [PastTense]). It is a
 	// convention that lint and producers check, not a rule of the wire:
 	// [ParseType] accepts any snake_case action.
-	ErrNotPastTense = errors.New("action not in the past tense")
+	ErrNotPastTense = errors.New("naming: action not in the past tense")
 	// ErrInvalidAWSName reports a derived AWS resource name that breaks an AWS
 	// rule, or an input to it that is invalid.
-	ErrInvalidAWSName = errors.New("invalid AWS resource name")
+	ErrInvalidAWSName = errors.New("naming: invalid AWS resource name")
 )
 
 // Error describes why a name is invalid. It names the input, the part of it

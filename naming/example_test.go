@@ -20,7 +20,7 @@ func ExampleParseType() {
 	// Output:
 	// leave balance adjusted 1
 	// true
-	// invalid event type "elmo.leave.balance.Adjusted.v1": action "Adjusted" must be lowercase snake_case ([a-z][a-z0-9]*(_[a-z0-9]+)*)
+	// naming: invalid event type "elmo.leave.balance.Adjusted.v1": action "Adjusted" must be lowercase snake_case ([a-z][a-z0-9]*(_[a-z0-9]+)*)
 }
 
 func ExamplePastTense() {
@@ -34,7 +34,7 @@ func ExamplePastTense() {
 	fmt.Println(recogniser.Check("onboard_complete"))
 	// Output:
 	// <nil>
-	// action not in the past tense "adjust": first word "adjust" is not a recognised verb in the past tense (an event states a fact: created, paid, signed_up); if it is one, declare it as an accepted word
+	// naming: action not in the past tense "adjust": first word "adjust" is not a recognised verb in the past tense (an event states a fact: created, paid, signed_up); if it is one, declare it as an accepted word
 	// <nil>
 }
 

@@ -378,10 +378,10 @@ func (c *Catalog) For(e *envelope.Envelope) (*Schema, error) {
 	if e.DataSchema != "" {
 		s, ok := c.byID[e.DataSchema]
 		if !ok {
-			return nil, fmt.Errorf("schema: %w: dataschema %s", ErrUnknownSchema, e.DataSchema)
+			return nil, fmt.Errorf("%w: dataschema %s", ErrUnknownSchema, e.DataSchema)
 		}
 		if s.id.Type != t {
-			return nil, fmt.Errorf("schema: %w: dataschema %s is for %s, the event is %s", ErrSchemaMismatch, e.DataSchema, s.id.Type, t)
+			return nil, fmt.Errorf("%w: dataschema %s is for %s, the event is %s", ErrSchemaMismatch, e.DataSchema, s.id.Type, t)
 		}
 		return s, nil
 	}
@@ -392,7 +392,7 @@ func (c *Catalog) For(e *envelope.Envelope) (*Schema, error) {
 func eventType(e *envelope.Envelope) (naming.Type, error) {
 	t, err := naming.ParseType(e.Type)
 	if err != nil {
-		return t, fmt.Errorf("schema: %w: %w", ErrUnknownSchema, err)
+		return t, fmt.Errorf("%w: %w", ErrUnknownSchema, err)
 	}
 	return t, nil
 }
@@ -401,7 +401,7 @@ func eventType(e *envelope.Envelope) (naming.Type, error) {
 func (c *Catalog) latest(t naming.Type) (*Schema, error) {
 	s, ok := c.Lookup(t)
 	if !ok {
-		return nil, fmt.Errorf("schema: %w: event type %s", ErrUnknownSchema, t)
+		return nil, fmt.Errorf("%w: event type %s", ErrUnknownSchema, t)
 	}
 	return s, nil
 }
@@ -431,7 +431,7 @@ func payload(e *envelope.Envelope) ([]byte, error) {
 	case e.DataBase64 != nil:
 		return e.DataBase64, nil
 	}
-	return nil, fmt.Errorf("schema: %w: %s %s", envelope.ErrNoData, e.Type, e.ID)
+	return nil, fmt.Errorf("%w: %s %s", envelope.ErrNoData, e.Type, e.ID)
 }
 
 // envelopeSchema is the JSON Schema of the protocol's envelope (ELMO

@@ -11,32 +11,32 @@ import (
 var (
 	// ErrID reports a $id (or dataschema) that does not follow the
 	// convention of [ID].
-	ErrID = errors.New("invalid schema id")
+	ErrID = errors.New("schema: invalid schema id")
 	// ErrLoad matches every [*LoadError]: a schema that cannot be loaded.
-	ErrLoad = errors.New("cannot load schema")
+	ErrLoad = errors.New("schema: cannot load schema")
 	// ErrJSON reports a schema file that is not valid JSON.
-	ErrJSON = errors.New("schema is not valid JSON")
+	ErrJSON = errors.New("schema: schema is not valid JSON")
 	// ErrDraft reports a schema whose $schema is not JSON Schema draft 2020-12.
-	ErrDraft = errors.New("schema is not draft 2020-12")
+	ErrDraft = errors.New("schema: schema is not draft 2020-12")
 	// ErrRef reports a $ref that does not resolve inside the catalogue. No
 	// reference is ever fetched from the network or the file system.
-	ErrRef = errors.New("unresolvable $ref")
+	ErrRef = errors.New("schema: unresolvable $ref")
 	// ErrRefLoop reports references that lead back to themselves without
 	// consuming any data, such as {"$ref": "#"}.
-	ErrRefLoop = errors.New("$ref loop")
+	ErrRefLoop = errors.New("schema: $ref loop")
 	// ErrDuplicate reports two schemas that claim the same $id.
-	ErrDuplicate = errors.New("duplicate schema id")
+	ErrDuplicate = errors.New("schema: duplicate schema id")
 	// ErrCompile reports any other reason the validator refused a schema.
-	ErrCompile = errors.New("invalid schema")
+	ErrCompile = errors.New("schema: invalid schema")
 	// ErrUnknownSchema reports an event whose type or dataschema names no
 	// schema of the catalogue. An event without a schema is never a pass.
-	ErrUnknownSchema = errors.New("no schema in the catalogue")
+	ErrUnknownSchema = errors.New("schema: no schema in the catalogue")
 	// ErrSchemaMismatch reports an event whose dataschema names a schema of
 	// another event type.
-	ErrSchemaMismatch = errors.New("dataschema does not match the event type")
+	ErrSchemaMismatch = errors.New("schema: dataschema does not match the event type")
 	// ErrInvalidData matches every [*ValidationError]: a payload that its
 	// schema rejects.
-	ErrInvalidData = errors.New("payload does not match its schema")
+	ErrInvalidData = errors.New("schema: payload does not match its schema")
 )
 
 // LoadError reports a schema file that cannot be loaded. Err matches one of
@@ -49,7 +49,7 @@ type LoadError struct {
 }
 
 // Error implements error.
-func (e *LoadError) Error() string { return fmt.Sprintf("schema %s: %v", e.Path, e.Err) }
+func (e *LoadError) Error() string { return fmt.Sprintf("schema: %s: %v", e.Path, e.Err) }
 
 // Unwrap returns ErrLoad and Err.
 func (e *LoadError) Unwrap() []error { return []error{ErrLoad, e.Err} }

@@ -123,7 +123,7 @@ func (c *Catalog) TolerantFor(e *envelope.Envelope) (*Schema, error) {
 	}
 	if e.DataSchema != "" {
 		if id, err := ParseID(e.DataSchema); err == nil && id.Type != t {
-			return nil, fmt.Errorf("schema: %w: dataschema %s is for %s, the event is %s", ErrSchemaMismatch, e.DataSchema, id.Type, t)
+			return nil, fmt.Errorf("%w: dataschema %s is for %s, the event is %s", ErrSchemaMismatch, e.DataSchema, id.Type, t)
 		}
 	}
 	return c.latest(t)

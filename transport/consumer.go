@@ -170,10 +170,10 @@ func NewConsumer(r driver.Receiver, cfg *ConsumerConfig) (*Consumer, error) {
 // is refused with an error matching ErrInvalidHandler.
 func (c *Consumer) HandleFunc(eventType string, h HandlerFunc) error {
 	if _, err := naming.ParseType(eventType); err != nil {
-		return fmt.Errorf("transport: %w: %w", ErrInvalidHandler, err)
+		return fmt.Errorf("%w: %w", ErrInvalidHandler, err)
 	}
 	if h == nil {
-		return fmt.Errorf("transport: %w: nil handler for %s", ErrInvalidHandler, eventType)
+		return fmt.Errorf("%w: nil handler for %s", ErrInvalidHandler, eventType)
 	}
 	c.mu.Lock()
 	defer c.mu.Unlock()
@@ -181,7 +181,7 @@ func (c *Consumer) HandleFunc(eventType string, h HandlerFunc) error {
 		return ErrStarted
 	}
 	if _, dup := c.handlers[eventType]; dup {
-		return fmt.Errorf("transport: %w: %s", ErrHandlerExists, eventType)
+		return fmt.Errorf("%w: %s", ErrHandlerExists, eventType)
 	}
 	c.handlers[eventType] = h
 	return nil
@@ -193,11 +193,11 @@ func (c *Consumer) HandleFunc(eventType string, h HandlerFunc) error {
 func Handle[T any](c *Consumer, def *event.Definition[T], h func(ctx context.Context, e *envelope.Envelope, payload T) error) error {
 	switch {
 	case c == nil:
-		return fmt.Errorf("transport: %w: nil consumer", ErrInvalidHandler)
+		return fmt.Errorf("%w: nil consumer", ErrInvalidHandler)
 	case def == nil:
-		return fmt.Errorf("transport: %w: nil definition", ErrInvalidHandler)
+		return fmt.Errorf("%w: nil definition", ErrInvalidHandler)
 	case h == nil:
-		return fmt.Errorf("transport: %w: nil handler for %s", ErrInvalidHandler, def.Type())
+		return fmt.Errorf("%w: nil handler for %s", ErrInvalidHandler, def.Type())
 	}
 	return c.HandleFunc(def.Type().String(), func(ctx context.Context, d *Delivery) error {
 		payload, err := def.Decode(d.Envelope)

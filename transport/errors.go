@@ -30,7 +30,7 @@ type TooLargeError struct {
 
 // Error implements error.
 func (e *TooLargeError) Error() string {
-	return fmt.Sprintf("event %s: encoded message is %d bytes, over the limit of %d", e.ID, e.Size, e.Limit)
+	return fmt.Sprintf("transport: event %s: encoded message is %d bytes, over the limit of %d", e.ID, e.Size, e.Limit)
 }
 
 // Is reports whether target is ErrTooLarge.
@@ -40,7 +40,7 @@ func (e *TooLargeError) Is(target error) bool { return target == ErrTooLarge }
 // have succeeded: the transport's reply was lost or came too late, so
 // nobody knows whether the event went out. Publishing it again is safe but
 // may deliver it twice; consumers deduplicate on (source, id).
-var ErrOutcomeUnknown = errors.New("outcome unknown: the event may have been published")
+var ErrOutcomeUnknown = errors.New("transport: outcome unknown: the event may have been published")
 
 // PublishError names every event of a Publish call that was not certainly
 // accepted, with the reason. Events not named were accepted. Each named
@@ -88,7 +88,7 @@ func (e *PublishError) Unwrap() []error {
 // ErrPermanent marks a handler error that no retry can fix: the runtime
 // dead-letters the message at once instead of redelivering it. Wrap an
 // error with [Permanent], or return one that matches ErrPermanent.
-var ErrPermanent = errors.New("permanent failure")
+var ErrPermanent = errors.New("transport: permanent failure")
 
 // Permanent wraps err so that it matches ErrPermanent (and still err).
 func Permanent(err error) error {
@@ -107,13 +107,13 @@ func (e permanentError) Unwrap() []error { return []error{ErrPermanent, e.err} }
 // matches ErrPermanent.
 var (
 	// ErrUndecodable: the body is not a valid envelope.
-	ErrUndecodable = Permanent(errors.New("message is not a valid event"))
+	ErrUndecodable = Permanent(errors.New("transport: message is not a valid event"))
 	// ErrAttributeMismatch: a mirrored attribute contradicts the envelope.
-	ErrAttributeMismatch = Permanent(errors.New("mirrored attribute contradicts the envelope"))
+	ErrAttributeMismatch = Permanent(errors.New("transport: mirrored attribute contradicts the envelope"))
 	// ErrInvalidPayload: the payload does not match its schema.
-	ErrInvalidPayload = Permanent(errors.New("invalid payload"))
+	ErrInvalidPayload = Permanent(errors.New("transport: invalid payload"))
 	// ErrNoHandler: no handler is registered for the event's type.
-	ErrNoHandler = Permanent(errors.New("no handler for the event type"))
+	ErrNoHandler = Permanent(errors.New("transport: no handler for the event type"))
 )
 
 // Reasons for which the runtime delivers a message again later. Neither
@@ -121,21 +121,21 @@ var (
 var (
 	// ErrPanic: the handler panicked. A panic is a failed delivery, retried
 	// like any failure.
-	ErrPanic = errors.New("handler panicked")
+	ErrPanic = errors.New("transport: handler panicked")
 	// ErrInProgress: another delivery of the same event is being handled
 	// right now; this one is retried later.
-	ErrInProgress = errors.New("the same event is being handled by another delivery")
+	ErrInProgress = errors.New("transport: the same event is being handled by another delivery")
 )
 
 // ErrStarted reports a second Start of a Consumer, or a handler registered
 // after Start.
-var ErrStarted = errors.New("consumer already started")
+var ErrStarted = errors.New("transport: consumer already started")
 
 // ErrHandlerExists reports a second handler for one event type.
-var ErrHandlerExists = errors.New("a handler for the event type is already registered")
+var ErrHandlerExists = errors.New("transport: a handler for the event type is already registered")
 
 // ErrShutdown reports a Start after Shutdown.
-var ErrShutdown = errors.New("consumer shut down")
+var ErrShutdown = errors.New("transport: consumer shut down")
 
 // ShutdownError reports the deliveries that did not finish before the
 // Shutdown deadline. Their handlers' contexts were cancelled and the
@@ -156,7 +156,7 @@ func (e *ShutdownError) Unwrap() error { return e.Err }
 // ErrUnhealthy matches the error of every Health method of the runtime
 // ([Consumer.Health], outbox's Relay.Health) while its work keeps
 // failing: each a [*HealthError].
-var ErrUnhealthy = errors.New("unhealthy")
+var ErrUnhealthy = errors.New("transport: unhealthy")
 
 // HealthError reports a component whose work has failed Failures times in
 // a row. It matches [ErrUnhealthy] and unwraps to the last failure.
@@ -169,7 +169,7 @@ type HealthError struct {
 
 // Error implements error.
 func (e *HealthError) Error() string {
-	return fmt.Sprintf("%s is unhealthy: %d failures in a row since %s, the last: %v",
+	return fmt.Sprintf("transport: %s is unhealthy: %d failures in a row since %s, the last: %v",
 		e.Component, e.Failures, e.Since.UTC().Format(time.RFC3339), e.Last)
 }
 
@@ -181,7 +181,7 @@ func (e *HealthError) Unwrap() error { return e.Last }
 
 // ErrInvalidHandler reports a registration that can never be dispatched
 // to: an invalid event type, or a nil definition, consumer or handler.
-var ErrInvalidHandler = errors.New("invalid handler registration")
+var ErrInvalidHandler = errors.New("transport: invalid handler registration")
 
 // ErrVisibilityMismatch reports a ConsumerConfig.VisibilityTimeout that
 // contradicts the queue's.

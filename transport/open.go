@@ -63,7 +63,7 @@ func Open(ctx context.Context, d driver.Driver, t *topology.Topology, cfg *OpenC
 	if c.Provision {
 		p, ok := d.(driver.Provisioner)
 		if !ok {
-			return nil, fmt.Errorf("transport: %w: the driver cannot provision", ErrUnsupported)
+			return nil, fmt.Errorf("%w: the driver cannot provision", ErrUnsupported)
 		}
 		if err := p.Provision(ctx, t); err != nil {
 			return nil, err
@@ -110,7 +110,7 @@ func (b *Bus) Consumer(ctx context.Context, service string, cfg *ConsumerConfig)
 func (b *Bus) deadLetters() (driver.DeadLetterAccess, error) {
 	dl, ok := b.d.(driver.DeadLetterAccess)
 	if !ok {
-		return nil, fmt.Errorf("transport: %w: the driver offers no dead-letter access", ErrUnsupported)
+		return nil, fmt.Errorf("%w: the driver offers no dead-letter access", ErrUnsupported)
 	}
 	return dl, nil
 }
@@ -150,7 +150,7 @@ func (b *Bus) Purge(ctx context.Context, service string) (int, error) {
 func (b *Bus) Teardown(ctx context.Context) error {
 	p, ok := b.d.(driver.Provisioner)
 	if !ok {
-		return fmt.Errorf("transport: %w: the driver cannot tear down", ErrUnsupported)
+		return fmt.Errorf("%w: the driver cannot tear down", ErrUnsupported)
 	}
 	return p.Teardown(ctx, b.t)
 }

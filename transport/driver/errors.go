@@ -9,23 +9,23 @@ import (
 // ErrTooLarge reports a message over the transport's size limit (256 KiB
 // on SNS and SQS). transport.ErrTooLarge is this error, so one errors.Is
 // catches the Publisher's own check and a driver's refusal alike.
-var ErrTooLarge = errors.New("message too large")
+var ErrTooLarge = errors.New("driver: message too large")
 
 // ErrNotSent marks a send error after which the driver knows the message was
 // not taken: the request was refused, or never made. Any other send error
 // leaves the outcome unknown.
-var ErrNotSent = errors.New("not sent")
+var ErrNotSent = errors.New("driver: not sent")
 
 // ErrInvalidHandle reports a handle that names no current delivery: the
 // message was acknowledged, or delivered again under another handle.
-var ErrInvalidHandle = errors.New("invalid or expired receipt handle")
+var ErrInvalidHandle = errors.New("driver: invalid or expired receipt handle")
 
 // ErrQueueFull reports a queue that is at its size limit. The message was
 // not accepted.
-var ErrQueueFull = errors.New("queue is full")
+var ErrQueueFull = errors.New("driver: queue is full")
 
 // ErrNotFound reports a topic or subscription that does not exist.
-var ErrNotFound = errors.New("topic or subscription not found")
+var ErrNotFound = errors.New("driver: topic or subscription not found")
 
 // BatchError reports the items of a batch call that failed while others
 // succeeded.
@@ -49,7 +49,7 @@ func (e *BatchError) Error() string {
 	for _, f := range e.Failed {
 		parts = append(parts, fmt.Sprintf("#%d: %v", f.Index, f.Err))
 	}
-	return fmt.Sprintf("%d items of the batch failed: %s", len(e.Failed), strings.Join(parts, "; "))
+	return fmt.Sprintf("driver: %d items of the batch failed: %s", len(e.Failed), strings.Join(parts, "; "))
 }
 
 // Unwrap returns the errors of the failed items.

@@ -102,7 +102,7 @@ func (b *Broker) CreateSubscription(sc SubscriptionConfig) error {
 	b.mu.Lock()
 	defer b.mu.Unlock()
 	if _, ok := b.queues[sc.Name]; ok {
-		return fmt.Errorf("memory: %w: %s", ErrExists, sc.Name)
+		return fmt.Errorf("%w: %s", ErrExists, sc.Name)
 	}
 	q := &queue{b: b, cfg: sc, inflight: map[string]*message{}, notify: make(chan struct{})}
 	if sc.FIFO {
@@ -133,7 +133,7 @@ func (b *Broker) queue(name string) (*queue, error) {
 	defer b.mu.Unlock()
 	q, ok := b.queues[name]
 	if !ok {
-		return nil, fmt.Errorf("memory: %w: subscription %q", driver.ErrNotFound, name)
+		return nil, fmt.Errorf("%w: subscription %q", driver.ErrNotFound, name)
 	}
 	return q, nil
 }

@@ -22,20 +22,20 @@ func (s sender) IsRetryable(err error) bool { return errors.Is(err, driver.ErrQu
 // topic. A message is accepted by all its subscriptions or by none.
 func (s sender) Send(ctx context.Context, topic string, msgs []*driver.Message) error {
 	if err := ctx.Err(); err != nil {
-		return fmt.Errorf("memory: %w: %w", driver.ErrNotSent, err)
+		return fmt.Errorf("%w: %w", driver.ErrNotSent, err)
 	}
 	b := s.b
 	b.mu.Lock()
 	defer b.mu.Unlock()
 	subs, ok := b.topics[topic]
 	if !ok {
-		return fmt.Errorf("memory: %w: %w: topic %q", driver.ErrNotSent, driver.ErrNotFound, topic)
+		return fmt.Errorf("%w: %w: topic %q", driver.ErrNotSent, driver.ErrNotFound, topic)
 	}
 	now := b.clock.Now()
 	var failed []driver.BatchFailure
 	for i, m := range msgs {
 		if size := m.Size(); size > b.cfg.MaxMessageBytes {
-			failed = append(failed, driver.BatchFailure{Index: i, Err: fmt.Errorf("memory: %w: %w: %d bytes, limit %d", driver.ErrNotSent, driver.ErrTooLarge, size, b.cfg.MaxMessageBytes)})
+			failed = append(failed, driver.BatchFailure{Index: i, Err: fmt.Errorf("%w: %w: %d bytes, limit %d", driver.ErrNotSent, driver.ErrTooLarge, size, b.cfg.MaxMessageBytes)})
 			continue
 		}
 		var targets []*queue
@@ -47,7 +47,7 @@ func (s sender) Send(ctx context.Context, topic string, msgs []*driver.Message) 
 			}
 		}
 		if full {
-			failed = append(failed, driver.BatchFailure{Index: i, Err: fmt.Errorf("memory: %w: %w", driver.ErrNotSent, driver.ErrQueueFull)})
+			failed = append(failed, driver.BatchFailure{Index: i, Err: fmt.Errorf("%w: %w", driver.ErrNotSent, driver.ErrQueueFull)})
 			continue
 		}
 		if len(targets) == 0 {
@@ -121,7 +121,7 @@ func (r receiver) Ack(ctx context.Context, handles []string) error {
 	for i, h := range handles {
 		m, ok := r.q.inflight[h]
 		if !ok {
-			failed = append(failed, driver.BatchFailure{Index: i, Err: fmt.Errorf("memory: %w", driver.ErrInvalidHandle)})
+			failed = append(failed, driver.BatchFailure{Index: i, Err: fmt.Errorf("%w", driver.ErrInvalidHandle)})
 			continue
 		}
 		r.q.remove(m)
@@ -141,7 +141,7 @@ func (r receiver) SetVisibility(ctx context.Context, handle string, d time.Durat
 	defer b.mu.Unlock()
 	m, ok := r.q.inflight[handle]
 	if !ok {
-		return fmt.Errorf("memory: %w", driver.ErrInvalidHandle)
+		return fmt.Errorf("%w", driver.ErrInvalidHandle)
 	}
 	m.visibleAt = b.clock.Now().Add(max(d, 0))
 	if m.index >= 0 {
@@ -160,7 +160,7 @@ func (r receiver) DeadLetter(ctx context.Context, dm *driver.Message, reason str
 	defer b.mu.Unlock()
 	m, ok := r.q.inflight[dm.Handle]
 	if !ok {
-		return fmt.Errorf("memory: %w", driver.ErrInvalidHandle)
+		return fmt.Errorf("%w", driver.ErrInvalidHandle)
 	}
 	if len(r.q.dlq) >= b.cfg.MaxMessages {
 		return fmt.Errorf("memory: dead-letter queue: %w", driver.ErrQueueFull)

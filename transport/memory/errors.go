@@ -3,4 +3,4 @@ package memory
 import "errors"
 
 // ErrExists reports a subscription name that is already taken.
-var ErrExists = errors.New("subscription already exists")
+var ErrExists = errors.New("memory: subscription already exists")

@@ -123,7 +123,7 @@ func (b *Broker) OpenSender(context.Context, *topology.Topology) (driver.Sender,
 // subscription.
 func (b *Broker) OpenReceiver(_ context.Context, t *topology.Topology, service string) (driver.Receiver, error) {
 	if _, ok := t.Service(service); !ok {
-		return nil, fmt.Errorf("memory: %w: %q", topology.ErrUnknownService, service)
+		return nil, fmt.Errorf("%w: %q", topology.ErrUnknownService, service)
 	}
 	return b.Receiver(service)
 }
@@ -183,7 +183,7 @@ func (b *Broker) RedriveDeadLetters(ctx context.Context, t *topology.Topology, s
 		done = append(done, id)
 	}
 	if len(missing) > 0 {
-		return done, fmt.Errorf("memory: %w: dead letters %v of %q", driver.ErrNotFound, missing, service)
+		return done, fmt.Errorf("%w: dead letters %v of %q", driver.ErrNotFound, missing, service)
 	}
 	return done, nil
 }
@@ -203,7 +203,7 @@ func (b *Broker) PurgeDeadLetters(_ context.Context, t *topology.Topology, servi
 
 func (b *Broker) serviceQueue(t *topology.Topology, service string) (*queue, error) {
 	if _, ok := t.Service(service); !ok {
-		return nil, fmt.Errorf("memory: %w: %q", topology.ErrUnknownService, service)
+		return nil, fmt.Errorf("%w: %q", topology.ErrUnknownService, service)
 	}
 	return b.queue(service)
 }

@@ -156,7 +156,7 @@ func (d *Driver) RedriveDeadLetters(ctx context.Context, t *topology.Topology, s
 	})
 	err = errors.Join(err, d.release(context.WithoutCancel(ctx), dlqURL, keep))
 	if len(want) > 0 && err == nil {
-		err = fmt.Errorf("snssqs: %w: dead letters %v of %q", driver.ErrNotFound, sortedKeys(want), service)
+		err = fmt.Errorf("%w: dead letters %v of %q", driver.ErrNotFound, sortedKeys(want), service)
 	}
 	return done, err
 }

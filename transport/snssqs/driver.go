@@ -157,7 +157,7 @@ func (d *Driver) topicARN(ctx context.Context, name string) (string, error) {
 			}
 		}
 		if aws.ToString(out.NextToken) == "" {
-			return "", fmt.Errorf("snssqs: %w: topic %s (not provisioned?)", driver.ErrNotFound, name)
+			return "", fmt.Errorf("%w: topic %s (not provisioned?)", driver.ErrNotFound, name)
 		}
 		token = out.NextToken
 	}
@@ -172,7 +172,7 @@ func (d *Driver) queueURL(ctx context.Context, name string) (string, error) {
 	out, err := d.sqs.GetQueueUrl(ctx, &sqs.GetQueueUrlInput{QueueName: aws.String(name)})
 	switch {
 	case isNotFound(err):
-		return "", fmt.Errorf("snssqs: %w: queue %s (not provisioned?)", driver.ErrNotFound, name)
+		return "", fmt.Errorf("%w: queue %s (not provisioned?)", driver.ErrNotFound, name)
 	case err != nil:
 		return "", fmt.Errorf("snssqs: GetQueueUrl %s: %w", name, err)
 	}
@@ -207,7 +207,7 @@ func serviceOf(t *topology.Topology, name string) (s topology.Service, queue, dl
 	}
 	s, ok := t.Service(name)
 	if !ok {
-		return s, "", "", fmt.Errorf("snssqs: %w: %q", topology.ErrUnknownService, name)
+		return s, "", "", fmt.Errorf("%w: %q", topology.ErrUnknownService, name)
 	}
 	queue, _ = awsNames(t).Queue(name, t.FIFO(s))
 	dlq, _ = awsNames(t).DeadLetterQueue(name, t.FIFO(s))

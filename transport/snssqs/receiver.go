@@ -252,7 +252,7 @@ func (r *Receiver) Ack(ctx context.Context, handles []string) error {
 	var index []int
 	for i, h := range handles {
 		if h == "" {
-			failed = append(failed, driver.BatchFailure{Index: i, Err: fmt.Errorf("snssqs: %w: empty", driver.ErrInvalidHandle)})
+			failed = append(failed, driver.BatchFailure{Index: i, Err: fmt.Errorf("%w: empty", driver.ErrInvalidHandle)})
 			continue
 		}
 		index = append(index, i)
@@ -288,7 +288,7 @@ func (r *Receiver) Ack(ctx context.Context, handles []string) error {
 // SQS counts whole seconds: d is rounded up, and capped at MaxVisibility.
 func (r *Receiver) SetVisibility(ctx context.Context, handle string, d time.Duration) error {
 	if handle == "" {
-		return fmt.Errorf("snssqs: %w: empty", driver.ErrInvalidHandle)
+		return fmt.Errorf("%w: empty", driver.ErrInvalidHandle)
 	}
 	d = min(max(d, 0), MaxVisibility)
 	secs := int32(math.Ceil(d.Seconds()))

@@ -120,7 +120,7 @@ var errNoResult = errors.New("snssqs: the response does not say whether the entr
 func (s *Sender) Send(ctx context.Context, domain string, msgs []*driver.Message) error {
 	arn, ok := s.topics[domain]
 	if !ok {
-		return fmt.Errorf("snssqs: %w: %w: no topic for the domain %q", driver.ErrNotSent, driver.ErrNotFound, domain)
+		return fmt.Errorf("%w: %w: no topic for the domain %q", driver.ErrNotSent, driver.ErrNotFound, domain)
 	}
 	fifo := strings.HasSuffix(arn, ".fifo")
 	entries := make([]snstypes.PublishBatchRequestEntry, len(msgs))

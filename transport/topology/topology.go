@@ -124,7 +124,7 @@ func Read(r io.Reader) (*Topology, error) {
 	dec.DisallowUnknownFields()
 	var t Topology
 	if err := dec.Decode(&t); err != nil {
-		return nil, fmt.Errorf("topology: %w: %w", ErrInvalid, err)
+		return nil, fmt.Errorf("%w: %w", ErrInvalid, err)
 	}
 	if err := t.Validate(); err != nil {
 		return nil, err
@@ -216,7 +216,7 @@ func (t *Topology) Validate() error {
 	}
 	errs = append(errs, checkTags("", t.Tags)...)
 	if err := errors.Join(errs...); err != nil {
-		return fmt.Errorf("topology: %w: %w", ErrInvalid, err)
+		return fmt.Errorf("%w: %w", ErrInvalid, err)
 	}
 	return nil
 }
