@@ -33,7 +33,6 @@ type typedEvent[T any] struct {
 var fixedProducer = &envelope.Producer{Source: source,
 	NewID: func() (string, error) { return id, nil }, Now: func() time.Time { return recorded }}
 
-
 // BenchmarkConsumerDecode: what a consumer does with a message body, the
 // whole of it: decode the envelope (with the hostile-input checks of its
 // data) and validate it by the ELMO profile as the Consumer does
