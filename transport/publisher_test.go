@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"runtime"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -331,11 +330,13 @@ func TestLostRepliesAreOutcomeUnknown(t *testing.T) {
 type gatedSender struct {
 	fakeSender
 	gate  chan struct{}
-	first atomic.Bool // a Send has started
+	first atomic.Bool  // a Send has started
+	held  atomic.Int32 // messages of the Sends held at the gate
 }
 
 func (g *gatedSender) Send(ctx context.Context, topic string, msgs []*driver.Message) error {
 	g.first.Store(true)
+	g.held.Add(int32(len(msgs)))
 	<-g.gate
 	return g.fakeSender.Send(ctx, topic, msgs)
 }
@@ -371,9 +372,10 @@ func TestConcurrentPublishesShareBatches(t *testing.T) {
 		}()
 	}
 	started.Wait()
-	for range 100 {
-		runtime.Gosched() // let the callers queue behind the first send
-	}
+	// While a send is held, the publisher starts another only for a full
+	// batch (10 here): once all but 9 events are held, the callers have
+	// queued behind the first send.
+	require.Eventually(t, func() bool { return s.held.Load() >= callers-9 }, 10*time.Second, time.Millisecond, "the events held in sends")
 	close(s.gate)
 	wg.Wait()
 	for i, err := range errs {
