@@ -17,8 +17,8 @@ func TestError(t *testing.T) {
 	var ce *config.Error
 	require.ErrorAs(t, err, &ce)
 	assert.Equal(t, "a.Config.X", ce.Setting)
-	assert.Equal(t, "invalid configuration: a.Config.X must not be negative", ce.Error())
-	assert.NotErrorIs(t, errors.New("invalid configuration"), config.ErrInvalid)
+	assert.Equal(t, "config: invalid configuration: a.Config.X must not be negative", ce.Error())
+	assert.NotErrorIs(t, errors.New("config: invalid configuration"), config.ErrInvalid)
 }
 
 var t0 = time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)

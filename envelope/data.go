@@ -66,7 +66,7 @@ func (r *dataRules) release() {
 		return // do not keep what a large payload grew
 	}
 	clear(r.frames[:cap(r.frames)]) // drop the sets of large objects
-	*r = dataRules{frames: r.frames[:0], keys: r.keys[:0], seed: r.seed}
+	*r = dataRules{frames: r.frames[:0], keys: r.keys[:0], seed: r.seed} // members too: dropped
 	rulesPool.Put(r)
 }
 
@@ -78,6 +78,8 @@ type dataRules struct {
 	keys   []keyRef // member names of the open objects, outermost first
 	found  *Violation
 	seed   maphash.Seed // for objects with many members
+	// members, when set, checks the member names of the data too.
+	members *memberStack
 }
 
 type dataFrame struct {
@@ -100,6 +102,9 @@ const linearNames = 16
 
 func (r *dataRules) open(object bool) {
 	r.frames = append(r.frames, dataFrame{object: object, first: len(r.keys)})
+	if r.members != nil {
+		r.members.open(!object)
+	}
 }
 
 func (r *dataRules) close() {
@@ -108,10 +113,18 @@ func (r *dataRules) close() {
 		r.keys = r.keys[:f.first]
 	}
 	r.frames = r.frames[:len(r.frames)-1]
+	if r.members != nil {
+		r.members.close()
+	}
 }
 
 // next moves an array to its next element.
-func (r *dataRules) next() { r.frames[len(r.frames)-1].index++ }
+func (r *dataRules) next() {
+	r.frames[len(r.frames)-1].index++
+	if r.members != nil {
+		r.members.element()
+	}
+}
 
 // key records a member name of the innermost object and checks that the
 // object has not had it before.
@@ -138,6 +151,13 @@ func (r *dataRules) key(b []byte, k keyRef) {
 	}
 	if dup {
 		r.fail(b, ErrDuplicate)
+	}
+	if r.members != nil {
+		name := b[k.start:k.end]
+		if k.esc {
+			name = []byte(keyText(b, k))
+		}
+		r.members.member(name)
 	}
 }
 

@@ -39,6 +39,12 @@ type Decoder struct {
 	// DefaultMaxAttributes. An event with more is refused with
 	// ErrInputTooLarge.
 	MaxAttributes int
+	// Members, when set, gives the checker of the member names of an
+	// event's data by the event's type (nil for none): the decoder runs it
+	// in its one pass over the data, and Envelope.MembersCheckedBy tells
+	// whether every name passed. It is asked only when the type comes
+	// before the data in the event, as encoders write it.
+	Members func(eventType string) MemberChecker
 }
 
 // Decode decodes one event with the default limits. See [Decoder.Decode].
@@ -129,7 +135,7 @@ func (d Decoder) DecodeBatch(b []byte) ([]Envelope, error) {
 }
 
 func (d Decoder) scanner(b []byte) (*scanner, *SyntaxError) {
-	s := &scanner{b: b, maxDepth: d.MaxDepth, maxAttrs: d.MaxAttributes}
+	s := &scanner{b: b, maxDepth: d.MaxDepth, maxAttrs: d.MaxAttributes, members: d.Members}
 	if s.maxDepth <= 0 {
 		s.maxDepth = DefaultMaxDepth
 	}
@@ -325,6 +331,17 @@ func (s *scanner) appendString(d *decodeState, attr string) (off, n int, serr *S
 	return off, len(d.arena) - off, nil
 }
 
+// pending returns the text of the string attribute decoded into dst so
+// far, if any.
+func (d *decodeState) pending(dst *string) (string, bool) {
+	for _, p := range d.strs {
+		if p.dst == dst {
+			return string(d.arena[p.off : p.off+p.n]), true
+		}
+	}
+	return "", false
+}
+
 // member decodes the value of an attribute with a field of its own into e. A
 // value that breaks the format's rules is skipped and reported.
 func (s *scanner) member(e *Envelope, d *decodeState, key string) *SyntaxError {
@@ -334,10 +351,19 @@ func (s *scanner) member(e *Envelope, d *decodeState, key string) *SyntaxError {
 		}
 		start := s.i
 		rules := newDataRules()
+		var checker MemberChecker
+		if s.members != nil {
+			if typ, ok := d.pending(&e.Type); ok {
+				checker = s.members(typ)
+			}
+		}
+		if checker != nil {
+			rules.members = &memberStack{next: checker}
+		}
 		s.rules = rules
 		serr := s.skip(1)
 		s.rules = nil
-		found := rules.found
+		found, passed := rules.found, checker != nil && !rules.members.refused
 		rules.release()
 		if serr != nil {
 			return serr
@@ -346,6 +372,9 @@ func (s *scanner) member(e *Envelope, d *decodeState, key string) *SyntaxError {
 			d.vs = append(d.vs, *found)
 		}
 		e.Data = append([]byte(nil), s.b[start:s.i]...)
+		if passed {
+			e.checked = &membersCheck{by: checker, data: unsafe.SliceData(e.Data), size: len(e.Data)}
+		}
 		return nil
 	}
 	switch c := s.peek(); c {

@@ -127,6 +127,8 @@ type Envelope struct {
 	// types; other CloudEvents types are carried as strings). Decoding keeps
 	// unknown extensions here and encoding writes them back sorted by name.
 	Extensions map[string]any
+
+	checked *membersCheck // set by a Decoder with Members
 }
 
 // EffectiveAt returns EffectiveTime, or Time when EffectiveTime is absent.

@@ -16,6 +16,7 @@ type scanner struct {
 	maxDepth int
 	maxAttrs int        // members of one event object
 	rules    *dataRules // when set, skip checks the rules of data
+	members  func(eventType string) MemberChecker
 }
 
 func (s *scanner) fail(err error, msg string) *SyntaxError {

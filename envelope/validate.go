@@ -67,6 +67,9 @@ type Validator struct {
 	// TenantLess reports whether events of a type carry no tenantid (ELMO
 	// profile). Nil means every type needs one.
 	TenantLess func(naming.Type) bool
+	// Decoder decodes for Check and CheckBatch: its limits, and its
+	// member checks. The zero value is the defaults.
+	Decoder Decoder
 }
 
 // Validate checks e and returns a [*ValidationError] listing every
@@ -89,7 +92,7 @@ func (v Validator) ValidateBatch(events []Envelope) error {
 // found while decoding and those of the profile, in one [*ValidationError].
 // Input that is not a JSON object gives a [*SyntaxError].
 func (v Validator) Check(b []byte) (Envelope, error) {
-	e, err := Decode(b)
+	e, err := v.Decoder.Decode(b)
 	var verr *ValidationError
 	if err != nil && !errors.As(err, &verr) {
 		return Envelope{}, err
@@ -107,7 +110,7 @@ func (v Validator) Check(b []byte) (Envelope, error) {
 
 // CheckBatch decodes a batch and validates every event, like [Validator.Check].
 func (v Validator) CheckBatch(b []byte) ([]Envelope, error) {
-	events, err := DecodeBatch(b)
+	events, err := v.Decoder.DecodeBatch(b)
 	found := map[int][]Violation{}
 	if err != nil {
 		berr, ok := err.(*BatchError)

@@ -178,6 +178,21 @@ func (d *Definition[T]) build(p *envelope.Producer, parent *envelope.Envelope, p
 	return e, nil
 }
 
+// Members returns the check of the member names of T's JSON, for a
+// decoder to run in its one pass over an event's data
+// (envelope.Decoder.Members; the Consumer of package transport sets it
+// for its typed handlers): it refuses a member whose name matches a field
+// of T only when case is ignored. Decode then skips its own reading of
+// the names when the envelope says they passed
+// (envelope.Envelope.MembersCheckedBy). Nil when T decodes no named
+// members.
+func (d *Definition[T]) Members() envelope.MemberChecker {
+	if d.fields == nil {
+		return nil
+	}
+	return d.fields
+}
+
 // Decode returns the payload of e. It fails with [ErrTypeMismatch] when e is
 // of another type or major version, envelope.ErrNoData when e has no data, and
 // [ErrPayload] when the data does not decode into T. Members T does not know
@@ -197,7 +212,7 @@ func (d *Definition[T]) Decode(e *envelope.Envelope) (T, error) {
 	if data == nil {
 		return payload, fmt.Errorf("%w: %s %s", envelope.ErrNoData, d.name, e.ID)
 	}
-	if d.fields != nil {
+	if d.fields != nil && !e.MembersCheckedBy(d.fields) {
 		if err := d.fields.checkCase(data); err != nil {
 			return payload, fmt.Errorf("%w: %s %s: %w", ErrPayload, d.name, e.ID, payloadError(err))
 		}

@@ -160,16 +160,25 @@ func TestDecodeIsCaseSensitive(t *testing.T) {
 		{`{"next":{"da\u017fs":"1"}}`, ""}, // encoding/json does not bind U+017F to 's' either
 		{`{"next":{"D\u0041YS":"1"}}`, "/next/DAYS"},
 	}
+	// Each case twice: on an envelope made in code (Decode reads the names
+	// itself), and on one read by a decoder that ran the definition's
+	// member check in its pass over the data.
+	fused := envelope.Decoder{Members: func(string) envelope.MemberChecker { return def.Members() }}
 	for _, tc := range cases {
 		t.Run(tc.data, func(t *testing.T) {
-			e := envelope.Envelope{Type: "elmo.test.thing.happened.v1", ID: "1", Data: json.RawMessage(tc.data)}
-			_, err := def.Decode(&e)
-			if tc.pointer == "" {
-				require.NoError(t, err)
-				return
+			plain := envelope.Envelope{Type: "elmo.test.thing.happened.v1", ID: "1", Data: json.RawMessage(tc.data)}
+			read, err := fused.Decode([]byte(`{"specversion":"1.0","id":"1","source":"/s","type":"elmo.test.thing.happened.v1","data":` + tc.data + `}`))
+			require.NoError(t, err)
+			assert.Equal(t, tc.pointer == "", read.MembersCheckedBy(def.Members()), "the decoder's check passed")
+			for _, e := range []*envelope.Envelope{&plain, &read} {
+				_, err := def.Decode(e)
+				if tc.pointer == "" {
+					require.NoError(t, err)
+					continue
+				}
+				require.ErrorIs(t, err, event.ErrPayload)
+				assert.Contains(t, err.Error(), tc.pointer)
 			}
-			require.ErrorIs(t, err, event.ErrPayload)
-			assert.Contains(t, err.Error(), tc.pointer)
 		})
 	}
 }

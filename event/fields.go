@@ -13,6 +13,7 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/elmosoftware/eventprotocol/envelope"
 	"github.com/elmosoftware/eventprotocol/naming"
 )
 
@@ -301,6 +302,27 @@ func (w *caseWalker) skip(i int) int {
 		i++
 	}
 	return -1
+}
+
+// Member implements envelope.MemberChecker: the tree of the member called
+// name, and false when name matches a field only when case is ignored.
+func (f *fieldTree) Member(name []byte) (envelope.MemberChecker, bool) {
+	child, err := f.member(name, nil)
+	if err != nil {
+		return nil, false
+	}
+	if child == nil {
+		return nil, true // no typed nil in the interface
+	}
+	return child, true
+}
+
+// Elem implements envelope.MemberChecker: the tree of an array's elements.
+func (f *fieldTree) Elem() envelope.MemberChecker {
+	if f.elem == nil {
+		return nil
+	}
+	return f.elem
 }
 
 // member returns the tree of the member called name of an object read

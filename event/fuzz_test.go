@@ -21,11 +21,20 @@ func FuzzDecode(f *testing.F) {
 		f.Add([]byte(s))
 	}
 	def := event.MustDefine[nested]("elmo.test.thing.happened.v1")
+	fused := envelope.Decoder{Members: func(string) envelope.MemberChecker { return def.Members() }}
 	f.Fuzz(func(t *testing.T, data []byte) {
 		e := envelope.Envelope{Type: "elmo.test.thing.happened.v1", ID: "1", Data: json.RawMessage(data)}
 		p, err := def.Decode(&e)
 		if err != nil && !errors.Is(err, event.ErrPayload) {
 			t.Fatalf("untyped error %T: %v", err, err)
+		}
+		// A decoder that checks the names in its own pass agrees.
+		body := append([]byte(`{"specversion":"1.0","id":"1","source":"/s","type":"elmo.test.thing.happened.v1","data":`), data...)
+		read, derr := fused.Decode(append(body, '}'))
+		if derr == nil {
+			if _, ferr := def.Decode(&read); (ferr == nil) != (err == nil) {
+				t.Fatalf("the fused check says %v, the walk %v: %s", ferr, err, data)
+			}
 		}
 		if err != nil || !json.Valid(data) {
 			return

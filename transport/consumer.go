@@ -50,6 +50,7 @@ type Consumer struct {
 	hooks     ConsumerHooks
 	log       *slog.Logger
 	handlers  map[string]HandlerFunc
+	members   map[string]envelope.MemberChecker // of the typed handlers
 	chain     HandlerFunc
 	failures  *failures
 
@@ -160,7 +161,13 @@ func NewConsumer(r driver.Receiver, cfg *ConsumerConfig) (*Consumer, error) {
 	cons := &Consumer{recv: r, cfg: c, health: health, log: logger(c.Logger).With(slog.String("consumer", c.Name)),
 		alarm:     alarm.With(slog.String("consumer", c.Name)),
 		validator: validator, backoff: backoff, hooks: hooks,
-		handlers: map[string]HandlerFunc{}, inflight: map[string]*tracked{}, groups: map[string]*groupRun{}, failures: newFailures(c.Clock.Now)}
+		handlers: map[string]HandlerFunc{}, members: map[string]envelope.MemberChecker{},
+		inflight: map[string]*tracked{}, groups: map[string]*groupRun{}, failures: newFailures(c.Clock.Now)}
+	if cons.validator.Decoder.Members == nil {
+		// The typed handlers' member checks run in the decoder's one pass
+		// over the data (see event.Definition.Members).
+		cons.validator.Decoder.Members = cons.memberCheck
+	}
 	return cons, nil
 }
 
@@ -175,6 +182,12 @@ func (c *Consumer) HandleFunc(eventType string, h HandlerFunc) error {
 	if h == nil {
 		return fmt.Errorf("%w: nil handler for %s", ErrInvalidHandler, eventType)
 	}
+	return c.register(eventType, h, nil)
+}
+
+// register adds the handler of an event type, with the member check of
+// its payload's type when it is typed.
+func (c *Consumer) register(eventType string, h HandlerFunc, members envelope.MemberChecker) error {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	if c.started {
@@ -184,8 +197,16 @@ func (c *Consumer) HandleFunc(eventType string, h HandlerFunc) error {
 		return fmt.Errorf("%w: %s", ErrHandlerExists, eventType)
 	}
 	c.handlers[eventType] = h
+	if members != nil {
+		c.members[eventType] = members
+	}
 	return nil
 }
+
+// memberCheck returns the member check of a typed handler's payload type.
+// Handlers are registered before Start: the map is read without a lock
+// after it, as handlers is.
+func (c *Consumer) memberCheck(eventType string) envelope.MemberChecker { return c.members[eventType] }
 
 // Handle registers a typed handler for the events of a definition: the
 // payload is decoded into T before h runs. A payload that does not decode
@@ -199,13 +220,13 @@ func Handle[T any](c *Consumer, def *event.Definition[T], h func(ctx context.Con
 	case h == nil:
 		return fmt.Errorf("%w: nil handler for %s", ErrInvalidHandler, def.Type())
 	}
-	return c.HandleFunc(def.Type().String(), func(ctx context.Context, d *Delivery) error {
+	return c.register(def.Type().String(), func(ctx context.Context, d *Delivery) error {
 		payload, err := def.Decode(d.Envelope)
 		if err != nil {
 			return Permanent(err)
 		}
 		return h(ctx, d.Envelope, payload)
-	})
+	}, def.Members())
 }
 
 func (c *Consumer) dispatch(ctx context.Context, d *Delivery) error {
