@@ -66,7 +66,8 @@ func (r *dataRules) release() {
 		return // do not keep what a large payload grew
 	}
 	clear(r.frames[:cap(r.frames)]) // drop the sets of large objects
-	*r = dataRules{frames: r.frames[:0], keys: r.keys[:0], seed: r.seed} // members too: dropped
+	clear(r.stack.stack[:cap(r.stack.stack)])
+	*r = dataRules{frames: r.frames[:0], keys: r.keys[:0], seed: r.seed, stack: memberStack{stack: r.stack.stack[:0]}}
 	rulesPool.Put(r)
 }
 
@@ -78,8 +79,10 @@ type dataRules struct {
 	keys   []keyRef // member names of the open objects, outermost first
 	found  *Violation
 	seed   maphash.Seed // for objects with many members
-	// members, when set, checks the member names of the data too.
+	// members, when set, checks the member names of the data too: it
+	// points at stack, kept with the rules between events.
 	members *memberStack
+	stack   memberStack
 }
 
 type dataFrame struct {

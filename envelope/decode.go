@@ -358,7 +358,8 @@ func (s *scanner) member(e *Envelope, d *decodeState, key string) *SyntaxError {
 			}
 		}
 		if checker != nil {
-			rules.members = &memberStack{next: checker}
+			rules.stack.next = checker
+			rules.members = &rules.stack
 		}
 		s.rules = rules
 		serr := s.skip(1)
@@ -373,7 +374,7 @@ func (s *scanner) member(e *Envelope, d *decodeState, key string) *SyntaxError {
 		}
 		e.Data = append([]byte(nil), s.b[start:s.i]...)
 		if passed {
-			e.checked = &membersCheck{by: checker, data: unsafe.SliceData(e.Data), size: len(e.Data)}
+			e.checked = membersCheck{by: checker, data: unsafe.SliceData(e.Data), size: len(e.Data)}
 		}
 		return nil
 	}

@@ -128,7 +128,7 @@ type Envelope struct {
 	// unknown extensions here and encoding writes them back sorted by name.
 	Extensions map[string]any
 
-	checked *membersCheck // set by a Decoder with Members
+	checked membersCheck // set by a Decoder with Members
 }
 
 // EffectiveAt returns EffectiveTime, or Time when EffectiveTime is absent.

@@ -31,8 +31,8 @@ type membersCheck struct {
 // has not been replaced since. A false answer says nothing of the names:
 // the caller checks them itself.
 func (e *Envelope) MembersCheckedBy(c MemberChecker) bool {
-	m := e.checked
-	return m != nil && c != nil && m.by == c && m.data == unsafe.SliceData(e.Data) && m.size == len(e.Data)
+	m := &e.checked
+	return c != nil && m.by == c && m.data == unsafe.SliceData(e.Data) && m.size == len(e.Data)
 }
 
 // memberStack follows the checkers of the values the scanner is in. A nil

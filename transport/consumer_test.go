@@ -630,3 +630,35 @@ func TestRegistrationMistakes(t *testing.T) {
 	}
 	require.NoError(t, transport.Handle(c, def, typed), "nothing was registered by the mistakes")
 }
+
+// TestTypedHandlerChecksMembersInOnePass: a typed handler's payload
+// member names are checked in the decoder's pass over the data (the
+// envelope says so), and a member that matches a field only in case is
+// still a dead letter, named by its pointer.
+func TestTypedHandlerChecksMembersInOnePass(t *testing.T) {
+	r := newRig(t, memory.SubscriptionConfig{Name: "provisioning"})
+	def := event.MustDefine[signedUpPayload](typeSignedUp)
+	recv, err := r.broker.Receiver("provisioning")
+	require.NoError(t, err)
+	c, err := transport.NewConsumer(recv, &transport.ConsumerConfig{Name: "provisioning"})
+	require.NoError(t, err)
+	checked := make(chan bool, 2)
+	require.NoError(t, transport.Handle(c, def, func(_ context.Context, e *envelope.Envelope, _ signedUpPayload) error {
+		checked <- e.MembersCheckedBy(def.Members())
+		return nil
+	}))
+	require.NoError(t, c.Start(context.Background()))
+	defer c.Shutdown(context.Background()) //nolint:errcheck
+
+	good, sly := signedUp(t, 1), signedUp(t, 2)
+	sly.Data = []byte(`{"client":"ern:elmo:identity:acme:client/c-2","companyName":"Acme","plan":"STANDARD","PLAN":"ENTERPRISE","contactEmail":"ops@acme.example"}`)
+	require.NoError(t, r.pub.Publish(context.Background(), good, sly))
+	assert.True(t, within(t, checked, "the valid event"), "checked in the decoder's pass")
+	dl := r.deadLetters(t, "provisioning", 1)
+	assert.Contains(t, dl[0].Attributes[driver.AttrDeadLetterReason], "/PLAN")
+	select {
+	case <-checked:
+		t.Fatal("the event with a case-only member reached the handler")
+	default:
+	}
+}
