@@ -17,9 +17,12 @@
 // lone surrogate escapes) in one pass without reflection, within limits of
 // size, nesting and members per event ([Decoder]). The data is scanned once
 // too, for the protocol's rules of data ([CheckData]): no member name twice
-// in one object and numbers a double can hold. Time and memory are linear
-// in the input, whatever it holds: a hostile event costs a consumer about
-// what an ordinary one of its size does. [Envelope.MarshalJSON]
+// in one object and numbers a double can hold. A [Decoder] whose Members
+// gives a [MemberChecker] for the event's type runs it in that same pass
+// (package event's typed decoding checks its payload's member names so);
+// [Envelope.MembersCheckedBy] tells whether they passed. Time and memory
+// are linear in the input, whatever it holds: a hostile event costs a
+// consumer about what an ordinary one of its size does. [Envelope.MarshalJSON]
 // and [Envelope.AppendJSON] write it in a fixed order: decode(encode(e))
 // equals e (field by field, as reflect.DeepEqual compares: an Envelope
 // holds slices and maps, so == does not compile for it) for every

@@ -8,7 +8,9 @@ import "unsafe"
 // typed decoding of package event uses one to refuse a member whose name
 // matches a payload field only when case is ignored. A checker describes
 // one JSON value: the members of an object, the elements of an array.
-// Its methods must not keep name, and must be safe for concurrent use.
+// Its methods must not keep name, and must be safe for concurrent use; a
+// checker must be comparable with == (a pointer is), as
+// Envelope.MembersCheckedBy compares them.
 type MemberChecker interface {
 	// Member returns the checker of the value of the member called name
 	// of an object (nil: nothing to check in it), and false when the name

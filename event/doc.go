@@ -30,7 +30,10 @@
 // Member names match exactly: a member that matches a field only when case
 // is ignored (Days for days), which encoding/json would bind to the field
 // although no schema validated it under that name, is refused with
-// [ErrPayload]. Decoding errors name the member, never its value.
+// [ErrPayload]. Decoding errors name the member, never its value. The
+// names are read once: by the envelope's decoder, in its pass over the
+// data, when it was given [Definition.Members] (the transport's Consumer
+// gives it the check of each typed handler), else by Decode.
 //
 // # Enumerations
 //
