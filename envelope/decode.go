@@ -61,24 +61,33 @@ func DecodeBatch(b []byte) ([]Envelope, error) { return Decoder{}.DecodeBatch(b)
 // the other members and a [*ValidationError] listing every such member. The
 // envelope does not retain b.
 func (d Decoder) Decode(b []byte) (Envelope, error) {
+	var e Envelope
+	err := d.decode(b, &e)
+	return e, err
+}
+
+// decode is Decode into e, which is zero; e is zero again after an error
+// that is not a *ValidationError.
+func (d Decoder) decode(b []byte, e *Envelope) error {
 	s, serr := d.scanner(b)
 	if serr != nil {
-		return Envelope{}, serr
+		return serr
 	}
 	if s.peek() != '{' {
-		return Envelope{}, s.unexpected("'{' (an event is a JSON object)")
+		return s.unexpected("'{' (an event is a JSON object)")
 	}
-	e, vs, serr := s.object()
+	vs, serr := s.object(e)
+	if serr == nil {
+		serr = s.end()
+	}
 	if serr != nil {
-		return Envelope{}, serr
-	}
-	if serr := s.end(); serr != nil {
-		return Envelope{}, serr
+		*e = Envelope{}
+		return serr
 	}
 	if len(vs) > 0 {
-		return e, &ValidationError{Violations: sortViolations(vs)}
+		return &ValidationError{Violations: sortViolations(vs)}
 	}
-	return e, nil
+	return nil
 }
 
 // DecodeBatch decodes a batch, a JSON array of events. An event whose
@@ -107,11 +116,11 @@ func (d Decoder) DecodeBatch(b []byte) ([]Envelope, error) {
 				return nil, &BatchError{Events: []EventError{{idx, &ValidationError{Violations: []Violation{{
 					Attribute: "[" + strconv.Itoa(idx) + "]", Rule: ErrNotObject}}}}}}
 			}
-			e, vs, serr := s.object()
+			events = append(events, Envelope{})
+			vs, serr := s.object(&events[len(events)-1])
 			if serr != nil {
 				return nil, serr
 			}
-			events = append(events, e)
 			if len(vs) > 0 {
 				errs = append(errs, EventError{idx, &ValidationError{Violations: sortViolations(vs)}})
 			}
@@ -196,9 +205,9 @@ type decodeState struct {
 	vs    []Violation
 }
 
-// object decodes the members of one event object, starting at '{'.
-func (s *scanner) object() (Envelope, []Violation, *SyntaxError) {
-	var e Envelope
+// object decodes the members of one event object, starting at '{', into
+// e, which is zero.
+func (s *scanner) object(e *Envelope) ([]Violation, *SyntaxError) {
 	var d decodeState
 	d.arena = make([]byte, 0, 512)
 	d.strs = make([]pendingString, 0, 16) // room for every string attribute an event usually has
@@ -206,19 +215,19 @@ func (s *scanner) object() (Envelope, []Violation, *SyntaxError) {
 	s.i++
 	if s.peek() == '}' {
 		s.i++
-		return e, nil, nil
+		return nil, nil
 	}
 	for members := 1; ; members++ {
 		if members > s.maxAttrs {
-			return e, nil, s.fail(ErrInputTooLarge, "more than "+strconv.Itoa(s.maxAttrs)+" attributes in one event")
+			return nil, s.fail(ErrInputTooLarge, "more than "+strconv.Itoa(s.maxAttrs)+" attributes in one event")
 		}
 		if s.peek() != '"' {
-			return e, nil, s.unexpected("a member name")
+			return nil, s.unexpected("a member name")
 		}
 		kstart := s.i + 1
 		kend, esc, serr := s.skipString()
 		if serr != nil {
-			return e, nil, serr
+			return nil, serr
 		}
 		key := s.b[kstart:kend]
 		if esc {
@@ -226,14 +235,14 @@ func (s *scanner) object() (Envelope, []Violation, *SyntaxError) {
 			key = []byte(text)
 		}
 		if serr := s.expect(':', "':'"); serr != nil {
-			return e, nil, serr
+			return nil, serr
 		}
 		name := knownAttr(key)
 		bit := attrBit(name)
 		if bit != 0 && seen&bit != 0 {
 			d.vs = append(d.vs, Violation{Attribute: name, Rule: ErrDuplicate})
 			if serr := s.skip(1); serr != nil {
-				return e, nil, serr
+				return nil, serr
 			}
 		} else {
 			seen |= bit
@@ -241,10 +250,10 @@ func (s *scanner) object() (Envelope, []Violation, *SyntaxError) {
 			if name == "" {
 				serr = s.extension(&d, key)
 			} else {
-				serr = s.member(&e, &d, name)
+				serr = s.member(e, &d, name)
 			}
 			if serr != nil {
-				return e, nil, serr
+				return nil, serr
 			}
 		}
 		switch s.peek() {
@@ -254,15 +263,15 @@ func (s *scanner) object() (Envelope, []Violation, *SyntaxError) {
 		case '}':
 			s.i++
 		default:
-			return e, nil, s.unexpected("',' or '}'")
+			return nil, s.unexpected("',' or '}'")
 		}
 		break
 	}
-	d.finish(&e)
+	d.finish(e)
 	if e.Data != nil && e.DataBase64 != nil {
 		d.vs = append(d.vs, Violation{Attribute: AttrDataBase64, Rule: ErrDataConflict})
 	}
-	return e, d.vs, nil
+	return d.vs, nil
 }
 
 // doubled returns s with room for n more elements, at least doubling its

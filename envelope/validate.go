@@ -92,7 +92,8 @@ func (v Validator) ValidateBatch(events []Envelope) error {
 // found while decoding and those of the profile, in one [*ValidationError].
 // Input that is not a JSON object gives a [*SyntaxError].
 func (v Validator) Check(b []byte) (Envelope, error) {
-	e, err := v.Decoder.Decode(b)
+	var e Envelope // one envelope, decoded and checked in place
+	err := v.Decoder.decode(b, &e)
 	var verr *ValidationError
 	if err != nil && !errors.As(err, &verr) {
 		return Envelope{}, err
