@@ -6,26 +6,32 @@ import (
 	"fmt"
 	"slices"
 	"strconv"
+	"sync"
 	"time"
 	"unicode/utf8"
 )
 
 // MarshalJSON encodes e in the CloudEvents JSON event format. See
-// [Envelope.AppendJSON].
+// [Envelope.AppendJSON]. The result is allocated once, at its size: it is
+// written in a pooled buffer first, as encoding/json does.
 func (e Envelope) MarshalJSON() ([]byte, error) {
-	return e.AppendJSON(make([]byte, 0, e.sizeHint()))
+	buf := encodeBuffers.Get().(*[]byte)
+	out, err := e.AppendJSON((*buf)[:0])
+	if err == nil {
+		out = bytes.Clone(out)
+	}
+	if cap(*buf) < maxPooledBuffer {
+		*buf = (*buf)[:0]
+		encodeBuffers.Put(buf)
+	}
+	return out, err
 }
 
-// sizeHint estimates the encoded size of e, so that one allocation suffices.
-func (e *Envelope) sizeHint() int {
-	n := 128 + len(e.Data) + len(e.DataBase64)*4/3 + 32*len(e.Extensions)
-	for _, name := range attrSequence {
-		if f := stringField(e, name); f != nil {
-			n += len(*f) + len(name) + 8
-		}
-	}
-	return n + n/16
-}
+// encodeBuffers keeps MarshalJSON's scratch buffers; one that grew past
+// maxPooledBuffer for a large event is left to the collector.
+var encodeBuffers = sync.Pool{New: func() any { b := make([]byte, 0, 4096); return &b }}
+
+const maxPooledBuffer = 64 << 10
 
 // AppendJSON appends e in the CloudEvents JSON event format to dst: the
 // attributes in the protocol's order, other extensions sorted by name, the
@@ -104,6 +110,11 @@ func (w *writer) key(name string) {
 }
 
 func (w *writer) str(name, v string) {
+	if plain(v) { // the usual attribute: nothing to check or escape
+		w.key(name)
+		w.buf = append(append(append(w.buf, '"'), v...), '"')
+		return
+	}
 	if !utf8.ValidString(v) {
 		w.fail(name, ErrUTF8, "")
 		return

@@ -108,6 +108,33 @@ func (s *scanner) skipString() (end int, esc bool, err *SyntaxError) {
 	}
 }
 
+// plain reports whether s is ASCII that the encoder writes as it is: no
+// control character and nothing it escapes (a quote, a backslash, and <, >
+// and & as encoding/json does), so valid UTF-8 too. It reads eight bytes at
+// a time.
+func plain(s string) bool {
+	const lo, hi = 0x0101010101010101, 0x8080808080808080
+	i := 0
+	for ; i+8 <= len(s); i += 8 {
+		x := uint64(s[i]) | uint64(s[i+1])<<8 | uint64(s[i+2])<<16 | uint64(s[i+3])<<24 |
+			uint64(s[i+4])<<32 | uint64(s[i+5])<<40 | uint64(s[i+6])<<48 | uint64(s[i+7])<<56
+		bad := (x - lo*0x20) | x // control characters, non-ASCII
+		for _, c := range [...]uint64{'"', '\\', '<', '>', '&'} {
+			y := x ^ (lo * c)
+			bad |= (y - lo) &^ y
+		}
+		if bad&hi != 0 {
+			return false
+		}
+	}
+	for ; i < len(s); i++ {
+		if c := s[i]; c < 0x20 || c >= 0x80 || needsEscape[c] {
+			return false
+		}
+	}
+	return true
+}
+
 // nextSpecial returns the index of the first byte of b from i on that is a
 // quote, a backslash, a control character or non-ASCII, or len(b). It
 // reads eight bytes at a time: in each word, the lowest flagged byte is

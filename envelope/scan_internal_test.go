@@ -2,6 +2,7 @@ package envelope
 
 import (
 	"math/rand/v2"
+	"strings"
 	"testing"
 	"unicode/utf8"
 
@@ -68,5 +69,29 @@ func TestForbiddenChar(t *testing.T) {
 		if wantI >= 0 {
 			require.Equal(t, wantR, gotR, "%q", b)
 		}
+	}
+}
+
+// TestPlain checks the eight-bytes-at-a-time test against a byte by byte
+// one.
+func TestPlain(t *testing.T) {
+	alphabet := []byte{'a', ' ', '~', '"', '\\', '<', '>', '&', 0x00, 0x1f, 0x7f, 0x80, 0xff}
+	rng := rand.New(rand.NewPCG(5, 6))
+	for range 20000 {
+		b := make([]byte, rng.IntN(30))
+		for i := range b {
+			if rng.IntN(6) == 0 {
+				b[i] = alphabet[rng.IntN(len(alphabet))]
+			} else {
+				b[i] = byte('a' + rng.IntN(26))
+			}
+		}
+		want := true
+		for _, c := range b {
+			if c < 0x20 || c >= 0x80 || strings.IndexByte(`"\<>&`, c) >= 0 {
+				want = false
+			}
+		}
+		require.Equal(t, want, plain(string(b)), "%q", b)
 	}
 }
