@@ -61,6 +61,14 @@ func (c *ManualClock) At(t time.Time) <-chan time.Time {
 	return ch
 }
 
+// Waiting returns how many channels from At wait for a later time: a test
+// can tell that a component is blocked on the clock before moving it.
+func (c *ManualClock) Waiting() int {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return len(c.waiters)
+}
+
 // Advance moves the clock forward by d and wakes the waiters that are due.
 func (c *ManualClock) Advance(d time.Duration) {
 	c.mu.Lock()

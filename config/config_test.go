@@ -59,7 +59,9 @@ func TestManualClock(t *testing.T) {
 func TestManualClockKeepsLaterWaiters(t *testing.T) {
 	c := config.NewManualClock(t0)
 	soon, late := c.At(t0.Add(time.Second)), c.At(t0.Add(time.Hour))
+	assert.Equal(t, 2, c.Waiting())
 	c.Advance(time.Minute)
+	assert.Equal(t, 1, c.Waiting())
 	assert.True(t, fired(soon))
 	assert.False(t, fired(late))
 	assert.Equal(t, t0.Add(time.Minute), c.Now())

@@ -13,6 +13,7 @@ import (
 	"github.com/elmosoftware/eventprotocol/envelope"
 	"github.com/elmosoftware/eventprotocol/eventstore"
 	"github.com/elmosoftware/eventprotocol/eventstore/memory"
+	"github.com/elmosoftware/eventprotocol/eventstore/storetest"
 	"github.com/elmosoftware/eventprotocol/internal/testcatalog"
 	"github.com/elmosoftware/eventprotocol/schema"
 )
@@ -88,4 +89,35 @@ func TestRecordEnvelope(t *testing.T) {
 	r := eventstore.Record{Raw: []byte(`{"specversion":"1.0"`)}
 	_, err := r.Envelope()
 	require.Error(t, err)
+}
+
+// TestWaitPollsOnTheClock: an append of another process (here another
+// Store over the same backend, which no notification reaches) is seen at
+// the next poll, which the store's clock paces.
+func TestWaitPollsOnTheClock(t *testing.T) {
+	backend := memory.New()
+	clock := config.NewManualClock(time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC))
+	waiting, err := eventstore.New(backend, &eventstore.Config{Clock: clock, PollInterval: time.Minute})
+	require.NoError(t, err)
+	other, err := eventstore.New(backend, nil)
+	require.NoError(t, err)
+
+	done := make(chan error, 1)
+	go func() { done <- waiting.Wait(context.Background(), 0) }()
+	require.Eventually(t, func() bool { return clock.Waiting() == 1 }, 10*time.Second, time.Millisecond, "Wait waits for its poll")
+	e := storetest.Event(t, "ern:elmo:hr:acme:employee/e-1", time.Time{}, 40)
+	_, err = other.Append(context.Background(), eventstore.Stream{Name: e.Subject}, eventstore.Any, e)
+	require.NoError(t, err)
+	select {
+	case err := <-done:
+		t.Fatalf("Wait returned before its poll: %v", err)
+	default:
+	}
+	clock.Advance(time.Minute)
+	select {
+	case err := <-done:
+		require.NoError(t, err)
+	case <-time.After(10 * time.Second):
+		t.Fatal("the poll did not see the append")
+	}
 }

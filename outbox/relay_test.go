@@ -5,12 +5,14 @@ import (
 	"errors"
 	"fmt"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/elmosoftware/eventprotocol/config"
 	"github.com/elmosoftware/eventprotocol/envelope"
 	"github.com/elmosoftware/eventprotocol/eventstore"
 	esmemory "github.com/elmosoftware/eventprotocol/eventstore/memory"
@@ -429,4 +431,41 @@ func TestConfig(t *testing.T) {
 			}
 		})
 	}
+}
+
+// TestRelayRetriesFollowItsClock: a failed publish is retried when the
+// relay's clock reaches the backoff's delay, not before, and the failures
+// Health reports are dated by that clock.
+func TestRelayRetriesFollowItsClock(t *testing.T) {
+	r := newRig(t)
+	appended := r.appendEvents(t, 1, 1)
+	var calls atomic.Int32
+	r.sender.setFail(func(*driver.Message) (error, bool) {
+		if calls.Add(1) == 1 {
+			return fmt.Errorf("throttled: %w", driver.ErrNotSent), false
+		}
+		return nil, false
+	})
+	t0 := time.Date(2026, 1, 1, 9, 0, 0, 0, time.UTC)
+	clock := config.NewManualClock(t0)
+	retrying := make(chan time.Duration, 1)
+	relay := newRelay(t, r, &outbox.Config{Clock: clock, UnhealthyAfter: 1,
+		Backoff: &transport.Backoff{Initial: time.Hour, Max: time.Hour},
+		Hooks:   &outbox.Hooks{Retrying: func(_ context.Context, _ error, d time.Duration) { retrying <- d }}})
+	r.run(t, relay)
+	select {
+	case d := <-retrying:
+		assert.Equal(t, time.Hour, d)
+	case <-time.After(10 * time.Second):
+		t.Fatal("the first publish never failed")
+	}
+	var he *transport.HealthError
+	require.ErrorAs(t, relay.Health(), &he)
+	assert.Equal(t, t0, he.Since, "dated by the relay's clock")
+	clock.Advance(59 * time.Minute)
+	assert.Equal(t, int32(1), calls.Load(), "no retry before the delay")
+	clock.Advance(time.Minute)
+	got := r.sink.waitFor(t, 1)
+	assert.Equal(t, 1, got[appended[0].ID])
+	assert.NoError(t, relay.Health())
 }
