@@ -365,7 +365,7 @@ func (p *Publisher) prepare(ctx context.Context, events []*envelope.Envelope) ([
 	var failed []FailedEvent
 	for i, ev := range events {
 		if ev == nil {
-			failed = append(failed, FailedEvent{Index: i, Err: errors.New("nil event"), Invalid: true})
+			failed = append(failed, FailedEvent{Index: i, Err: fmt.Errorf("%w: nil event", envelope.ErrInvalid), Invalid: true})
 			continue
 		}
 		e := *ev

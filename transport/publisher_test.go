@@ -439,3 +439,18 @@ func TestPublishHonoursItsDeadline(t *testing.T) {
 	assert.True(t, perr.Failed[0].Unknown, "the request was on its way")
 	assert.ErrorIs(t, err, transport.ErrOutcomeUnknown)
 }
+
+// TestPublishNilEvent: a nil event is an invalid one, named by its index,
+// and nothing of the call is sent.
+func TestPublishNilEvent(t *testing.T) {
+	s := &fakeSender{}
+	p := fastPublisher(t, s)
+	err := p.Publish(context.Background(), signedUp(t, 1), nil)
+	var perr *transport.PublishError
+	require.ErrorAs(t, err, &perr)
+	require.Len(t, perr.Failed, 1)
+	assert.Equal(t, 1, perr.Failed[0].Index)
+	assert.True(t, perr.Failed[0].Invalid)
+	assert.ErrorIs(t, err, envelope.ErrInvalid)
+	assert.Empty(t, s.batches, "nothing sent")
+}
