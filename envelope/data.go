@@ -148,7 +148,10 @@ func (r *dataRules) key(b []byte, k keyRef) {
 			r.addName(f, b, i)
 		}
 	}
-	r.keys = append(doubled(r.keys, 1), k)
+	if len(r.keys) == cap(r.keys) {
+		r.keys = doubled(r.keys, 1)
+	}
+	r.keys = append(r.keys, k)
 	if f.names != nil {
 		dup = r.addName(f, b, len(r.keys)-1)
 	}
@@ -165,7 +168,13 @@ func (r *dataRules) key(b []byte, k keyRef) {
 }
 
 func (r *dataRules) linearDup(b []byte, members []keyRef, k keyRef) bool {
+	n := k.end - k.start
 	for _, other := range members {
+		// Unescaped names of other lengths differ: the usual case, decided
+		// without a call.
+		if !k.esc && !other.esc && other.end-other.start != n {
+			continue
+		}
 		if sameKey(b, other, k) {
 			return true
 		}

@@ -143,8 +143,8 @@ func (d Decoder) DecodeBatch(b []byte) ([]Envelope, error) {
 	return events, nil
 }
 
-func (d Decoder) scanner(b []byte) (*scanner, *SyntaxError) {
-	s := &scanner{b: b, maxDepth: d.MaxDepth, maxAttrs: d.MaxAttributes, members: d.Members}
+func (d Decoder) scanner(b []byte) (scanner, *SyntaxError) {
+	s := scanner{b: b, maxDepth: d.MaxDepth, maxAttrs: d.MaxAttributes, members: d.Members}
 	if s.maxDepth <= 0 {
 		s.maxDepth = DefaultMaxDepth
 	}
@@ -156,7 +156,7 @@ func (d Decoder) scanner(b []byte) (*scanner, *SyntaxError) {
 		limit = DefaultMaxBytes
 	}
 	if len(b) > limit || len(b) > math.MaxInt32 { // the arena's offsets are int32
-		return nil, s.fail(ErrInputTooLarge, strconv.Itoa(len(b))+" bytes, limit "+strconv.Itoa(min(limit, math.MaxInt32)))
+		return scanner{}, s.fail(ErrInputTooLarge, strconv.Itoa(len(b))+" bytes, limit "+strconv.Itoa(min(limit, math.MaxInt32)))
 	}
 	return s, nil
 }

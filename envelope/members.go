@@ -38,22 +38,28 @@ func (e *Envelope) MembersCheckedBy(c MemberChecker) bool {
 }
 
 // memberStack follows the checkers of the values the scanner is in. A nil
-// top means nothing to check there; refused is set for good by the first
-// name refused.
+// checker means nothing to check there; refused is set for good by the
+// first name refused.
 type memberStack struct {
-	stack   []MemberChecker // of the open objects and arrays
-	next    MemberChecker   // of the value about to be read
+	stack   []memberFrame // the open objects and arrays
+	next    MemberChecker // of the value about to be read
 	refused bool
+}
+
+// memberFrame is an open object or array: its checker, and for an array
+// its elements' (asked once).
+type memberFrame struct {
+	c, elem MemberChecker
 }
 
 // open enters an object or array, the value next describes.
 func (m *memberStack) open(array bool) {
-	c := m.next
-	m.stack = append(m.stack, c)
-	m.next = nil
-	if array && c != nil {
-		m.next = c.Elem()
+	f := memberFrame{c: m.next}
+	if array && f.c != nil {
+		f.elem = f.c.Elem()
 	}
+	m.stack = append(m.stack, f)
+	m.next = f.elem
 }
 
 // close leaves the innermost object or array.
@@ -63,18 +69,13 @@ func (m *memberStack) close() {
 }
 
 // element moves an array to its next element.
-func (m *memberStack) element() {
-	m.next = nil
-	if c := m.stack[len(m.stack)-1]; c != nil {
-		m.next = c.Elem()
-	}
-}
+func (m *memberStack) element() { m.next = m.stack[len(m.stack)-1].elem }
 
 // member checks the name of a member of the innermost object.
 func (m *memberStack) member(name []byte) {
-	m.next = nil
-	c := m.stack[len(m.stack)-1]
+	c := m.stack[len(m.stack)-1].c
 	if c == nil {
+		m.next = nil
 		return
 	}
 	next, ok := c.Member(name)
