@@ -171,10 +171,11 @@ func (s *scanner) end() *SyntaxError {
 }
 
 // pendingString is a decoded string value waiting for the arena to become a
-// string, and the field it goes to.
+// string, and the attribute whose field it goes to (a name, not a pointer
+// into the envelope, so that the envelope need not live on the heap).
 type pendingString struct {
-	dst    *string
-	off, n int
+	attr   string
+	off, n int32
 }
 
 // pendingExt is an extension attribute waiting for the arena: its name is
@@ -294,7 +295,7 @@ func (d *decodeState) finish(e *Envelope) {
 	}
 	all := unsafe.String(unsafe.SliceData(d.arena), len(d.arena))
 	for _, p := range d.strs {
-		*p.dst = all[p.off : p.off+p.n]
+		*stringField(e, p.attr) = all[p.off : p.off+p.n]
 	}
 	if len(d.exts) > 0 {
 		e.Extensions = make(map[string]any, len(d.exts))
@@ -340,11 +341,11 @@ func (s *scanner) appendString(d *decodeState, attr string) (off, n int, serr *S
 	return off, len(d.arena) - off, nil
 }
 
-// pending returns the text of the string attribute decoded into dst so
-// far, if any.
-func (d *decodeState) pending(dst *string) (string, bool) {
+// pending returns the text of the string attribute attr decoded so far,
+// if any.
+func (d *decodeState) pending(attr string) (string, bool) {
 	for _, p := range d.strs {
-		if p.dst == dst {
+		if p.attr == attr {
 			return string(d.arena[p.off : p.off+p.n]), true
 		}
 	}
@@ -362,7 +363,7 @@ func (s *scanner) member(e *Envelope, d *decodeState, key string) *SyntaxError {
 		rules := newDataRules()
 		var checker MemberChecker
 		if s.members != nil {
-			if typ, ok := d.pending(&e.Type); ok {
+			if typ, ok := d.pending(AttrType); ok {
 				checker = s.members(typ)
 			}
 		}
@@ -434,7 +435,7 @@ func (s *scanner) member(e *Envelope, d *decodeState, key string) *SyntaxError {
 			e.EffectiveTime = t
 		}
 	default:
-		d.strs = append(d.strs, pendingString{dst: stringField(e, key), off: off, n: n})
+		d.strs = append(d.strs, pendingString{attr: key, off: int32(off), n: int32(n)})
 		return nil
 	}
 	d.arena = d.arena[:off] // parsed, not kept as text

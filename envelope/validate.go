@@ -151,28 +151,29 @@ func (v Validator) batch(events []Envelope, found map[int][]Violation) error {
 // violations appends to found the violations of e, leaving out attributes
 // that found already names.
 func (v Validator) violations(e *Envelope, found []Violation) []Violation {
-	c := checker{v: v, e: e, vs: found, known: len(found)}
-	return c.run()
+	c := checker{v: v, vs: found, known: len(found)}
+	return c.run(e)
 }
 
 // decodedViolations is violations for an envelope that Decode produced,
 // whose data the decoder has already checked to be one valid JSON value.
 func (v Validator) decodedViolations(e *Envelope, found []Violation) []Violation {
-	c := checker{v: v, e: e, vs: found, known: len(found), dataValid: true}
-	return c.run()
+	c := checker{v: v, vs: found, known: len(found), dataValid: true}
+	return c.run(e)
 }
 
-func (c *checker) run() []Violation {
-	c.cloudEvents()
+// run checks e. The envelope is a parameter, never a field, so that the
+// checker's violations, which go to the heap, do not take it there.
+func (c *checker) run(e *Envelope) []Violation {
+	c.cloudEvents(e)
 	if c.v.Profile == ELMO {
-		c.elmo()
+		c.elmo(e)
 	}
 	return c.vs
 }
 
 type checker struct {
 	v     Validator
-	e     *Envelope
 	vs    []Violation
 	known int // the first known violations came from decoding
 	// knownAttrs holds their attributes once there are many, so that add
@@ -216,8 +217,7 @@ func (c *checker) required(attr, value string) bool {
 	return true
 }
 
-func (c *checker) cloudEvents() {
-	e := c.e
+func (c *checker) cloudEvents(e *Envelope) {
 	if c.required(AttrSpecVersion, e.SpecVersion) && e.SpecVersion != SpecVersion {
 		c.add(AttrSpecVersion, ErrSpecVersion, quote(e.SpecVersion), nil)
 	}
@@ -310,8 +310,8 @@ func forbiddenChar(s string) (int, rune) {
 	return -1, 0
 }
 
-func (c *checker) elmo() {
-	e, org := c.e, c.v.Org
+func (c *checker) elmo(e *Envelope) {
+	org := c.v.Org
 	if org == "" {
 		org = naming.DefaultOrg
 	}
