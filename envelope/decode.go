@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/base64"
 	"math"
+	"math/bits"
 	"strconv"
 	"unsafe"
 )
@@ -76,6 +77,7 @@ func (d Decoder) decode(b []byte, e *Envelope) error {
 	if s.peek() != '{' {
 		return s.unexpected("'{' (an event is a JSON object)")
 	}
+	s.arenaCap = len(b) // one event: its text fits in one allocation
 	vs, serr := s.object(e)
 	if serr == nil {
 		serr = s.end()
@@ -144,7 +146,7 @@ func (d Decoder) DecodeBatch(b []byte) ([]Envelope, error) {
 }
 
 func (d Decoder) scanner(b []byte) (scanner, *SyntaxError) {
-	s := scanner{b: b, maxDepth: d.MaxDepth, maxAttrs: d.MaxAttributes, members: d.Members}
+	s := scanner{b: b, maxDepth: d.MaxDepth, maxAttrs: d.MaxAttributes, members: d.Members, arenaCap: 512}
 	if s.maxDepth <= 0 {
 		s.maxDepth = DefaultMaxDepth
 	}
@@ -171,10 +173,11 @@ func (s *scanner) end() *SyntaxError {
 }
 
 // pendingString is a decoded string value waiting for the arena to become a
-// string, and the attribute whose field it goes to (a name, not a pointer
-// into the envelope, so that the envelope need not live on the heap).
+// string, and the attribute whose field it goes to: its place in
+// attrSequence, not a pointer into the envelope, so that the envelope need
+// not live on the heap.
 type pendingString struct {
-	attr   string
+	attr   uint8
 	off, n int32
 }
 
@@ -200,17 +203,24 @@ const (
 // event is appended to one arena that becomes a single string at the end, so
 // an event costs a handful of allocations however many attributes it has.
 type decodeState struct {
+	// arena holds the text of the strings and a copy of the data, one
+	// allocation for the event's text.
 	arena []byte
 	strs  []pendingString
 	exts  []pendingExt
 	vs    []Violation
+	// data is arena[dataOff:dataOff+dataN] when hasData; checked is the
+	// member check it passed, if any.
+	dataOff, dataN int
+	hasData        bool
+	checked        MemberChecker
 }
 
 // object decodes the members of one event object, starting at '{', into
 // e, which is zero.
 func (s *scanner) object(e *Envelope) ([]Violation, *SyntaxError) {
 	var d decodeState
-	d.arena = make([]byte, 0, 512)
+	d.arena = make([]byte, 0, s.arenaCap)
 	d.strs = make([]pendingString, 0, 16) // room for every string attribute an event usually has
 	var seen uint32                       // bit per attribute with a field of its own
 	s.i++
@@ -251,7 +261,7 @@ func (s *scanner) object(e *Envelope) ([]Violation, *SyntaxError) {
 			if name == "" {
 				serr = s.extension(&d, key)
 			} else {
-				serr = s.member(e, &d, name)
+				serr = s.member(e, &d, name, uint8(bits.TrailingZeros32(bit)))
 			}
 			if serr != nil {
 				return nil, serr
@@ -290,12 +300,18 @@ func doubled[T any](s []T, n int) []T {
 
 // finish turns the arena into one string and assigns its parts.
 func (d *decodeState) finish(e *Envelope) {
+	if d.hasData {
+		e.Data = d.arena[d.dataOff : d.dataOff+d.dataN : d.dataOff+d.dataN]
+		if d.checked != nil {
+			e.checked = membersCheck{by: d.checked, data: unsafe.SliceData(e.Data), size: len(e.Data)}
+		}
+	}
 	if len(d.arena) == 0 {
 		return
 	}
 	all := unsafe.String(unsafe.SliceData(d.arena), len(d.arena))
 	for _, p := range d.strs {
-		*stringField(e, p.attr) = all[p.off : p.off+p.n]
+		*stringField(e, attrSequence[p.attr]) = all[p.off : p.off+p.n]
 	}
 	if len(d.exts) > 0 {
 		e.Extensions = make(map[string]any, len(d.exts))
@@ -345,7 +361,7 @@ func (s *scanner) appendString(d *decodeState, attr string) (off, n int, serr *S
 // if any.
 func (d *decodeState) pending(attr string) (string, bool) {
 	for _, p := range d.strs {
-		if p.attr == attr {
+		if attrSequence[p.attr] == attr {
 			return string(d.arena[p.off : p.off+p.n]), true
 		}
 	}
@@ -354,7 +370,7 @@ func (d *decodeState) pending(attr string) (string, bool) {
 
 // member decodes the value of an attribute with a field of its own into e. A
 // value that breaks the format's rules is skipped and reported.
-func (s *scanner) member(e *Envelope, d *decodeState, key string) *SyntaxError {
+func (s *scanner) member(e *Envelope, d *decodeState, key string, order uint8) *SyntaxError {
 	if key == AttrData {
 		if s.peek() == 'n' {
 			return s.literal("null")
@@ -382,9 +398,11 @@ func (s *scanner) member(e *Envelope, d *decodeState, key string) *SyntaxError {
 		if found != nil {
 			d.vs = append(d.vs, *found)
 		}
-		e.Data = append([]byte(nil), s.b[start:s.i]...)
+		// The data's copy joins the strings' text; finish sets e.Data.
+		d.dataOff, d.dataN, d.hasData = len(d.arena), s.i-start, true
+		d.arena = append(doubled(d.arena, s.i-start), s.b[start:s.i]...)
 		if passed {
-			e.checked = membersCheck{by: checker, data: unsafe.SliceData(e.Data), size: len(e.Data)}
+			d.checked = checker
 		}
 		return nil
 	}
@@ -435,7 +453,7 @@ func (s *scanner) member(e *Envelope, d *decodeState, key string) *SyntaxError {
 			e.EffectiveTime = t
 		}
 	default:
-		d.strs = append(d.strs, pendingString{attr: key, off: int32(off), n: int32(n)})
+		d.strs = append(d.strs, pendingString{attr: order, off: int32(off), n: int32(n)})
 		return nil
 	}
 	d.arena = d.arena[:off] // parsed, not kept as text

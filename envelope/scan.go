@@ -17,6 +17,9 @@ type scanner struct {
 	maxAttrs int        // members of one event object
 	rules    *dataRules // when set, skip checks the rules of data
 	members  func(eventType string) MemberChecker
+	// arenaCap sizes an event's text arena: the input's size for one
+	// event (its strings and data cannot be longer), a guess in a batch.
+	arenaCap int
 }
 
 func (s *scanner) fail(err error, msg string) *SyntaxError {
