@@ -94,3 +94,24 @@ func TestValidatorCheckDecodesWithItsDecoder(t *testing.T) {
 	_, err = v.Check([]byte(head + `"data":{"a":1}}`))
 	assert.ErrorIs(t, err, envelope.ErrInputTooLarge)
 }
+
+// TestDecodedTextIsTheEnvelopes: the envelope keeps its own copy of the
+// input's text, and its data shares no bytes with its strings: changing or
+// extending the data leaves every attribute as decoded.
+func TestDecodedTextIsTheEnvelopes(t *testing.T) {
+	in := []byte(head + `"subject":"s-1","data":{"a":"b"},"tenantid":"acme"}`)
+	e, err := envelope.Decode(in)
+	require.NoError(t, err)
+	for i := range in {
+		in[i] = 'x'
+	}
+	assert.Equal(t, "elmo.leave.thing.happened.v1", e.Type, "the input is not retained")
+	assert.Equal(t, `{"a":"b"}`, string(e.Data))
+	for i := range e.Data {
+		e.Data[i] = '#'
+	}
+	e.Data = append(e.Data, "############"...)
+	assert.Equal(t, "s-1", e.Subject)
+	assert.Equal(t, "acme", e.TenantID, "an attribute after the data")
+	assert.Equal(t, "/s", e.Source)
+}
