@@ -66,6 +66,18 @@ func (n AWSNames) DeadLetterQueue(service string, fifo bool) (string, error) {
 	return finish(name, fifo, MaxQueueNameLen)
 }
 
+// Check reports whether Env and Org can start resource names: an error
+// matching ErrInvalidAWSName names the one that cannot.
+func (n AWSNames) Check() error {
+	switch {
+	case !isEnv(n.Env):
+		return newError(ErrInvalidAWSName, n.Env, "env", "must be [a-z][a-z0-9]* of at most 16 characters")
+	case !isSnake(n.org()):
+		return newError(ErrInvalidAWSName, n.org(), "org", ruleSnake)
+	}
+	return nil
+}
+
 func (n AWSNames) org() string {
 	if n.Org == "" {
 		return DefaultOrg

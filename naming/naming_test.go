@@ -335,3 +335,25 @@ func TestAWSNames(t *testing.T) {
 	_, err = tooLong.Queue(long, true) // 77 characters, its DLQ 81
 	require.ErrorIs(t, err, naming.ErrInvalidAWSName)
 }
+
+func TestAWSNamesCheck(t *testing.T) {
+	cases := []struct {
+		names naming.AWSNames
+		want  string // "" when valid
+	}{
+		{naming.AWSNames{Env: "prod"}, ""},
+		{naming.AWSNames{Env: "dev2", Org: "acme"}, ""},
+		{naming.AWSNames{}, `"": env must be`},
+		{naming.AWSNames{Env: "Prod"}, `"Prod": env must be`},
+		{naming.AWSNames{Env: "prod", Org: "Acme"}, `"Acme": org must be`},
+	}
+	for _, tc := range cases {
+		err := tc.names.Check()
+		if tc.want == "" {
+			assert.NoError(t, err, "%+v", tc.names)
+			continue
+		}
+		require.ErrorIs(t, err, naming.ErrInvalidAWSName, "%+v", tc.names)
+		assert.Contains(t, err.Error(), tc.want)
+	}
+}

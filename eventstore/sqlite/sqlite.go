@@ -5,7 +5,10 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"io/fs"
 	"net/url"
+	"os"
+	"path/filepath"
 	"strings"
 	"time"
 
@@ -74,6 +77,12 @@ func Open(ctx context.Context, path string, cfg *Config) (*Backend, error) {
 		return nil, &config.Error{Setting: "sqlite.Open path", Problem: `must name a file or be ":memory:"`}
 	}
 	memory := path == ":memory:"
+	if !memory {
+		// SQLite reports a missing folder as "out of memory (14)": say it.
+		if dir := filepath.Dir(path); !isDir(dir) {
+			return nil, fmt.Errorf("eventstore/sqlite: cannot open %s: its folder %s does not exist; create it first: %w", path, dir, fs.ErrNotExist)
+		}
+	}
 	v := url.Values{}
 	v.Add("_pragma", fmt.Sprintf("busy_timeout(%d)", c.BusyTimeout.Milliseconds()))
 	v.Add("_txlock", "immediate")
@@ -91,7 +100,7 @@ func Open(ctx context.Context, path string, cfg *Config) (*Backend, error) {
 	db.SetMaxIdleConns(4)
 	if err := createSchema(ctx, db); err != nil {
 		_ = db.Close()
-		return nil, err
+		return nil, fmt.Errorf("%w (database %s)", err, path)
 	}
 	b := &Backend{tables: sqlq.NewTables(conn{db}, sqlq.SQLite), db: db}
 	for _, p := range []struct {
@@ -361,3 +370,9 @@ func (b *Backend) DeleteBranch(ctx context.Context, id string) (err error) {
 
 // Close implements eventstore.Backend.
 func (b *Backend) Close() error { return b.db.Close() }
+
+// isDir reports whether path names a folder.
+func isDir(path string) bool {
+	fi, err := os.Stat(path)
+	return err == nil && fi.IsDir()
+}

@@ -137,15 +137,20 @@ func Read(r io.Reader) (*Topology, error) {
 func (t *Topology) Validate() error {
 	var errs []error
 	names := naming.AWSNames{Env: t.Env, Org: t.Org}
-	if _, err := names.Topic("x", false); err != nil { // the env and org, whatever the domains
+	namesOK := false // the domains' names are checked once the env and org are valid
+	if t.Env == "" {
+		errs = append(errs, errors.New(`"env" is required: the environment every resource name starts with, e.g. "dev" or "prod"`))
+	} else if err := names.Check(); err != nil {
 		errs = append(errs, err)
+	} else {
+		namesOK = true
 	}
 	if len(t.Domains) == 0 {
 		errs = append(errs, errors.New("no domains"))
 	}
 	domains := map[string]Domain{}
 	for _, d := range t.Domains {
-		if _, err := names.Topic(d.Name, d.FIFO); err != nil {
+		if _, err := names.Topic(d.Name, d.FIFO); err != nil && namesOK {
 			errs = append(errs, fmt.Errorf("domain %q: %w", d.Name, err))
 		}
 		if _, dup := domains[d.Name]; dup {
@@ -179,7 +184,7 @@ func (t *Topology) Validate() error {
 		if len(fifo) > 1 {
 			errs = append(errs, fmt.Errorf("service %q consumes from FIFO and standard topics; a queue is one or the other", s.Name))
 		}
-		if _, err := names.DeadLetterQueue(s.Name, fifo[true]); err != nil {
+		if _, err := names.DeadLetterQueue(s.Name, fifo[true]); err != nil && namesOK {
 			errs = append(errs, fmt.Errorf("service %q: %w", s.Name, err))
 		}
 		if s.MaxReceiveCount < 0 || s.MaxReceiveCount > 1000 {
@@ -199,7 +204,7 @@ func (t *Topology) Validate() error {
 			errs = append(errs, fmt.Errorf("producer %q is listed twice", p.Name))
 		}
 		producers[p.Name] = true
-		if _, err := names.Queue(p.Name, false); err != nil { // the same names as a consuming service's
+		if _, err := names.Queue(p.Name, false); err != nil && namesOK { // the same names as a consuming service's
 			errs = append(errs, fmt.Errorf("producer %q: %w", p.Name, err))
 		}
 		if len(p.Publishes) == 0 {

@@ -40,7 +40,9 @@ func TestValidate(t *testing.T) {
 		edit func(*topology.Topology)
 		want string
 	}{
-		{"bad env", func(t *topology.Topology) { t.Env = "Dev" }, "env"},
+		{"bad env", func(t *topology.Topology) { t.Env = "Dev" }, `invalid AWS resource name "Dev": env must be`},
+		{"no env", func(t *topology.Topology) { t.Env = "" }, `"env" is required`},
+		{"bad org", func(t *topology.Topology) { t.Org = "Acme" }, `"Acme": org must be`},
 		{"no domains", func(t *topology.Topology) { t.Domains = nil; t.Services = nil }, "no domains"},
 		{"duplicate domain", func(t *topology.Topology) { t.Domains[1].Name = "identity" }, `domain "identity" is listed twice`},
 		{"unknown domain", func(t *topology.Topology) { t.Services[0].Consumes = []string{"elmo.payroll.pay_run.completed.v1"} }, `domain "payroll" has no topic`},
@@ -70,6 +72,7 @@ func TestValidate(t *testing.T) {
 			err := topo.Validate()
 			require.ErrorIs(t, err, topology.ErrInvalid)
 			assert.Contains(t, err.Error(), tc.want)
+			assert.NotContains(t, err.Error(), `-x-`, "no placeholder name")
 		})
 	}
 	require.NoError(t, signup().Validate())
