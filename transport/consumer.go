@@ -51,6 +51,7 @@ type Consumer struct {
 	log       *slog.Logger
 	handlers  map[string]HandlerFunc
 	members   map[string]envelope.MemberChecker // of the typed handlers
+	receives  func(eventType string) bool       // what the subscription delivers, when a topology says
 	chain     HandlerFunc
 	failures  *failures
 
@@ -173,8 +174,9 @@ func NewConsumer(r driver.Receiver, cfg *ConsumerConfig) (*Consumer, error) {
 
 // HandleFunc registers the handler of an event type (with its major
 // version, e.g. elmo.leave.balance.adjusted.v1). Register every handler
-// before Start. A type that is not a valid event type, or a nil handler,
-// is refused with an error matching ErrInvalidHandler.
+// before Start. A type that is not a valid event type, a nil handler, and
+// (on a consumer from Bus.Consumer) a type the service's subscription
+// never delivers are refused with an error matching ErrInvalidHandler.
 func (c *Consumer) HandleFunc(eventType string, h HandlerFunc) error {
 	if _, err := naming.ParseType(eventType); err != nil {
 		return fmt.Errorf("%w: %w", ErrInvalidHandler, err)
@@ -192,6 +194,10 @@ func (c *Consumer) register(eventType string, h HandlerFunc, members envelope.Me
 	defer c.mu.Unlock()
 	if c.started {
 		return ErrStarted
+	}
+	if c.receives != nil && !c.receives(eventType) {
+		return fmt.Errorf("%w: the subscription of %q never delivers %s: add it to the service's consumes in the topology, or remove the handler",
+			ErrInvalidHandler, c.cfg.Name, eventType)
 	}
 	if _, dup := c.handlers[eventType]; dup {
 		return fmt.Errorf("%w: %s", ErrHandlerExists, eventType)

@@ -104,7 +104,14 @@ func (b *Bus) Consumer(ctx context.Context, service string, cfg *ConsumerConfig)
 	if err != nil {
 		return nil, err
 	}
-	return NewConsumer(r, &c)
+	cons, err := NewConsumer(r, &c)
+	if err != nil {
+		return nil, err
+	}
+	if svc, ok := b.t.Service(service); ok {
+		cons.receives = svc.Receives // a handler for what never arrives is a mistake
+	}
+	return cons, nil
 }
 
 func (b *Bus) deadLetters() (driver.DeadLetterAccess, error) {

@@ -112,3 +112,40 @@ func TestMemoryProvisionConverges(t *testing.T) {
 	_, err = b.Stats("email")
 	assert.ErrorIs(t, err, driver.ErrNotFound)
 }
+
+// TestHandlerForWhatTheSubscriptionNeverDelivers: a Bus's consumer knows
+// its service's subscription and refuses a handler for a type it would
+// never deliver, naming the fix; types it delivers, named or by their
+// domain's wildcard, are accepted.
+func TestHandlerForWhatTheSubscriptionNeverDelivers(t *testing.T) {
+	ctx := context.Background()
+	b, err := memory.New(nil)
+	require.NoError(t, err)
+	topo := signupTopology()
+	topo.Domains = append(topo.Domains, topology.Domain{Name: "payroll"})
+	topo.Services = append(topo.Services, topology.Service{Name: "audit", Consumes: []string{"elmo.payroll.*"}})
+	bus, err := transport.Open(ctx, b, topo, &transport.OpenConfig{Provision: true})
+	require.NoError(t, err)
+	noop := func(context.Context, *transport.Delivery) error { return nil }
+	cases := []struct {
+		service, eventType string
+		ok                 bool
+	}{
+		{"email", typeSignedUp, true},
+		{"email", "elmo.identity.client.closed.v1", false},
+		{"audit", "elmo.payroll.pay_run.completed.v1", true},
+		{"audit", typeSignedUp, false},
+	}
+	for _, tc := range cases {
+		c, err := bus.Consumer(ctx, tc.service, nil)
+		require.NoError(t, err)
+		err = c.HandleFunc(tc.eventType, noop)
+		if tc.ok {
+			assert.NoError(t, err, "%s handles %s", tc.service, tc.eventType)
+			continue
+		}
+		require.ErrorIs(t, err, transport.ErrInvalidHandler, "%s handles %s", tc.service, tc.eventType)
+		assert.Contains(t, err.Error(), "never delivers "+tc.eventType)
+		assert.Contains(t, err.Error(), "consumes in the topology")
+	}
+}

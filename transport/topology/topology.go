@@ -312,6 +312,20 @@ func (s Service) ReceiveLimit() int {
 	return s.MaxReceiveCount
 }
 
+// Receives reports whether the service's subscription delivers events of
+// eventType: an entry of Consumes names it, or its domain's wildcard.
+func (s Service) Receives(eventType string) bool {
+	for _, entry := range s.Consumes {
+		if entry == eventType {
+			return true
+		}
+		if prefix, ok := strings.CutSuffix(entry, "*"); ok && strings.HasPrefix(eventType, prefix) {
+			return true
+		}
+	}
+	return false
+}
+
 // Subscriptions returns what the service receives, one entry per domain
 // in the order Consumes first names them. An entry of Consumes that does
 // not parse is skipped (Validate reports it).

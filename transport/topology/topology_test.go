@@ -134,3 +134,16 @@ func TestSubscriptionsAndDefaults(t *testing.T) {
 	assert.True(t, topo.FIFO(billing))
 	assert.Equal(t, "create-topic x (y)", driver.Step{Action: "create-topic", Resource: "x", Detail: "y"}.String())
 }
+
+func TestServiceReceives(t *testing.T) {
+	s := topology.Service{Name: "audit", Consumes: []string{"elmo.identity.client.signed_up.v1", "elmo.payroll.*"}}
+	for typ, want := range map[string]bool{
+		"elmo.identity.client.signed_up.v1":  true,
+		"elmo.identity.client.signed_up.v2":  false,
+		"elmo.identity.client.closed.v1":     false,
+		"elmo.payroll.pay_run.completed.v1":  true,
+		"elmo.payrolls.pay_run.completed.v1": false,
+	} {
+		assert.Equal(t, want, s.Receives(typ), typ)
+	}
+}
