@@ -3,6 +3,7 @@ package transport
 import (
 	"errors"
 	"fmt"
+	"strconv"
 	"strings"
 	"time"
 
@@ -68,11 +69,35 @@ type FailedEvent struct {
 
 // Error implements error.
 func (e *PublishError) Error() string {
-	parts := make([]string, 0, len(e.Failed))
+	var refused, unknown []string
 	for _, f := range e.Failed {
-		parts = append(parts, fmt.Sprintf("event %d (%s): %v", f.Index, f.ID, f.Err))
+		part := fmt.Sprintf("event %d (%s): %v", f.Index, f.ID, f.Err)
+		if f.Unknown {
+			unknown = append(unknown, part)
+		} else {
+			refused = append(refused, part)
+		}
 	}
-	return fmt.Sprintf("transport: %d events not certainly published: %s", len(e.Failed), strings.Join(parts, "; "))
+	var b strings.Builder
+	b.WriteString("transport: ")
+	if len(refused) > 0 {
+		fmt.Fprintf(&b, "%s not published: %s", events(len(refused)), strings.Join(refused, "; "))
+	}
+	if len(unknown) > 0 {
+		if len(refused) > 0 {
+			b.WriteString("; and ")
+		}
+		fmt.Fprintf(&b, "%s of unknown outcome (they may have been published): %s", events(len(unknown)), strings.Join(unknown, "; "))
+	}
+	return b.String()
+}
+
+// events counts events in words: "1 event", "2 events".
+func events(n int) string {
+	if n == 1 {
+		return "1 event"
+	}
+	return strconv.Itoa(n) + " events"
 }
 
 // Unwrap returns the errors of the failed events, so errors.Is(err,

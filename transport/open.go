@@ -2,6 +2,7 @@ package transport
 
 import (
 	"context"
+	"errors"
 	"fmt"
 
 	"github.com/elmosoftware/eventprotocol/config"
@@ -71,9 +72,9 @@ func Open(ctx context.Context, d driver.Driver, t *topology.Topology, cfg *OpenC
 	}
 	sender, err := d.OpenSender(ctx, t)
 	if err != nil {
-		return nil, err
+		return nil, notProvisioned(err)
 	}
-	pub, err := NewPublisher(sender, &pc)
+	pub, err := NewPublisher(provisionHint{sender}, &pc)
 	if err != nil {
 		return nil, err
 	}
@@ -102,7 +103,7 @@ func (b *Bus) Consumer(ctx context.Context, service string, cfg *ConsumerConfig)
 	}
 	r, err := b.d.OpenReceiver(ctx, b.t, service)
 	if err != nil {
-		return nil, err
+		return nil, notProvisioned(err)
 	}
 	cons, err := NewConsumer(r, &c)
 	if err != nil {
@@ -160,4 +161,29 @@ func (b *Bus) Teardown(ctx context.Context) error {
 		return fmt.Errorf("%w: the driver cannot tear down", ErrUnsupported)
 	}
 	return p.Teardown(ctx, b.t)
+}
+
+// notProvisioned adds the fix to an error saying that a topic or queue of
+// the topology does not exist.
+func notProvisioned(err error) error {
+	if errors.Is(err, driver.ErrNotFound) && !errors.Is(err, topology.ErrUnknownService) {
+		return fmt.Errorf("%w (is the topology provisioned? open the bus with OpenConfig.Provision, or run eventctl provision)", err)
+	}
+	return err
+}
+
+// provisionHint is the Bus's sender: the driver's, with notProvisioned's
+// fix added to its errors.
+type provisionHint struct{ driver.Sender }
+
+func (s provisionHint) Send(ctx context.Context, topic string, msgs []*driver.Message) error {
+	err := s.Sender.Send(ctx, topic, msgs)
+	var berr *driver.BatchError
+	if errors.As(err, &berr) {
+		for i := range berr.Failed {
+			berr.Failed[i].Err = notProvisioned(berr.Failed[i].Err)
+		}
+		return err
+	}
+	return notProvisioned(err)
 }

@@ -149,3 +149,21 @@ func TestHandlerForWhatTheSubscriptionNeverDelivers(t *testing.T) {
 		assert.Contains(t, err.Error(), "consumes in the topology")
 	}
 }
+
+// TestNotProvisionedSaysTheFix: publishing to, or consuming from, a
+// topology that was never provisioned says so and names the setting.
+func TestNotProvisionedSaysTheFix(t *testing.T) {
+	ctx := context.Background()
+	b, err := memory.New(nil)
+	require.NoError(t, err)
+	bus, err := transport.Open(ctx, b, signupTopology(), nil)
+	require.NoError(t, err)
+	err = bus.Publisher().Publish(ctx, signedUp(t, 1))
+	require.ErrorIs(t, err, driver.ErrNotFound)
+	assert.Contains(t, err.Error(), "1 event not published")
+	assert.Contains(t, err.Error(), "OpenConfig.Provision")
+	assert.NotContains(t, err.Error(), "unknown outcome")
+	_, err = bus.Consumer(ctx, "email", nil)
+	require.ErrorIs(t, err, driver.ErrNotFound)
+	assert.Contains(t, err.Error(), "eventctl provision")
+}

@@ -454,3 +454,25 @@ func TestPublishNilEvent(t *testing.T) {
 	assert.ErrorIs(t, err, envelope.ErrInvalid)
 	assert.Empty(t, s.batches, "nothing sent")
 }
+
+// TestPublishErrorWords: a PublishError says which events were refused
+// (not published) and which are of unknown outcome, never mixing the two.
+func TestPublishErrorWords(t *testing.T) {
+	refused := transport.FailedEvent{Index: 0, ID: "a", Err: errors.New("schema says no")}
+	unknown := transport.FailedEvent{Index: 1, ID: "b", Unknown: true, Err: transport.ErrOutcomeUnknown}
+	cases := []struct {
+		failed    []transport.FailedEvent
+		want, not string
+	}{
+		{[]transport.FailedEvent{refused}, "transport: 1 event not published: event 0 (a): schema says no", "unknown"},
+		{[]transport.FailedEvent{unknown}, "transport: 1 event of unknown outcome (they may have been published)", "not published"},
+		{[]transport.FailedEvent{refused, unknown, unknown}, "1 event not published: event 0 (a): schema says no; and 2 events of unknown outcome", ""},
+	}
+	for _, tc := range cases {
+		msg := (&transport.PublishError{Failed: tc.failed}).Error()
+		assert.Contains(t, msg, tc.want)
+		if tc.not != "" {
+			assert.NotContains(t, msg, tc.not)
+		}
+	}
+}
