@@ -133,9 +133,10 @@ func (b *Bus) DeadLetters(ctx context.Context, service string, max int) ([]drive
 	return dl.ListDeadLetters(ctx, b.t, service, max)
 }
 
-// Redrive publishes the service's dead letters of those ids again, their
-// bytes unchanged, to their topics, and removes them from the dead-letter
-// queue; see driver.DeadLetterAccess. It returns the ids redriven.
+// Redrive sends the service's dead letters of those ids back to the
+// service's own queue, their bytes unchanged, and removes them from the
+// dead-letter queue; the topic's other subscribers get nothing again. See
+// driver.DeadLetterAccess. It returns the ids redriven.
 func (b *Bus) Redrive(ctx context.Context, service string, ids ...string) ([]string, error) {
 	dl, err := b.deadLetters()
 	if err != nil {

@@ -18,8 +18,9 @@ const dlqUsage = `usage: eventctl dlq <list|show|redrive|purge> --topology FILE.
 
   list     the service's dead letters: id, event type, event id, reason
   show     one dead letter whole: reason, attempts, attributes, the original bytes
-  redrive  publish the dead letters of the ids (or --all) again to their topics,
-           their bytes unchanged, and remove them from the dead-letter queue
+  redrive  send the dead letters of the ids (or --all) back to the service's own
+           queue, their bytes unchanged (other subscribers get nothing again),
+           and remove them from the dead-letter queue
   purge    delete the service's dead letters
 `
 

@@ -31,8 +31,9 @@
 // teardown removes what provision created. dlq lists a service's dead
 // letters (id, event type, event id, receives, reason; --json for all of
 // it), shows one whole (reason, attempts, attributes, the original bytes),
-// redrives some (or --all) to their topics with their bytes unchanged, so
-// that consumers' deduplication still applies, and purges them.
+// redrives some (or --all) back to the service's own queue with their bytes
+// unchanged (the topic's other subscribers get nothing again; the
+// service's deduplication still applies), and purges them.
 // gen go writes Go payload types and event definitions for the newest
 // minor of each major of a catalogue (see internal/gengo for the mapping);
 // a construct with no faithful Go type is an error naming its pointer.

@@ -55,15 +55,15 @@ type DeadLetterAccess interface {
 	// ListDeadLetters returns up to max of the service's dead letters, oldest
 	// first where the transport knows the order, leaving them in place.
 	ListDeadLetters(ctx context.Context, t *topology.Topology, service string, max int) ([]DeadLetter, error)
-	// RedriveDeadLetters sends the dead letters of those ids back to the topic of
-	// their event's domain, their bytes and attributes unchanged but for
-	// the dead-letter ones, and removes them from the dead-letter queue.
-	// Consumers that already handled an event deduplicate it on (source,
-	// id). It returns the ids redriven; those not found are named in an
-	// error matching ErrNotFound. A dead letter whose publish failed
-	// stays in the dead-letter queue; unless the error matches
-	// ErrNotSent the publish may have happened, and redriving it
-	// again may deliver it twice.
+	// RedriveDeadLetters sends the dead letters of those ids back to the
+	// service's own queue, never to a topic (the topic's other subscribers
+	// had them already), their bytes and attributes unchanged but for the
+	// dead-letter ones, and removes them from the dead-letter queue. It
+	// returns the ids redriven; those not found are named in an error
+	// matching ErrNotFound. A dead letter whose send failed stays in the
+	// dead-letter queue; unless the error matches ErrNotSent the send may
+	// have happened, and redriving it again may deliver it twice (the
+	// service deduplicates on (source, id)).
 	RedriveDeadLetters(ctx context.Context, t *topology.Topology, service string, ids []string) ([]string, error)
 	// PurgeDeadLetters deletes the service's dead letters and returns how many.
 	PurgeDeadLetters(ctx context.Context, t *topology.Topology, service string) (int, error)

@@ -7,7 +7,6 @@ import (
 	"slices"
 	"strconv"
 
-	"github.com/elmosoftware/eventprotocol/naming"
 	"github.com/elmosoftware/eventprotocol/transport/driver"
 	"github.com/elmosoftware/eventprotocol/transport/topology"
 )
@@ -160,26 +159,20 @@ func (b *Broker) RedriveDeadLetters(ctx context.Context, t *topology.Topology, s
 			missing = append(missing, id)
 			continue
 		}
-		m := q.dlq[i]
-		q.dlq = slices.Delete(q.dlq, i, i+1) // taken, so that no other redrive sends it too
-		b.mu.Unlock()
-		putBack := func() {
-			b.mu.Lock()
-			q.dlq = slices.Insert(q.dlq, min(i, len(q.dlq)), m)
+		if q.count >= b.cfg.MaxMessages {
 			b.mu.Unlock()
+			return done, fmt.Errorf("memory: redrive %s: %w: %w", id, driver.ErrNotSent, driver.ErrQueueFull)
 		}
+		m := q.dlq[i]
+		q.dlq = slices.Delete(q.dlq, i, i+1)
 		attrs := maps.Clone(m.attrs)
 		delete(attrs, driver.AttrDeadLetterReason)
 		delete(attrs, driver.AttrDeadLetterReceiveCount)
-		typ, err := naming.ParseType(attrs[driver.AttrType])
-		if err != nil {
-			putBack()
-			return done, fmt.Errorf("memory: redrive %s: its type attribute: %w", id, err)
-		}
-		if err := b.Sender().Send(ctx, typ.Domain(), []*driver.Message{{Body: m.body, Attributes: attrs, GroupID: m.group, DedupID: m.dedup}}); err != nil {
-			putBack()
-			return done, fmt.Errorf("memory: redrive %s: %w", id, err)
-		}
+		// Back to the service's own queue, as SQS's redrive does: the other
+		// subscribers of its topic had it already. A FIFO queue takes it
+		// under a new deduplication id, the original's may be in its window.
+		q.enqueue(&message{body: m.body, attrs: attrs, group: m.group, dedup: "redrive-" + m.dlqID, index: -1}, b.clock.Now())
+		b.mu.Unlock()
 		done = append(done, id)
 	}
 	if len(missing) > 0 {

@@ -4,15 +4,14 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"maps"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/sqs"
 	sqstypes "github.com/aws/aws-sdk-go-v2/service/sqs/types"
 
-	"github.com/elmosoftware/eventprotocol/naming"
 	"github.com/elmosoftware/eventprotocol/transport/driver"
 	"github.com/elmosoftware/eventprotocol/transport/topology"
 )
@@ -115,18 +114,23 @@ func (d *Driver) ListDeadLetters(ctx context.Context, t *topology.Topology, serv
 }
 
 // RedriveDeadLetters implements driver.DeadLetterAccess: each dead
-// letter of ids is published to the topic of its type's domain, its body
-// and attributes as they were (without the dead-letter ones), then deleted
-// from the dead-letter queue. A publish whose outcome is unknown leaves
-// the dead letter in place (redriving it again may deliver it twice;
-// consumers deduplicate), and one deleted after publishing but not
+// letter of ids is sent back to the service's own queue, as SQS's own
+// redrive does, never to a topic whose other subscribers had it already,
+// its body and attributes as they were (without the dead-letter ones),
+// then deleted from the dead-letter queue. A send whose outcome is unknown
+// leaves the dead letter in place (redriving it again may deliver it
+// twice; the service deduplicates), and one deleted after sending but not
 // acknowledged is a duplicate, never a loss.
 func (d *Driver) RedriveDeadLetters(ctx context.Context, t *topology.Topology, service string, ids []string) ([]string, error) {
-	s, _, dlq, err := serviceOf(t, service)
+	_, queue, dlq, err := serviceOf(t, service)
 	if err != nil {
 		return nil, err
 	}
 	dlqURL, err := d.queueURL(ctx, dlq)
+	if err != nil {
+		return nil, err
+	}
+	queueURL, err := d.queueURL(ctx, queue)
 	if err != nil {
 		return nil, err
 	}
@@ -140,11 +144,9 @@ func (d *Driver) RedriveDeadLetters(ctx context.Context, t *topology.Topology, s
 		if !want[id] {
 			return true, true, nil
 		}
-		if err := d.redrive(ctx, t, s, m); err != nil {
-			if !errors.Is(err, driver.ErrNotSent) {
-				// It stays in the dead-letter queue either way.
-				err = fmt.Errorf("outcome unknown, it may have been published (redriving it again may deliver it twice): %w", err)
-			}
+		if err := d.redrive(ctx, queueURL, m); err != nil {
+			// It stays in the dead-letter queue either way.
+			err = fmt.Errorf("outcome unknown, it may have been sent (redriving it again may deliver it twice): %w", err)
 			return true, false, fmt.Errorf("snssqs: redrive %s: %w", id, err)
 		}
 		delete(want, id)
@@ -161,32 +163,27 @@ func (d *Driver) RedriveDeadLetters(ctx context.Context, t *topology.Topology, s
 	return done, err
 }
 
-// redrive publishes a dead letter to the topic of its type's domain.
-func (d *Driver) redrive(ctx context.Context, t *topology.Topology, s topology.Service, m sqstypes.Message) error {
-	dl := deadLetterOf(m)
-	attrs := maps.Clone(dl.Attributes)
-	delete(attrs, driver.AttrDeadLetterReason)
-	delete(attrs, driver.AttrDeadLetterReceiveCount)
-	typ, err := naming.ParseType(attrs[driver.AttrType])
-	if err != nil {
-		return fmt.Errorf("its type attribute: %w", err)
+// redrive sends a dead letter back to its service's queue.
+func (d *Driver) redrive(ctx context.Context, queueURL string, m sqstypes.Message) error {
+	attrs := make(map[string]sqstypes.MessageAttributeValue, len(m.MessageAttributes))
+	for k, v := range m.MessageAttributes {
+		if k != driver.AttrDeadLetterReason && k != driver.AttrDeadLetterReceiveCount {
+			attrs[k] = v
+		}
 	}
-	topic, err := awsNames(t).Topic(typ.Domain(), t.FIFO(s))
-	if err != nil {
-		return err
+	in := &sqs.SendMessageInput{QueueUrl: aws.String(queueURL), MessageBody: m.Body, MessageAttributes: attrs}
+	if strings.HasSuffix(queueURL, ".fifo") {
+		group := m.Attributes[string(sqstypes.MessageSystemAttributeNameMessageGroupId)]
+		if group == "" {
+			group = "redrive"
+		}
+		// A new deduplication id: the original's may still be in the
+		// queue's window. Consumers deduplicate on the envelope's (source, id).
+		in.MessageGroupId = aws.String(group)
+		in.MessageDeduplicationId = m.MessageId
 	}
-	arn, err := d.topicARN(ctx, topic)
-	if err != nil {
-		return err
-	}
-	sender, err := NewSender(d.sns, map[string]string{typ.Domain(): arn}, &SenderConfig{MaxBatch: d.cfg.MaxBatch})
-	if err != nil {
-		return err
-	}
-	// A new deduplication id: the original's may still be in a FIFO
-	// topic's window. Consumers deduplicate on the envelope's (source, id).
-	msg := &driver.Message{Body: dl.Body, Attributes: attrs, GroupID: m.Attributes[string(sqstypes.MessageSystemAttributeNameMessageGroupId)], DedupID: dl.ID}
-	return sender.Send(ctx, typ.Domain(), []*driver.Message{msg})
+	_, err := d.sqs.SendMessage(ctx, in)
+	return err
 }
 
 // PurgeDeadLetters implements driver.DeadLetterAccess: it receives and

@@ -20,14 +20,16 @@ import (
 // RunBus checks the portable wiring on a driver: a topology opened with
 // transport.Open (provisioned), events published and consumed through
 // the Bus, and the dead-letter tooling: a dead letter listed with its
-// reason and original bytes, redriven to its topic and handled, an
-// unknown id refused with driver.ErrNotFound, and a purge. newDriver
+// reason and original bytes, redriven to its own service's queue and
+// handled there while another subscriber of the topic receives nothing
+// again, an unknown id refused with driver.ErrNotFound, and a purge. newDriver
 // returns a driver for a fresh environment named env; the topology is
 // torn down when the test ends.
 func RunBus(t *testing.T, newDriver func(t *testing.T) driver.Driver, env string) {
 	ctx := context.Background()
 	topo := &topology.Topology{Env: env, Domains: []topology.Domain{{Name: "conformance"}},
-		Services: []topology.Service{{Name: "store", Consumes: []string{typeCreated}, VisibilityTimeoutSeconds: 5}}}
+		Services: []topology.Service{{Name: "store", Consumes: []string{typeCreated}, VisibilityTimeoutSeconds: 5},
+			{Name: "audit", Consumes: []string{typeCreated}, VisibilityTimeoutSeconds: 5}}}
 	d := newDriver(t)
 	bus, err := transport.Open(ctx, d, topo, &transport.OpenConfig{Provision: true})
 	require.NoError(t, err)
@@ -50,6 +52,17 @@ func RunBus(t *testing.T, newDriver func(t *testing.T) driver.Driver, env string
 	}))
 	require.NoError(t, cons.Start(ctx))
 	t.Cleanup(func() { _ = cons.Shutdown(context.Background()) })
+	// Another subscriber of the topic, which takes everything and, not
+	// deduplicating, would see any copy a redrive sent it.
+	audited := make(chan string, 10)
+	audit, err := bus.Consumer(ctx, "audit", &transport.ConsumerConfig{Idempotency: transport.NoIdempotency{}})
+	require.NoError(t, err)
+	require.NoError(t, audit.HandleFunc(typeCreated, func(_ context.Context, dl *transport.Delivery) error {
+		audited <- dl.Envelope.ID
+		return nil
+	}))
+	require.NoError(t, audit.Start(ctx))
+	t.Cleanup(func() { _ = audit.Shutdown(context.Background()) })
 
 	first, second := newEvent(t, typeCreated, 1), newEvent(t, typeCreated, 2)
 	wire, err := first.MarshalJSON()
@@ -79,6 +92,13 @@ func RunBus(t *testing.T, newDriver func(t *testing.T) driver.Driver, env string
 	again, err := bus.DeadLetters(ctx, "store", 10)
 	require.NoError(t, err)
 	assert.Len(t, again, 2, "listing leaves the dead letters in place")
+	for range 2 {
+		select {
+		case <-audited:
+		case <-time.After(time.Minute):
+			t.Fatal("the other subscriber did not receive the events")
+		}
+	}
 
 	_, err = bus.Redrive(ctx, "store", "no-such-dead-letter")
 	assert.ErrorIs(t, err, driver.ErrNotFound)
@@ -97,6 +117,7 @@ func RunBus(t *testing.T, newDriver func(t *testing.T) driver.Driver, env string
 	case <-time.After(time.Minute):
 		t.Fatal("the redriven event was not handled")
 	}
+	quiet(t, audited, 2*time.Second, "redelivery to another subscriber of the topic")
 	left, err := bus.DeadLetters(ctx, "store", 10)
 	require.NoError(t, err)
 	require.Len(t, left, 1, "the redriven dead letter left the queue")
