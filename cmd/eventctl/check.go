@@ -361,6 +361,6 @@ func printText(w io.Writer, rep report) {
 			fmt.Fprintf(w, "    [%s] %s\n", v.Rule, printable(v.Message))
 		}
 	}
-	fmt.Fprintf(w, "%s profile: %d events checked, %d valid, %d invalid\n",
-		rep.Profile, rep.Valid+rep.Invalid, rep.Valid, rep.Invalid)
+	fmt.Fprintf(w, "%s profile: %s checked, %d valid, %d invalid\n",
+		rep.Profile, plural(rep.Valid+rep.Invalid, "event"), rep.Valid, rep.Invalid)
 }

@@ -148,7 +148,7 @@ func printCompat(w io.Writer, rep compatReport) {
 			fmt.Fprintf(w, "    %s\n", printable(c.String()))
 		}
 	}
-	fmt.Fprintf(w, "%d comparisons, mode %s: ", len(rep.Pairs), rep.Mode)
+	fmt.Fprintf(w, "%s, mode %s: ", plural(len(rep.Pairs), "comparison"), rep.Mode)
 	if rep.Compatible {
 		fmt.Fprintln(w, "compatible")
 	} else {

@@ -83,7 +83,7 @@ func dlq(args []string, stdout, stderr io.Writer) int {
 		if err != nil {
 			return fail(err)
 		}
-		fmt.Fprintf(stdout, "purged %d dead letters of %s\n", n, *service)
+		fmt.Fprintf(stdout, "purged %s of %s\n", plural(n, "dead letter"), *service)
 		return exitOK
 	case "redrive":
 		if *all {
@@ -105,19 +105,27 @@ func dlq(args []string, stdout, stderr io.Writer) int {
 		}
 		return exitOK
 	}
-	list, err := d.ListDeadLetters(ctx, topo, *service, *max)
+	list, err := d.ListDeadLetters(ctx, topo, *service, *max+1) // one more: are there more?
 	if err != nil {
 		return fail(err)
+	}
+	more := len(list) > *max
+	if more {
+		list = list[:*max]
 	}
 	if sub == "show" {
 		i := slices.IndexFunc(list, func(dl driver.DeadLetter) bool { return dl.ID == ids[0] })
 		if i < 0 {
-			return fail(fmt.Errorf("%w: dead letter %s of %s (among the first %d)", driver.ErrNotFound, ids[0], *service, *max))
+			fmt.Fprintf(stderr, "eventctl dlq show: %s has no dead letter %s among its first %d (eventctl dlq list shows their ids; --max looks further)\n", *service, ids[0], *max)
+			return exitInvalid
 		}
 		if err := writeJSON(stdout, shown(list[i])); err != nil {
 			return fail(err)
 		}
 		return exitOK
+	}
+	if more {
+		fmt.Fprintf(stderr, "eventctl dlq list: %s has more than %s; --max shows more\n", *service, plural(*max, "dead letter"))
 	}
 	if *asJSON {
 		out := make([]shownDeadLetter, len(list))

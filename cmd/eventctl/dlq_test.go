@@ -82,6 +82,16 @@ func TestDLQOnGoAws(t *testing.T) {
 
 	code, _, stderr = eventctl(t, "", append([]string{"dlq", "show", "no-such-id"}, args...)...)
 	assert.Equal(t, exitInvalid, code, stderr)
+	assert.Contains(t, stderr, "billing has no dead letter no-such-id among its first 100")
+	assert.NotContains(t, stderr, "topic or subscription", "the id is unknown, not the queue")
+
+	// A list cut by --max says there are more.
+	code, out, stderr = eventctl(t, "", append([]string{"dlq", "list", "--max", "1"}, args...)...)
+	require.Equal(t, exitOK, code, stderr)
+	assert.Equal(t, 1, strings.Count(out, "no billing account"), "one dead letter shown")
+	assert.Contains(t, stderr, "billing has more than 1 dead letter; --max shows more")
+	_, _, stderr = eventctl(t, "", append([]string{"dlq", "list", "--max", "2"}, args...)...)
+	assert.NotContains(t, stderr, "more than", "all shown")
 	code, _, _ = eventctl(t, "", "dlq", "list", "--topology", signupTopology, "--endpoint", server.Endpoint, "--region", snssqstest.Region, "--service", "nobody")
 	assert.Equal(t, exitInvalid, code, "an unknown service")
 
@@ -91,7 +101,7 @@ func TestDLQOnGoAws(t *testing.T) {
 
 	code, out, stderr = eventctl(t, "", append([]string{"dlq", "purge"}, args...)...)
 	require.Equal(t, exitOK, code, stderr)
-	assert.Equal(t, "purged 1 dead letters of billing\n", out)
+	assert.Equal(t, "purged 1 dead letter of billing\n", out)
 	code, out, _ = eventctl(t, "", append([]string{"dlq", "list", "--json"}, args...)...)
 	require.Equal(t, exitOK, code)
 	assert.Equal(t, "[]", strings.TrimSpace(out))

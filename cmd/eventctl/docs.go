@@ -3,7 +3,7 @@ package main
 import (
 	"fmt"
 	"io"
-	"os"
+	"path/filepath"
 
 	"github.com/elmosoftware/eventprotocol/internal/docsite"
 )
@@ -36,6 +36,6 @@ func docs(args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintf(stderr, "eventctl docs: %v\n", err)
 		return exitUsage
 	}
-	fmt.Fprintf(stdout, "wrote %d files to %s; open %s\n", len(files), *out, *out+string(os.PathSeparator)+"index.html")
+	fmt.Fprintf(stdout, "wrote %s to %s; open %s\n", plural(len(files), "file"), *out, filepath.Join(*out, "index.html"))
 	return exitOK
 }

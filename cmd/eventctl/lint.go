@@ -48,7 +48,7 @@ func lint(args []string, stdout, stderr io.Writer) int {
 		for _, f := range findings {
 			fmt.Fprintln(stdout, printable(f.String()))
 		}
-		fmt.Fprintf(stdout, "%s: %d findings\n", dir, len(findings))
+		fmt.Fprintf(stdout, "%s: %s\n", dir, plural(len(findings), "finding"))
 	}
 	if len(findings) > 0 {
 		return exitInvalid

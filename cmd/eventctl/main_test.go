@@ -80,7 +80,7 @@ func TestCheckTextOutput(t *testing.T) {
 	assert.Equal(t, exitInvalid, code)
 	assert.Contains(t, out, path+": event 0: invalid")
 	assert.Contains(t, out, `[timestamp] time: must be an RFC 3339 timestamp ("lunchtime")`)
-	assert.Contains(t, out, "cloudevents profile: 1 events checked, 0 valid, 1 invalid")
+	assert.Contains(t, out, "cloudevents profile: 1 event checked, 0 valid, 1 invalid")
 }
 
 func TestCheckStdinAndJSONLines(t *testing.T) {

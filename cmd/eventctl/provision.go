@@ -130,6 +130,6 @@ func provision(name string, args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintf(stderr, "eventctl provision: %v\n", err)
 		return exitUsage // an I/O error (the topology was validated above)
 	}
-	fmt.Fprintf(stdout, "provisioned environment %s: %d steps\n", topo.Env, len(steps))
+	fmt.Fprintf(stdout, "provisioned environment %s: %s\n", topo.Env, plural(len(steps), "step"))
 	return exitOK
 }
