@@ -34,13 +34,13 @@ func readCatalogAndTopology(cmd, catalog, topoFile string, stderr io.Writer) (*s
 
 // asyncAPI writes the AsyncAPI 3.0 document of a topology and catalogue.
 func asyncAPI(args []string, stdout, stderr io.Writer) int {
-	fs := newFlagSet("asyncapi", "usage: eventctl asyncapi --catalog DIR --topology FILE [--out FILE] [--title T] [--version V]\n", stderr)
+	fs := newFlagSet("asyncapi", "usage: eventctl asyncapi --catalog DIR --topology FILE [--out FILE] [--title T] [--version V]\n", stdout, stderr)
 	catalog := fs.String("catalog", "", "schema catalogue folder (required)")
 	topoFile := fs.String("topology", "", "topology JSON file (required)")
 	out := fs.String("out", "", "write to this file (default: standard output)")
 	title := fs.String("title", "", `the document's title (default "ELMO events (<env>)")`)
 	version := fs.String("version", "", `the document's version (default "1.0.0")`)
-	rest, status, ok := parseArgs(fs, args)
+	rest, status, ok := fs.parse(args)
 	if !ok {
 		return status
 	}

@@ -57,7 +57,7 @@ func checkCommand(name string, args []string, stdin io.Reader, stdout, stderr io
 	if name == "validate" {
 		synopsis = "usage: eventctl validate --catalog DIR [--tolerant] [--profile elmo|cloudevents] [--json] [--org ORG] [--strict=false] [--past-tense WORDS] FILE...\n"
 	}
-	fs := newFlagSet(name, synopsis, stderr)
+	fs := newFlagSet(name, synopsis, stdout, stderr)
 	var catalogDir *string
 	var tolerant *bool
 	if name == "validate" {
@@ -69,7 +69,7 @@ func checkCommand(name string, args []string, stdin io.Reader, stdout, stderr io
 	org := fs.String("org", "", "organisation of types, sources and ERNs (default elmo)")
 	strict := fs.Bool("strict", true, "also flag what a producer must not write: ids that are not canonical UUIDs, type actions not in the past tense (elmo profile)")
 	pastTense := fs.String("past-tense", "", "comma-separated words the organisation accepts as past-tense verbs of type actions")
-	files, status, ok := parseArgs(fs, args)
+	files, status, ok := fs.parse(args)
 	if !ok {
 		return status
 	}

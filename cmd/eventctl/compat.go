@@ -27,12 +27,12 @@ type compatReport struct {
 func compat(args []string, stdout, stderr io.Writer) int {
 	fs := newFlagSet("compat", `usage: eventctl compat [--mode MODE] [--json] OLD.json NEW.json
        eventctl compat [--mode MODE] [--json] --catalog NEW_DIR --baseline OLD_DIR
-`, stderr)
+`, stdout, stderr)
 	modeName := fs.String("mode", "policy", "policy (the protocol's evolution policy for minor versions), backward, forward, full, or one of the last three with _transitive")
 	asJSON := fs.Bool("json", false, "print a JSON report instead of text")
 	catalogDir := fs.String("catalog", "", "folder of the new catalogue (with --baseline)")
 	baselineDir := fs.String("baseline", "", "folder of the old catalogue, e.g. the base branch's")
-	files, status, ok := parseArgs(fs, args)
+	files, status, ok := fs.parse(args)
 	if !ok {
 		return status
 	}

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"slices"
+	"strings"
 	"text/tabwriter"
 
 	"github.com/elmosoftware/eventprotocol/envelope"
@@ -24,37 +25,64 @@ const dlqUsage = `usage: eventctl dlq <list|show|redrive|purge> --topology FILE.
   purge    delete the service's dead letters
 `
 
+// dlqFlagValues are the flags of eventctl dlq.
+type dlqFlagValues struct {
+	aws         awsFlags
+	service     *string
+	asJSON, all *bool
+	max         *int
+}
+
+// dlqFlags is the flag set of eventctl dlq and its subcommands.
+func dlqFlags(name string, stdout, stderr io.Writer) (*flagSet, dlqFlagValues) {
+	fs := newFlagSet(name, dlqUsage, stdout, stderr)
+	return fs, dlqFlagValues{
+		aws:     addAWSFlags(fs.FlagSet),
+		service: fs.String("service", "", "the consuming service (required)"),
+		asJSON:  fs.Bool("json", false, "write JSON"),
+		max:     fs.Int("max", 100, "list: at most this many"),
+		all:     fs.Bool("all", false, "redrive: every dead letter"),
+	}
+}
+
 // dlq runs "eventctl dlq".
 func dlq(args []string, stdout, stderr io.Writer) int {
 	if len(args) == 0 || !slices.Contains([]string{"list", "show", "redrive", "purge"}, args[0]) {
+		fs, _ := dlqFlags("dlq", stdout, stderr)
 		if len(args) > 0 && (args[0] == "-h" || args[0] == "--help" || args[0] == "help") {
-			fmt.Fprint(stdout, dlqUsage)
+			fs.printUsage(stdout)
 			return exitOK
 		}
-		fmt.Fprint(stderr, dlqUsage)
+		fs.printUsage(stderr)
 		return exitUsage
 	}
 	sub := args[0]
-	fs := newFlagSet("dlq "+sub, dlqUsage, stderr)
-	aws := addAWSFlags(fs)
-	service := fs.String("service", "", "the consuming service (required)")
-	asJSON := fs.Bool("json", false, "write JSON")
-	max := fs.Int("max", 100, "list: at most this many")
-	all := fs.Bool("all", false, "redrive: every dead letter")
-	ids, status, ok := parseArgs(fs, args[1:])
+	fs, f := dlqFlags("dlq "+sub, stdout, stderr)
+	aws, service, asJSON, max, all := f.aws, f.service, f.asJSON, f.max, f.all
+	ids, status, ok := fs.parse(args[1:])
 	if !ok {
 		return status
 	}
-	var idsOK bool
-	switch sub {
-	case "list", "purge":
-		idsOK = len(ids) == 0
-	case "show":
-		idsOK = len(ids) == 1
-	case "redrive":
-		idsOK = (len(ids) > 0) != *all // ids, or --all, not both
+	var problems []string
+	switch {
+	case (sub == "list" || sub == "purge") && len(ids) > 0:
+		problems = append(problems, sub+" takes no dead-letter id")
+	case sub == "show" && len(ids) != 1:
+		problems = append(problems, "show takes one dead-letter id")
+	case sub == "redrive" && (len(ids) > 0) == *all:
+		problems = append(problems, "redrive takes dead-letter ids, or --all")
 	}
-	if !idsOK || *aws.topology == "" || *service == "" || *max < 1 {
+	if *aws.topology == "" {
+		problems = append(problems, "--topology is required")
+	}
+	if *service == "" {
+		problems = append(problems, "--service is required")
+	}
+	if *max < 1 {
+		problems = append(problems, "--max must be at least 1")
+	}
+	if len(problems) > 0 {
+		fmt.Fprintf(stderr, "eventctl dlq %s: %s\n", sub, strings.Join(problems, "; "))
 		fs.Usage()
 		return exitUsage
 	}

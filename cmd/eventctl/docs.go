@@ -10,12 +10,12 @@ import (
 
 // docs writes the browsable catalogue of a topology and its schemas.
 func docs(args []string, stdout, stderr io.Writer) int {
-	fs := newFlagSet("docs", "usage: eventctl docs --catalog DIR --topology FILE --out DIR [--title T]\n", stderr)
+	fs := newFlagSet("docs", "usage: eventctl docs --catalog DIR --topology FILE --out DIR [--title T]\n", stdout, stderr)
 	catalog := fs.String("catalog", "", "schema catalogue folder (required)")
 	topoFile := fs.String("topology", "", "topology JSON file (required)")
 	out := fs.String("out", "", "folder to write the site into (required; created)")
 	title := fs.String("title", "", `the site's title (default "ELMO events (<env>)")`)
-	rest, status, ok := parseArgs(fs, args)
+	rest, status, ok := fs.parse(args)
 	if !ok {
 		return status
 	}

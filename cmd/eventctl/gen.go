@@ -44,13 +44,13 @@ func gen(args []string, stdout, stderr io.Writer) int {
 		fmt.Fprint(stderr, genUsage)
 		return exitUsage
 	}
-	fs := newFlagSet("gen go", genUsage, stderr)
+	fs := newFlagSet("gen go", genUsage, stdout, stderr)
 	catalog := fs.String("catalog", "", "schema catalogue folder (required)")
 	pkg := fs.String("package", "", "the Go package name of the output (required)")
 	out := fs.String("out", "", "write to this file (default: standard output)")
 	var types stringList
 	fs.Var(&types, "types", "only these event types, with their major (elmo.hr.employee.hired.v1) or without (every major); repeat or separate with commas")
-	rest, status, ok := parseArgs(fs, args[1:])
+	rest, status, ok := fs.parse(args[1:])
 	if !ok {
 		return status
 	}

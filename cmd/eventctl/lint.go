@@ -11,10 +11,10 @@ import (
 )
 
 func lint(args []string, stdout, stderr io.Writer) int {
-	fs := newFlagSet("lint", "usage: eventctl lint [--json] [--past-tense WORDS] DIR\n", stderr)
+	fs := newFlagSet("lint", "usage: eventctl lint [--json] [--past-tense WORDS] DIR\n", stdout, stderr)
 	asJSON := fs.Bool("json", false, "print the findings as a JSON array")
 	pastTense := fs.String("past-tense", "", "comma-separated words the organisation accepts as past-tense verbs of type actions")
-	dirs, status, ok := parseArgs(fs, args)
+	dirs, status, ok := fs.parse(args)
 	if !ok {
 		return status
 	}

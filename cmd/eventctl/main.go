@@ -93,28 +93,46 @@ func run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	return exitUsage
 }
 
-// newFlagSet is a command's flag set. Its errors and its usage (synopsis,
-// then the flags) go to stderr.
-func newFlagSet(name, synopsis string, stderr io.Writer) *flag.FlagSet {
-	fs := flag.NewFlagSet(name, flag.ContinueOnError)
-	fs.SetOutput(stderr)
-	fs.Usage = func() {
-		fmt.Fprint(stderr, synopsis)
-		fs.PrintDefaults()
-	}
+// flagSet is a command's flags with its usage: asked for (-h), the usage
+// goes to standard output; after a mistake, to standard error.
+type flagSet struct {
+	*flag.FlagSet
+	synopsis       string
+	stdout, stderr io.Writer
+}
+
+// newFlagSet is a command's flag set.
+func newFlagSet(name, synopsis string, stdout, stderr io.Writer) *flagSet {
+	fs := &flagSet{FlagSet: flag.NewFlagSet(name, flag.ContinueOnError), synopsis: synopsis, stdout: stdout, stderr: stderr}
+	fs.SetOutput(stderr) // flag errors
+	fs.Usage = func() { fs.printUsage(stderr) }
 	return fs
 }
 
-// parseArgs parses a command's arguments, with flags before, between or
+// printUsage writes the synopsis, then the flags, to w.
+func (fs *flagSet) printUsage(w io.Writer) {
+	fmt.Fprint(w, fs.synopsis)
+	fs.SetOutput(w)
+	fs.PrintDefaults()
+	fs.SetOutput(fs.stderr)
+}
+
+// parse parses a command's arguments, with flags before, between or
 // after the others, and returns the others. When ok is false the command
-// ends with code: exitOK after -h, exitUsage after a flag error (which fs
-// has reported).
-func parseArgs(fs *flag.FlagSet, args []string) (rest []string, code int, ok bool) {
+// ends with code: exitOK after -h (the usage on standard output),
+// exitUsage after a flag error (reported, then the usage, on standard
+// error).
+func (fs *flagSet) parse(args []string) (rest []string, code int, ok bool) {
+	usage := fs.Usage
+	fs.Usage = func() {} // printed below, where it belongs
+	defer func() { fs.Usage = usage }()
 	for {
 		if err := fs.Parse(args); err != nil {
 			if errors.Is(err, flag.ErrHelp) {
+				fs.printUsage(fs.stdout)
 				return nil, exitOK, false
 			}
+			fs.printUsage(fs.stderr)
 			return nil, exitUsage, false
 		}
 		if fs.NArg() == 0 {

@@ -75,10 +75,10 @@ func (a awsFlags) offline(ctx context.Context) (*snssqs.Driver, error) {
 
 // provision runs "eventctl provision" and "eventctl teardown".
 func provision(name string, args []string, stdout, stderr io.Writer) int {
-	fs := newFlagSet(name, fmt.Sprintf("usage: eventctl %s --topology FILE.json [--endpoint URL] [--region R] [--dry-run]\n", name), stderr)
-	aws := addAWSFlags(fs)
+	fs := newFlagSet(name, fmt.Sprintf("usage: eventctl %s --topology FILE.json [--endpoint URL] [--region R] [--dry-run]\n", name), stdout, stderr)
+	aws := addAWSFlags(fs.FlagSet)
 	dryRun := fs.Bool("dry-run", false, "print the plan without calling AWS")
-	rest, status, ok := parseArgs(fs, args)
+	rest, status, ok := fs.parse(args)
 	if !ok {
 		return status
 	}
