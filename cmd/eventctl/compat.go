@@ -22,16 +22,38 @@ type compatReport struct {
 	Mode       string `json:"mode"`
 	Compatible bool   `json:"compatible"`
 	Pairs      []pair `json:"pairs"`
+	// Unchanged counts the pairs left out of Pairs: a schema the new
+	// catalogue holds as it was (--baseline without --all).
+	Unchanged int `json:"unchanged,omitempty"`
+}
+
+// unchanged reports whether p compares a schema with itself and found
+// nothing.
+func (p pair) unchanged() bool { return p.New == p.Old && len(p.Changes) == 0 && len(p.Breaking) == 0 }
+
+// changedOnly leaves the unchanged pairs out of rep, counting them.
+func changedOnly(rep compatReport) compatReport {
+	kept := rep.Pairs[:0:0]
+	for _, p := range rep.Pairs {
+		if p.unchanged() {
+			rep.Unchanged++
+			continue
+		}
+		kept = append(kept, p)
+	}
+	rep.Pairs = kept
+	return rep
 }
 
 func compat(args []string, stdout, stderr io.Writer) int {
 	fs := newFlagSet("compat", `usage: eventctl compat [--mode MODE] [--json] OLD.json NEW.json
-       eventctl compat [--mode MODE] [--json] --catalog NEW_DIR --baseline OLD_DIR
+       eventctl compat [--mode MODE] [--json] [--all] --catalog NEW_DIR --baseline OLD_DIR
 `, stdout, stderr)
 	modeName := fs.String("mode", "policy", "policy (the protocol's evolution policy for minor versions), backward, forward, full, or one of the last three with _transitive")
 	asJSON := fs.Bool("json", false, "print a JSON report instead of text")
 	catalogDir := fs.String("catalog", "", "folder of the new catalogue (with --baseline)")
 	baselineDir := fs.String("baseline", "", "folder of the old catalogue, e.g. the base branch's")
+	all := fs.Bool("all", false, "with --baseline: every pair, the unchanged schemas too (default: the changed ones)")
 	files, status, ok := fs.parse(args)
 	if !ok {
 		return status
@@ -45,6 +67,9 @@ func compat(args []string, stdout, stderr io.Writer) int {
 	switch {
 	case *catalogDir != "" && *baselineDir != "" && len(files) == 0:
 		rep, err = compareCatalogs(*baselineDir, *catalogDir, mode)
+		if !*all {
+			rep = changedOnly(rep)
+		}
 	case *catalogDir == "" && *baselineDir == "" && len(files) == 2:
 		rep, err = compareFiles(files[0], files[1], mode)
 	default:
@@ -148,7 +173,11 @@ func printCompat(w io.Writer, rep compatReport) {
 			fmt.Fprintf(w, "    %s\n", printable(c.String()))
 		}
 	}
-	fmt.Fprintf(w, "%s, mode %s: ", plural(len(rep.Pairs), "comparison"), rep.Mode)
+	fmt.Fprintf(w, "%s", plural(len(rep.Pairs), "comparison"))
+	if rep.Unchanged > 0 {
+		fmt.Fprintf(w, " (and %d unchanged, not shown; --all shows them)", rep.Unchanged)
+	}
+	fmt.Fprintf(w, ", mode %s: ", rep.Mode)
 	if rep.Compatible {
 		fmt.Fprintln(w, "compatible")
 	} else {

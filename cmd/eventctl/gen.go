@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"path/filepath"
 	"strings"
 
 	"github.com/elmosoftware/eventprotocol/internal/gengo"
@@ -29,6 +30,9 @@ func (l *stringList) Set(v string) error {
 func writeOutput(path string, b []byte, stdout io.Writer) error {
 	if path == "" {
 		_, err := stdout.Write(b)
+		return err
+	}
+	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil { // a missing folder is made
 		return err
 	}
 	return os.WriteFile(path, b, 0o644)

@@ -18,7 +18,7 @@ func TestGenGo(t *testing.T) {
 	want, err := gengo.Generate(cat, &gengo.Config{Package: "hr", Types: []string{"elmo.hr.employee.hired.v1", "elmo.leave.absence.approved"}})
 	require.NoError(t, err)
 
-	out := filepath.Join(t.TempDir(), "events.go")
+	out := filepath.Join(t.TempDir(), "internal", "events", "events.go") // folders made as needed
 	code, stdout, stderr := eventctl(t, "", "gen", "go", "--catalog", catalogDir, "--package", "hr", "--types", "elmo.hr.employee.hired.v1,elmo.leave.absence.approved", "--out", out)
 	require.Equal(t, exitOK, code, stderr)
 	assert.Empty(t, stdout)

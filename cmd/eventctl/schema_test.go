@@ -183,7 +183,14 @@ func TestCompatCatalogs(t *testing.T) {
 	t.Run("unchanged", func(t *testing.T) {
 		code, out, _ := eventctl(t, "", "compat", "--mode", "backward_transitive", "--catalog", copyCatalog(t), "--baseline", catalogDir)
 		assert.Equal(t, exitOK, code, out)
-		assert.Contains(t, out, "11 comparisons")
+		// The changed pairs by default: the older minors against the newest;
+		// the schemas compared with themselves are counted, not shown.
+		assert.Contains(t, out, "3 comparisons (and 8 unchanged, not shown; --all shows them)")
+		assert.NotContains(t, out, "elmo.leave.absence.approved/1.1 -> https://schemas.elmo.example/elmo.leave.absence.approved/1.1")
+		code, out, _ = eventctl(t, "", "compat", "--all", "--mode", "backward_transitive", "--catalog", copyCatalog(t), "--baseline", catalogDir)
+		assert.Equal(t, exitOK, code, out)
+		assert.Contains(t, out, "11 comparisons, mode")
+		assert.Contains(t, out, "elmo.leave.absence.approved/1.1 -> https://schemas.elmo.example/elmo.leave.absence.approved/1.1")
 	})
 	t.Run("compatible new minor", func(t *testing.T) {
 		dir := copyCatalog(t)
