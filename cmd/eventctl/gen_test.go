@@ -49,7 +49,7 @@ func TestGenGo(t *testing.T) {
 		{"unknown type", []string{"gen", "go", "--catalog", catalogDir, "--package", "x", "--types", "elmo.hr.employee.fired.v1"}, exitUsage, "unknown event type"},
 		{"missing catalogue", []string{"gen", "go", "--catalog", filepath.Join(bad, "nope"), "--package", "x"}, exitUsage, "nope"},
 		{"unsupported", []string{"gen", "go", "--catalog", bad, "--package", "x"}, exitInvalid, "shop/thing.made.v1.0.json#/properties/x/oneOf: alternatives without a discriminator"},
-		{"unwritable", []string{"gen", "go", "--catalog", catalogDir, "--package", "x", "--out", filepath.Join(bad, "no", "such", "dir", "x.go")}, exitUsage, "no such file"},
+		{"unwritable", []string{"gen", "go", "--catalog", catalogDir, "--package", "x", "--out", filepath.Join(bad, "shop", "thing.made.v1.0.json", "x.go")}, exitUsage, "not a directory"}, // under a file
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			code, stdout, stderr := eventctl(t, "", tc.args...)
