@@ -47,7 +47,7 @@ func list(t *testing.T) map[string]pkg {
 
 func under(path, dir string) bool { return path == dir || strings.HasPrefix(path, dir+"/") }
 
-// TestLayering checks the rules of the README's design notes.
+// TestLayering checks the rules docs/design.md states.
 func TestLayering(t *testing.T) {
 	pkgs := list(t)
 	rules := []struct {
