@@ -152,6 +152,8 @@ func (s *service) failErr(w http.ResponseWriter, err error) {
 		fail(w, http.StatusConflict, "version_conflict", "expected version %d, the stream is at %d", conflict.Expected, conflict.Actual)
 	case errors.Is(err, eventstore.ErrUnknownBranch):
 		fail(w, http.StatusNotFound, "unknown_branch", "no such branch of this employee")
+	case errors.Is(err, eventstore.ErrInvalidStream):
+		fail(w, http.StatusBadRequest, "invalid_name", "a branch or stream name must be UTF-8 text without NUL, of at most %d bytes", eventstore.MaxNameBytes)
 	case errors.Is(err, ErrUnknownEmployee):
 		fail(w, http.StatusNotFound, "unknown_employee", "the employee was not hired as far as is known then")
 	case errors.Is(err, eventstore.ErrInvalidEvent), errors.Is(err, eventstore.ErrInvalidVersion), errors.Is(err, ErrBadFact):

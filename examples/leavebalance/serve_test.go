@@ -430,3 +430,23 @@ func TestBadStoredSnapshot(t *testing.T) {
 		save()
 	}
 }
+
+// TestServeRefusesNamesTheStoreCannotHold: a branch name the store cannot
+// store (NUL, invalid UTF-8, over 1,024 bytes) is a 400, never a 500.
+func TestServeRefusesNamesTheStoreCannotHold(t *testing.T) {
+	a := startAPI(t, filepath.Join(t.TempDir(), "leave.db"), time.Date(2026, 3, 1, 0, 0, 0, 0, time.UTC))
+	for name, branch := range map[string]string{
+		"NUL":           "a%00b",
+		"invalid UTF-8": "%FF%FE",
+		"too long":      strings.Repeat("b", eventstore.MaxNameBytes+1),
+	} {
+		for _, req := range []struct{ method, path string }{
+			{"GET", empPath + "/balance?on=2026-03-01&branch=" + branch},
+			{"DELETE", empPath + "/branches/" + branch},
+		} {
+			code, body := a.do(req.method, req.path, "")
+			assert.Equal(t, http.StatusBadRequest, code, "%s: %s %s: %v", name, req.method, req.path[:min(len(req.path), 80)], body)
+			assert.Equal(t, "invalid_name", errCode(body), name)
+		}
+	}
+}
