@@ -12,6 +12,7 @@ import (
 	"net/http"
 	"os"
 	"os/signal"
+	"strings"
 	"sync"
 	"syscall"
 	"time"
@@ -222,6 +223,24 @@ type commandBody struct {
 	Effective string `json:"effective"`
 }
 
+// caseVariants refuses a body with a member that matches one of
+// commandBody's only in case ("Branch" for "branch"); the payload's are
+// checked by its definition's Decode.
+func caseVariants(body []byte) error {
+	var members map[string]json.RawMessage
+	if json.Unmarshal(body, &members) != nil {
+		return nil // not an object: the decoding says so
+	}
+	for name := range members {
+		for _, field := range []string{"expectedVersion", "branch", "effective"} {
+			if name != field && strings.EqualFold(name, field) {
+				return fmt.Errorf("member %q matches %q only in case", name, field)
+			}
+		}
+	}
+	return nil
+}
+
 // command handles one kind of command: the body is the payload plus
 // commandBody's fields; effect completes the payload and says when it
 // takes effect.
@@ -236,9 +255,19 @@ func command[T any](s *service, def *event.Definition[T], effect func(naming.ERN
 			fail(w, http.StatusBadRequest, "invalid_body", "the body cannot be read: %v", err)
 			return
 		}
+		// The body is read as the library reads events: no member twice, and
+		// no member that matches a field only in case (encoding/json would
+		// bind it).
+		if err := errors.Join(envelope.CheckData(body), caseVariants(body)); err != nil {
+			fail(w, http.StatusBadRequest, "invalid_body", "%v", err)
+			return
+		}
 		var meta commandBody
-		var payload T
-		if err := errors.Join(json.Unmarshal(body, &meta), json.Unmarshal(body, &payload)); err != nil {
+		payload, err := def.Decode(&envelope.Envelope{Type: def.Type().String(), Data: body})
+		if err == nil {
+			err = json.Unmarshal(body, &meta)
+		}
+		if err != nil {
 			fail(w, http.StatusBadRequest, "invalid_body", "the body is not the command's JSON: %v", err)
 			return
 		}

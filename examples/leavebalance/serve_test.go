@@ -450,3 +450,20 @@ func TestServeRefusesNamesTheStoreCannotHold(t *testing.T) {
 		}
 	}
 }
+
+// TestServeReadsBodiesAsTheLibraryReadsEvents: a command body with a
+// member twice, or with one that matches a field only in case, is a 400:
+// encoding/json would take the last copy or bind the variant.
+func TestServeReadsBodiesAsTheLibraryReadsEvents(t *testing.T) {
+	a := startAPI(t, filepath.Join(t.TempDir(), "leave.db"), time.Date(2026, 3, 1, 0, 0, 0, 0, time.UTC))
+	for name, body := range map[string]string{
+		"member twice":               `{"date":"2026-04-07","days":"2","days":"20"}`,
+		"payload field in case":      `{"date":"2026-04-07","Days":"2"}`,
+		"command field in case":      `{"date":"2026-04-07","days":"2","Branch":"x"}`,
+		"nested duplicate elsewhere": `{"date":"2026-04-07","days":"2","note":{"a":1,"a":2}}`,
+	} {
+		code, resp := a.do("POST", empPath+"/absences", body)
+		assert.Equal(t, http.StatusBadRequest, code, "%s: %v", name, resp)
+		assert.Equal(t, "invalid_body", errCode(resp), name)
+	}
+}
