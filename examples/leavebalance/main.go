@@ -3,7 +3,6 @@ package main
 import (
 	"context"
 	"encoding/json"
-	"errors"
 	"flag"
 	"fmt"
 	"io"
@@ -37,22 +36,13 @@ func run(args []string, stdout, stderr io.Writer) int {
 		}
 	}
 	fs := flag.NewFlagSet("leavebalance", flag.ContinueOnError)
-	fs.SetOutput(stderr)
 	opts := flags(fs)
-	fs.Usage = func() {
-		fmt.Fprint(stderr, `usage: leavebalance [flags]           the narrated demo, in memory (or on SNS/SQS)
+	if code, ok := parseFlags(fs, `usage: leavebalance [flags]           the narrated demo, in memory (or on SNS/SQS)
        leavebalance balance ...        one balance, from a file (--events) or the store (--db)
        leavebalance import ...         append a JSON lines history to the store, idempotently
        leavebalance serve ...          the HTTP JSON API over the store
-Each subcommand's -h lists its flags. The demo's flags:
-`)
-		fs.PrintDefaults()
-	}
-	if err := fs.Parse(args); err != nil {
-		if errors.Is(err, flag.ErrHelp) {
-			return exitOK
-		}
-		return exitUsage
+Each subcommand's -h lists its flags. The demo's flags:`, args, stdout, stderr); !ok {
+		return code
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
 	defer cancel()
@@ -74,7 +64,6 @@ type answer struct {
 
 func balance(args []string, stdout, stderr io.Writer, now func() time.Time) int {
 	fs := flag.NewFlagSet("balance", flag.ContinueOnError)
-	fs.SetOutput(stderr)
 	eventsFile := fs.String("events", "", "JSON lines of envelopes, in any order (this or --db)")
 	dsn := fs.String("db", "", "the event store: a SQLite file, or a postgres:// URL (this or --events)")
 	employeeArg := fs.String("employee", "", "the employee's ERN (required)")
@@ -85,18 +74,16 @@ func balance(args []string, stdout, stderr io.Writer, now func() time.Time) int 
 	snapshotEvery := fs.Int("snapshot-every", 1000, "cache the balance every N facts (0: never)")
 	asJSON := fs.Bool("json", false, "print one JSON object")
 	catalogDir := fs.String("catalog", "", catalogHelp)
+	const synopsis = "usage: leavebalance balance (--events FILE.jsonl | --db DSN) --employee ERN --on DATE [--known-at RFC3339] [--what-if FILE.jsonl --fork-at RFC3339] [--snapshot-every N] [--json]"
 	usage := func(format string, args ...any) int {
 		if format != "" {
 			fmt.Fprintf(stderr, "leavebalance balance: "+format+"\n", args...)
 		}
-		fmt.Fprintln(stderr, "usage: leavebalance balance (--events FILE.jsonl | --db DSN) --employee ERN --on DATE [--known-at RFC3339] [--what-if FILE.jsonl --fork-at RFC3339] [--snapshot-every N] [--json]")
+		fmt.Fprintln(stderr, synopsis)
 		return exitUsage
 	}
-	if err := fs.Parse(args); err != nil {
-		if errors.Is(err, flag.ErrHelp) {
-			return exitOK
-		}
-		return exitUsage
+	if code, ok := parseFlags(fs, synopsis, args, stdout, stderr); !ok {
+		return code
 	}
 	if (*eventsFile == "") == (*dsn == "") || *employeeArg == "" || *onArg == "" || fs.NArg() > 0 {
 		return usage("")
@@ -206,18 +193,15 @@ func load(l *Ledger, file string, cat *schema.Catalog, stderr io.Writer) int {
 // importCmd appends a JSON lines file of envelopes to the event store.
 func importCmd(args []string, stdout, stderr io.Writer) int {
 	fs := flag.NewFlagSet("import", flag.ContinueOnError)
-	fs.SetOutput(stderr)
 	dsn := fs.String("db", "", "the event store: a SQLite file, or a postgres:// URL (required)")
 	catalogDir := fs.String("catalog", "", catalogHelp)
+	const synopsis = "usage: leavebalance import --db DSN [--catalog DIR] FILE.jsonl"
 	usage := func() int {
-		fmt.Fprintln(stderr, "usage: leavebalance import --db DSN [--catalog DIR] FILE.jsonl")
+		fmt.Fprintln(stderr, synopsis)
 		return exitUsage
 	}
-	if err := fs.Parse(args); err != nil {
-		if errors.Is(err, flag.ErrHelp) {
-			return exitOK
-		}
-		return exitUsage
+	if code, ok := parseFlags(fs, synopsis, args, stdout, stderr); !ok {
+		return code
 	}
 	if *dsn == "" || fs.NArg() != 1 {
 		return usage()

@@ -489,7 +489,6 @@ type serveConfig struct {
 // serveCmd runs the service until SIGINT or SIGTERM.
 func serveCmd(args []string, stdout, stderr io.Writer) int {
 	fs := flag.NewFlagSet("serve", flag.ContinueOnError)
-	fs.SetOutput(stderr)
 	var c serveConfig
 	fs.StringVar(&c.dsn, "db", "leave.db", "the event store: a SQLite file, or a postgres:// URL")
 	fs.StringVar(&c.addr, "addr", "127.0.0.1:8080", "the address to listen on")
@@ -498,14 +497,12 @@ func serveCmd(args []string, stdout, stderr io.Writer) int {
 	fs.StringVar(&c.endpoint, "endpoint", "", "SNS/SQS endpoint of a local server, e.g. http://127.0.0.1:4100 (default: AWS)")
 	fs.StringVar(&c.region, "region", "us-east-1", "AWS region (snssqs)")
 	fs.StringVar(&c.env, "env", "dev", "the environment of the SNS/SQS topology (snssqs): its topics and queues are provisioned when missing")
-	if err := fs.Parse(args); err != nil {
-		if errors.Is(err, flag.ErrHelp) {
-			return exitOK
-		}
-		return exitUsage
+	const synopsis = "usage: leavebalance serve [--db DSN] [--addr HOST:PORT] [--catalog DIR] [--transport none|memory|snssqs [--endpoint URL] [--region R] [--env ENV]]"
+	if code, ok := parseFlags(fs, synopsis, args, stdout, stderr); !ok {
+		return code
 	}
 	if fs.NArg() > 0 || (c.transport != "none" && c.transport != "memory" && c.transport != "snssqs") {
-		fmt.Fprintln(stderr, "usage: leavebalance serve [--db DSN] [--addr HOST:PORT] [--catalog DIR] [--transport none|memory|snssqs [--endpoint URL] [--region R] [--env ENV]]")
+		fmt.Fprintln(stderr, synopsis)
 		return exitUsage
 	}
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
