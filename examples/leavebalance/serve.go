@@ -300,6 +300,17 @@ func command[T any](s *service, def *event.Definition[T], effect func(naming.ERN
 			fail(w, http.StatusBadRequest, "invalid", "%v", err)
 			return
 		}
+		if am, ok := any(&payload).(*AbsenceAmended); ok {
+			found, err := s.absenceApproved(r.Context(), eventstore.Stream{Name: emp.String(), Branch: meta.Branch}, am.AbsenceID)
+			if err != nil {
+				s.failErr(w, err)
+				return
+			}
+			if !found {
+				fail(w, http.StatusNotFound, "unknown_absence", "the employee has no approved absence of that id to amend")
+				return
+			}
+		}
 		expect := eventstore.Any
 		if meta.ExpectedVersion != nil {
 			expect = eventstore.Exactly(*meta.ExpectedVersion)
@@ -316,6 +327,21 @@ func command[T any](s *service, def *event.Definition[T], effect func(naming.ERN
 		}
 		reply(w, http.StatusCreated, map[string]any{"id": e.ID, "version": res.Version, "position": res.FirstPosition})
 	}
+}
+
+// absenceApproved reports whether the stream holds the approval of the
+// absence id (the id of its event), which an amendment needs.
+func (s *service) absenceApproved(ctx context.Context, st eventstore.Stream, id string) (bool, error) {
+	for rec, err := range s.store.ReadStream(ctx, st, 0) {
+		if err != nil {
+			return false, err
+		}
+		e, err := rec.Envelope()
+		if err == nil && e.ID == id && e.Type == absenceApproved.Type().String() {
+			return true, nil
+		}
+	}
+	return false, nil
 }
 
 // balanceReply is the answer of GET …/balance.

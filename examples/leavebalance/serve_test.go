@@ -118,6 +118,12 @@ func TestServeAPI(t *testing.T) {
 	absence, _ := body["id"].(string)
 	code, body = a.do("POST", empPath+"/absences/"+absence+"/amendments", `{"days":"1"}`)
 	require.Equal(t, http.StatusCreated, code, body)
+	// An amendment needs an approved absence of that id.
+	for _, id := range []string{"019a0000-0000-7000-8000-000000000000", body["id"].(string)} { // none; the amendment itself
+		code, body := a.do("POST", empPath+"/absences/"+id+"/amendments", `{"days":"1"}`)
+		assert.Equal(t, http.StatusNotFound, code, "%s: %v", id, body)
+		assert.Equal(t, "unknown_absence", errCode(body), id)
+	}
 
 	// The same facts through the ledger directly.
 	want := NewLedger(0)
