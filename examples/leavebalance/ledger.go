@@ -42,6 +42,13 @@ type (
 	}
 )
 
+// Bounds of a policy's figures: a period of at most ten years, accruing at
+// most a year's days.
+const (
+	maxPeriodDays    = 3660
+	maxDaysPerPeriod = 366
+)
+
 var (
 	employeeHired   = event.MustDefine[EmployeeHired]("elmo.hr.employee.hired.v1")
 	policyAssigned  = event.MustDefine[PolicyAssigned]("elmo.leave.accrual_policy.assigned.v1")
@@ -224,11 +231,16 @@ func decodeFact(e *envelope.Envelope) (*fact, naming.ERN, *hire, error) {
 		if err != nil {
 			return bad(err)
 		}
-		if p.PeriodDays < 1 {
-			return bad(errors.New("periodDays must be 1 or more"))
+		if p.PeriodDays < 1 || p.PeriodDays > maxPeriodDays {
+			return bad(fmt.Errorf("periodDays must be 1 to %d", maxPeriodDays))
 		}
 		if f.days, err = ParseDays(p.DaysPerPeriod); err != nil || f.days < 0 {
 			return bad(fmt.Errorf("daysPerPeriod %q must be a non-negative decimal", p.DaysPerPeriod))
+		}
+		// Bounded figures keep every accrual, over any dates the ledger
+		// takes, far inside int64: no silent wrap-around.
+		if f.days > maxDaysPerPeriod*daysScale {
+			return bad(fmt.Errorf("daysPerPeriod %s must be at most %d", p.DaysPerPeriod, maxDaysPerPeriod))
 		}
 		f.kind, f.periodDays, f.anchorDay = kindPolicy, p.PeriodDays, day(anchor)
 		return f, p.Employee, nil, nil

@@ -218,10 +218,16 @@ func TestLedgerRefusesBadFacts(t *testing.T) {
 		s.absence("2026-01-01T00:00:00Z", "2026-01-06", "1"),
 		s.absence("2026-01-01T00:00:00Z", "2026-01-06", "1"),
 		s.policy("2026-01-01T00:00:00Z", date("2026-01-05"), "1", 7, "2026-01-05"),
+		// Figures whose accruals would overflow a balance are refused,
+		// never wrapped around.
+		s.policy("2026-01-01T00:00:00Z", date("2026-01-05"), "1", 7, "2026-01-05"),
+		s.policy("2026-01-01T00:00:00Z", date("2026-01-05"), "1", 7, "2026-01-05"),
 	}
 	bad[0].Data = []byte(`{"employee":"ern:elmo:hr:acme:employee/e-1001","date":"2026-13-01","days":"1"}`)
 	bad[1].Data = []byte(`{"employee":"ern:elmo:hr:acme:employee/e-1001","date":"2026-01-06","days":"1.0000001"}`)
 	bad[2].Data = []byte(`{"employee":"ern:elmo:hr:acme:employee/e-1001","daysPerPeriod":"1","periodDays":0,"anchorDate":"2026-01-05"}`)
+	bad[3].Data = []byte(`{"employee":"ern:elmo:hr:acme:employee/e-1001","daysPerPeriod":"999999999","periodDays":1,"anchorDate":"2026-01-05"}`)
+	bad[4].Data = []byte(`{"employee":"ern:elmo:hr:acme:employee/e-1001","daysPerPeriod":"1","periodDays":2147483647,"anchorDate":"2026-01-05"}`)
 	l := NewLedger(0)
 	for _, e := range bad {
 		assert.ErrorIs(t, l.Add(e), ErrBadFact)
