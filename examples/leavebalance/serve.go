@@ -378,7 +378,7 @@ func (s *service) balance(w http.ResponseWriter, r *http.Request) {
 	} else {
 		l := NewLedger(s.ledger.SnapshotEvery)
 		var save func()
-		save, err = openTimeline(r.Context(), s.store, eventstore.Stream{Name: emp.String(), Branch: ans.Branch}, emp, l, s.warnSnapshot)
+		save, err = openTimeline(r.Context(), s.store, eventstore.Stream{Name: emp.String(), Branch: ans.Branch}, emp, l, s.warnTimeline)
 		if err == nil {
 			bal, err = l.Balance(emp, on, knownAt)
 			save()
@@ -411,7 +411,7 @@ func (s *service) mainBalance(ctx context.Context, emp naming.ERN, on, knownAt t
 	if !read {
 		snap, ok, err := loadSnapshot(ctx, s.store, st)
 		if err != nil {
-			s.warnSnapshot(err) // and read it again next time
+			s.warnTimeline(err) // and read it again next time
 		} else {
 			s.mu.Lock()
 			if ok && s.ledger.restoreSnapshot(emp, snap) {
@@ -428,7 +428,7 @@ func (s *service) mainBalance(ctx context.Context, emp naming.ERN, on, knownAt t
 	s.mu.Unlock()
 	if due {
 		if err := s.store.SaveSnapshot(ctx, snap); err != nil {
-			s.warnSnapshot(err)
+			s.warnTimeline(err)
 		} else {
 			s.mu.Lock()
 			s.snapshots[emp] = made
@@ -438,9 +438,10 @@ func (s *service) mainBalance(ctx context.Context, emp naming.ERN, on, knownAt t
 	return bal, err
 }
 
-// warnSnapshot logs a snapshot's failure: it costs time, never an answer.
-func (s *service) warnSnapshot(err error) {
-	s.log.Warn("leavebalance: a snapshot is not stored or read", "err", err)
+// warnTimeline logs what reading a timeline passed over: a snapshot not
+// stored or read, a fact the ledger cannot count (by its position).
+func (s *service) warnTimeline(err error) {
+	s.log.Warn("leavebalance: reading a timeline", "err", err)
 }
 
 func (s *service) fork(w http.ResponseWriter, r *http.Request) {

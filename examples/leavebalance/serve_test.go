@@ -219,7 +219,7 @@ func TestServeKeepsSnapshotsInTheStore(t *testing.T) {
 	answers := func(a *api, st eventstore.Stream) {
 		t.Helper()
 		want := NewLedger(0)
-		_, err := loadTimeline(ctx, store, st, want)
+		_, err := loadTimeline(ctx, store, st, want, func(eventstore.Record) { t.Error("nothing to skip") })
 		require.NoError(t, err)
 		for _, on := range []string{"2026-02-28", "2026-09-30", "2027-03-31"} {
 			for _, knownAt := range []string{"2026-06-01T00:00:00Z", "2027-06-01T00:00:00Z"} {

@@ -125,7 +125,7 @@ func importEvents(ctx context.Context, store *eventstore.Store, events []checked
 // loadTimeline adds an employee's timeline st to the ledger (a branch's:
 // the main timeline up to the fork, then the branch's own events), and
 // says how far it read.
-func loadTimeline(ctx context.Context, store *eventstore.Store, st eventstore.Stream, l *Ledger) (mark, error) {
+func loadTimeline(ctx context.Context, store *eventstore.Store, st eventstore.Stream, l *Ledger, skip func(eventstore.Record)) (mark, error) {
 	var m mark
 	for r, err := range store.ReadStream(ctx, st, 0) {
 		if err != nil {
@@ -136,7 +136,10 @@ func loadTimeline(ctx context.Context, store *eventstore.Store, st eventstore.St
 			err = l.Add(&e)
 		}
 		if err != nil {
-			return m, err
+			// A stored fact the ledger cannot count is skipped, on a branch
+			// as on the main timeline; its error may quote its values, so
+			// only where it is is reported.
+			skip(r)
 		}
 		m.saw(r)
 	}
@@ -207,9 +210,12 @@ func loadSnapshot(ctx context.Context, store *eventstore.Store, st eventstore.St
 // openTimeline reads an employee's timeline st into a ledger of its own
 // and gives it the store's snapshot. save stores the ledger's newest
 // snapshot once it has answered. Snapshots are a cache: their failures go
-// to warn, and cost time, never an answer.
+// to warn, and cost time, never an answer. A stored fact the ledger cannot
+// count is skipped and reported to warn by its position, never its values.
 func openTimeline(ctx context.Context, store *eventstore.Store, st eventstore.Stream, employee naming.ERN, l *Ledger, warn func(error)) (save func(), err error) {
-	m, err := loadTimeline(ctx, store, st, l)
+	m, err := loadTimeline(ctx, store, st, l, func(r eventstore.Record) {
+		warn(fmt.Errorf("skipped the event at position %d of %s (branch %q): the ledger cannot count it", r.Position, r.Stream, r.Branch))
+	})
 	if err != nil {
 		return nil, err
 	}

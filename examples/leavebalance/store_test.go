@@ -2,6 +2,7 @@ package main
 
 import (
 	"bytes"
+	"context"
 	"fmt"
 	"math/rand/v2"
 	"os"
@@ -14,6 +15,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/elmosoftware/eventprotocol/eventstore"
+	"github.com/elmosoftware/eventprotocol/eventstore/memory"
 	pgserver "github.com/elmosoftware/eventprotocol/internal/postgres"
 )
 
@@ -166,4 +168,36 @@ func TestBuiltInCatalog(t *testing.T) {
 	code = balance([]string{"--db", "leave.db", "--employee", demoEmployee.String(), "--on", "2026-03-31", "--known-at", demoNow.Format(time.RFC3339)}, &out, &errOut, time.Now)
 	require.Equal(t, exitOK, code, errOut.String())
 	assert.Contains(t, out.String(), ": 9.5 days")
+}
+
+// TestUncountableFactOnABranch: a stored fact the ledger cannot count is
+// skipped on a branch as on the main timeline, reported by its position,
+// never by its values, and the balance is answered from the others.
+func TestUncountableFactOnABranch(t *testing.T) {
+	ctx := context.Background()
+	store, err := memory.NewStore(nil) // no payload schemas: a bad fact can be stored
+	require.NoError(t, err)
+	s := newScenario()
+	main := eventstore.Stream{Name: demoEmployee.String()}
+	_, err = store.Append(ctx, main, eventstore.Any, s.hired("2026-01-01T00:00:00Z", "2026-01-05"))
+	require.NoError(t, err)
+	br, err := store.Fork(ctx, main.Name, time.Time{})
+	require.NoError(t, err)
+	branch := eventstore.Stream{Name: main.Name, Branch: br.ID}
+	bad := s.policy("2026-01-02T00:00:00Z", date("2026-01-05"), "1", 7, "2026-01-05")
+	bad.Data = []byte(`{"employee":"ern:elmo:hr:acme:employee/e-1001","daysPerPeriod":"SECRET-7","periodDays":7,"anchorDate":"2026-01-05"}`)
+	res, err := store.Append(ctx, branch, eventstore.Any, bad)
+	require.NoError(t, err)
+
+	var warned []string
+	l := NewLedger(0)
+	save, err := openTimeline(ctx, store, branch, demoEmployee, l, func(err error) { warned = append(warned, err.Error()) })
+	require.NoError(t, err, "the branch is read: the bad fact is skipped")
+	save()
+	bal, err := l.Balance(demoEmployee, date("2026-03-01"), ts("2030-01-01T00:00:00Z"))
+	require.NoError(t, err)
+	assert.Equal(t, "0", bal.String(), "no policy counted")
+	require.Len(t, warned, 1)
+	assert.Contains(t, warned[0], fmt.Sprintf("position %d", res.FirstPosition))
+	assert.NotContains(t, warned[0], "SECRET", "no stored value in the report")
 }
