@@ -13,9 +13,10 @@ import (
 // it in a browser); bad input is a clear error.
 func TestDocs(t *testing.T) {
 	out := filepath.Join(t.TempDir(), "site")
-	code, stdout, stderr := eventctl(t, "", "docs", "--catalog", catalogDir, "--topology", signupTopology, "--out", out, "--title", "Sign-up events")
+	code, stdout, stderr := eventctl(t, "", "docs", "--catalog", catalogDir, "--topology", signupTopology, "--out", out+"/", "--title", "Sign-up events")
 	require.Equal(t, exitOK, code, stderr)
-	assert.Contains(t, stdout, "index.html")
+	assert.Contains(t, stdout, "open "+filepath.Join(out, "index.html"), "a trailing slash doubles none")
+	assert.NotContains(t, stdout, "//")
 	index, err := os.ReadFile(filepath.Join(out, "index.html"))
 	require.NoError(t, err)
 	assert.Contains(t, string(index), "<h1>Sign-up events</h1>")
