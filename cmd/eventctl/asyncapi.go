@@ -44,9 +44,8 @@ func asyncAPI(args []string, stdout, stderr io.Writer) int {
 	if !ok {
 		return status
 	}
-	if *catalog == "" || *topoFile == "" || len(rest) > 0 {
-		fs.Usage()
-		return exitUsage
+	if code := fs.misuse(rest, "catalog", "topology"); code != exitOK {
+		return code
 	}
 	cat, topo, code := readCatalogAndTopology("asyncapi", *catalog, *topoFile, stderr)
 	if code != exitOK {

@@ -19,9 +19,8 @@ func docs(args []string, stdout, stderr io.Writer) int {
 	if !ok {
 		return status
 	}
-	if *catalog == "" || *topoFile == "" || *out == "" || len(rest) > 0 {
-		fs.Usage()
-		return exitUsage
+	if code := fs.misuse(rest, "catalog", "topology", "out"); code != exitOK {
+		return code
 	}
 	cat, topo, code := readCatalogAndTopology("docs", *catalog, *topoFile, stderr)
 	if code != exitOK {

@@ -58,9 +58,8 @@ func gen(args []string, stdout, stderr io.Writer) int {
 	if !ok {
 		return status
 	}
-	if *catalog == "" || *pkg == "" || len(rest) > 0 {
-		fs.Usage()
-		return exitUsage
+	if code := fs.misuse(rest, "catalog", "package"); code != exitOK {
+		return code
 	}
 	cat, err := schema.LoadDir(*catalog)
 	if err != nil {

@@ -8,6 +8,7 @@ import (
 	"os"
 	"runtime"
 	"runtime/debug"
+	"strings"
 )
 
 // Exit statuses.
@@ -115,6 +116,28 @@ func (fs *flagSet) printUsage(w io.Writer) {
 	fs.SetOutput(w)
 	fs.PrintDefaults()
 	fs.SetOutput(fs.stderr)
+}
+
+// misuse reports what is wrong with a command's arguments: each required
+// flag left empty, named, and extra arguments when it takes none. It
+// prints them, then the usage, to standard error and returns exitUsage;
+// it returns exitOK when nothing is wrong.
+func (fs *flagSet) misuse(rest []string, required ...string) int {
+	var problems []string
+	for _, name := range required {
+		if f := fs.Lookup(name); f != nil && f.Value.String() == "" {
+			problems = append(problems, "--"+name+" is required")
+		}
+	}
+	if len(rest) > 0 {
+		problems = append(problems, "unexpected arguments: "+strings.Join(rest, " "))
+	}
+	if len(problems) == 0 {
+		return exitOK
+	}
+	fmt.Fprintf(fs.stderr, "eventctl %s: %s\n", fs.Name(), strings.Join(problems, "; "))
+	fs.Usage()
+	return exitUsage
 }
 
 // parse parses a command's arguments, with flags before, between or

@@ -82,9 +82,8 @@ func provision(name string, args []string, stdout, stderr io.Writer) int {
 	if !ok {
 		return status
 	}
-	if *aws.topology == "" || len(rest) > 0 {
-		fs.Usage()
-		return exitUsage
+	if code := fs.misuse(rest, "topology"); code != exitOK {
+		return code
 	}
 	topo, err := aws.readTopology()
 	if err != nil {

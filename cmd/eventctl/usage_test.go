@@ -58,3 +58,25 @@ func TestDLQSaysWhatIsMissing(t *testing.T) {
 		assert.Contains(t, errOut, tc.want, "%v", tc.args)
 	}
 }
+
+// TestMissingFlagsAreNamed: a command without a required flag names it.
+func TestMissingFlagsAreNamed(t *testing.T) {
+	cases := []struct {
+		args []string
+		want string
+	}{
+		{[]string{"asyncapi", "--catalog", "c"}, "--topology is required"},
+		{[]string{"docs", "--catalog", "c", "--topology", "t.json"}, "--out is required"},
+		{[]string{"docs"}, "--catalog is required; --topology is required; --out is required"},
+		{[]string{"provision"}, "--topology is required"},
+		{[]string{"teardown", "--topology", "t.json", "extra"}, "unexpected arguments: extra"},
+		{[]string{"gen", "go", "--catalog", "c"}, "--package is required"},
+	}
+	for _, tc := range cases {
+		code, out, errOut := eventctl(t, "", tc.args...)
+		assert.Equal(t, exitUsage, code, "%v", tc.args)
+		assert.Empty(t, out, "%v", tc.args)
+		assert.Contains(t, errOut, tc.want, "%v", tc.args)
+		assert.Contains(t, errOut, "usage: eventctl", "%v", tc.args)
+	}
+}
