@@ -307,14 +307,6 @@ func (w *caseWalker) skip(i int) int {
 // Member implements envelope.MemberChecker: the tree of the member called
 // name, and false when name matches a field only when case is ignored.
 func (f *fieldTree) Member(name []byte) (envelope.MemberChecker, bool) {
-	if f.names != nil { // a struct: a field of exactly that name, the usual case
-		if child, ok := f.table.find(name); ok {
-			if child == nil {
-				return nil, true
-			}
-			return child, true
-		}
-	}
 	child, err := f.member(name, nil)
 	if err != nil {
 		return nil, false

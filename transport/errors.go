@@ -81,19 +81,19 @@ func (e *PublishError) Error() string {
 	var b strings.Builder
 	b.WriteString("transport: ")
 	if len(refused) > 0 {
-		fmt.Fprintf(&b, "%s not published: %s", events(len(refused)), strings.Join(refused, "; "))
+		fmt.Fprintf(&b, "%s not published: %s", eventCount(len(refused)), strings.Join(refused, "; "))
 	}
 	if len(unknown) > 0 {
 		if len(refused) > 0 {
 			b.WriteString("; and ")
 		}
-		fmt.Fprintf(&b, "%s of unknown outcome (they may have been published): %s", events(len(unknown)), strings.Join(unknown, "; "))
+		fmt.Fprintf(&b, "%s of unknown outcome (they may have been published): %s", eventCount(len(unknown)), strings.Join(unknown, "; "))
 	}
 	return b.String()
 }
 
-// events counts events in words: "1 event", "2 events".
-func events(n int) string {
+// eventCount counts events in words: "1 event", "2 events".
+func eventCount(n int) string {
 	if n == 1 {
 		return "1 event"
 	}
