@@ -1,6 +1,7 @@
 package config
 
 import (
+	"context"
 	"sync"
 	"time"
 )
@@ -13,6 +14,20 @@ type Clock interface {
 	// At returns a channel that receives once the clock reaches t (at once
 	// if it has). The channel has a buffer of one: nobody needs to read it.
 	At(t time.Time) <-chan time.Time
+}
+
+// After returns a channel that receives once c has moved on by d.
+func After(c Clock, d time.Duration) <-chan time.Time { return c.At(c.Now().Add(d)) }
+
+// Sleep waits until c has moved on by d, or ctx ends; it reports whether
+// the time passed.
+func Sleep(ctx context.Context, c Clock, d time.Duration) bool {
+	select {
+	case <-ctx.Done():
+		return false
+	case <-After(c, d):
+		return true
+	}
 }
 
 // SystemClock is the Clock of the system's time.

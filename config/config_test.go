@@ -1,6 +1,7 @@
 package config_test
 
 import (
+	"context"
 	"errors"
 	"testing"
 	"time"
@@ -79,4 +80,17 @@ func TestSystemClock(t *testing.T) {
 	case <-time.After(5 * time.Second):
 		t.Fatal("a time already past did not fire")
 	}
+}
+
+func TestSleep(t *testing.T) {
+	c := config.NewManualClock(t0)
+	done := make(chan bool, 1)
+	go func() { done <- config.Sleep(context.Background(), c, time.Minute) }()
+	require.Eventually(t, func() bool { return c.Waiting() == 1 }, 10*time.Second, time.Millisecond)
+	c.Advance(time.Minute)
+	assert.True(t, <-done, "the time passed")
+
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	assert.False(t, config.Sleep(ctx, c, time.Hour), "the context ended first")
 }

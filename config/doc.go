@@ -29,6 +29,7 @@
 // A [Clock] tells the time and wakes a waiter at a given time. Components
 // that wait (retry backoffs, visibility timeouts, polls) or stamp time
 // (recorded times, dead-letter times) take one in their config; nil means
-// [SystemClock]. A [ManualClock] moves only when a test moves it, so tests
-// of timeouts and delays need no sleeping.
+// [SystemClock]. [After] and [Sleep] wait a duration on a clock. A
+// [ManualClock] moves only when a test moves it, so tests of timeouts and
+// delays need no sleeping.
 package config

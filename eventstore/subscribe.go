@@ -119,7 +119,7 @@ func (s *Store) Wait(ctx context.Context, after int64) error {
 		case <-ctx.Done():
 			return ctx.Err()
 		case <-changed:
-		case <-s.cfg.Clock.At(s.cfg.Clock.Now().Add(s.cfg.PollInterval)):
+		case <-config.After(s.cfg.Clock, s.cfg.PollInterval):
 		}
 	}
 }

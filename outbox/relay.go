@@ -155,10 +155,8 @@ func (r *Relay) Run(ctx context.Context) error {
 		if h := r.cfg.Hooks.Retrying; h != nil {
 			h(ctx, err, delay)
 		}
-		select {
-		case <-ctx.Done():
+		if !config.Sleep(ctx, r.cfg.Clock, delay) {
 			return ctx.Err()
-		case <-r.cfg.Clock.At(r.cfg.Clock.Now().Add(delay)):
 		}
 	}
 }

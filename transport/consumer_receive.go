@@ -4,6 +4,8 @@ import (
 	"context"
 	"log/slog"
 	"time"
+
+	"github.com/elmosoftware/eventprotocol/config"
 )
 
 func (c *Consumer) batchSize() int {
@@ -27,7 +29,7 @@ func (c *Consumer) poll(ctx context.Context) {
 				return
 			}
 			fails := c.receiveFailed(ctx, err)
-			sleep(ctx, c.cfg.Clock, min(c.backoff.Delay(fails, c.cfg.Rand), maxReceivePause)) // do not spin
+			config.Sleep(ctx, c.cfg.Clock, min(c.backoff.Delay(fails, c.cfg.Rand), maxReceivePause)) // do not spin
 			continue
 		}
 		c.receiveSucceeded()

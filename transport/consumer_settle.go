@@ -9,6 +9,7 @@ import (
 	"time"
 	"unicode/utf8"
 
+	"github.com/elmosoftware/eventprotocol/config"
 	"github.com/elmosoftware/eventprotocol/transport/driver"
 )
 
@@ -125,7 +126,7 @@ func (c *Consumer) acker() {
 				return
 			}
 			if len(pending) == 0 {
-				due = c.cfg.Clock.At(c.cfg.Clock.Now().Add(c.cfg.AckDelay))
+				due = config.After(c.cfg.Clock, c.cfg.AckDelay)
 			}
 			pending = append(pending, h)
 			if len(pending) >= size {
@@ -160,7 +161,7 @@ func (c *Consumer) extender(ctx context.Context) {
 		select {
 		case <-ctx.Done():
 			return
-		case now := <-c.cfg.Clock.At(c.cfg.Clock.Now().Add(period)):
+		case now := <-config.After(c.cfg.Clock, period):
 			var due []string
 			c.mu.Lock()
 			for h, t := range c.inflight {

@@ -463,7 +463,7 @@ func (p *Publisher) send(ctx context.Context, batch []outgoing) []FailedEvent {
 		}
 		p.log.LogAttrs(ctx, slog.LevelWarn, "publish failed", slog.String("topic", pending[0].topic),
 			slog.Int("attempt", attempt), slog.Int("retrying", len(retry)), slog.Any("error", lastErr))
-		if len(retry) > 0 && !sleep(ctx, p.cfg.Clock, p.backoff.Delay(attempt, p.cfg.Rand)) {
+		if len(retry) > 0 && !config.Sleep(ctx, p.cfg.Clock, p.backoff.Delay(attempt, p.cfg.Rand)) {
 			for i := range retry {
 				giveUp(&retry[i], fmt.Errorf("%w (after %w)", ctx.Err(), lastErr))
 			}
@@ -472,15 +472,4 @@ func (p *Publisher) send(ctx context.Context, batch []outgoing) []FailedEvent {
 		pending = retry
 	}
 	return failed
-}
-
-// sleep waits d on clock, or until ctx is done; it reports whether d
-// passed.
-func sleep(ctx context.Context, clock config.Clock, d time.Duration) bool {
-	select {
-	case <-ctx.Done():
-		return false
-	case <-clock.At(clock.Now().Add(d)):
-		return true
-	}
 }
