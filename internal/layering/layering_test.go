@@ -72,6 +72,9 @@ func TestLayering(t *testing.T) {
 			func(d string) bool { return under(d, module+"transport") && d != module+"transport/topology" }, false},
 		{"only transport/snssqs imports the AWS SDK", func(p string) bool { return p != "transport/snssqs" },
 			func(d string) bool { return strings.HasPrefix(d, "github.com/aws/") }, true},
+		{"the front door is on top: only examples and commands import it",
+			func(p string) bool { return !under(p, "examples") && !under(p, "cmd") && p != "service" },
+			func(d string) bool { return under(d, module+"service") }, false},
 		{"nothing but examples imports examples", func(p string) bool { return !under(p, "examples") },
 			func(d string) bool { return under(d, module+"examples") }, false},
 	}
