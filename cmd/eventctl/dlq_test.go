@@ -11,8 +11,13 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/sqs"
+
 	"github.com/elmosoftware/eventprotocol/envelope"
+	"github.com/elmosoftware/eventprotocol/naming"
 	"github.com/elmosoftware/eventprotocol/transport"
+	"github.com/elmosoftware/eventprotocol/transport/driver"
 	"github.com/elmosoftware/eventprotocol/transport/snssqs"
 	"github.com/elmosoftware/eventprotocol/transport/snssqs/snssqstest"
 )
@@ -135,4 +140,53 @@ func TestDLQUsage(t *testing.T) {
 	code, out, _ := eventctl(t, "", "dlq", "-h")
 	assert.Equal(t, exitOK, code)
 	assert.Contains(t, out, "redrive")
+}
+
+// TestDLQRedriveWithoutType: a dead letter that has no type attribute (sent
+// to the queue by hand, dead-lettered by the consumer) is redriven to its
+// service's queue like any other: nothing routes it by type.
+func TestDLQRedriveWithoutType(t *testing.T) {
+	server := snssqstest.StartForTest(t)
+	t.Setenv("AWS_ACCESS_KEY_ID", "test")
+	t.Setenv("AWS_SECRET_ACCESS_KEY", "test")
+	ctx := context.Background()
+	args := []string{"--topology", signupTopology, "--endpoint", server.Endpoint, "--region", snssqstest.Region, "--service", "billing"}
+	snsC, sqsC, err := snssqs.Connect(ctx, &snssqs.ConnectConfig{Region: snssqstest.Region, Endpoint: server.Endpoint})
+	require.NoError(t, err)
+	d, err := snssqs.NewDriver(snsC, sqsC, &snssqs.DriverConfig{WaitTime: time.Second})
+	require.NoError(t, err)
+	topo, err := (awsFlags{topology: &signupTopology}).readTopology()
+	require.NoError(t, err)
+	bus, err := transport.Open(ctx, d, topo, &transport.OpenConfig{Provision: true})
+	require.NoError(t, err)
+	t.Cleanup(func() { _ = bus.Teardown(context.Background()) })
+
+	name, err := naming.AWSNames{Env: topo.Env}.Queue("billing", false)
+	require.NoError(t, err)
+	q, err := sqsC.GetQueueUrl(ctx, &sqs.GetQueueUrlInput{QueueName: aws.String(name)})
+	require.NoError(t, err)
+	_, err = sqsC.SendMessage(ctx, &sqs.SendMessageInput{QueueUrl: q.QueueUrl, MessageBody: aws.String(`{"not":"an event"}`)})
+	require.NoError(t, err)
+	cons, err := bus.Consumer(ctx, "billing", nil)
+	require.NoError(t, err)
+	require.NoError(t, cons.HandleFunc("elmo.identity.client.signed_up.v1", func(context.Context, *transport.Delivery) error { return nil }))
+	require.NoError(t, cons.Start(ctx))
+	var list []driver.DeadLetter
+	require.Eventually(t, func() bool {
+		list, err = bus.DeadLetters(ctx, "billing", 10)
+		return err == nil && len(list) == 1
+	}, time.Minute, 100*time.Millisecond)
+	require.NoError(t, cons.Shutdown(ctx))
+	assert.Empty(t, list[0].Attributes[driver.AttrType], "the dead letter has no type")
+
+	code, out, stderr := eventctl(t, "", append([]string{"dlq", "redrive", list[0].ID}, args...)...)
+	require.Equal(t, exitOK, code, stderr)
+	assert.Equal(t, "redriven "+list[0].ID+"\n", out)
+	assert.NotContains(t, stderr, "outcome unknown")
+	recv, err := d.OpenReceiver(ctx, topo, "billing")
+	require.NoError(t, err)
+	msgs, err := recv.Receive(ctx, 10)
+	require.NoError(t, err)
+	require.Len(t, msgs, 1, "back in billing's queue")
+	assert.JSONEq(t, `{"not":"an event"}`, string(msgs[0].Body))
 }
