@@ -17,9 +17,12 @@ const maxTrackedFailures = 10_000
 // policy (maxReceiveCount) is the backstop. It is safe for concurrent use.
 type failures struct {
 	mu     sync.Mutex
-	counts map[string]*failureCount
+	counts map[failureKey]*failureCount
 	now    func() time.Time
 }
+
+// failureKey is an event's (source, id).
+type failureKey struct{ source, id string }
 
 type failureCount struct {
 	n    int
@@ -27,11 +30,11 @@ type failureCount struct {
 }
 
 func newFailures(now func() time.Time) *failures {
-	return &failures{counts: map[string]*failureCount{}, now: now}
+	return &failures{counts: map[failureKey]*failureCount{}, now: now}
 }
 
 // add records a failure of the event and returns its failures so far.
-func (f *failures) add(key string) int {
+func (f *failures) add(key failureKey) int {
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	c, ok := f.counts[key]
@@ -48,7 +51,7 @@ func (f *failures) add(key string) int {
 }
 
 // forget drops the count of an event that was handled or dead-lettered.
-func (f *failures) forget(key string) {
+func (f *failures) forget(key failureKey) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	delete(f.counts, key)

@@ -69,23 +69,30 @@ type Consumer struct {
 	inflight map[string]*tracked  // by handle
 	groups   map[string]*groupRun // message groups being run or held
 	batches  uint64               // receives so far, guarded by mu
-	cancel   context.CancelFunc   // stops receiving
-	hcancel  context.CancelFunc   // cancels handlers
-	xcancel  context.CancelFunc   // stops extending visibility
-	shutDone chan struct{}        // closed when Shutdown has finished
-	work     chan job
-	acks     chan string
-	done     chan struct{} // closed when Shutdown begins
-	pollers  sync.WaitGroup
-	workers  sync.WaitGroup
-	helpers  sync.WaitGroup
-	shutErr  error
+	recvCtx  context.Context      // of receiving: Shutdown ends it
+	// inline runs each message in the goroutine that hands it over: a push
+	// consumer of Concurrency 1 (Deliver's goroutine is its one worker).
+	inline     bool
+	handlerCtx context.Context    // of the handlers
+	cancel     context.CancelFunc // stops receiving
+	hcancel    context.CancelFunc // cancels handlers
+	xcancel    context.CancelFunc // stops extending visibility
+	shutDone   chan struct{}      // closed when Shutdown has finished
+	work       chan job
+	acks       chan string
+	done       chan struct{} // closed when Shutdown begins
+	pollers    sync.WaitGroup
+	workers    sync.WaitGroup
+	helpers    sync.WaitGroup
+	shutErr    error
 }
 
 type tracked struct {
 	msg      *driver.Message
 	id       string // the event's, once decoded
 	extended time.Time
+	delivery *delivery // of a delivered message (Deliver), nil for a polled one
+	index    int       // in its delivery
 }
 
 // NewConsumer returns a Consumer of the receiver's messages.

@@ -15,6 +15,13 @@ type ConsumerConfig struct {
 	Name string
 	// Concurrency is the number of handler goroutines. Default 8.
 	Concurrency int
+	// Push makes the consumer receive nothing itself: its messages are
+	// those a runtime received and hands it with Deliver (AWS Lambda's
+	// SQS event source mapping, see transport/awslambda), which also
+	// deletes the ones Deliver reports done: the consumer acknowledges
+	// nothing itself. Its receiver still delays retries, dead-letters and
+	// extends visibility. Pollers is then unused.
+	Push bool
 	// Pollers is the number of goroutines receiving from the transport.
 	// Default 8: with a network round trip per receive, one poller would
 	// cap the consumer at a batch per round trip.

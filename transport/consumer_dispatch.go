@@ -16,7 +16,13 @@ type job struct {
 	m     *driver.Message
 	d     *Delivery
 	batch uint64 // the receive that brought it
+	// until, for a delivered message (Deliver), ends when it must no
+	// longer start: its runtime's deadline is near.
+	until context.Context
 }
+
+// late reports whether the job must not start: Deliver's deadline came.
+func (j job) late() bool { return j.until != nil && j.until.Err() != nil }
 
 // groupRun is a message group (FIFO transports) whose messages are being
 // run: the ones waiting, in order. held is set, to the receive that
@@ -31,13 +37,23 @@ type groupRun struct {
 func (c *Consumer) worker(ctx context.Context) {
 	defer c.workers.Done()
 	for j := range c.work {
-		if ctx.Err() != nil {
-			continue // Shutdown's deadline passed and released the message
-		}
-		next := c.process(ctx, j.m, j.d)
-		if j.m.GroupID != "" {
-			c.runGroup(ctx, j, next)
-		}
+		c.run(ctx, j)
+	}
+}
+
+// run processes a job, and goes on with its group's next messages.
+func (c *Consumer) run(ctx context.Context, j job) {
+	if ctx.Err() != nil {
+		return // Shutdown's deadline passed and released the message
+	}
+	next := false
+	if j.late() {
+		c.release(context.WithoutCancel(ctx), j.m)
+	} else {
+		next = c.process(ctx, j.m, j.d)
+	}
+	if j.m.GroupID != "" {
+		c.runGroup(ctx, j, next)
 	}
 }
 
@@ -62,6 +78,10 @@ func (c *Consumer) dispatchJob(ctx context.Context, j job) bool {
 			return true
 		}
 		c.mu.Unlock()
+	}
+	if c.inline {
+		c.run(c.handlerCtx, j)
+		return true
 	}
 	select {
 	case c.work <- j:
@@ -102,6 +122,11 @@ func (c *Consumer) runGroup(ctx context.Context, j job, next bool) {
 		j = run.pending[0]
 		run.pending = run.pending[1:]
 		c.mu.Unlock()
+		if j.late() {
+			c.release(context.WithoutCancel(ctx), j.m)
+			next = false
+			continue
+		}
 		next = c.process(ctx, j.m, j.d)
 	}
 }
@@ -166,7 +191,7 @@ func (c *Consumer) process(ctx context.Context, m *driver.Message, d *Delivery) 
 	attrs := func() []slog.Attr {
 		return []slog.Attr{slog.String("id", e.ID), slog.String("type", e.Type), slog.String("source", e.Source), slog.Int("receive_count", m.ReceiveCount)}
 	}
-	key := e.Source + "\x00" + e.ID
+	key := failureKey{e.Source, e.ID}
 	if err == nil || errors.Is(err, ErrPermanent) {
 		c.failures.forget(key)
 	}
@@ -178,7 +203,7 @@ func (c *Consumer) process(ctx context.Context, m *driver.Message, d *Delivery) 
 		if c.log.Enabled(ctx, slog.LevelDebug) {
 			c.log.LogAttrs(ctx, slog.LevelDebug, "handled", attrs()...)
 		}
-		c.ack(m)
+		c.ack(m, s.Outcome)
 		return true
 	case errors.Is(err, ErrPermanent):
 		s.Outcome = DeadLettered
@@ -204,7 +229,8 @@ func (c *Consumer) process(ctx context.Context, m *driver.Message, d *Delivery) 
 			c.deadLetter(ctx, m, e.ID, s.Err)
 			return true
 		}
-		if !c.settle(m) {
+		t := c.settle(m)
+		if t == nil {
 			s.Outcome = Released
 			return false // released by Shutdown already
 		}
@@ -214,6 +240,7 @@ func (c *Consumer) process(ctx context.Context, m *driver.Message, d *Delivery) 
 		if err := c.recv.SetVisibility(context.WithoutCancel(ctx), m.Handle, delay); err != nil {
 			c.log.LogAttrs(ctx, slog.LevelWarn, "could not delay the redelivery; the visibility timeout will", append(attrs(), slog.Any("error", err))...)
 		}
+		t.settled(Retried)
 		return false
 	}
 }

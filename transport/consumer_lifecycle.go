@@ -39,16 +39,21 @@ func (c *Consumer) Start(ctx context.Context) error {
 
 	recvCtx, cancel := context.WithCancel(ctx)
 	handlerCtx, hcancel := context.WithCancel(context.WithoutCancel(ctx))
-	c.cancel, c.hcancel = cancel, hcancel
+	c.recvCtx, c.cancel, c.hcancel = recvCtx, cancel, hcancel
+	c.handlerCtx, c.inline = handlerCtx, c.cfg.Push && c.cfg.Concurrency == 1
 	c.work = make(chan job, c.batchSize())
 	c.acks = make(chan string, 4*c.batchSize())
-	for range c.cfg.Pollers {
-		c.pollers.Add(1)
-		go c.poll(recvCtx)
+	if !c.cfg.Push {
+		for range c.cfg.Pollers {
+			c.pollers.Add(1)
+			go c.poll(recvCtx)
+		}
 	}
-	for range c.cfg.Concurrency {
-		c.workers.Add(1)
-		go c.worker(handlerCtx)
+	if !c.inline {
+		for range c.cfg.Concurrency {
+			c.workers.Add(1)
+			go c.worker(handlerCtx)
+		}
 	}
 	c.ackCtx, c.ackCancel = context.WithCancel(context.WithoutCancel(ctx))
 	extCtx, xcancel := context.WithCancel(context.WithoutCancel(ctx))

@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/elmosoftware/eventprotocol/config"
+	"github.com/elmosoftware/eventprotocol/transport/driver"
 )
 
 func (c *Consumer) batchSize() int {
@@ -33,29 +34,41 @@ func (c *Consumer) poll(ctx context.Context) {
 			continue
 		}
 		c.receiveSucceeded()
-		c.mu.Lock()
-		now := c.cfg.Clock.Now()
-		for _, m := range msgs {
-			c.inflight[m.Handle] = &tracked{msg: m, extended: now}
-		}
-		c.batches++
-		batch := c.batches
-		c.mu.Unlock()
-		for i, m := range msgs {
-			d := c.prepare(ctx, m)
-			if d == nil {
-				continue // dead-lettered
-			}
-			if !c.dispatchJob(ctx, job{m, d, batch}) {
-				final, cancel := context.WithTimeout(context.Background(), shutdownGrace)
-				for _, rest := range msgs[i:] {
-					c.release(final, rest)
-				}
-				cancel()
-				return
-			}
+		if !c.accept(ctx, msgs, nil, nil) {
+			return
 		}
 	}
+}
+
+// accept tracks received messages and hands each to a worker, after
+// decoding and validating it (prepare). Messages it cannot hand over
+// because ctx ended are released at once, and accept reports false. A
+// delivered batch (Deliver) has until and the delivery that learns each
+// message's fate; a polled one has neither.
+func (c *Consumer) accept(ctx context.Context, msgs []*driver.Message, until context.Context, to *delivery) bool {
+	c.mu.Lock()
+	now := c.cfg.Clock.Now()
+	for i, m := range msgs {
+		c.inflight[m.Handle] = &tracked{msg: m, extended: now, delivery: to, index: i}
+	}
+	c.batches++
+	batch := c.batches
+	c.mu.Unlock()
+	for i, m := range msgs {
+		d := c.prepare(ctx, m)
+		if d == nil {
+			continue // dead-lettered
+		}
+		if !c.dispatchJob(ctx, job{m, d, batch, until}) {
+			final, cancel := context.WithTimeout(context.Background(), shutdownGrace)
+			for _, rest := range msgs[i:] {
+				c.release(final, rest)
+			}
+			cancel()
+			return false
+		}
+	}
+	return true
 }
 
 // maxReceivePause bounds the pause after a failed receive: pauses grow

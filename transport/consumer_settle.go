@@ -13,39 +13,55 @@ import (
 	"github.com/elmosoftware/eventprotocol/transport/driver"
 )
 
-// settle stops tracking a message whose fate is decided. It reports
-// whether the message was still tracked (not released by Shutdown).
-func (c *Consumer) settle(m *driver.Message) bool {
+// settle stops tracking a message whose fate is decided. It returns the
+// message's tracking, nil when it was no longer tracked (released by
+// Shutdown); the caller reports the fate on it once the fate is sealed.
+func (c *Consumer) settle(m *driver.Message) *tracked {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	_, ok := c.inflight[m.Handle]
+	t := c.inflight[m.Handle]
 	delete(c.inflight, m.Handle)
-	return ok
+	return t
+}
+
+// settled reports a delivered message's fate to Deliver's caller, once; a
+// polled message has nobody to tell.
+func (t *tracked) settled(o Outcome) {
+	if t != nil && t.delivery != nil && t.delivery.told[t.index].CompareAndSwap(false, true) {
+		t.delivery.out[t.index] = o
+		t.delivery.wg.Done()
+	}
 }
 
 // ack queues the acknowledgement of a handled message, unless Shutdown
 // released it already. A handler that ignored its context and finished
 // after Shutdown returned finds its message released and the queue closed.
-func (c *Consumer) ack(m *driver.Message) {
-	if !c.settle(m) {
+func (c *Consumer) ack(m *driver.Message, o Outcome) {
+	t := c.settle(m)
+	if t == nil {
 		return
 	}
-	c.ackMu.RLock()
-	defer c.ackMu.RUnlock()
-	if !c.acksClosed {
-		c.acks <- m.Handle
+	if !c.cfg.Push { // a push consumer's runtime deletes what Deliver reports done
+		c.ackMu.RLock()
+		if !c.acksClosed {
+			c.acks <- m.Handle
+		}
+		c.ackMu.RUnlock()
 	}
+	t.settled(o)
 }
 
 func (c *Consumer) release(ctx context.Context, m *driver.Message) {
-	c.settle(m)
+	t := c.settle(m)
 	if err := c.recv.SetVisibility(ctx, m.Handle, 0); err != nil {
 		c.log.LogAttrs(ctx, slog.LevelWarn, "could not release a message; its visibility timeout will", slog.Any("error", err))
 	}
+	t.settled(Released)
 }
 
 func (c *Consumer) deadLetter(ctx context.Context, m *driver.Message, id string, reason error) {
-	if !c.settle(m) {
+	t := c.settle(m)
+	if t == nil {
 		return // released by Shutdown already
 	}
 	text := reasonText(reason)
@@ -55,9 +71,11 @@ func (c *Consumer) deadLetter(ctx context.Context, m *driver.Message, id string,
 		// its visibility timeout, and the queue's redrive policy is the
 		// backstop.
 		c.log.LogAttrs(ctx, slog.LevelError, "could not dead-letter a message; it stays in its queue", append(attrs, slog.Any("error", err))...)
+		t.settled(Retried)
 		return
 	}
 	c.log.LogAttrs(ctx, slog.LevelError, "dead-lettered", attrs...)
+	t.settled(DeadLettered)
 }
 
 // reasonText is the dead-letter reason of err as every transport can carry

@@ -41,6 +41,9 @@ func validatePayload(v PayloadValidator) Middleware {
 // failed handler releases its claim so a redelivery can try again.
 func Idempotent(store IdempotencyStore) Middleware {
 	return func(next HandlerFunc) HandlerFunc {
+		if _, none := store.(NoIdempotency); none {
+			return next // nothing to remember: no key, no calls
+		}
 		return func(ctx context.Context, d *Delivery) error {
 			key := d.Envelope.Source + "\x00" + d.Envelope.ID
 			claim, err := store.Claim(ctx, key)

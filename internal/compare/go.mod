@@ -1,6 +1,6 @@
 module github.com/elmosoftware/eventprotocol/internal/compare
 
-go 1.24.0
+go 1.26
 
 require (
 	github.com/ThreeDotsLabs/watermill v1.5.1

@@ -70,8 +70,14 @@ func TestLayering(t *testing.T) {
 			}, false},
 		{"the topology is the data model alone", func(p string) bool { return p == "transport/topology" },
 			func(d string) bool { return under(d, module+"transport") && d != module+"transport/topology" }, false},
-		{"only transport/snssqs imports the AWS SDK", func(p string) bool { return p != "transport/snssqs" },
-			func(d string) bool { return strings.HasPrefix(d, "github.com/aws/") }, true},
+		{"only the AWS packages import the AWS SDK",
+			func(p string) bool { return !under(p, "transport/snssqs") && !under(p, "transport/awslambda") },
+			func(d string) bool {
+				return strings.HasPrefix(d, "github.com/aws/aws-sdk-go-v2") || strings.HasPrefix(d, "github.com/aws/smithy-go")
+			}, true},
+		{"only the Lambda package and Lambda functions import aws-lambda-go",
+			func(p string) bool { return !under(p, "transport/awslambda") && p != "examples/lambda" },
+			func(d string) bool { return strings.HasPrefix(d, "github.com/aws/aws-lambda-go") }, true},
 		{"the front door is on top: only examples and commands import it",
 			func(p string) bool { return !under(p, "examples") && !under(p, "cmd") && p != "service" },
 			func(d string) bool { return under(d, module+"service") }, false},

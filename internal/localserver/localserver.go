@@ -45,6 +45,7 @@ func Launch(name string, cmd *exec.Cmd, port int, dir string, wait time.Duration
 		return nil, fmt.Errorf("%s: %w", name, err)
 	}
 	cmd.Stdout, cmd.Stderr = logFile, logFile
+	ownGroup(cmd)
 	if err := cmd.Start(); err != nil {
 		logFile.Close()
 		return nil, fmt.Errorf("%s: start %s: %w", name, cmd.Path, err)
@@ -83,7 +84,7 @@ func (p *Process) Stop() error {
 		return nil
 	}
 	p.stop.Do(func() {
-		err := p.cmd.Process.Kill()
+		err := kill(p.cmd.Process)
 		<-p.done
 		os.RemoveAll(p.dir)
 		if !errors.Is(err, os.ErrProcessDone) {
@@ -91,6 +92,13 @@ func (p *Process) Stop() error {
 		}
 	})
 	return p.stopErr
+}
+
+// Log returns what the process wrote to its standard output and error so
+// far.
+func (p *Process) Log() (string, error) {
+	b, err := os.ReadFile(filepath.Join(p.dir, "server.log"))
+	return string(b), err
 }
 
 // StartForTest starts a server with start for one test and stops it when

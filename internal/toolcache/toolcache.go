@@ -1,8 +1,14 @@
 package toolcache
 
 import (
+	"context"
+	"fmt"
 	"os"
+	"os/exec"
+	"path"
 	"path/filepath"
+	"runtime"
+	"strings"
 )
 
 // Root is the folder that holds the tools' folders: elmo-eventprotocol in
@@ -45,4 +51,31 @@ func Dir(root, name, done string, fill func(tmp string) error) (string, error) {
 		return "", err
 	}
 	return dir, nil
+}
+
+// GoInstall returns the path of a Go command's binary kept in
+// Root()/name, first building it there with go install module@version
+// (which needs the go command and the module proxy) unless it is there.
+func GoInstall(ctx context.Context, name, module string) (string, error) {
+	bin := path.Base(strings.SplitN(module, "@", 2)[0])
+	if runtime.GOOS == "windows" {
+		bin += ".exe"
+	}
+	dir, err := Dir(Root(), name, bin, func(tmp string) error {
+		goCmd, err := exec.LookPath("go") // go test puts its own go first on PATH
+		if err != nil {
+			return fmt.Errorf("building %s needs the go command: %w", module, err)
+		}
+		build := exec.CommandContext(ctx, goCmd, "install", module)
+		build.Dir = tmp
+		build.Env = append(os.Environ(), "GOBIN="+tmp, "GOFLAGS=", "CGO_ENABLED=0")
+		if out, err := build.CombinedOutput(); err != nil {
+			return fmt.Errorf("go install %s failed: %v\n%s", module, err, out)
+		}
+		return nil
+	})
+	if err != nil {
+		return "", err
+	}
+	return filepath.Join(dir, bin), nil
 }

@@ -167,7 +167,7 @@ func (r *Receiver) Receive(ctx context.Context, max int) ([]*driver.Message, err
 			MaxNumberOfMessages:         int32(max),
 			WaitTimeSeconds:             int32(r.cfg.WaitTime / time.Second),
 			MessageAttributeNames:       []string{"All"},
-			MessageSystemAttributeNames: []sqstypes.MessageSystemAttributeName{sqstypes.MessageSystemAttributeNameApproximateReceiveCount},
+			MessageSystemAttributeNames: []sqstypes.MessageSystemAttributeName{sqstypes.MessageSystemAttributeNameApproximateReceiveCount, sqstypes.MessageSystemAttributeNameMessageGroupId},
 		})
 		done <- receiveResult{out, err}
 	}()
@@ -185,7 +185,7 @@ func (r *Receiver) Receive(ctx context.Context, max int) ([]*driver.Message, err
 	out := res.out
 	msgs := make([]*driver.Message, 0, len(out.Messages))
 	for _, m := range out.Messages {
-		msgs = append(msgs, r.message(m))
+		msgs = append(msgs, r.Message(m))
 	}
 	return msgs, nil
 }
@@ -224,9 +224,20 @@ func attributesOf(m sqstypes.Message) map[string]string {
 	return attrs
 }
 
-func (r *Receiver) message(m sqstypes.Message) *driver.Message {
-	body := []byte(aws.ToString(m.Body))
-	attrs := attributesOf(m)
+// Message converts a message of the receiver's queue that was received by
+// other means the way Receive converts its own: the SNS notification
+// unwrapped, both layers' attributes kept, and a contradiction between
+// them reported in the result's Conflict.
+func (r *Receiver) Message(m sqstypes.Message) *driver.Message {
+	return r.Record([]byte(aws.ToString(m.Body)), attributesOf(m), aws.ToString(m.ReceiptHandle), m.Attributes)
+}
+
+// Record is Message for a message given by its parts, as an AWS Lambda
+// event source mapping passes it (see transport/awslambda): its body, its
+// message attributes as strings (binary ones as their bytes), its receipt
+// handle, and its system attributes (ApproximateReceiveCount,
+// MessageGroupId). The result owns body and attrs.
+func (r *Receiver) Record(body []byte, attrs map[string]string, handle string, system map[string]string) *driver.Message {
 	var conflict error
 	if inner, nattrs, ok := unwrap(body, r.cfg.TopicARNs); ok {
 		// Both layers' attributes count: the notification's, and those of
@@ -240,8 +251,12 @@ func (r *Receiver) message(m sqstypes.Message) *driver.Message {
 			attrs[k] = nattrs[k]
 		}
 	}
-	count, _ := strconv.Atoi(m.Attributes[string(sqstypes.MessageSystemAttributeNameApproximateReceiveCount)])
-	return &driver.Message{Body: body, Attributes: attrs, Handle: aws.ToString(m.ReceiptHandle), ReceiveCount: max(count, 1), Conflict: conflict}
+	count := 1
+	if n := system[string(sqstypes.MessageSystemAttributeNameApproximateReceiveCount)]; n != "" {
+		count, _ = strconv.Atoi(n)
+	}
+	return &driver.Message{Body: body, Attributes: attrs, Handle: handle, ReceiveCount: max(count, 1), Conflict: conflict,
+		GroupID: system[string(sqstypes.MessageSystemAttributeNameMessageGroupId)]}
 }
 
 // Ack implements driver.Receiver with one DeleteMessageBatch per 10 handles.

@@ -6,7 +6,6 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
-	"runtime"
 	"time"
 
 	"github.com/elmosoftware/eventprotocol/internal/localserver"
@@ -31,27 +30,11 @@ type Server struct {
 // Binary returns the path of the GoAws binary, building it first if the
 // cache has none. Building needs the Go command and the module proxy.
 func Binary(ctx context.Context) (string, error) {
-	name := "cmd"
-	if runtime.GOOS == "windows" {
-		name += ".exe"
-	}
-	dir, err := toolcache.Dir(toolcache.Root(), "goaws-v0.5.4", name, func(tmp string) error {
-		goCmd, err := exec.LookPath("go") // go test puts its own go first on PATH
-		if err != nil {
-			return fmt.Errorf("building GoAws needs the go command: %w", err)
-		}
-		build := exec.CommandContext(ctx, goCmd, "install", Module)
-		build.Dir = tmp
-		build.Env = append(os.Environ(), "GOBIN="+tmp, "GOFLAGS=", "CGO_ENABLED=0")
-		if out, err := build.CombinedOutput(); err != nil {
-			return fmt.Errorf("go install %s failed: %v\n%s", Module, err, out)
-		}
-		return nil
-	})
+	bin, err := toolcache.GoInstall(ctx, "goaws-v0.5.4", Module)
 	if err != nil {
 		return "", fmt.Errorf("snssqstest: %w", err)
 	}
-	return filepath.Join(dir, name), nil
+	return bin, nil
 }
 
 // Start builds GoAws if needed and starts it on a free loopback port,

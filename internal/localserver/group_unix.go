@@ -1,0 +1,27 @@
+//go:build unix
+
+package localserver
+
+import (
+	"os"
+	"os/exec"
+	"syscall"
+)
+
+// ownGroup starts cmd in a process group of its own, so that stop reaches
+// the children it starts too (a Lambda function under the emulator, Node's
+// workers).
+func ownGroup(cmd *exec.Cmd) {
+	if cmd.SysProcAttr == nil {
+		cmd.SysProcAttr = &syscall.SysProcAttr{}
+	}
+	cmd.SysProcAttr.Setpgid = true
+}
+
+// kill kills the process's group, the process itself included.
+func kill(p *os.Process) error {
+	if err := syscall.Kill(-p.Pid, syscall.SIGKILL); err != nil {
+		return p.Kill()
+	}
+	return nil
+}
