@@ -3,6 +3,7 @@ package transport
 import (
 	"context"
 	"errors"
+	"strconv"
 	"sync"
 	"time"
 
@@ -22,6 +23,19 @@ const (
 	// InProgress: another delivery is processing the key right now.
 	InProgress
 )
+
+// String returns the result's name, e.g. "already_done".
+func (r ClaimResult) String() string {
+	switch r {
+	case Claimed:
+		return "claimed"
+	case AlreadyDone:
+		return "already_done"
+	case InProgress:
+		return "in_progress"
+	}
+	return "ClaimResult(" + strconv.Itoa(int(r)) + ")"
+}
 
 // IdempotencyStore remembers which events were processed, so that a
 // duplicate delivery is processed once. Keys are an event's source and id.
