@@ -6,8 +6,9 @@
 // # Publishing
 //
 // A [Publisher] validates every envelope (and, with a catalogue, every
-// payload) before anything is sent, refuses an encoded message over
-// [MaxMessageBytes] (256 KiB) with a [*TooLargeError], mirrors the type,
+// payload) before anything is sent, refuses an encoded message over its
+// topic's limit ([MaxMessageBytes], 256 KiB, unless the topology's domain
+// raises it to at most 1 MiB) with a [*TooLargeError], mirrors the type,
 // source and tenantid attributes onto the message for subscription
 // filters, sends in batches within the driver's limits, and retries what
 // the driver reports as retryable. A [*PublishError] names every event

@@ -58,6 +58,9 @@ func Open(ctx context.Context, d driver.Driver, t *topology.Topology, cfg *OpenC
 	if pc.Catalog == nil {
 		pc.Catalog = c.Catalog
 	}
+	if pc.MaxMessageBytes == nil {
+		pc.MaxMessageBytes = t.MessageLimit // topics are domains
+	}
 	if err := t.Validate(); err != nil {
 		return nil, err
 	}

@@ -2,6 +2,7 @@ package transport_test
 
 import (
 	"context"
+	"strings"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
@@ -166,4 +167,43 @@ func TestNotProvisionedSaysTheFix(t *testing.T) {
 	_, err = bus.Consumer(ctx, "email", nil)
 	require.ErrorIs(t, err, driver.ErrNotFound)
 	assert.Contains(t, err.Error(), "eventctl provision")
+}
+
+// TestDomainMessageLimit: on the memory transport as on SNS/SQS, a domain
+// raised to 1 MiB takes a 900 KiB event end to end, and the others keep
+// 256 KiB, refused before anything is sent.
+func TestDomainMessageLimit(t *testing.T) {
+	ctx := context.Background()
+	b, err := memory.New(nil)
+	require.NoError(t, err)
+	topo := &topology.Topology{Env: "dev", Domains: []topology.Domain{{Name: "identity", MaxMessageBytes: 1 << 20}, {Name: "platform"}},
+		Services: []topology.Service{{Name: "billing", Consumes: []string{typeSignedUp, "elmo.platform.*"}}}}
+	bus, err := transport.Open(ctx, b, topo, &transport.OpenConfig{Provision: true})
+	require.NoError(t, err)
+	got := make(chan int, 1)
+	cons, err := bus.Consumer(ctx, "billing", nil)
+	require.NoError(t, err)
+	require.NoError(t, cons.HandleFunc(typeSignedUp, func(_ context.Context, d *transport.Delivery) error {
+		got <- len(d.Envelope.Data)
+		return nil
+	}))
+	require.NoError(t, cons.Start(ctx))
+	t.Cleanup(func() { _ = cons.Shutdown(context.Background()) })
+
+	big := signedUp(t, 1)
+	big.Data = []byte(`{"note":"` + strings.Repeat("x", 900<<10) + `"}`)
+	require.NoError(t, bus.Publisher().Publish(ctx, big))
+	assert.Equal(t, len(big.Data), within(t, got, "the 900 KiB event"))
+
+	tooBig := signedUp(t, 2)
+	tooBig.Data = []byte(`{"note":"` + strings.Repeat("x", 1100<<10) + `"}`)
+	var tl *transport.TooLargeError
+	require.ErrorAs(t, bus.Publisher().Publish(ctx, tooBig), &tl)
+	assert.Equal(t, 1<<20, tl.Limit)
+
+	platform, err := producer.New("elmo.platform.tenant.provisioned.v1", []byte(`{"note":"`+strings.Repeat("x", 300<<10)+`"}`))
+	require.NoError(t, err)
+	platform.Subject, platform.TenantID = "ern:elmo:platform:acme:tenant/acme", "acme"
+	require.ErrorAs(t, bus.Publisher().Publish(ctx, &platform), &tl, "platform keeps the default")
+	assert.Equal(t, transport.MaxMessageBytes, tl.Limit)
 }

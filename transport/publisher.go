@@ -14,10 +14,13 @@ import (
 	"github.com/elmosoftware/eventprotocol/envelope"
 	"github.com/elmosoftware/eventprotocol/naming"
 	"github.com/elmosoftware/eventprotocol/transport/driver"
+	"github.com/elmosoftware/eventprotocol/transport/topology"
 )
 
 // MaxMessageBytes is the largest encoded message (body and mirrored
-// attributes) the protocol allows: the SNS and SQS limit of 256 KiB.
+// attributes) of a topic that sets no limit of its own: the SNS and SQS
+// default of 256 KiB. A topology's domain may raise its own to 1 MiB
+// (topology.Domain.MaxMessageBytes; PublisherConfig.MaxMessageBytes).
 const MaxMessageBytes = 256 << 10
 
 // PublisherConfig configures a [Publisher]. A nil *PublisherConfig means
@@ -34,6 +37,12 @@ type PublisherConfig struct {
 	// "leave" for elmo.leave.balance.adjusted.v1. A driver maps the name
 	// onto its own resources (SNS: naming.AWSNames.Topic).
 	Topic func(naming.Type) string
+	// MaxMessageBytes returns the largest encoded message of a topic, at
+	// most 1 MiB: a larger one is refused before anything is sent, and a
+	// batch of the topic's messages stays within it. Default: MaxMessageBytes
+	// for every topic; a Bus gives each domain's
+	// (topology.Domain.MessageLimit).
+	MaxMessageBytes func(topic string) int
 	// MaxAttempts bounds the sends of one message when the transport
 	// reports a retryable error. Default 3.
 	MaxAttempts int
@@ -144,7 +153,8 @@ type outgoing struct {
 // envelopes are not modified.
 //
 // Every event is checked first: if any envelope or payload is invalid or
-// its encoded message exceeds [MaxMessageBytes], nothing is sent and the
+// its encoded message exceeds its topic's limit (PublisherConfig.MaxMessageBytes,
+// by default [MaxMessageBytes]), nothing is sent and the
 // returned *PublishError names each such event. Otherwise the events are
 // sent in batches within the driver's limits, and messages the transport
 // refuses, or whose outcome is unknown, with a retryable error are sent
@@ -228,6 +238,17 @@ func (p *Publisher) queue(topic string) *topicQueue {
 	return q
 }
 
+// batchLimits returns the limits of one topic's batch: the driver's, and
+// bytes within the topic's message limit, which SNS applies to a whole
+// PublishBatch too.
+func (p *Publisher) batchLimits(topic string) driver.Limits {
+	l := p.sender.Limits()
+	if limit := p.limit(topic); l.MaxBatchBytes <= 0 || l.MaxBatchBytes > limit {
+		l.MaxBatchBytes = limit
+	}
+	return l
+}
+
 // canLead reports whether a waiting call should send a batch now: when
 // nothing is in flight, or when a full batch waits and a flight is free.
 // While batches are in flight, smaller ones wait to fill up.
@@ -263,7 +284,7 @@ func (p *Publisher) await(ctx context.Context, it *queued) *FailedEvent {
 		q.mu.Lock()
 		if q.canLead(p.sender.Limits()) {
 			q.flights++
-			batch := q.take(p.sender.Limits())
+			batch := q.take(p.batchLimits(it.o.topic))
 			q.mu.Unlock()
 			p.sendQueued(ctx, batch)
 			q.mu.Lock()
@@ -394,13 +415,27 @@ func (p *Publisher) prepare(ctx context.Context, events []*envelope.Envelope) ([
 			continue
 		}
 		msg := &driver.Message{Body: body, Attributes: MirroredAttributes(&e), GroupID: e.PartitionKey, DedupID: e.ID}
-		if size := msg.Size(); size > MaxMessageBytes {
-			fail(&TooLargeError{ID: e.ID, Size: size, Limit: MaxMessageBytes})
+		topic := p.cfg.Topic(t)
+		limit := p.limit(topic)
+		if limit <= 0 || limit > topology.MaxMessageBytesLimit {
+			fail(&config.Error{Setting: "PublisherConfig.MaxMessageBytes", Problem: fmt.Sprintf("gives %d bytes for topic %q: must be 1 to %d", limit, topic, topology.MaxMessageBytesLimit)})
 			continue
 		}
-		out = append(out, outgoing{index: i, id: e.ID, topic: p.cfg.Topic(t), msg: msg})
+		if msg.Size() > limit {
+			fail(&TooLargeError{ID: e.ID, Size: msg.Size(), Limit: limit})
+			continue
+		}
+		out = append(out, outgoing{index: i, id: e.ID, topic: topic, msg: msg})
 	}
 	return out, failed
+}
+
+// limit returns the largest message of a topic.
+func (p *Publisher) limit(topic string) int {
+	if p.cfg.MaxMessageBytes == nil {
+		return MaxMessageBytes
+	}
+	return p.cfg.MaxMessageBytes(topic)
 }
 
 // MirroredAttributes returns the attributes a message carries beside the

@@ -53,9 +53,9 @@ func validate(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 
 // checkCommand runs check (envelopes) or validate (envelopes and payloads).
 func checkCommand(name string, args []string, stdin io.Reader, stdout, stderr io.Writer) int {
-	synopsis := "usage: eventctl check [--profile elmo|cloudevents] [--json] [--org ORG] [--strict=false] [--past-tense WORDS] FILE...\n"
+	synopsis := "usage: eventctl check [--profile elmo|cloudevents] [--json] [--org ORG] [--strict=false] [--past-tense WORDS] [--topology FILE] FILE...\n"
 	if name == "validate" {
-		synopsis = "usage: eventctl validate --catalog DIR [--tolerant] [--profile elmo|cloudevents] [--json] [--org ORG] [--strict=false] [--past-tense WORDS] FILE...\n"
+		synopsis = "usage: eventctl validate --catalog DIR [--tolerant] [--profile elmo|cloudevents] [--json] [--org ORG] [--strict=false] [--past-tense WORDS] [--topology FILE] FILE...\n"
 	}
 	fs := newFlagSet(name, synopsis, stdout, stderr)
 	var catalogDir *string
@@ -69,6 +69,7 @@ func checkCommand(name string, args []string, stdin io.Reader, stdout, stderr io
 	org := fs.String("org", "", "organisation of types, sources and ERNs (default elmo)")
 	strict := fs.Bool("strict", true, "also flag what a producer must not write: ids that are not canonical UUIDs, type actions not in the past tense (elmo profile)")
 	pastTense := fs.String("past-tense", "", "comma-separated words the organisation accepts as past-tense verbs of type actions")
+	topoFile := fs.String("topology", "", "topology JSON file whose domains' maxMessageBytes bound the events' sizes (default 256 KiB each)")
 	files, status, ok := fs.parse(args)
 	if !ok {
 		return status
@@ -85,6 +86,14 @@ func checkCommand(name string, args []string, stdin io.Reader, stdout, stderr io
 	c := checker{v: envelope.Validator{Profile: profile, Org: *org, Tolerant: !*strict, PastTense: pastTenseWords(*pastTense)}}
 	if tolerant != nil {
 		c.tolerant = *tolerant
+	}
+	if *topoFile != "" {
+		topo, err := readTopology(*topoFile)
+		if err != nil {
+			fmt.Fprintf(stderr, "eventctl %s: --topology: %v\n", name, err)
+			return topologyExit(err)
+		}
+		c.limit = topo.MessageLimit
 	}
 	if catalogDir != nil {
 		cat, err := schema.LoadDir(*catalogDir)
@@ -152,6 +161,8 @@ type checker struct {
 	v        envelope.Validator
 	catalog  *schema.Catalog // nil: envelopes only
 	tolerant bool            // validate payloads as a consumer does
+	// limit gives a domain's largest message; nil: transport.MaxMessageBytes
+	limit func(domain string) int
 }
 
 // one checks one event.
@@ -160,8 +171,12 @@ func (c checker) one(b []byte) error {
 	if err != nil {
 		return err
 	}
-	if size := (&driver.Message{Body: b, Attributes: transport.MirroredAttributes(&e)}).Size(); size > transport.MaxMessageBytes {
-		return &transport.TooLargeError{ID: e.ID, Size: size, Limit: transport.MaxMessageBytes}
+	limit := transport.MaxMessageBytes
+	if t, err := naming.ParseType(e.Type); err == nil && c.limit != nil {
+		limit = c.limit(t.Domain())
+	}
+	if size := (&driver.Message{Body: b, Attributes: transport.MirroredAttributes(&e)}).Size(); size > limit {
+		return &transport.TooLargeError{ID: e.ID, Size: size, Limit: limit}
 	}
 	if c.catalog == nil {
 		return nil

@@ -88,7 +88,8 @@ func compact(t *testing.T, b []byte) []byte {
 }
 
 // TestCheckFlagsTooLargeForTransport: an event over SNS/SQS's 256 KiB
-// is valid JSON and a valid envelope, and still flagged.
+// is valid JSON and a valid envelope, and still flagged, unless the
+// topology's domain takes more.
 func TestCheckFlagsTooLargeForTransport(t *testing.T) {
 	good, err := os.ReadFile(validEvent)
 	require.NoError(t, err)
@@ -99,6 +100,22 @@ func TestCheckFlagsTooLargeForTransport(t *testing.T) {
 	code, out, _ := eventctl(t, "", "check", file)
 	assert.Equal(t, exitInvalid, code)
 	assert.Contains(t, out, "[too_large_for_transport]")
+
+	// A topology whose leave domain takes 1 MiB lets it through; one that
+	// keeps the default does not; an invalid one is named.
+	topo := func(leave string) string {
+		f := filepath.Join(t.TempDir(), "topology.json")
+		require.NoError(t, os.WriteFile(f, []byte(`{"env":"dev","domains":[{"name":"leave"`+leave+`}],"services":[]}`), 0o644))
+		return f
+	}
+	code, out, stderr := eventctl(t, "", "check", "--topology", topo(`,"maxMessageBytes":1048576`), file)
+	assert.Equal(t, exitOK, code, out+stderr)
+	code, out, _ = eventctl(t, "", "check", "--topology", topo(""), file)
+	assert.Equal(t, exitInvalid, code)
+	assert.Contains(t, out, "limit of 262144")
+	code, _, stderr = eventctl(t, "", "check", "--topology", topo(`,"maxMessageBytes":2097152`), file)
+	assert.Equal(t, exitInvalid, code)
+	assert.Contains(t, stderr, "maxMessageBytes must be 1024 to 1048576")
 }
 
 func TestLintEmptyFolder(t *testing.T) {

@@ -30,7 +30,6 @@ func addAWSFlags(fs *flag.FlagSet) awsFlags {
 	}
 }
 
-// readTopology reads the --topology file.
 // topologyExit is the exit status of a topology that cannot be read: 1 when
 // it is invalid, 2 when it cannot be opened.
 func topologyExit(err error) int {
@@ -40,8 +39,12 @@ func topologyExit(err error) int {
 	return exitUsage
 }
 
-func (a awsFlags) readTopology() (*topology.Topology, error) {
-	f, err := os.Open(*a.topology)
+// readTopology reads the --topology file.
+func (a awsFlags) readTopology() (*topology.Topology, error) { return readTopology(*a.topology) }
+
+// readTopology reads a topology file.
+func readTopology(path string) (*topology.Topology, error) {
+	f, err := os.Open(path)
 	if err != nil {
 		return nil, err
 	}

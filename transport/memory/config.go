@@ -28,7 +28,9 @@ type Config struct {
 	// MaxBatch is the batch limit of Send, Receive and Ack. Default
 	// DefaultMaxBatch, as SNS and SQS.
 	MaxBatch int
-	// MaxMessageBytes bounds a message's driver.Message.Size. Default
+	// MaxMessageBytes bounds a message's driver.Message.Size on a topic
+	// whose domain sets no limit of its own (Provision gives a topology's
+	// domain its maxMessageBytes, as SNS's MaximumMessageSize). Default
 	// DefaultMaxMessageBytes (256 KiB), as SNS and SQS.
 	MaxMessageBytes int
 }

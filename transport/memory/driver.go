@@ -13,7 +13,7 @@ import (
 type sender struct{ b *Broker }
 
 func (s sender) Limits() driver.Limits {
-	return driver.Limits{MaxBatch: s.b.cfg.MaxBatch, MaxBatchBytes: s.b.cfg.MaxMessageBytes}
+	return driver.Limits{MaxBatch: s.b.cfg.MaxBatch} // bytes: the topic's limit, as SNS
 }
 
 func (s sender) IsRetryable(err error) bool { return errors.Is(err, driver.ErrQueueFull) }
@@ -33,9 +33,13 @@ func (s sender) Send(ctx context.Context, topic string, msgs []*driver.Message) 
 	}
 	now := b.clock.Now()
 	var failed []driver.BatchFailure
+	limit := b.cfg.MaxMessageBytes
+	if l, ok := b.limits[topic]; ok {
+		limit = l
+	}
 	for i, m := range msgs {
-		if size := m.Size(); size > b.cfg.MaxMessageBytes {
-			failed = append(failed, driver.BatchFailure{Index: i, Err: fmt.Errorf("%w: %w: %d bytes, limit %d", driver.ErrNotSent, driver.ErrTooLarge, size, b.cfg.MaxMessageBytes)})
+		if size := m.Size(); size > limit {
+			failed = append(failed, driver.BatchFailure{Index: i, Err: fmt.Errorf("%w: %w: %d bytes, limit %d", driver.ErrNotSent, driver.ErrTooLarge, size, limit)})
 			continue
 		}
 		var targets []*queue

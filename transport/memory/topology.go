@@ -60,6 +60,11 @@ func (b *Broker) Provision(_ context.Context, t *topology.Topology) error {
 		if err := b.CreateTopic(d.Name); err != nil {
 			return err
 		}
+		if d.MaxMessageBytes != 0 { // as SNS's MaximumMessageSize
+			b.mu.Lock()
+			b.limits[d.Name] = d.MaxMessageBytes
+			b.mu.Unlock()
+		}
 	}
 	for _, s := range t.Services {
 		sc := subscriptionOf(t, s)

@@ -138,4 +138,10 @@
 //     only in the plan; KMS encryption is checked on it.
 //   - Neither can be made to fail part of a PublishBatch: partial failures
 //     are tested on a fake.
+//   - Neither knows the SNS topic attribute MaximumMessageSize (a domain's
+//     maxMessageBytes above 256 KiB): both refuse it. On a loopback endpoint
+//     the Driver does not set it, and says so in its plan; the request it
+//     sends to AWS is tested on a fake of the client. Queues take 1 MiB on
+//     both. GoAws publishes messages of any size, so 1 MiB events go end
+//     to end on it; fauxqs refuses publishes over 256 KiB.
 package snssqs

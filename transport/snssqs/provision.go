@@ -39,7 +39,7 @@ func (d *Driver) Plan(t *topology.Topology) ([]driver.Step, error) {
 	var steps []driver.Step
 	for _, dom := range t.Domains {
 		name, _ := names.Topic(dom.Name, dom.FIFO)
-		steps = append(steps, driver.Step{Action: "create-topic", Resource: name, Detail: settingsText(topicEncryption(dom.Encryption), t.Tags)})
+		steps = append(steps, driver.Step{Action: "create-topic", Resource: name, Detail: joinDetail(d.topicSizeText(dom), settingsText(topicEncryption(dom.Encryption), t.Tags))})
 	}
 	for _, s := range t.Services {
 		subs := s.Subscriptions()
@@ -47,9 +47,13 @@ func (d *Driver) Plan(t *topology.Topology) ([]driver.Step, error) {
 		q, _ := names.Queue(s.Name, fifo)
 		dlq, _ := names.DeadLetterQueue(s.Name, fifo)
 		enc, tags := queueEncryption(s.Encryption), t.ServiceTags(s)
+		size := ""
+		if limit, set := t.QueueMessageLimit(s); set {
+			size = fmt.Sprintf(", max message %d bytes", limit)
+		}
 		steps = append(steps,
-			driver.Step{Action: "create-queue", Resource: dlq, Detail: joinDetail("dead-letter queue, retention 14d", settingsText(enc, tags))},
-			driver.Step{Action: "create-queue", Resource: q, Detail: joinDetail(fmt.Sprintf("visibility %ds, maxReceiveCount %d to %s%s", int(s.VisibilityTimeout()/time.Second), s.ReceiveLimit(), dlq, retentionText(s)), settingsText(enc, tags))})
+			driver.Step{Action: "create-queue", Resource: dlq, Detail: joinDetail("dead-letter queue, retention 14d"+size, settingsText(enc, tags))},
+			driver.Step{Action: "create-queue", Resource: q, Detail: joinDetail(fmt.Sprintf("visibility %ds, maxReceiveCount %d to %s%s%s", int(s.VisibilityTimeout()/time.Second), s.ReceiveLimit(), dlq, retentionText(s), size), settingsText(enc, tags))})
 		var topics []string
 		for _, sub := range subs {
 			topic, _ := names.Topic(sub.Domain, fifo)
@@ -63,6 +67,21 @@ func (d *Driver) Plan(t *topology.Topology) ([]driver.Step, error) {
 		}
 	}
 	return steps, nil
+}
+
+// topicMaximumMessageSize is the SNS topic attribute that raises a topic's
+// largest message to 1 MiB.
+const topicMaximumMessageSize = "MaximumMessageSize"
+
+// topicSizeText describes a domain's topic size in a plan.
+func (d *Driver) topicSizeText(dom topology.Domain) string {
+	switch {
+	case dom.MaxMessageBytes == 0:
+		return ""
+	case d.local:
+		return fmt.Sprintf("max message %d bytes (not set: local servers lack the attribute)", dom.MaxMessageBytes)
+	}
+	return fmt.Sprintf("max message %d bytes", dom.MaxMessageBytes)
 }
 
 // retentionText describes a retention other than SQS's default.
@@ -93,8 +112,8 @@ func settingsText(enc map[string]string, tags map[string]string) string {
 }
 
 func joinDetail(a, b string) string {
-	if b == "" {
-		return a
+	if a == "" || b == "" {
+		return a + b
 	}
 	return a + ", " + b
 }
@@ -145,9 +164,17 @@ func (d *Driver) Provision(ctx context.Context, t *topology.Topology) error {
 		arn := aws.ToString(res.TopicArn)
 		d.remember(name, arn)
 		// Set after creation, so that an existing topic converges too.
-		for k, v := range topicEncryption(dom.Encryption) {
+		attrs := topicEncryption(dom.Encryption)
+		if dom.MaxMessageBytes != 0 && !d.local { // local servers lack the attribute (see the package doc)
+			if attrs == nil {
+				attrs = map[string]string{}
+			}
+			attrs[topicMaximumMessageSize] = strconv.Itoa(dom.MaxMessageBytes)
+		}
+		for _, k := range slices.Sorted(maps.Keys(attrs)) {
+			v := attrs[k]
 			if _, err := d.sns.SetTopicAttributes(ctx, &sns.SetTopicAttributesInput{TopicArn: aws.String(arn), AttributeName: aws.String(k), AttributeValue: aws.String(v)}); err != nil {
-				return fmt.Errorf("snssqs: encryption of topic %s: %w", name, err)
+				return fmt.Errorf("snssqs: attribute %s of topic %s: %w", k, name, err)
 			}
 		}
 		if len(t.Tags) > 0 {
@@ -182,6 +209,9 @@ func (d *Driver) provisionService(ctx context.Context, t *topology.Topology, s t
 	}
 	common := func(attrs map[string]string) map[string]string {
 		maps.Copy(attrs, queueEncryption(s.Encryption))
+		if limit, set := t.QueueMessageLimit(s); set {
+			attrs[string(sqstypes.QueueAttributeNameMaximumMessageSize)] = strconv.Itoa(limit)
+		}
 		return fifoAttrs(attrs)
 	}
 	tags := t.ServiceTags(s)

@@ -23,7 +23,9 @@ import (
 // DeleteMessageBatch take in one call.
 const MaxBatch = 10
 
-// MaxBatchBytes is the SNS limit on the total size of one PublishBatch.
+// MaxBatchBytes is the SNS limit on the total size of one PublishBatch to
+// a topic of the default size. A batch's limit is its topic's
+// MaximumMessageSize, which the Publisher applies (Limits reports none).
 const MaxBatchBytes = 256 << 10
 
 // SenderConfig configures a [Sender]. A nil *SenderConfig means the
@@ -72,7 +74,7 @@ func NewSender(client SNSPublisher, topicARNs map[string]string, cfg *SenderConf
 
 // Limits implements driver.Sender.
 func (s *Sender) Limits() driver.Limits {
-	return driver.Limits{MaxBatch: s.cfg.MaxBatch, MaxBatchBytes: MaxBatchBytes}
+	return driver.Limits{MaxBatch: s.cfg.MaxBatch} // bytes: the topic's limit, see MaxBatchBytes
 }
 
 // IsRetryable implements driver.Sender: throttling, server faults and

@@ -17,7 +17,8 @@
 //	{
 //	  "env": "dev",
 //	  "tags": {"team": "identity"},
-//	  "domains": [{"name": "identity", "encryption": {}}],
+//	  "domains": [{"name": "identity", "encryption": {}},
+//	              {"name": "payroll", "maxMessageBytes": 1048576}],
 //	  "services": [
 //	    {"name": "billing", "consumes": ["elmo.identity.client.signed_up.v1"],
 //	     "encryption": {"kmsKeyId": "alias/billing"}, "retentionSeconds": 1209600},
@@ -27,7 +28,9 @@
 //
 // Confidential and restricted events need encryption at rest ("encryption":
 // {} for the provider's keys, or a KMS key); tags label every resource;
-// retention bounds how long a queue keeps what nobody handles.
+// retention bounds how long a queue keeps what nobody handles; a domain's
+// maxMessageBytes (default 262144, at most 1048576) is the largest message
+// its topic and the queues subscribed to it take.
 //
 // An entry of consumes is an event type (with its major version) or
 // "<org>.<domain>.*" for every type of a domain.

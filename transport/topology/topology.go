@@ -65,6 +65,12 @@ type Domain struct {
 	FIFO bool `json:"fifo,omitempty"`
 	// Encryption, when set, encrypts the topic's messages at rest.
 	Encryption *Encryption `json:"encryption,omitempty"`
+	// MaxMessageBytes is the largest message (envelope and attributes) the
+	// domain's topic, and every queue subscribed to it, takes: 1024 to
+	// MaxMessageBytesLimit (1 MiB). 0 means DefaultMaxMessageBytes (256
+	// KiB), and leaves the resources' own settings alone: to bring a
+	// raised topic back, set 262144.
+	MaxMessageBytes int `json:"maxMessageBytes,omitempty"`
 }
 
 // Service is a consuming service: one subscription, receiving the event
@@ -155,6 +161,9 @@ func (t *Topology) Validate() error {
 		}
 		if _, dup := domains[d.Name]; dup {
 			errs = append(errs, fmt.Errorf("domain %q is listed twice", d.Name))
+		}
+		if d.MaxMessageBytes != 0 && (d.MaxMessageBytes < MinMessageBytes || d.MaxMessageBytes > MaxMessageBytesLimit) {
+			errs = append(errs, fmt.Errorf("domain %q: maxMessageBytes must be %d to %d (0 for the default, %d)", d.Name, MinMessageBytes, MaxMessageBytesLimit, DefaultMaxMessageBytes))
 		}
 		domains[d.Name] = d
 	}

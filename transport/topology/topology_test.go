@@ -64,6 +64,8 @@ func TestValidate(t *testing.T) {
 		{"published type bad", func(t *topology.Topology) { t.Producers[0].Publishes = []string{"elmo.identity.Client.v1"} }, `producer "signup"`},
 		{"published domain unknown", func(t *topology.Topology) { t.Producers[0].Publishes = []string{"elmo.payroll.*"} }, `producer "signup" publishes elmo.payroll.*, whose domain "payroll" has no topic`},
 		{"long tag value", func(t *topology.Topology) { t.Tags = map[string]string{"k": strings.Repeat("v", 257)} }, `tag "k"`},
+		{"message size over 1 MiB", func(t *topology.Topology) { t.Domains[0].MaxMessageBytes = 1<<20 + 1 }, `domain "identity": maxMessageBytes must be 1024 to 1048576`},
+		{"message size too small", func(t *topology.Topology) { t.Domains[0].MaxMessageBytes = 1023 }, "maxMessageBytes must be 1024"},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
@@ -146,4 +148,20 @@ func TestServiceReceives(t *testing.T) {
 	} {
 		assert.Equal(t, want, s.Receives(typ), typ)
 	}
+}
+
+// TestMessageLimits: a domain's size, its default, and a queue's: the
+// largest of the domains it receives from, when one sets any.
+func TestMessageLimits(t *testing.T) {
+	topo := signup()
+	assert.Equal(t, topology.DefaultMaxMessageBytes, topo.MessageLimit("identity"))
+	assert.Equal(t, topology.DefaultMaxMessageBytes, topo.MessageLimit("nowhere"))
+	_, set := topo.QueueMessageLimit(topo.Services[0])
+	assert.False(t, set, "no domain sets a size: queues keep theirs")
+	topo.Domains[0].MaxMessageBytes = 1 << 20
+	assert.Equal(t, 1<<20, topo.MessageLimit("identity"))
+	limit, set := topo.QueueMessageLimit(topo.Services[0])
+	assert.True(t, set)
+	assert.Equal(t, 1<<20, limit)
+	require.NoError(t, topo.Validate())
 }
