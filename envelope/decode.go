@@ -561,6 +561,10 @@ func stringField(e *Envelope, key string) *string {
 		return &e.AuthID
 	case AttrDataClassification:
 		return &e.DataClassification
+	case AttrDataRef:
+		return &e.DataRef
+	case AttrDataDigest:
+		return &e.DataDigest
 	}
 	return nil
 }
@@ -620,6 +624,10 @@ func knownAttr(key []byte) string {
 		return AttrAuthID
 	case AttrDataClassification:
 		return AttrDataClassification
+	case AttrDataRef:
+		return AttrDataRef
+	case AttrDataDigest:
+		return AttrDataDigest
 	}
 	return ""
 }

@@ -35,6 +35,8 @@ const (
 	AttrAuthType           = "authtype"
 	AttrAuthID             = "authid"
 	AttrDataClassification = "dataclassification"
+	AttrDataRef            = "dataref"
+	AttrDataDigest         = "datadigest"
 )
 
 // Data classifications of the CloudEvents data-classification extension.
@@ -121,6 +123,14 @@ type Envelope struct {
 	// DataClassification is public, internal, confidential or restricted
 	// (data-classification extension).
 	DataClassification string
+	// DataRef names where the data is kept when the event carries none:
+	// a claim check (the CloudEvents dataref extension), e.g.
+	// s3://bucket/key. ELMO: an absolute URI, with DataDigest, in place of
+	// Data.
+	DataRef string
+	// DataDigest is the digest of the data DataRef names, which a consumer
+	// verifies: "sha256:" and 64 lowercase hex digits (ELMO extension).
+	DataDigest string
 
 	// Extensions holds every other extension attribute by name. Values are
 	// string, bool or int32 (the CloudEvents String, Boolean and Integer
@@ -146,7 +156,7 @@ var attrSequence = [...]string{
 	AttrDataContentType, AttrDataSchema, AttrTenantID, AttrCorrelationID,
 	AttrCausationID, AttrEffectiveTime, AttrTraceParent, AttrTraceState,
 	AttrPartitionKey, AttrSequence, AttrAuthType, AttrAuthID,
-	AttrDataClassification, AttrData, AttrDataBase64,
+	AttrDataClassification, AttrDataRef, AttrDataDigest, AttrData, AttrDataBase64,
 }
 
 // attrOrder returns the position of name in attrSequence, or

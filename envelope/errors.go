@@ -139,6 +139,11 @@ var (
 	ErrAuthType = &Rule{"authtype", "must be app_user, user, service_account, api_key, system, unauthenticated or unknown"}
 	// ErrClassification is the rule with code "classification": must be public, internal, confidential or restricted.
 	ErrClassification = &Rule{"classification", "must be public, internal, confidential or restricted"}
+	// ErrClaimCheck: a claim-checked event (dataref) carries its data's
+	// digest and no data; a digest comes only with a dataref.
+	ErrClaimCheck = &Rule{"claim_check", "dataref replaces data: with dataref, data must be absent and datadigest present; datadigest only with dataref"}
+	// ErrDataDigest: the digest of claim-checked data.
+	ErrDataDigest = &Rule{"data_digest", `must be "sha256:" and 64 lowercase hex digits`}
 	// ErrExtensionValue is the rule with code "extension_value": must be a string, a boolean or an int32.
 	ErrExtensionValue = &Rule{"extension_value", "must be a string, a boolean or an int32"}
 	// ErrReservedName is the rule with code "reserved_name": is an attribute with a field of its own and cannot be an extension.

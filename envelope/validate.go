@@ -1,6 +1,8 @@
 package envelope
 
 import (
+	"crypto/sha256"
+	"encoding/hex"
 	"errors"
 	"fmt"
 	"strconv"
@@ -235,6 +237,9 @@ func (c *checker) cloudEvents(e *Envelope) {
 	if e.Data != nil && e.DataBase64 != nil {
 		c.add(AttrDataBase64, ErrDataConflict, "", nil)
 	}
+	if e.DataRef != "" && !isURIReference(e.DataRef) {
+		c.add(AttrDataRef, ErrURIReference, quote(e.DataRef), nil)
+	}
 	if e.Data != nil && !c.dataValid {
 		if v, serr := checkData(e.Data); serr != nil {
 			c.add(AttrData, ErrDataJSON, "", nil)
@@ -391,11 +396,56 @@ func (c *checker) elmo(e *Envelope) {
 	if e.DataClassification != "" && !IsClassification(e.DataClassification) {
 		c.add(AttrDataClassification, ErrClassification, quote(e.DataClassification), nil)
 	}
+	c.claimCheck(e)
 	for name := range e.Extensions {
 		if isAttributeName(name) && len(name) > naming.MaxExtensionNameLen {
 			c.add(name, ErrExtensionName, quote(name), nil)
 		}
 	}
+}
+
+// claimCheck checks the ELMO claim check: dataref, an absolute URI, and
+// datadigest in place of the data.
+func (c *checker) claimCheck(e *Envelope) {
+	switch {
+	case e.DataRef != "" && (e.Data != nil || e.DataBase64 != nil):
+		c.add(AttrDataRef, ErrClaimCheck, "data is present too", nil)
+	case e.DataRef != "" && e.DataDigest == "":
+		c.add(AttrDataDigest, ErrClaimCheck, "dataref without datadigest", nil)
+	case e.DataRef == "" && e.DataDigest != "":
+		c.add(AttrDataDigest, ErrClaimCheck, "datadigest without dataref", nil)
+	}
+	if e.DataRef != "" && isURIReference(e.DataRef) && !isAbsoluteURI(e.DataRef) {
+		c.add(AttrDataRef, ErrAbsoluteURI, quote(e.DataRef), nil)
+	}
+	if e.DataDigest != "" && !IsDigest(e.DataDigest) {
+		c.add(AttrDataDigest, ErrDataDigest, quote(e.DataDigest), nil)
+	}
+}
+
+// DigestPrefix starts a datadigest: the algorithm, SHA-256.
+const DigestPrefix = "sha256:"
+
+// Digest returns the datadigest of data: "sha256:" and the SHA-256 of the
+// bytes in lowercase hex.
+func Digest(data []byte) string {
+	sum := sha256.Sum256(data)
+	return DigestPrefix + hex.EncodeToString(sum[:])
+}
+
+// IsDigest reports whether s is a datadigest: "sha256:" and 64 lowercase
+// hex digits.
+func IsDigest(s string) bool {
+	hexPart, ok := strings.CutPrefix(s, DigestPrefix)
+	if !ok || len(hexPart) != 2*sha256.Size {
+		return false
+	}
+	for i := 0; i < len(hexPart); i++ {
+		if c := hexPart[i]; (c < '0' || c > '9') && (c < 'a' || c > 'f') {
+			return false
+		}
+	}
+	return true
 }
 
 func (c *checker) utc(attr string, t time.Time) {
