@@ -115,6 +115,7 @@ func NewConsumer(r driver.Receiver, cfg *ConsumerConfig) (*Consumer, error) {
 		{"VisibilityTimeout", c.VisibilityTimeout < 0},
 		{"AckDelay", c.AckDelay < 0},
 		{"UnhealthyAfter", c.UnhealthyAfter < 0},
+		{"MaxClaimBytes", c.MaxClaimBytes < 0},
 	} {
 		if f.negative {
 			errs = append(errs, &config.Error{Setting: "ConsumerConfig." + f.name, Problem: "must not be negative"})
@@ -135,6 +136,9 @@ func NewConsumer(r driver.Receiver, cfg *ConsumerConfig) (*Consumer, error) {
 	}
 	if c.AckDelay == 0 {
 		c.AckDelay = 20 * time.Millisecond
+	}
+	if c.MaxClaimBytes == 0 {
+		c.MaxClaimBytes = DefaultMaxClaimBytes
 	}
 	if c.Rand == nil {
 		c.Rand = rand.Float64

@@ -6,6 +6,7 @@ import (
 
 	"github.com/elmosoftware/eventprotocol/config"
 	"github.com/elmosoftware/eventprotocol/envelope"
+	"github.com/elmosoftware/eventprotocol/transport/driver"
 )
 
 // ConsumerConfig configures a [Consumer]. A nil *ConsumerConfig, like the
@@ -59,6 +60,14 @@ type ConsumerConfig struct {
 	// dead-lettered with a reason matching ErrInvalidPayload that names
 	// JSON pointers and rules, never values.
 	Catalog PayloadValidator
+	// ClaimCheck gets the data of claim-checked events (a dataref in place
+	// of the data) before the payload is validated; see
+	// PublisherConfig.ClaimCheck. A Bus sets the driver's. Nil: such an
+	// event is dead-lettered with a reason matching ErrClaimCheck.
+	ClaimCheck driver.ClaimCheck
+	// MaxClaimBytes bounds the claim-checked data fetched for one event.
+	// Default DefaultMaxClaimBytes (64 MiB).
+	MaxClaimBytes int
 	// Idempotency deduplicates deliveries by (source, id). Default: a
 	// MemoryStore with its defaults; NoIdempotency turns it off.
 	Idempotency IdempotencyStore

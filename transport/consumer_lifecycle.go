@@ -35,6 +35,7 @@ func (c *Consumer) Start(ctx context.Context) error {
 	if c.cfg.Catalog != nil {
 		h = validatePayload(c.cfg.Catalog)(h)
 	}
+	h = resolveClaim(c.cfg.ClaimCheck, c.cfg.MaxClaimBytes)(h)
 	c.chain = Recover(h)
 
 	recvCtx, cancel := context.WithCancel(ctx)

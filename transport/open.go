@@ -32,6 +32,7 @@ type Bus struct {
 	t       *topology.Topology
 	d       driver.Driver
 	catalog PayloadValidator
+	claims  driver.ClaimCheck // the driver's, for a topology that names a store
 	pub     *Publisher
 }
 
@@ -73,6 +74,20 @@ func Open(ctx context.Context, d driver.Driver, t *topology.Topology, cfg *OpenC
 			return nil, err
 		}
 	}
+	var claims driver.ClaimCheck
+	if t.ClaimCheck != nil {
+		p, ok := d.(driver.ClaimCheckProvider)
+		if !ok {
+			return nil, fmt.Errorf("%w: the topology names a claim-check store and the driver keeps none", ErrUnsupported)
+		}
+		var err error
+		if claims, err = p.ClaimCheck(t); err != nil {
+			return nil, err
+		}
+		if pc.ClaimCheck == nil {
+			pc.ClaimCheck = claims
+		}
+	}
 	sender, err := d.OpenSender(ctx, t)
 	if err != nil {
 		return nil, notProvisioned(err)
@@ -81,7 +96,7 @@ func Open(ctx context.Context, d driver.Driver, t *topology.Topology, cfg *OpenC
 	if err != nil {
 		return nil, err
 	}
-	return &Bus{t: t, d: d, catalog: c.Catalog, pub: pub}, nil
+	return &Bus{t: t, d: d, catalog: c.Catalog, claims: claims, pub: pub}, nil
 }
 
 // Topology returns the bus's topology.
@@ -91,8 +106,8 @@ func (b *Bus) Topology() *topology.Topology { return b.t }
 func (b *Bus) Publisher() *Publisher { return b.pub }
 
 // Consumer returns a new Consumer of the service's subscription. A nil
-// cfg means the defaults; the config's Name defaults to the service, and
-// its Catalog to the bus's.
+// cfg means the defaults; the config's Name defaults to the service, its
+// Catalog to the bus's, and its ClaimCheck to the driver's.
 func (b *Bus) Consumer(ctx context.Context, service string, cfg *ConsumerConfig) (*Consumer, error) {
 	var c ConsumerConfig
 	if cfg != nil {
@@ -103,6 +118,9 @@ func (b *Bus) Consumer(ctx context.Context, service string, cfg *ConsumerConfig)
 	}
 	if c.Catalog == nil {
 		c.Catalog = b.catalog
+	}
+	if c.ClaimCheck == nil {
+		c.ClaimCheck = b.claims
 	}
 	r, err := b.d.OpenReceiver(ctx, b.t, service)
 	if err != nil {

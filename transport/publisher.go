@@ -43,6 +43,12 @@ type PublisherConfig struct {
 	// for every topic; a Bus gives each domain's
 	// (topology.Domain.MessageLimit).
 	MaxMessageBytes func(topic string) int
+	// ClaimCheck, when set, keeps the data of an event too large for its
+	// topic: the data is put there and the envelope sent with a dataref
+	// and a datadigest in place of it (the protocol's claim check). A Bus
+	// sets the driver's (driver.ClaimCheckProvider) when the topology
+	// names a store. Nil: such an event is refused (*TooLargeError).
+	ClaimCheck driver.ClaimCheck
 	// MaxAttempts bounds the sends of one message when the transport
 	// reports a retryable error. Default 3.
 	MaxAttempts int
@@ -146,6 +152,10 @@ type outgoing struct {
 	topic     string
 	msg       *driver.Message
 	maybeSent bool // an attempt's outcome was unknown
+	// claim, for an event too large for its topic, is the event whose data
+	// goes to the claim check before msg is made (see claimChecks).
+	claim *envelope.Envelope
+	limit int // the topic's
 }
 
 // Publish validates, encodes and sends the events. Events without trace
@@ -184,6 +194,7 @@ func (p *Publisher) Publish(ctx context.Context, events ...*envelope.Envelope) (
 	if len(failed) > 0 {
 		return &PublishError{Failed: failed}
 	}
+	out, failed = p.claimChecks(ctx, out)
 	items := make([]*queued, len(out))
 	for i, o := range out {
 		items[i] = &queued{o: o, ctx: ctx, done: make(chan *FailedEvent, 1)}
@@ -422,7 +433,11 @@ func (p *Publisher) prepare(ctx context.Context, events []*envelope.Envelope) ([
 			continue
 		}
 		if msg.Size() > limit {
-			fail(&TooLargeError{ID: e.ID, Size: msg.Size(), Limit: limit})
+			if p.cfg.ClaimCheck == nil || e.Data == nil {
+				fail(&TooLargeError{ID: e.ID, Size: msg.Size(), Limit: limit})
+				continue
+			}
+			out = append(out, outgoing{index: i, id: e.ID, topic: topic, claim: &e, limit: limit})
 			continue
 		}
 		out = append(out, outgoing{index: i, id: e.ID, topic: topic, msg: msg})

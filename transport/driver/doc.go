@@ -23,10 +23,12 @@
 //     resources (eventctl provision, teardown).
 //   - [DeadLetterAccess], on a Driver: it lists, redrives and purges a
 //     service's dead letters (transport.Bus, eventctl dlq).
+//   - [ClaimCheckProvider], on a Driver: it keeps the data of events too
+//     large for their topic in a store the topology names ([ClaimCheck]).
 //
 // Plain data passes between them: [Message], [Limits], [Step],
 // [DeadLetter], and the errors [*BatchError], [ErrTooLarge], [ErrNotSent],
-// [ErrInvalidHandle], [ErrQueueFull] and [ErrNotFound]. A driver's
+// [ErrInvalidHandle], [ErrQueueFull], [ErrNotFound] and [ErrForeignRef]. A driver's
 // constructor reports invalid settings as [ConfigError] values (the
 // module's config.Error) and follows a [Clock] (config.Clock) where it
 // keeps time of its own.

@@ -24,8 +24,13 @@ var ErrInvalidHandle = errors.New("driver: invalid or expired receipt handle")
 // not accepted.
 var ErrQueueFull = errors.New("driver: queue is full")
 
-// ErrNotFound reports a topic or subscription that does not exist.
+// ErrNotFound reports a topic or subscription that does not exist, or
+// claim-checked data that is not there.
 var ErrNotFound = errors.New("driver: topic or subscription not found")
+
+// ErrForeignRef reports a dataref outside the claim check's own store: a
+// consumer never fetches what an event merely names.
+var ErrForeignRef = errors.New("driver: dataref outside the claim-check store")
 
 // BatchError reports the items of a batch call that failed while others
 // succeeded.

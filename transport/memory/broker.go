@@ -25,8 +25,10 @@ type Broker struct {
 	mu     sync.Mutex
 	topics map[string][]*queue
 	limits map[string]int // a topic's largest message, when its domain sets one
-	queues map[string]*queue
-	nextID uint64
+	// objects are the claim-checked data, by ref (see ClaimCheck)
+	objects map[string][]byte
+	queues  map[string]*queue
+	nextID  uint64
 }
 
 // New returns an empty broker.
@@ -59,7 +61,7 @@ func New(cfg *Config) (*Broker, error) {
 	if c.MaxMessageBytes == 0 {
 		c.MaxMessageBytes = DefaultMaxMessageBytes
 	}
-	return &Broker{cfg: c, clock: c.Clock, topics: map[string][]*queue{}, limits: map[string]int{}, queues: map[string]*queue{}}, nil
+	return &Broker{cfg: c, clock: c.Clock, topics: map[string][]*queue{}, limits: map[string]int{}, objects: map[string][]byte{}, queues: map[string]*queue{}}, nil
 }
 
 // CreateTopic creates a topic; it does nothing if the topic exists.

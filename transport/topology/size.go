@@ -1,5 +1,7 @@
 package topology
 
+import "strings"
+
 // Message sizes of a domain (Domain.MaxMessageBytes).
 const (
 	// DefaultMaxMessageBytes is the largest message of a domain that sets
@@ -44,4 +46,36 @@ func (t *Topology) QueueMessageLimit(s Service) (int, bool) {
 		}
 	}
 	return limit, set
+}
+
+// ClaimCheck is where events too large for their domain keep their data
+// (the protocol's claim check): an S3 bucket on SNS/SQS. Objects are
+// encrypted (SSE-S3, or SSE-KMS with their domain's KMS key) and expire
+// after ClaimRetention.
+type ClaimCheck struct {
+	// Bucket is the bucket's name: 3 to 63 lowercase letters, digits,
+	// hyphens and dots, starting and ending with a letter or digit.
+	Bucket string `json:"bucket"`
+}
+
+// ClaimRetention is how long claim-checked data is kept: the longest a
+// queue or a dead-letter queue keeps a message (MaxRetention, the
+// dead-letter queues'), so that no event outlives its data.
+const ClaimRetention = MaxRetention
+
+// validBucket reports whether name is an S3 bucket name: 3 to 63 lowercase
+// letters, digits, hyphens and dots, starting and ending with a letter or
+// digit, without two dots in a row.
+func validBucket(name string) bool {
+	if len(name) < 3 || len(name) > 63 || strings.Contains(name, "..") {
+		return false
+	}
+	for i := 0; i < len(name); i++ {
+		c := name[i]
+		alnum := (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9')
+		if !alnum && ((c != '-' && c != '.') || i == 0 || i == len(name)-1) {
+			return false
+		}
+	}
+	return true
 }

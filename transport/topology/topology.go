@@ -44,6 +44,9 @@ type Topology struct {
 	// ownership): at most 50, keys of 1 to 128 characters, values of at
 	// most 256. A service's own Tags add to them.
 	Tags map[string]string `json:"tags,omitempty"`
+	// ClaimCheck, when set, keeps the data of events too large for their
+	// domain (see ClaimCheck); without it such events are refused.
+	ClaimCheck *ClaimCheck `json:"claimCheck,omitempty"`
 }
 
 // Encryption encrypts messages at rest. Events classified confidential or
@@ -153,6 +156,9 @@ func (t *Topology) Validate() error {
 	}
 	if len(t.Domains) == 0 {
 		errs = append(errs, errors.New("no domains"))
+	}
+	if t.ClaimCheck != nil && !validBucket(t.ClaimCheck.Bucket) {
+		errs = append(errs, fmt.Errorf("claimCheck: bucket %q must be 3 to 63 lowercase letters, digits, hyphens and dots, starting and ending with a letter or digit", t.ClaimCheck.Bucket))
 	}
 	domains := map[string]Domain{}
 	for _, d := range t.Domains {

@@ -66,6 +66,10 @@ func TestValidate(t *testing.T) {
 		{"long tag value", func(t *topology.Topology) { t.Tags = map[string]string{"k": strings.Repeat("v", 257)} }, `tag "k"`},
 		{"message size over 1 MiB", func(t *topology.Topology) { t.Domains[0].MaxMessageBytes = 1<<20 + 1 }, `domain "identity": maxMessageBytes must be 1024 to 1048576`},
 		{"message size too small", func(t *topology.Topology) { t.Domains[0].MaxMessageBytes = 1023 }, "maxMessageBytes must be 1024"},
+		{"claim bucket uppercase", func(t *topology.Topology) { t.ClaimCheck = &topology.ClaimCheck{Bucket: "Elmo-Claims"} }, `claimCheck: bucket "Elmo-Claims"`},
+		{"claim bucket empty", func(t *topology.Topology) { t.ClaimCheck = &topology.ClaimCheck{} }, `claimCheck: bucket ""`},
+		{"claim bucket dots", func(t *topology.Topology) { t.ClaimCheck = &topology.ClaimCheck{Bucket: "elmo..claims"} }, "claimCheck: bucket"},
+		{"claim bucket ends with hyphen", func(t *topology.Topology) { t.ClaimCheck = &topology.ClaimCheck{Bucket: "elmo-claims-"} }, "claimCheck: bucket"},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
@@ -163,5 +167,6 @@ func TestMessageLimits(t *testing.T) {
 	limit, set := topo.QueueMessageLimit(topo.Services[0])
 	assert.True(t, set)
 	assert.Equal(t, 1<<20, limit)
+	topo.ClaimCheck = &topology.ClaimCheck{Bucket: "elmo-dev-claims.example"}
 	require.NoError(t, topo.Validate())
 }
