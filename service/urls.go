@@ -131,7 +131,11 @@ func (w *where) open(ctx context.Context) (driver.Driver, *topology.Topology, er
 	if err != nil {
 		return nil, nil, err
 	}
-	d, err := snssqs.NewDriver(snsC, sqsC, &snssqs.DriverConfig{WaitTime: w.wait})
+	s3C, err := snssqs.ConnectS3(ctx, &w.connect) // for a topology's claim-check bucket; no request until used
+	if err != nil {
+		return nil, nil, err
+	}
+	d, err := snssqs.NewDriver(snsC, sqsC, &snssqs.DriverConfig{WaitTime: w.wait, S3: s3C})
 	return d, t, err
 }
 

@@ -49,11 +49,14 @@ func (p *Publisher) claimChecks(ctx context.Context, out []outgoing) ([]outgoing
 
 func (p *Publisher) claimOne(ctx context.Context, o outgoing) (*driver.Message, error) {
 	e := *o.claim
+	digest := make(chan string, 1) // hashed while the data is put
+	go func() { digest <- envelope.Digest(e.Data) }()
 	ref, err := p.cfg.ClaimCheck.Put(ctx, o.topic, claimKey(&e), e.Data)
+	sum := <-digest
 	if err != nil {
 		return nil, fmt.Errorf("transport: claim check of event %s: %w (not sent)", e.ID, err)
 	}
-	e.DataRef, e.DataDigest, e.Data = ref, envelope.Digest(e.Data), nil
+	e.DataRef, e.DataDigest, e.Data = ref, sum, nil
 	body, err := e.MarshalJSON()
 	if err != nil {
 		return nil, err
@@ -85,11 +88,15 @@ func resolveClaim(cc driver.ClaimCheck, max int) Middleware {
 				return Permanent(fmt.Errorf("%w: %w", ErrClaimCheck, err))
 			case err != nil:
 				return fmt.Errorf("transport: fetching claim-checked data: %w", err)
-			case envelope.Digest(data) != e.DataDigest:
+			}
+			digest := make(chan string, 1) // hashed while the data rules are checked
+			go func() { digest <- envelope.Digest(data) }()
+			rulesErr := envelope.CheckData(data)
+			if <-digest != e.DataDigest {
 				return Permanent(fmt.Errorf("%w: the data does not match its datadigest", ErrClaimCheck))
 			}
-			if err := envelope.CheckData(data); err != nil {
-				return Permanent(fmt.Errorf("%w: the data breaks the protocol's data rules: %w", ErrClaimCheck, err))
+			if rulesErr != nil {
+				return Permanent(fmt.Errorf("%w: the data breaks the protocol's data rules: %w", ErrClaimCheck, rulesErr))
 			}
 			if trimmed := bytes.TrimLeft(data, " \t\r\n"); len(trimmed) == 0 || trimmed[0] != '{' {
 				return Permanent(fmt.Errorf("%w: the data is not a JSON object", ErrClaimCheck))

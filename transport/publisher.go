@@ -420,18 +420,22 @@ func (p *Publisher) prepare(ctx context.Context, events []*envelope.Envelope) ([
 			fail(err)
 			continue
 		}
-		body, err := e.MarshalJSON() // sized once
-		if err != nil {
-			fail(err)
-			continue
-		}
-		msg := &driver.Message{Body: body, Attributes: MirroredAttributes(&e), GroupID: e.PartitionKey, DedupID: e.ID}
 		topic := p.cfg.Topic(t)
 		limit := p.limit(topic)
 		if limit <= 0 || limit > topology.MaxMessageBytesLimit {
 			fail(&config.Error{Setting: "PublisherConfig.MaxMessageBytes", Problem: fmt.Sprintf("gives %d bytes for topic %q: must be 1 to %d", limit, topic, topology.MaxMessageBytesLimit)})
 			continue
 		}
+		if len(e.Data) > limit && p.cfg.ClaimCheck != nil { // too large whatever else it holds: no need to encode it
+			out = append(out, outgoing{index: i, id: e.ID, topic: topic, claim: &e, limit: limit})
+			continue
+		}
+		body, err := e.MarshalJSON() // sized once
+		if err != nil {
+			fail(err)
+			continue
+		}
+		msg := &driver.Message{Body: body, Attributes: MirroredAttributes(&e), GroupID: e.PartitionKey, DedupID: e.ID}
 		if msg.Size() > limit {
 			if p.cfg.ClaimCheck == nil || e.Data == nil {
 				fail(&TooLargeError{ID: e.ID, Size: msg.Size(), Limit: limit})

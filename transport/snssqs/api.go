@@ -3,6 +3,7 @@ package snssqs
 import (
 	"context"
 
+	"github.com/aws/aws-sdk-go-v2/service/s3"
 	"github.com/aws/aws-sdk-go-v2/service/sns"
 	"github.com/aws/aws-sdk-go-v2/service/sqs"
 )
@@ -85,8 +86,26 @@ type SQSAPI interface {
 	SQSAdmin
 }
 
+// S3API is the part of the S3 client a [Driver] uses for a topology's
+// claim-check bucket; *s3.Client implements it.
+type S3API interface {
+	// PutObject keeps an event's data; GetObject gets it back.
+	PutObject(ctx context.Context, in *s3.PutObjectInput, optFns ...func(*s3.Options)) (*s3.PutObjectOutput, error)
+	GetObject(ctx context.Context, in *s3.GetObjectInput, optFns ...func(*s3.Options)) (*s3.GetObjectOutput, error)
+	// CreateBucket, PutBucketEncryption and PutBucketLifecycleConfiguration
+	// provision the bucket.
+	CreateBucket(ctx context.Context, in *s3.CreateBucketInput, optFns ...func(*s3.Options)) (*s3.CreateBucketOutput, error)
+	PutBucketEncryption(ctx context.Context, in *s3.PutBucketEncryptionInput, optFns ...func(*s3.Options)) (*s3.PutBucketEncryptionOutput, error)
+	PutBucketLifecycleConfiguration(ctx context.Context, in *s3.PutBucketLifecycleConfigurationInput, optFns ...func(*s3.Options)) (*s3.PutBucketLifecycleConfigurationOutput, error)
+	// ListObjectsV2, DeleteObjects and DeleteBucket tear it down.
+	ListObjectsV2(ctx context.Context, in *s3.ListObjectsV2Input, optFns ...func(*s3.Options)) (*s3.ListObjectsV2Output, error)
+	DeleteObjects(ctx context.Context, in *s3.DeleteObjectsInput, optFns ...func(*s3.Options)) (*s3.DeleteObjectsOutput, error)
+	DeleteBucket(ctx context.Context, in *s3.DeleteBucketInput, optFns ...func(*s3.Options)) (*s3.DeleteBucketOutput, error)
+}
+
 // Compile-time checks that the SDK clients fit.
 var (
 	_ SNSAPI = (*sns.Client)(nil)
 	_ SQSAPI = (*sqs.Client)(nil)
+	_ S3API  = (*s3.Client)(nil)
 )

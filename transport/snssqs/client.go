@@ -8,6 +8,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/config"
 	"github.com/aws/aws-sdk-go-v2/credentials"
+	"github.com/aws/aws-sdk-go-v2/service/s3"
 	"github.com/aws/aws-sdk-go-v2/service/sns"
 	"github.com/aws/aws-sdk-go-v2/service/sqs"
 )
@@ -44,6 +45,42 @@ type ConnectConfig struct {
 // that already has an aws.Config can call sns.NewFromConfig and
 // sqs.NewFromConfig itself instead.
 func Connect(ctx context.Context, cfg *ConnectConfig) (*sns.Client, *sqs.Client, error) {
+	awsCfg, err := loadConfig(ctx, cfg)
+	if err != nil {
+		return nil, nil, err
+	}
+	var endpoint string
+	if cfg != nil {
+		endpoint = cfg.Endpoint
+	}
+	return NewClients(awsCfg, endpoint)
+}
+
+// ConnectS3 returns an S3 client as Connect returns the SNS and SQS ones:
+// the client of a topology's claim-check bucket (DriverConfig.S3). With an
+// endpoint it addresses buckets by path, as local servers need. It leaves
+// the checksums of responses unchecked: the claim check verifies each
+// object's SHA-256 digest itself.
+func ConnectS3(ctx context.Context, cfg *ConnectConfig) (*s3.Client, error) {
+	awsCfg, err := loadConfig(ctx, cfg)
+	if err != nil {
+		return nil, err
+	}
+	if awsCfg.Region == "" {
+		return nil, fmt.Errorf("snssqs: no AWS region: set AWS_REGION or pass one")
+	}
+	return s3.NewFromConfig(awsCfg, func(o *s3.Options) {
+		// The claim check verifies each object's SHA-256 digest itself.
+		o.ResponseChecksumValidation = aws.ResponseChecksumValidationWhenRequired
+		if cfg != nil && cfg.Endpoint != "" {
+			o.BaseEndpoint = aws.String(cfg.Endpoint)
+			o.UsePathStyle = true
+		}
+	}), nil
+}
+
+// loadConfig loads the AWS configuration of a ConnectConfig.
+func loadConfig(ctx context.Context, cfg *ConnectConfig) (aws.Config, error) {
 	var cc ConnectConfig
 	if cfg != nil {
 		cc = *cfg
@@ -65,9 +102,9 @@ func Connect(ctx context.Context, cfg *ConnectConfig) (*sns.Client, *sqs.Client,
 	opts = append(opts, cc.LoadOptions...)
 	awsCfg, err := config.LoadDefaultConfig(ctx, opts...)
 	if err != nil {
-		return nil, nil, fmt.Errorf("snssqs: AWS configuration: %w", err)
+		return aws.Config{}, fmt.Errorf("snssqs: AWS configuration: %w", err)
 	}
-	return NewClients(awsCfg, cc.Endpoint)
+	return awsCfg, nil
 }
 
 // NewClients returns SNS and SQS clients of cfg, with endpoint as their

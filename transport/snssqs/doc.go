@@ -91,6 +91,20 @@
 // listing receives with a 30-second visibility timeout and releases what
 // it received before it returns. The same is on the command line: eventctl
 // provision, teardown and dlq.
+//
+// # Large events: 1 MiB domains and the claim check
+//
+// A domain's maxMessageBytes raises its topic's MaximumMessageSize and the
+// MaximumMessageSize of the queues and dead-letter queues subscribed to it
+// (at most 1 MiB). Beyond its domain's size an event is claim-checked when
+// the topology names a bucket (claimCheck) and the Driver has an S3 client
+// (DriverConfig.S3, see [ConnectS3]): [Driver.ClaimCheck] keeps its data at
+// s3://<bucket>/<type>/<id>, encrypted with S3's keys or, for a domain
+// with a KMS key, with that key; Provision creates the bucket with SSE-S3
+// by default and a lifecycle rule that expires objects after the
+// dead-letter queues' 14 days, and Teardown empties and deletes it. A
+// consumer reads only that bucket, at most ConsumerConfig.MaxClaimBytes,
+// and checks the data's digest.
 
 // # Errors
 //
@@ -138,6 +152,11 @@
 //     only in the plan; KMS encryption is checked on it.
 //   - Neither can be made to fail part of a PublishBatch: partial failures
 //     are tested on a fake.
+//   - S3 (the claim check) is tested on fauxqs, which serves it on the same
+//     endpoint, and on gofakes3 in process. fauxqs accepts a bucket's
+//     encryption and lifecycle without keeping them, and gofakes3 refuses
+//     both (its tests make the bucket themselves): the requests are tested
+//     on a fake of the client.
 //   - Neither knows the SNS topic attribute MaximumMessageSize (a domain's
 //     maxMessageBytes above 256 KiB): both refuse it. On a loopback endpoint
 //     the Driver does not set it, and says so in its plan; the request it

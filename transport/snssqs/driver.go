@@ -38,6 +38,10 @@ type DriverConfig struct {
 	// MaxBatch bounds the entries of one PublishBatch, 1 to 10. Default
 	// 10; 9 on a local server, since GoAws refuses 10.
 	MaxBatch int
+	// S3 is the client of a topology's claim-check bucket
+	// (topology.ClaimCheck), e.g. ConnectS3's: required by a topology that
+	// names one, unused otherwise.
+	S3 S3API
 }
 
 // Driver serves topologies (see package topology) on SNS and SQS with the

@@ -41,6 +41,10 @@ func (d *Driver) Plan(t *topology.Topology) ([]driver.Step, error) {
 		name, _ := names.Topic(dom.Name, dom.FIFO)
 		steps = append(steps, driver.Step{Action: "create-topic", Resource: name, Detail: joinDetail(d.topicSizeText(dom), settingsText(topicEncryption(dom.Encryption), t.Tags))})
 	}
+	if t.ClaimCheck != nil {
+		steps = append(steps, driver.Step{Action: "create-bucket", Resource: t.ClaimCheck.Bucket,
+			Detail: fmt.Sprintf("claim check: SSE-S3 (a domain's KMS key per object), objects expire after %dd", claimExpiryDays)})
+	}
 	for _, s := range t.Services {
 		subs := s.Subscriptions()
 		fifo := t.FIFO(s)
@@ -191,6 +195,9 @@ func (d *Driver) Provision(ctx context.Context, t *topology.Topology) error {
 		if err := d.provisionService(ctx, t, s); err != nil {
 			return err
 		}
+	}
+	if t.ClaimCheck != nil {
+		return d.provisionBucket(ctx, t)
 	}
 	return nil
 }
@@ -401,6 +408,11 @@ func (d *Driver) Teardown(ctx context.Context, t *topology.Topology) error {
 		}
 		name, _ := names.Topic(dom.Name, dom.FIFO)
 		d.forget(name)
+	}
+	if t.ClaimCheck != nil {
+		if err := d.teardownBucket(ctx, t); err != nil {
+			errs = append(errs, err)
+		}
 	}
 	if err := errors.Join(errs...); err != nil {
 		return fmt.Errorf("snssqs: teardown: %w", err)

@@ -150,7 +150,7 @@ func hired(t *testing.T, n int) *envelope.Envelope {
 	return sized(t, "elmo.hr.employee.hired.v1", n)
 }
 
-func sized(t *testing.T, typ string, n int) *envelope.Envelope {
+func sized(t testing.TB, typ string, n int) *envelope.Envelope {
 	t.Helper()
 	e, err := (&envelope.Producer{Source: "urn:elmo:service:payroll"}).New(typ, []byte(`{"note":"`+strings.Repeat("x", n)+`"}`))
 	require.NoError(t, err)
