@@ -43,6 +43,11 @@ type rig struct {
 }
 
 func newRig(t *testing.T, cfg *awslambda.Config, h func(*transport.Delivery) error) *rig {
+	return newRigWith(t, cfg, nil, h)
+}
+
+// newRigWith is newRig with the consumer's hooks.
+func newRigWith(t *testing.T, cfg *awslambda.Config, hooks *transport.ConsumerHooks, h func(*transport.Delivery) error) *rig {
 	t.Helper()
 	ctx := context.Background()
 	srv := snssqstest.StartForTest(t)
@@ -51,7 +56,7 @@ func newRig(t *testing.T, cfg *awslambda.Config, h func(*transport.Delivery) err
 	bus, err := transport.Open(ctx, d, topo, &transport.OpenConfig{Provision: true})
 	require.NoError(t, err)
 	r := &rig{bus: bus}
-	cons, err := bus.Consumer(ctx, "billing", &transport.ConsumerConfig{Push: true})
+	cons, err := bus.Consumer(ctx, "billing", &transport.ConsumerConfig{Push: true, Hooks: hooks})
 	require.NoError(t, err)
 	require.NoError(t, cons.HandleFunc(typeSignedUp, func(_ context.Context, dl *transport.Delivery) error {
 		if err := h(dl); err != nil {
