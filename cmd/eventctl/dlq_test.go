@@ -20,27 +20,48 @@ import (
 	"github.com/elmosoftware/eventprotocol/transport/driver"
 	"github.com/elmosoftware/eventprotocol/transport/snssqs"
 	"github.com/elmosoftware/eventprotocol/transport/snssqs/snssqstest"
+	"github.com/elmosoftware/eventprotocol/transport/topology"
 )
+
+// dlqWorld is the sign-up topology provisioned on a GoAws of its own, with
+// the eventctl flags that reach billing's dead letters.
+type dlqWorld struct {
+	server *snssqstest.Server
+	args   []string
+	d      *snssqs.Driver
+	sqs    *sqs.Client
+	topo   *topology.Topology
+	bus    *transport.Bus
+}
+
+func newDLQWorld(t *testing.T) *dlqWorld {
+	t.Helper()
+	w := &dlqWorld{server: snssqstest.StartForTest(t)}
+	t.Setenv("AWS_ACCESS_KEY_ID", "test")
+	t.Setenv("AWS_SECRET_ACCESS_KEY", "test")
+	ctx := context.Background()
+	w.args = []string{"--topology", signupTopology, "--endpoint", w.server.Endpoint, "--region", snssqstest.Region, "--service", "billing"}
+	snsC, sqsC, err := snssqs.Connect(ctx, &snssqs.ConnectConfig{Region: snssqstest.Region, Endpoint: w.server.Endpoint})
+	require.NoError(t, err)
+	w.sqs = sqsC
+	w.d, err = snssqs.NewDriver(snsC, sqsC, &snssqs.DriverConfig{WaitTime: time.Second})
+	require.NoError(t, err)
+	w.topo, err = (awsFlags{topology: &signupTopology}).readTopology()
+	require.NoError(t, err)
+	w.bus, err = transport.Open(ctx, w.d, w.topo, &transport.OpenConfig{Provision: true})
+	require.NoError(t, err)
+	t.Cleanup(func() { _ = w.bus.Teardown(context.Background()) })
+	return w
+}
 
 // TestDLQOnGoAws: dead letters made by the consumer runtime are listed,
 // shown whole, redriven and purged with eventctl dlq.
 func TestDLQOnGoAws(t *testing.T) {
-	server := snssqstest.StartForTest(t)
-	t.Setenv("AWS_ACCESS_KEY_ID", "test")
-	t.Setenv("AWS_SECRET_ACCESS_KEY", "test")
 	ctx := context.Background()
-	args := []string{"--topology", signupTopology, "--endpoint", server.Endpoint, "--region", snssqstest.Region, "--service", "billing"}
+	w := newDLQWorld(t)
+	server, args, d, topo, bus := w.server, w.args, w.d, w.topo, w.bus
 
 	// The billing service refuses two sign-ups: they are dead-lettered.
-	snsC, sqsC, err := snssqs.Connect(ctx, &snssqs.ConnectConfig{Region: snssqstest.Region, Endpoint: server.Endpoint})
-	require.NoError(t, err)
-	d, err := snssqs.NewDriver(snsC, sqsC, &snssqs.DriverConfig{WaitTime: time.Second})
-	require.NoError(t, err)
-	topo, err := (awsFlags{topology: &signupTopology}).readTopology()
-	require.NoError(t, err)
-	bus, err := transport.Open(ctx, d, topo, &transport.OpenConfig{Provision: true})
-	require.NoError(t, err)
-	t.Cleanup(func() { _ = bus.Teardown(context.Background()) })
 	cons, err := bus.Consumer(ctx, "billing", &transport.ConsumerConfig{MaxAttempts: 1})
 	require.NoError(t, err)
 	require.NoError(t, cons.HandleFunc("elmo.identity.client.signed_up.v1", func(context.Context, *transport.Delivery) error {
@@ -146,20 +167,9 @@ func TestDLQUsage(t *testing.T) {
 // to the queue by hand, dead-lettered by the consumer) is redriven to its
 // service's queue like any other: nothing routes it by type.
 func TestDLQRedriveWithoutType(t *testing.T) {
-	server := snssqstest.StartForTest(t)
-	t.Setenv("AWS_ACCESS_KEY_ID", "test")
-	t.Setenv("AWS_SECRET_ACCESS_KEY", "test")
 	ctx := context.Background()
-	args := []string{"--topology", signupTopology, "--endpoint", server.Endpoint, "--region", snssqstest.Region, "--service", "billing"}
-	snsC, sqsC, err := snssqs.Connect(ctx, &snssqs.ConnectConfig{Region: snssqstest.Region, Endpoint: server.Endpoint})
-	require.NoError(t, err)
-	d, err := snssqs.NewDriver(snsC, sqsC, &snssqs.DriverConfig{WaitTime: time.Second})
-	require.NoError(t, err)
-	topo, err := (awsFlags{topology: &signupTopology}).readTopology()
-	require.NoError(t, err)
-	bus, err := transport.Open(ctx, d, topo, &transport.OpenConfig{Provision: true})
-	require.NoError(t, err)
-	t.Cleanup(func() { _ = bus.Teardown(context.Background()) })
+	w := newDLQWorld(t)
+	args, d, topo, bus, sqsC := w.args, w.d, w.topo, w.bus, w.sqs
 
 	name, err := naming.AWSNames{Env: topo.Env}.Queue("billing", false)
 	require.NoError(t, err)
