@@ -153,7 +153,12 @@ func (c *Consumer) prepare(ctx context.Context, m *driver.Message) *Delivery {
 		t.id = e.ID
 	}
 	c.mu.Unlock()
-	return &Delivery{Envelope: &e, ReceiveCount: m.ReceiveCount, Attributes: m.Attributes}
+	box := &struct { // one allocation for the delivery and its envelope
+		d Delivery
+		e envelope.Envelope
+	}{e: e}
+	box.d = Delivery{Envelope: &box.e, ReceiveCount: m.ReceiveCount, Attributes: m.Attributes}
+	return &box.d
 }
 
 // refuse dead-letters a message before any handler runs.

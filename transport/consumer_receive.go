@@ -48,8 +48,10 @@ func (c *Consumer) poll(ctx context.Context) {
 func (c *Consumer) accept(ctx context.Context, msgs []*driver.Message, until context.Context, to *delivery) bool {
 	c.mu.Lock()
 	now := c.cfg.Clock.Now()
+	ts := make([]tracked, len(msgs)) // one allocation for the batch
 	for i, m := range msgs {
-		c.inflight[m.Handle] = &tracked{msg: m, extended: now, delivery: to, index: i}
+		ts[i] = tracked{msg: m, extended: now, delivery: to, index: i}
+		c.inflight[m.Handle] = &ts[i]
 	}
 	c.batches++
 	batch := c.batches
