@@ -25,6 +25,11 @@ func compareDocs(o, n any) *Report {
 	c.old.add(oldBase, o)
 	c.new.add(newBase, n)
 	c.compare("", o, n, oldBase, newBase, 0)
+	if so, sn := shapeOf(o), shapeOf(n); so != "" && sn != "" && so != sn {
+		// Consumers rely on what a shape promises (PROTOCOL.md 6.2), not
+		// only on the payloads it allows.
+		c.add("/"+ShapeKeyword, RuleShapeChanged, Widens|Narrows, "the events' shape changed from %s to %s: that needs a new major version", so, sn)
+	}
 	slices.SortStableFunc(c.changes, func(a, b Change) int {
 		return cmp.Or(cmp.Compare(a.Pointer, b.Pointer), cmp.Compare(a.Rule, b.Rule))
 	})

@@ -177,6 +177,7 @@ const (
 	RuleAlternativeRemoved  ChangeRule = "alternative-removed"  // anyOf/oneOf accepts one alternative less
 	RuleAlternativesChanged ChangeRule = "alternatives-changed" // alternatives both added and removed
 	RuleSchemaRemoved       ChangeRule = "schema-removed"       // a type and major version lost its schema (catalogue comparisons)
+	RuleShapeChanged        ChangeRule = "shape-changed"        // the events' shape (x-elmo-shape) changed
 )
 
 // Change is one difference between two versions of a schema.

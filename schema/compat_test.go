@@ -30,6 +30,8 @@ func TestCompareTable(t *testing.T) {
 		rule                    schema.ChangeRule
 	}{
 		{"identical", obj(`"a":{"type":"string"}`), obj(`"a":{"type":"string"}`), "BF", ""},
+		{"shape changed", obj(`"a":{}`, `"x-elmo-shape":"notification"`), obj(`"a":{}`, `"x-elmo-shape":"state"`), "--", "shape-changed"},
+		{"shape declared where there was none", obj(`"a":{}`), obj(`"a":{}`, `"x-elmo-shape":"notification"`), "BF", ""},
 		{"annotations only", obj(`"a":{"type":"string","description":"x"}`, `"title":"A"`), obj(`"a":{"type":"string","description":"y"}`, `"title":"B"`, `"examples":[{}]`), "BF", ""},
 		{"property added, open model", obj(`"a":{"type":"string"}`), obj(`"a":{"type":"string"},"b":{"type":"string"}`), "-F", "property-added"},
 		{"property added as true, open model", obj(`"a":{}`), obj(`"a":{},"b":true`), "BF", "property-added"},

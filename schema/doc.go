@@ -48,9 +48,12 @@
 // additionalProperties on every object, title and description, examples
 // that validate, formats the validator asserts, no duplicate type and
 // version, type actions in the past tense ([LintConfig] takes an
-// organisation's words), no property names that differ only in case, and
-// minor versions that run 0, 1, 2, ... with each following the evolution
-// policy ([Policy]) against every earlier one. Each [Finding] names its rule.
+// organisation's words), no property names that differ only in case, the
+// events' shape declared ([ShapeKeyword]: notification, state or delta) and
+// its rules kept, and minor versions that run 0, 1, 2, ... with each
+// following the evolution policy ([Policy]) against every earlier one. Each
+// [Finding] names its rule. A change of shape within a major is breaking
+// ([RuleShapeChanged]).
 //
 // # Compatibility
 //

@@ -33,6 +33,7 @@ const (
 	LintChainIncompatible    = "chain-incompatible"    // each minor version follows the evolution policy (Policy) against every earlier one
 	LintPastTense            = "past-tense"            // the type's action starts with a verb in the past tense
 	LintPropertyCase         = "property-case"         // no two property names of one object differ only in case
+	LintShape                = "shape"                 // the schema declares its events' shape (x-elmo-shape) and keeps its rules
 )
 
 // LintConfig configures [Lint]. A nil *LintConfig, like the zero value,
@@ -155,6 +156,7 @@ func lintDocument(f schemaFile, add func(path, ptr, rule, format string, args ..
 	if ex, _ := root["examples"].([]any); len(ex) == 0 {
 		add(f.path, "", LintExamples, "the schema must have at least one example payload in examples")
 	}
+	lintShape(f.path, root, add)
 	walkSchemas("", f.doc, func(ptr string, m map[string]any) {
 		if isObjectSchema(m) {
 			_, ap := m["additionalProperties"]

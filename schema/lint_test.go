@@ -26,15 +26,16 @@ func good(minor string, replace ...string) string {
   "$id": "https://schemas.elmo.example/elmo.x.thing.happened/1.MINOR",
   "title": "Thing happened",
   "description": "A thing happened.",
+  "x-elmo-shape": "delta",
   "type": "object",
   "additionalProperties": false,
-  "required": ["kind"],
+  "required": ["kind", "changes"],
   "properties": {
     "kind": {"enum": ["BIG", "SMALL"]},
     "at": {"type": "string", "format": "date"},
-    "nested": {"type": "object", "additionalProperties": false, "properties": {"n": {"type": "integer"}}}
+    "changes": {"type": "object", "additionalProperties": false, "properties": {"n": {"type": "integer"}}}
   },
-  "examples": [{"kind": "BIG", "at": "2026-01-01"}]
+  "examples": [{"kind": "BIG", "at": "2026-01-01", "changes": {"n": 1}}]
 }`
 	s = strings.ReplaceAll(s, "MINOR", minor)
 	for i := 0; i+1 < len(replace); i += 2 {
@@ -62,13 +63,25 @@ func TestLintRules(t *testing.T) {
 		{"duplicate type and version", map[string]string{path: good("0"), "x/copy.json": good("0")}, schema.LintDuplicate, "/$id"},
 		{"no title", map[string]string{path: good("0", `"title": "Thing happened",`, ``)}, schema.LintTitle, ""},
 		{"no description", map[string]string{path: good("0", `"description": "A thing happened.",`, ``)}, schema.LintDescription, ""},
-		{"open object without policy", map[string]string{path: good("0", `"type": "object", "additionalProperties": false, "properties": {"n"`, `"type": "object", "properties": {"n"`)}, schema.LintAdditionalProperties, "/properties/nested"},
+		{"open object without policy", map[string]string{path: good("0", `"type": "object", "additionalProperties": false, "properties": {"n"`, `"type": "object", "properties": {"n"`)}, schema.LintAdditionalProperties, "/properties/changes"},
 		{"enum not UPPER_SNAKE_CASE", map[string]string{path: good("0", `"SMALL"`, `"small"`)}, schema.LintEnumCase, "/properties/kind/enum/1"},
 		{"unknown format", map[string]string{path: good("0", `"format": "date"`, `"format": "calendar-date"`)}, schema.LintFormat, "/properties/at/format"},
-		{"no examples", map[string]string{path: good("0", `"examples": [{"kind": "BIG", "at": "2026-01-01"}]`, `"examples": []`)}, schema.LintExamples, ""},
+		{"no examples", map[string]string{path: good("0", `"examples": [{"kind": "BIG", "at": "2026-01-01", "changes": {"n": 1}}]`, `"examples": []`)}, schema.LintExamples, ""},
+		{"no shape", map[string]string{path: good("0", `"x-elmo-shape": "delta",`, ``)}, schema.LintShape, ""},
+		{"unknown shape", map[string]string{path: good("0", `"delta"`, `"snapshot"`)}, schema.LintShape, "/x-elmo-shape"},
+		{"notification with an object member", map[string]string{path: good("0", `"delta"`, `"notification"`)}, schema.LintShape, "/properties/changes"},
+		{"notification with an array of strings", map[string]string{path: good("0", `"delta"`, `"notification"`,
+			`"changes": {"type": "object", "additionalProperties": false, "properties": {"n": {"type": "integer"}}}`, `"changes": {"type": "array", "items": {"type": "string"}}`,
+			`"changes": {"n": 1}`, `"changes": ["a"]`)}, schema.LintShape, "/properties/changes"},
+		{"notification with an array of ERNs", map[string]string{path: good("0", `"delta"`, `"notification"`,
+			`"changes": {"type": "object", "additionalProperties": false, "properties": {"n": {"type": "integer"}}}`, `"changes": {"type": "array", "items": {"$ref": "#/$defs/ern"}}, "v": {"type": "integer"}`,
+			`"examples"`, `"$defs": {"ern": {"type": "string", "format": "ern"}}, "examples"`,
+			`"changes": {"n": 1}`, `"changes": ["ern:elmo:x:acme:thing/t-1"]`)}, "", ""},
+		{"state without version", map[string]string{path: good("0", `"delta"`, `"state"`)}, schema.LintShape, ""},
+		{"delta without changes", map[string]string{path: good("0", `"required": ["kind", "changes"]`, `"required": ["kind"]`)}, schema.LintShape, ""},
 		{"invalid example", map[string]string{path: good("0", `"at": "2026-01-01"`, `"at": "2026-13-01"`)}, schema.LintExampleInvalid, "/examples/0"},
 		{"minor versions with a gap", map[string]string{path: good("0"), "x/thing.happened.v1.2.json": good("2")}, schema.LintChainGap, "/$id"},
-		{"minor version not backward compatible", map[string]string{path: good("0"), "x/thing.happened.v1.1.json": good("1", `"required": ["kind"]`, `"required": ["kind", "at"]`)}, schema.LintChainIncompatible, "/required"},
+		{"minor version not backward compatible", map[string]string{path: good("0"), "x/thing.happened.v1.1.json": good("1", `"required": ["kind", "changes"]`, `"required": ["kind", "changes", "at"]`)}, schema.LintChainIncompatible, "/required"},
 		{"minor version widens a type", map[string]string{path: good("0"), "x/thing.happened.v1.1.json": good("1", `"format": "date"`, `"format": "date", "type": ["string", "null"]`)}, schema.LintChainIncompatible, "/properties/at/type"},
 		{"minor version adds an enumeration value and an optional member", map[string]string{path: good("0"),
 			"x/thing.happened.v1.1.json": good("1", `"enum": ["BIG", "SMALL"]`, `"enum": ["BIG", "SMALL", "HUGE"]`,

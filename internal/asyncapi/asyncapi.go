@@ -331,6 +331,9 @@ func (d *doc) message(s *schema.Schema) error {
 	if desc != "" {
 		m["summary"] = desc
 	}
+	if shape := s.Shape(); shape != "" {
+		m["x-elmo-shape"] = shape // an AsyncAPI specification extension: the events' shape
+	}
 	if ex, ok := payload["examples"].([]any); ok {
 		var examples []any
 		for i, e := range ex {

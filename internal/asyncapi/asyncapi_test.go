@@ -237,3 +237,19 @@ func TestErrors(t *testing.T) {
 	require.ErrorIs(t, err, asyncapi.ErrUnsupportedRef)
 	assert.Contains(t, err.Error(), "shop/order.cancelled.v1.0.json")
 }
+
+// TestMessagesShowTheirShape: each message says its events' shape, as the
+// extension x-elmo-shape.
+func TestMessagesShowTheirShape(t *testing.T) {
+	var doc struct {
+		Components struct {
+			Messages map[string]map[string]any `json:"messages"`
+		} `json:"components"`
+	}
+	require.NoError(t, json.Unmarshal(generate(t, "testdata/catalog", "testdata/topology/shop.json"), &doc))
+	shapes := map[string]any{}
+	for _, m := range doc.Components.Messages {
+		shapes[m["name"].(string)] = m["x-elmo-shape"]
+	}
+	assert.Equal(t, map[string]any{"elmo.shop.order.placed.v1": "state", "elmo.shop.order.cancelled.v1": "notification"}, shapes)
+}

@@ -141,7 +141,8 @@ func TestInABrowser(t *testing.T) {
 		{"event-elmo.identity.client.signed_up.v1.html", true, []string{
 			`id="v1.0"`, `id="v1.2"`, "<code>contactEmail</code>", "Where the welcome email goes.",
 			"Changes from 1.1", "enum-value-added", `value "TRIAL" now allowed`, "Acme Pty Ltd", ">billing</a>", ">signup</a>"}},
-		{"event-elmo.leave.absence.approved.v1.html", false, []string{"<code>days</code>", "unsignedDecimal", "one of \"ANNUAL\", \"PERSONAL\", \"LONG_SERVICE\""}},
+		{"event-elmo.leave.absence.approved.v1.html", false, []string{"<code>days</code>", "unsignedDecimal", "one of \"ANNUAL\", \"PERSONAL\", \"LONG_SERVICE\"",
+			`<th>Shape</th><td class="shape">notification</td>`}},
 		// The search results exist only once the script has run.
 		{"search.html?q=email", true, []string{`data-count="2"`, `href="service-welcome-email.html"`, `href="event-elmo.identity.client.signed_up.v1.html"`}},
 		{"search.html?q=hire%20date", false, []string{`data-count="1"`, `href="event-elmo.hr.employee.hired.v1.html"`}},

@@ -45,6 +45,7 @@ type eventType struct {
 	Type                 string
 	Domain               string
 	Title, Description   string
+	Shape                string // the newest minor's x-elmo-shape, "" when undeclared
 	Versions             []*version // ascending
 	Producers, Consumers []*service
 }
@@ -127,7 +128,7 @@ func build(cat *schema.Catalog, topo *topology.Topology) (*site, error) {
 		e.Versions = append(e.Versions, v)
 		var doc struct{ Title, Description string }
 		_ = json.Unmarshal(s.Bytes(), &doc) // the catalogue decoded it
-		e.Title, e.Description = doc.Title, doc.Description
+		e.Title, e.Description, e.Shape = doc.Title, doc.Description, s.Shape()
 	}
 	services := map[string]*service{}
 	svc := func(name string) *service {

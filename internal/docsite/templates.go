@@ -59,6 +59,7 @@ const templates = `
 <h1><code>{{.Page.Type}}</code></h1>
 <p class="lead">{{.Page.Title}}. {{.Page.Description}}</p>
 <table class="facts"><tr><th>Domain</th><td><a href="domain-{{.Page.Domain}}.html">{{.Page.Domain}}</a></td></tr>
+<tr><th>Shape</th><td class="shape">{{if .Page.Shape}}{{.Page.Shape}}{{else}}<span class="muted">not declared</span>{{end}}</td></tr>
 <tr><th>Published by</th><td>{{range .Page.Producers}}<a href="{{.Page}}">{{.Name}}</a> {{else}}<span class="muted">no producer in the topology</span>{{end}}</td></tr>
 <tr><th>Consumed by</th><td>{{range .Page.Consumers}}<a href="{{.Page}}">{{.Name}}</a> {{else}}<span class="muted">no consumer in the topology</span>{{end}}</td></tr>
 <tr><th>Versions</th><td>{{range .Page.Versions}}<a href="#v{{.Label}}">{{.Label}}</a> {{end}}</td></tr></table>

@@ -310,3 +310,20 @@ func TestOptionalNullable(t *testing.T) {
 	require.NoError(t, err)
 	assert.Contains(t, string(code), "N *string `json:\"n,omitzero\"`")
 }
+
+// TestShapeInDocComment: a payload type says which shape its events take.
+func TestShapeInDocComment(t *testing.T) {
+	cat, err := schema.LoadDir("../asyncapi/testdata/catalog")
+	require.NoError(t, err)
+	code, err := gengo.Generate(cat, &gengo.Config{Package: "events", Types: []string{"elmo.shop.order.placed.v1"}})
+	require.NoError(t, err)
+	prose := func(code []byte) string { // the comments' words, unwrapped
+		return strings.Join(strings.Fields(strings.ReplaceAll(string(code), "//", "")), " ")
+	}
+	assert.Contains(t, prose(code), "Its events are of the state shape.")
+	cat, err = schema.LoadDir("../../testdata/catalog")
+	require.NoError(t, err)
+	code, err = gengo.Generate(cat, &gengo.Config{Package: "events", Types: []string{"elmo.hr.employee.hired.v1"}})
+	require.NoError(t, err)
+	assert.Contains(t, prose(code), "Its events are of the notification shape.")
+}

@@ -46,6 +46,9 @@ func (g *generator) root(s *schema.Schema, name string) error {
 	sc.root = root
 	id := s.ID()
 	head := fmt.Sprintf("%s is the payload of %s, schema %d.%d (%s).", name, id.Type, id.Type.Major(), id.Minor, id.URI)
+	if shape := s.Shape(); shape != "" {
+		head += fmt.Sprintf(" Its events are of the %s shape.", shape)
+	}
 	typ, err := sc.typeOf("", root, name, head)
 	if err != nil {
 		return err
