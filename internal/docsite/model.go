@@ -45,7 +45,7 @@ type eventType struct {
 	Type                 string
 	Domain               string
 	Title, Description   string
-	Shape                string // the newest minor's x-elmo-shape, "" when undeclared
+	Shape                string     // the newest minor's x-elmo-shape, "" when undeclared
 	Versions             []*version // ascending
 	Producers, Consumers []*service
 }
