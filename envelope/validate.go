@@ -66,6 +66,10 @@ type Validator struct {
 	// actions; its Words are an organisation's own. The zero value is the
 	// built-in recogniser.
 	PastTense naming.PastTense
+	// Commands reports whether a type is a command (its schema's
+	// x-elmo-kind): a command's action is in the imperative, so the
+	// past-tense rule is not its own. Nil: every type is an event.
+	Commands func(naming.Type) bool
 	// TenantLess reports whether events of a type carry no tenantid (ELMO
 	// profile). Nil means every type needs one.
 	TenantLess func(naming.Type) bool
@@ -339,7 +343,7 @@ func (c *checker) elmo(e *Envelope) {
 			c.add(AttrType, ErrTypeName, quote(e.Type), err)
 		} else if typ.Org() != org {
 			c.add(AttrType, ErrTypeName, "org "+quote(typ.Org())+", want "+quote(org), nil)
-		} else if !c.v.Tolerant {
+		} else if !c.v.Tolerant && (c.v.Commands == nil || !c.v.Commands(typ)) {
 			if err := c.v.PastTense.Check(typ.Action()); err != nil {
 				var nerr *naming.Error
 				errors.As(err, &nerr)

@@ -27,7 +27,7 @@ type DefineOption func(*defineConfig)
 
 type defineConfig struct {
 	dataSchema, classification string
-	tenantLess                 bool
+	tenantLess, command        bool
 }
 
 // WithDataSchema sets the dataschema URI of the events, which should carry
@@ -47,6 +47,14 @@ func WithClassification(c string) DefineOption {
 // one. The default is a tenant per event.
 func WithoutTenant() DefineOption {
 	return func(cfg *defineConfig) { cfg.tenantLess = true }
+}
+
+// AsCommand declares a command rather than an event (its schema's
+// x-elmo-kind is command): its action names what to do, so New does not
+// hold it to the past tense. The transport sends it to the one service
+// that accepts it.
+func AsCommand() DefineOption {
+	return func(cfg *defineConfig) { cfg.command = true }
 }
 
 // Define returns the definition of an event type with payload type T, which
@@ -70,6 +78,9 @@ func Define[T any](eventType string, opts ...DefineOption) (*Definition[T], erro
 	d := &Definition[T]{typ: typ, name: typ.String(), dataSchema: cfg.dataSchema, classification: cfg.classification,
 		tenantLess: cfg.tenantLess, fields: fieldsOf(reflect.TypeFor[T](), map[reflect.Type]*fieldTree{})}
 	d.validator = envelope.Validator{Org: typ.Org(), TenantLess: func(t naming.Type) bool { return d.tenantLess && t == typ }}
+	if cfg.command {
+		d.validator.Commands = func(t naming.Type) bool { return t == typ }
+	}
 	return d, nil
 }
 

@@ -286,3 +286,18 @@ func TestEnumSet(t *testing.T) {
 	var zero event.EnumSet[Plan]
 	assert.False(t, zero.Known(PlanStandard))
 }
+
+// TestAsCommand: a command's action is in the imperative; only a definition
+// that says it is a command builds one.
+func TestAsCommand(t *testing.T) {
+	type Generate struct {
+		Employee naming.ERN `json:"employee"`
+	}
+	emp := naming.MustParseERN("ern:elmo:hr:acme:employee/e-1")
+	p := &envelope.Producer{Source: "urn:elmo:service:hr"}
+	_, err := event.MustDefine[Generate]("elmo.payroll.payslip.generate.v1").New(p, Generate{emp}, event.WithSubject(emp))
+	assert.ErrorIs(t, err, envelope.ErrPastTense, "as an event")
+	e, err := event.MustDefine[Generate]("elmo.payroll.payslip.generate.v1", event.AsCommand()).New(p, Generate{emp}, event.WithSubject(emp))
+	require.NoError(t, err)
+	assert.Equal(t, "elmo.payroll.payslip.generate.v1", e.Type)
+}

@@ -30,6 +30,9 @@ func compareDocs(o, n any) *Report {
 		// only on the payloads it allows.
 		c.add("/"+ShapeKeyword, RuleShapeChanged, Widens|Narrows, "the events' shape changed from %s to %s: that needs a new major version", so, sn)
 	}
+	if ko, kn := kindOf(o), kindOf(n); ko != kn {
+		c.add("/"+KindKeyword, RuleKindChanged, Widens|Narrows, "the type changed from %s to %s: that needs a new type", ko, kn)
+	}
 	slices.SortStableFunc(c.changes, func(a, b Change) int {
 		return cmp.Or(cmp.Compare(a.Pointer, b.Pointer), cmp.Compare(a.Rule, b.Rule))
 	})

@@ -178,6 +178,7 @@ const (
 	RuleAlternativesChanged ChangeRule = "alternatives-changed" // alternatives both added and removed
 	RuleSchemaRemoved       ChangeRule = "schema-removed"       // a type and major version lost its schema (catalogue comparisons)
 	RuleShapeChanged        ChangeRule = "shape-changed"        // the events' shape (x-elmo-shape) changed
+	RuleKindChanged         ChangeRule = "kind-changed"         // the type's kind (x-elmo-kind) changed
 )
 
 // Change is one difference between two versions of a schema.

@@ -31,6 +31,8 @@ func TestCompareTable(t *testing.T) {
 	}{
 		{"identical", obj(`"a":{"type":"string"}`), obj(`"a":{"type":"string"}`), "BF", ""},
 		{"shape changed", obj(`"a":{}`, `"x-elmo-shape":"notification"`), obj(`"a":{}`, `"x-elmo-shape":"state"`), "--", "shape-changed"},
+		{"kind changed", obj(`"a":{}`), obj(`"a":{}`, `"x-elmo-kind":"command"`), "--", "kind-changed"},
+		{"kind declared as the default", obj(`"a":{}`), obj(`"a":{}`, `"x-elmo-kind":"event"`), "BF", ""},
 		{"shape declared where there was none", obj(`"a":{}`), obj(`"a":{}`, `"x-elmo-shape":"notification"`), "BF", ""},
 		{"annotations only", obj(`"a":{"type":"string","description":"x"}`, `"title":"A"`), obj(`"a":{"type":"string","description":"y"}`, `"title":"B"`, `"examples":[{}]`), "BF", ""},
 		{"property added, open model", obj(`"a":{"type":"string"}`), obj(`"a":{"type":"string"},"b":{"type":"string"}`), "-F", "property-added"},

@@ -33,7 +33,9 @@ const (
 	LintChainIncompatible    = "chain-incompatible"    // each minor version follows the evolution policy (Policy) against every earlier one
 	LintPastTense            = "past-tense"            // the type's action starts with a verb in the past tense
 	LintPropertyCase         = "property-case"         // no two property names of one object differ only in case
-	LintShape                = "shape"                 // the schema declares its events' shape (x-elmo-shape) and keeps its rules
+	LintShape                = "shape"                 // an event schema declares its events' shape (x-elmo-shape) and keeps its rules
+	LintKind                 = "kind"                  // x-elmo-kind is event, command or reply
+	LintImperative           = "imperative"            // a command's action names what to do: not a verb in the past tense
 )
 
 // LintConfig configures [Lint]. A nil *LintConfig, like the zero value,
@@ -88,7 +90,11 @@ func Lint(fsys fs.FS, cfg *LintConfig) ([]Finding, error) {
 		}
 		lintDocument(f, add)
 		if f.err == nil {
-			if err := conf.PastTense.Check(f.id.Type.Action()); err != nil {
+			err := conf.PastTense.Check(f.id.Type.Action())
+			switch kind := kindOf(f.doc); {
+			case kind == KindCommand && err == nil:
+				add(f.path, "/$id", LintImperative, "a command's action names what to do (generate, approve), not what happened: %q starts with a verb in the past tense", f.id.Type.Action())
+			case kind != KindCommand && err != nil:
 				add(f.path, "/$id", LintPastTense, "%v", err)
 			}
 		}
@@ -156,7 +162,12 @@ func lintDocument(f schemaFile, add func(path, ptr, rule, format string, args ..
 	if ex, _ := root["examples"].([]any); len(ex) == 0 {
 		add(f.path, "", LintExamples, "the schema must have at least one example payload in examples")
 	}
-	lintShape(f.path, root, add)
+	switch kind, _ := root[KindKeyword].(string); {
+	case kind != "" && !slices.Contains(Kinds, kind):
+		add(f.path, "/"+KindKeyword, LintKind, "%s must be %s", KindKeyword, strings.Join(Kinds, ", "))
+	case kind == "" || kind == KindEvent:
+		lintShape(f.path, root, add) // commands and replies take no shape
+	}
 	walkSchemas("", f.doc, func(ptr string, m map[string]any) {
 		if isObjectSchema(m) {
 			_, ap := m["additionalProperties"]

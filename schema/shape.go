@@ -3,6 +3,8 @@ package schema
 import (
 	"slices"
 	"strings"
+
+	"github.com/elmosoftware/eventprotocol/naming"
 )
 
 // ShapeKeyword is the keyword with which an event schema declares the shape
@@ -114,4 +116,40 @@ func resolveLocal(root, m map[string]any) map[string]any {
 		m = next
 	}
 	return m
+}
+
+// KindKeyword is the keyword with which a schema declares what its type
+// is: an event (the default), a command or a reply (PROTOCOL.md section
+// 10).
+const KindKeyword = "x-elmo-kind"
+
+// The kinds of a type.
+const (
+	KindEvent   = "event"
+	KindCommand = "command"
+	KindReply   = "reply"
+)
+
+// Kinds lists the kinds in their documented order.
+var Kinds = []string{KindEvent, KindCommand, KindReply}
+
+// Kind returns what the schema's type is: KindEvent unless it declares
+// another kind.
+func (s *Schema) Kind() string { return kindOf(s.doc) }
+
+func kindOf(doc any) string {
+	root, _ := doc.(map[string]any)
+	if kind, _ := root[KindKeyword].(string); kind != "" {
+		return kind
+	}
+	return KindEvent
+}
+
+// IsCommand reports whether the catalogue's newest schema of a type
+// declares it a command. The transport routes commands to the one service
+// that accepts them, and envelope validation does not hold their action
+// to the past tense (envelope.Validator.Commands).
+func (c *Catalog) IsCommand(t naming.Type) bool {
+	versions := c.byType[t]
+	return len(versions) > 0 && versions[len(versions)-1].Kind() == KindCommand
 }

@@ -13,7 +13,8 @@ const DerivedEnv = "local"
 
 // derive returns the topology of a service on mem://: a domain for every
 // domain of the catalogue's event types and of the handled ones, and the
-// service consuming the handled types (no subscription when none).
+// service consuming the handled events and accepting the handled commands
+// (no queue when it handles nothing).
 func derive(name string, cat *schema.Catalog, handled []registration) (*topology.Topology, error) {
 	t := &topology.Topology{Env: DerivedEnv}
 	types := catalogTypes(cat)
@@ -24,7 +25,11 @@ func derive(name string, cat *schema.Catalog, handled []registration) (*topology
 			return nil, err
 		}
 		types = append(types, typ)
-		svc.Consumes = append(svc.Consumes, r.eventType)
+		if cat.IsCommand(typ) { // its commands come to its queue alone
+			svc.Accepts = append(svc.Accepts, r.eventType)
+		} else {
+			svc.Consumes = append(svc.Consumes, r.eventType)
+		}
 	}
 	t.Org = orgOf(types)
 	var domains []string
@@ -37,7 +42,7 @@ func derive(name string, cat *schema.Catalog, handled []registration) (*topology
 	for _, d := range domains {
 		t.Domains = append(t.Domains, topology.Domain{Name: d})
 	}
-	if len(svc.Consumes) > 0 {
+	if len(svc.Consumes)+len(svc.Accepts) > 0 {
 		t.Services = []topology.Service{svc}
 	}
 	return t, t.Validate()

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"testing"
+	"testing/fstest"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -209,4 +210,32 @@ func TestStartRefuses(t *testing.T) {
 	ok := open(t, "leave-balance", nil)
 	require.NoError(t, ok.Start(ctx(t)))
 	assert.ErrorIs(t, ok.Start(ctx(t)), service.ErrStarted)
+}
+
+// TestCommandOnMemory: a service that handles a command accepts it on the
+// derived topology, and a command it sends itself reaches it.
+func TestCommandOnMemory(t *testing.T) {
+	c := ctx(t)
+	cat := fstest.MapFS{"payroll/payslip.generate.v1.0.json": {Data: []byte(`{"$schema":"https://json-schema.org/draft/2020-12/schema",
+		"$id":"https://schemas.elmo.example/elmo.payroll.payslip.generate/1.0","title":"Generate a payslip",
+		"description":"Asks payroll to generate an employee's payslip.","x-elmo-kind":"command","type":"object",
+		"additionalProperties":false,"required":["employee"],"properties":{"employee":{"type":"string","format":"ern"}},
+		"examples":[{"employee":"ern:elmo:hr:acme:employee/e-1"}]}`)}}
+	type Generate struct {
+		Employee string `json:"employee"`
+	}
+	generate := event.MustDefine[Generate]("elmo.payroll.payslip.generate.v1", event.AsCommand())
+	svc, err := service.Open(c, "payslips", cat, &service.Config{Transport: "mem://", Store: "mem://"})
+	require.NoError(t, err)
+	defer svc.Close(c)
+	got := make(chan string, 1)
+	require.NoError(t, service.Handle(svc, generate, func(_ context.Context, _ *envelope.Envelope, p Generate) error {
+		got <- p.Employee
+		return nil
+	}))
+	require.NoError(t, svc.Start(c))
+	assert.Equal(t, []string{"elmo.payroll.payslip.generate.v1"}, svc.Topology().Services[0].Accepts)
+	_, err = service.Publish(c, svc, generate, employee, Generate{Employee: employee})
+	require.NoError(t, err)
+	assert.Equal(t, employee, receive(t, c, got))
 }

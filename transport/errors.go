@@ -15,6 +15,11 @@ import (
 // settings (each a *config.Error). It is config.ErrInvalid.
 var ErrInvalidConfig = config.ErrInvalid
 
+// ErrNoOwner matches the refusal of a command that would not reach the one
+// service that accepts it: no service of the topology accepts it, so the
+// Publisher would send it to a topic.
+var ErrNoOwner = errors.New("transport: no service accepts the command")
+
 // ErrTooLarge matches every [*TooLargeError], and a driver's refusal of a
 // message over its limit: it is driver.ErrTooLarge.
 var ErrTooLarge = driver.ErrTooLarge

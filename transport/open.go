@@ -6,6 +6,7 @@ import (
 	"fmt"
 
 	"github.com/elmosoftware/eventprotocol/config"
+	"github.com/elmosoftware/eventprotocol/naming"
 	"github.com/elmosoftware/eventprotocol/transport/driver"
 	"github.com/elmosoftware/eventprotocol/transport/topology"
 )
@@ -60,7 +61,22 @@ func Open(ctx context.Context, d driver.Driver, t *topology.Topology, cfg *OpenC
 		pc.Catalog = c.Catalog
 	}
 	if pc.MaxMessageBytes == nil {
-		pc.MaxMessageBytes = t.MessageLimit // topics are domains
+		pc.MaxMessageBytes = func(dest string) int {
+			if service, ok := driver.QueueOf(dest); ok {
+				s, _ := t.Service(service)
+				limit, _ := t.QueueMessageLimit(s)
+				return limit
+			}
+			return t.MessageLimit(dest) // topics are domains
+		}
+	}
+	// Events go to their domain's topic, commands to the queue of the one
+	// service that accepts them.
+	pc.Topic = func(typ naming.Type) string {
+		if owner, ok := t.Owner(typ.String()); ok {
+			return driver.QueueDestination(owner.Name)
+		}
+		return typ.Domain()
 	}
 	if err := t.Validate(); err != nil {
 		return nil, err
@@ -131,7 +147,8 @@ func (b *Bus) Consumer(ctx context.Context, service string, cfg *ConsumerConfig)
 		return nil, err
 	}
 	if svc, ok := b.t.Service(service); ok {
-		cons.receives = svc.Receives // a handler for what never arrives is a mistake
+		// a handler for what never arrives is a mistake
+		cons.receives = func(eventType string) bool { return b.t.Delivers(svc, eventType) }
 	}
 	return cons, nil
 }

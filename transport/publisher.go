@@ -119,6 +119,9 @@ func NewPublisher(s driver.Sender, cfg *PublisherConfig) (*Publisher, error) {
 	if c.Validator != nil {
 		p.validator = *c.Validator
 	}
+	if cc, ok := c.Catalog.(commandCatalog); ok && p.validator.Commands == nil {
+		p.validator.Commands = cc.IsCommand // a command's action is not in the past tense
+	}
 	if c.Backoff != nil {
 		p.backoff = *c.Backoff
 	}
@@ -421,6 +424,10 @@ func (p *Publisher) prepare(ctx context.Context, events []*envelope.Envelope) ([
 			continue
 		}
 		topic := p.cfg.Topic(t)
+		if _, toQueue := driver.QueueOf(topic); p.isCommand(t) && !toQueue {
+			fail(fmt.Errorf("%w: %s is a command: it goes to the one service that accepts it (a service's accepts in the topology), never to a topic", ErrNoOwner, t))
+			continue
+		}
 		limit := p.limit(topic)
 		if limit <= 0 || limit > topology.MaxMessageBytesLimit {
 			fail(&config.Error{Setting: "PublisherConfig.MaxMessageBytes", Problem: fmt.Sprintf("gives %d bytes for topic %q: must be 1 to %d", limit, topic, topology.MaxMessageBytesLimit)})
@@ -447,6 +454,16 @@ func (p *Publisher) prepare(ctx context.Context, events []*envelope.Envelope) ([
 		out = append(out, outgoing{index: i, id: e.ID, topic: topic, msg: msg})
 	}
 	return out, failed
+}
+
+// commandCatalog is a catalogue that knows which types are commands
+// (*schema.Catalog).
+type commandCatalog interface{ IsCommand(naming.Type) bool }
+
+// isCommand reports whether the catalogue declares a type a command.
+func (p *Publisher) isCommand(t naming.Type) bool {
+	c, ok := p.cfg.Catalog.(commandCatalog)
+	return ok && c.IsCommand(t)
 }
 
 // limit returns the largest message of a topic.

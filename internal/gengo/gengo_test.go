@@ -327,3 +327,20 @@ func TestShapeInDocComment(t *testing.T) {
 	require.NoError(t, err)
 	assert.Contains(t, prose(code), "Its events are of the notification shape.")
 }
+
+// TestCommandDefinition: a command's definition says so.
+func TestCommandDefinition(t *testing.T) {
+	cat, err := schema.Load(fstest.MapFS{"payroll/payslip.generate.v1.0.json": {Data: []byte(`{"$schema":"https://json-schema.org/draft/2020-12/schema",
+		"$id":"https://schemas.elmo.example/elmo.payroll.payslip.generate/1.0","title":"Generate a payslip",
+		"description":"Asks payroll to generate an employee's payslip.","x-elmo-kind":"command","type":"object",
+		"additionalProperties":false,"required":["employee"],"properties":{"employee":{"type":"string","format":"ern"}},
+		"examples":[{"employee":"ern:elmo:hr:acme:employee/e-1"}]}`)}})
+	require.NoError(t, err)
+	code, err := gengo.Generate(cat, &gengo.Config{Package: "events"})
+	require.NoError(t, err)
+	assert.Contains(t, string(code), `event.AsCommand())`)
+	lines := runHarness(t, code, []string{`{"type":"elmo.payroll.payslip.generate.v1","example":{"employee":"ern:elmo:hr:acme:employee/e-1"}}`})
+	var res struct{ Err string }
+	require.NoError(t, json.Unmarshal([]byte(lines[0]), &res))
+	assert.Empty(t, res.Err, "it compiles and decodes its example")
+}

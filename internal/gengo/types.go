@@ -49,6 +49,11 @@ func (g *generator) root(s *schema.Schema, name string) error {
 	if shape := s.Shape(); shape != "" {
 		head += fmt.Sprintf(" Its events are of the %s shape.", shape)
 	}
+	opts := fmt.Sprintf("event.WithDataSchema(%q)", id.URI)
+	if s.Kind() == schema.KindCommand {
+		head += " It is a command: sent to the one service that accepts it."
+		opts += ", event.AsCommand()"
+	}
 	typ, err := sc.typeOf("", root, name, head)
 	if err != nil {
 		return err
@@ -58,7 +63,7 @@ func (g *generator) root(s *schema.Schema, name string) error {
 	}
 	def := name + "Event"
 	code := comment(fmt.Sprintf("%s binds %s to %s and its dataschema.", def, name, id.Type)) +
-		fmt.Sprintf("var %s = event.MustDefine[%s](%q, event.WithDataSchema(%q))\n", def, name, id.Type.String(), id.URI)
+		fmt.Sprintf("var %s = event.MustDefine[%s](%q, %s)\n", def, name, id.Type.String(), opts)
 	if !g.claim(def, def, code) {
 		return sc.unsupported("", "the name %s is taken", def)
 	}

@@ -76,7 +76,9 @@ type Limits struct {
 // caller hands them over and never modifies them afterwards.
 type Sender interface {
 	// Send publishes msgs to the topic, in one request where the transport
-	// allows it. The portable layer never passes more than Limits allow.
+	// allows it, or, for a destination made by QueueDestination, sends them
+	// to that service's queue (commands). The portable layer never passes
+	// more than Limits allow.
 	// When some messages were accepted and others not, Send returns a
 	// *BatchError naming the others. An error, of the whole call or of a
 	// batch entry, means the outcome is unknown (the message may have been

@@ -84,9 +84,6 @@ func (b *Broker) CreateSubscription(sc SubscriptionConfig) error {
 	if sc.Name == "" {
 		errs = append(errs, &config.Error{Setting: "SubscriptionConfig.Name", Problem: "must not be empty"})
 	}
-	if len(sc.Topics) == 0 {
-		errs = append(errs, &config.Error{Setting: "SubscriptionConfig.Topics", Problem: "must name at least one topic"})
-	}
 	if sc.VisibilityTimeout < 0 {
 		errs = append(errs, &config.Error{Setting: "SubscriptionConfig.VisibilityTimeout", Problem: "must not be negative"})
 	}

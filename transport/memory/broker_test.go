@@ -191,8 +191,8 @@ func TestTooLargeAndUnknownNames(t *testing.T) {
 	_, err = b.DeadLetters("nope")
 	assert.ErrorIs(t, err, driver.ErrNotFound)
 	assert.ErrorIs(t, b.CreateSubscription(memory.SubscriptionConfig{Name: "q", Topics: []string{"t"}}), memory.ErrExists)
+	require.NoError(t, b.CreateSubscription(memory.SubscriptionConfig{Name: "commands-only"}), "a queue reached directly only")
 	for _, bad := range []memory.SubscriptionConfig{
-		{Name: "x"},
 		{Topics: []string{"t"}},
 		{Name: "x", Topics: []string{"t"}, MaxReceiveCount: -1},
 		{Name: "x", Topics: []string{"t"}, VisibilityTimeout: -time.Second},

@@ -41,6 +41,8 @@ type SubscriptionConfig struct {
 	// Name identifies the subscription, e.g. the consuming service's name.
 	Name string
 	// Topics the subscription receives from; they are created if needed.
+	// None: its queue gets only what is sent to it directly (commands,
+	// driver.QueueDestination).
 	Topics []string
 	// Types, when not empty, keeps only messages whose AttrType attribute is
 	// one of them (an SNS filter policy on the type attribute). An entry

@@ -28,6 +28,11 @@ func (s sender) Send(ctx context.Context, topic string, msgs []*driver.Message) 
 	b.mu.Lock()
 	defer b.mu.Unlock()
 	subs, ok := b.topics[topic]
+	direct := false // to a service's own queue (a command): no filter applies
+	if service, isQueue := driver.QueueOf(topic); isQueue {
+		q, found := b.queues[service]
+		subs, ok, direct = []*queue{q}, found, true
+	}
 	if !ok {
 		return fmt.Errorf("%w: %w: topic %q", driver.ErrNotSent, driver.ErrNotFound, topic)
 	}
@@ -45,7 +50,7 @@ func (s sender) Send(ctx context.Context, topic string, msgs []*driver.Message) 
 		var targets []*queue
 		full := false
 		for _, q := range subs {
-			if q.matches(m) {
+			if direct || q.matches(m) {
 				targets = append(targets, q)
 				full = full || q.count >= b.cfg.MaxMessages
 			}

@@ -200,7 +200,26 @@ func (d *Driver) OpenSender(ctx context.Context, t *topology.Topology) (driver.S
 		}
 		arns[dom.Name] = arn
 	}
-	return NewSender(d.sns, arns, &SenderConfig{MaxBatch: d.cfg.MaxBatch})
+	topics, err := NewSender(d.sns, arns, &SenderConfig{MaxBatch: d.cfg.MaxBatch})
+	if err != nil {
+		return nil, err
+	}
+	queues := map[string]string{}
+	for _, s := range t.Services {
+		if len(s.Accepts) == 0 {
+			continue
+		}
+		name, _ := awsNames(t).Queue(s.Name, t.FIFO(s))
+		url, err := d.queueURL(ctx, name)
+		if err != nil {
+			return nil, err
+		}
+		queues[s.Name] = url
+	}
+	if len(queues) == 0 {
+		return topics, nil
+	}
+	return &routedSender{Sender: topics, sqs: d.sqs, queues: queues}, nil
 }
 
 // serviceOf returns the named service of the topology, and its queue and

@@ -63,7 +63,7 @@ func (d *Driver) Plan(t *topology.Topology) ([]driver.Step, error) {
 			topic, _ := names.Topic(sub.Domain, fifo)
 			topics = append(topics, topic)
 		}
-		if !d.local {
+		if !d.local && len(topics) > 0 {
 			steps = append(steps, driver.Step{Action: "set-queue-policy", Resource: q, Detail: "allow sns:SendMessage from " + strings.Join(topics, ", ")})
 		}
 		for i, sub := range subs {
@@ -244,7 +244,7 @@ func (d *Driver) provisionService(ctx context.Context, t *topology.Topology, s t
 		name, _ := names.Topic(sub.Domain, fifo)
 		topicARNs = append(topicARNs, d.known(name))
 	}
-	if !d.local {
+	if !d.local && len(topicARNs) > 0 { // a queue that only accepts commands has no topic to let in
 		if _, err := d.sqs.SetQueueAttributes(ctx, &sqs.SetQueueAttributesInput{
 			QueueUrl: aws.String(qURL), Attributes: map[string]string{string(sqstypes.QueueAttributeNamePolicy): queuePolicy(qARN, topicARNs)},
 		}); err != nil {

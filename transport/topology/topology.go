@@ -86,6 +86,10 @@ type Service struct {
 	// "<org>.<domain>.*" for every type of a domain. Their domains must be
 	// in Topology.Domains, all FIFO or none.
 	Consumes []string `json:"consumes"`
+	// Accepts lists the command types the service owns (with their major
+	// versions, no wildcards): they are sent to its queue alone, and no
+	// other service may accept them.
+	Accepts []string `json:"accepts,omitempty"`
 	// MaxReceiveCount moves a message to the dead-letter queue after this
 	// many receives, 1 to 1000. Default DefaultMaxReceiveCount: above the
 	// consumer runtime's MaxAttempts, as a backstop for consumers that keep
@@ -179,8 +183,8 @@ func (t *Topology) Validate() error {
 			errs = append(errs, fmt.Errorf("service %q is listed twice", s.Name))
 		}
 		seen[s.Name] = true
-		if len(s.Consumes) == 0 {
-			errs = append(errs, fmt.Errorf("service %q consumes nothing", s.Name))
+		if len(s.Consumes) == 0 && len(s.Accepts) == 0 {
+			errs = append(errs, fmt.Errorf("service %q %w", s.Name, errNothingReceived))
 		}
 		fifo := map[bool]bool{}
 		for _, typ := range s.Consumes {
@@ -235,6 +239,7 @@ func (t *Topology) Validate() error {
 		}
 	}
 	errs = append(errs, checkTags("", t.Tags)...)
+	errs = append(errs, t.checkAccepts()...)
 	if err := errors.Join(errs...); err != nil {
 		return fmt.Errorf("%w: %w", ErrInvalid, err)
 	}
@@ -327,9 +332,13 @@ func (s Service) ReceiveLimit() int {
 	return s.MaxReceiveCount
 }
 
-// Receives reports whether the service's subscription delivers events of
-// eventType: an entry of Consumes names it, or its domain's wildcard.
+// Receives reports whether the service's queue gets messages of
+// eventType: a command it accepts, or an event an entry of Consumes names
+// (or its domain's wildcard).
 func (s Service) Receives(eventType string) bool {
+	if slices.Contains(s.Accepts, eventType) {
+		return true
+	}
 	for _, entry := range s.Consumes {
 		if entry == eventType {
 			return true

@@ -48,7 +48,12 @@ func TestValidate(t *testing.T) {
 		{"unknown domain", func(t *topology.Topology) { t.Services[0].Consumes = []string{"elmo.payroll.pay_run.completed.v1"} }, `domain "payroll" has no topic`},
 		{"bad type", func(t *topology.Topology) { t.Services[0].Consumes = []string{"elmo.identity.client.signed-up.v1"} }, "snake_case"},
 		{"bad wildcard", func(t *topology.Topology) { t.Services[0].Consumes = []string{"elmo.*"} }, "wildcard"},
-		{"nothing consumed", func(t *topology.Topology) { t.Services[0].Consumes = nil }, "consumes nothing"},
+		{"nothing consumed", func(t *topology.Topology) { t.Services[0].Consumes = nil }, "consumes and accepts nothing"},
+		{"command with a wildcard", func(t *topology.Topology) { t.Services[0].Accepts = []string{"elmo.identity.*"} }, `service "billing" accepts "elmo.identity.*"`},
+		{"command with two owners", func(t *topology.Topology) {
+			t.Services[0].Accepts = []string{"elmo.identity.client.suspend.v1"}
+			t.Services[1].Accepts = []string{"elmo.identity.client.suspend.v1"}
+		}, `command elmo.identity.client.suspend.v1 is accepted by "billing" and "provisioning": a command has one owner`},
 		{"duplicate service", func(t *topology.Topology) { t.Services[1].Name = "billing" }, "listed twice"},
 		{"mixed FIFO", func(t *topology.Topology) { t.Domains[1].FIFO = true }, "FIFO and standard"},
 		{"bad service name", func(t *topology.Topology) { t.Services[0].Name = "Billing" }, "service name"},
@@ -169,4 +174,19 @@ func TestMessageLimits(t *testing.T) {
 	assert.Equal(t, 1<<20, limit)
 	topo.ClaimCheck = &topology.ClaimCheck{Bucket: "elmo-dev-claims.example"}
 	require.NoError(t, topo.Validate())
+}
+
+// TestCommandOwner: a command goes to the one service that accepts it,
+// whose queue then gets it; a service may accept commands only.
+func TestCommandOwner(t *testing.T) {
+	topo := signup()
+	topo.Services = append(topo.Services, topology.Service{Name: "payslips", Accepts: []string{"elmo.identity.client.suspend.v1"}})
+	require.NoError(t, topo.Validate())
+	owner, ok := topo.Owner("elmo.identity.client.suspend.v1")
+	require.True(t, ok)
+	assert.Equal(t, "payslips", owner.Name)
+	assert.True(t, owner.Receives("elmo.identity.client.suspend.v1"))
+	assert.Empty(t, owner.Subscriptions(), "commands come to its queue, not through a topic")
+	_, ok = topo.Owner(typeSignedUp)
+	assert.False(t, ok, "an event has no owner")
 }

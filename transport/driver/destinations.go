@@ -2,6 +2,7 @@ package driver
 
 import (
 	"context"
+	"strings"
 
 	"github.com/elmosoftware/eventprotocol/transport/topology"
 )
@@ -32,4 +33,19 @@ type ClaimCheckProvider interface {
 	// ClaimCheck returns the topology's claim check, nil when the
 	// topology names none.
 	ClaimCheck(t *topology.Topology) (ClaimCheck, error)
+}
+
+// queuePrefix marks a Send destination that is a service's own queue.
+const queuePrefix = "queue:"
+
+// QueueDestination returns the Send destination that is a service's own
+// queue rather than a topic: the way in of the commands the service
+// accepts (topology.Service.Accepts). A Sender of a driver that serves
+// topologies delivers there.
+func QueueDestination(service string) string { return queuePrefix + service }
+
+// QueueOf reports whether a Send destination is a service's queue
+// (QueueDestination), and whose.
+func QueueOf(destination string) (service string, ok bool) {
+	return strings.CutPrefix(destination, queuePrefix)
 }

@@ -1,0 +1,91 @@
+package transport_test
+
+import (
+	"context"
+	"testing"
+	"testing/fstest"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/elmosoftware/eventprotocol/envelope"
+	"github.com/elmosoftware/eventprotocol/schema"
+	"github.com/elmosoftware/eventprotocol/transport"
+	"github.com/elmosoftware/eventprotocol/transport/memory"
+	"github.com/elmosoftware/eventprotocol/transport/topology"
+)
+
+const typeGenerate = "elmo.payroll.payslip.generate.v1"
+
+// commandCatalog has a command, payslip.generate, beside the sign-up event.
+func commandCatalog(t testing.TB) *schema.Catalog {
+	t.Helper()
+	cat, err := schema.Load(fstest.MapFS{
+		"payroll/payslip.generate.v1.0.json": {Data: []byte(`{"$schema":"https://json-schema.org/draft/2020-12/schema",
+			"$id":"https://schemas.elmo.example/elmo.payroll.payslip.generate/1.0","title":"Generate a payslip",
+			"description":"Asks payroll to generate an employee's payslip.","x-elmo-kind":"command","type":"object",
+			"additionalProperties":false,"required":["employee"],"properties":{"employee":{"type":"string","format":"ern"}},
+			"examples":[{"employee":"ern:elmo:hr:acme:employee/e-1"}]}`)},
+	})
+	require.NoError(t, err)
+	return cat
+}
+
+func generatePayslip(t testing.TB) *envelope.Envelope {
+	t.Helper()
+	e, err := (&envelope.Producer{Source: "urn:elmo:service:hr"}).New(typeGenerate, []byte(`{"employee":"ern:elmo:hr:acme:employee/e-1"}`))
+	require.NoError(t, err)
+	e.Subject, e.TenantID = "ern:elmo:hr:acme:employee/e-1", "acme"
+	return &e
+}
+
+// TestCommandsGoToTheirOwner: a command goes to the queue of the one
+// service that accepts it, past the topics, and is handled there with the
+// pipeline of events; its imperative action passes strict validation.
+func TestCommandsGoToTheirOwner(t *testing.T) {
+	ctx := context.Background()
+	b, err := memory.New(nil)
+	require.NoError(t, err)
+	topo := &topology.Topology{Env: "dev", Domains: []topology.Domain{{Name: "payroll"}},
+		Services: []topology.Service{{Name: "payslips", Accepts: []string{typeGenerate}}, {Name: "audit", Consumes: []string{"elmo.payroll.*"}}}}
+	bus, err := transport.Open(ctx, b, topo, &transport.OpenConfig{Provision: true, Catalog: commandCatalog(t)})
+	require.NoError(t, err)
+	got := make(chan string, 1)
+	payslips, err := bus.Consumer(ctx, "payslips", nil)
+	require.NoError(t, err)
+	require.NoError(t, payslips.HandleFunc(typeGenerate, func(_ context.Context, d *transport.Delivery) error {
+		got <- d.Envelope.ID
+		return nil
+	}))
+	require.NoError(t, payslips.Start(ctx))
+	t.Cleanup(func() { _ = payslips.Shutdown(context.Background()) })
+	audit, err := bus.Consumer(ctx, "audit", nil)
+	require.NoError(t, err)
+	assert.ErrorIs(t, audit.HandleFunc(typeGenerate, func(context.Context, *transport.Delivery) error { return nil }), transport.ErrInvalidHandler,
+		"a command reaches its owner alone")
+
+	cmd := generatePayslip(t)
+	require.NoError(t, bus.Publisher().Publish(ctx, cmd))
+	assert.Equal(t, cmd.ID, within(t, got, "the command"))
+	stats, err := b.Stats("audit")
+	require.NoError(t, err)
+	assert.Zero(t, stats.Visible+stats.InFlight, "the topic's subscribers got nothing")
+}
+
+// TestCommandWithoutOwner: a command no service accepts is refused before
+// anything is sent, saying how to route it.
+func TestCommandWithoutOwner(t *testing.T) {
+	ctx := context.Background()
+	b, err := memory.New(nil)
+	require.NoError(t, err)
+	topo := &topology.Topology{Env: "dev", Domains: []topology.Domain{{Name: "payroll"}},
+		Services: []topology.Service{{Name: "audit", Consumes: []string{"elmo.payroll.*"}}}}
+	bus, err := transport.Open(ctx, b, topo, &transport.OpenConfig{Provision: true, Catalog: commandCatalog(t)})
+	require.NoError(t, err)
+	err = bus.Publisher().Publish(ctx, generatePayslip(t))
+	require.ErrorIs(t, err, transport.ErrNoOwner)
+	assert.ErrorContains(t, err, "a service's accepts in the topology")
+	var perr *transport.PublishError
+	require.ErrorAs(t, err, &perr)
+	assert.True(t, perr.Failed[0].Invalid, "certainly not sent")
+}
