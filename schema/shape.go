@@ -145,11 +145,18 @@ func kindOf(doc any) string {
 	return KindEvent
 }
 
-// IsCommand reports whether the catalogue's newest schema of a type
-// declares it a command. The transport routes commands to the one service
-// that accepts them, and envelope validation does not hold their action
-// to the past tense (envelope.Validator.Commands).
-func (c *Catalog) IsCommand(t naming.Type) bool {
+// Kind returns what the catalogue's newest schema of a type declares it:
+// KindEvent, KindCommand or KindReply; "" for a type it does not know. The
+// transport routes commands to the one service that accepts them and
+// replies to their requester, and envelope validation does not hold a
+// command's action to the past tense (envelope.Validator.Commands).
+func (c *Catalog) Kind(t naming.Type) string {
 	versions := c.byType[t]
-	return len(versions) > 0 && versions[len(versions)-1].Kind() == KindCommand
+	if len(versions) == 0 {
+		return ""
+	}
+	return versions[len(versions)-1].Kind()
 }
+
+// IsCommand reports whether the catalogue declares a type a command.
+func (c *Catalog) IsCommand(t naming.Type) bool { return c.Kind(t) == KindCommand }

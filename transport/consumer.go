@@ -195,18 +195,27 @@ func (c *Consumer) HandleFunc(eventType string, h HandlerFunc) error {
 	if h == nil {
 		return fmt.Errorf("%w: nil handler for %s", ErrInvalidHandler, eventType)
 	}
-	return c.register(eventType, h, nil)
+	return c.register(eventType, h, nil, true)
+}
+
+// registerReply adds the handler of a reply type: replies come to the
+// requester's queue, whatever the subscription's event types.
+func (c *Consumer) registerReply(replyType string, h HandlerFunc) error {
+	if _, err := naming.ParseType(replyType); err != nil {
+		return fmt.Errorf("%w: %w", ErrInvalidHandler, err)
+	}
+	return c.register(replyType, h, nil, false)
 }
 
 // register adds the handler of an event type, with the member check of
 // its payload's type when it is typed.
-func (c *Consumer) register(eventType string, h HandlerFunc, members envelope.MemberChecker) error {
+func (c *Consumer) register(eventType string, h HandlerFunc, members envelope.MemberChecker, checkReceives bool) error {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	if c.started {
 		return ErrStarted
 	}
-	if c.receives != nil && !c.receives(eventType) {
+	if checkReceives && c.receives != nil && !c.receives(eventType) {
 		return fmt.Errorf("%w: the subscription of %q never delivers %s: add it to the service's consumes in the topology, or remove the handler",
 			ErrInvalidHandler, c.cfg.Name, eventType)
 	}
@@ -243,7 +252,7 @@ func Handle[T any](c *Consumer, def *event.Definition[T], h func(ctx context.Con
 			return Permanent(err)
 		}
 		return h(ctx, d.Envelope, payload)
-	}, def.Members())
+	}, def.Members(), true)
 }
 
 func (c *Consumer) dispatch(ctx context.Context, d *Delivery) error {

@@ -119,8 +119,9 @@ func NewPublisher(s driver.Sender, cfg *PublisherConfig) (*Publisher, error) {
 	if c.Validator != nil {
 		p.validator = *c.Validator
 	}
-	if cc, ok := c.Catalog.(commandCatalog); ok && p.validator.Commands == nil {
-		p.validator.Commands = cc.IsCommand // a command's action is not in the past tense
+	if kc, ok := c.Catalog.(kindCatalog); ok && p.validator.Commands == nil {
+		// a command's action is not in the past tense
+		p.validator.Commands = func(t naming.Type) bool { return kc.Kind(t) == "command" }
 	}
 	if c.Backoff != nil {
 		p.backoff = *c.Backoff
@@ -423,9 +424,9 @@ func (p *Publisher) prepare(ctx context.Context, events []*envelope.Envelope) ([
 			fail(err)
 			continue
 		}
-		topic := p.cfg.Topic(t)
-		if _, toQueue := driver.QueueOf(topic); p.isCommand(t) && !toQueue {
-			fail(fmt.Errorf("%w: %s is a command: it goes to the one service that accepts it (a service's accepts in the topology), never to a topic", ErrNoOwner, t))
+		topic, err := p.destination(&e, t)
+		if err != nil {
+			fail(err)
 			continue
 		}
 		limit := p.limit(topic)
@@ -456,14 +457,37 @@ func (p *Publisher) prepare(ctx context.Context, events []*envelope.Envelope) ([
 	return out, failed
 }
 
-// commandCatalog is a catalogue that knows which types are commands
-// (*schema.Catalog).
-type commandCatalog interface{ IsCommand(naming.Type) bool }
+// kindCatalog is a catalogue that knows the kinds of types
+// (*schema.Catalog): event, command or reply.
+type kindCatalog interface{ Kind(naming.Type) string }
 
-// isCommand reports whether the catalogue declares a type a command.
-func (p *Publisher) isCommand(t naming.Type) bool {
-	c, ok := p.cfg.Catalog.(commandCatalog)
-	return ok && c.IsCommand(t)
+// kind returns what the catalogue says a type is, "" when it cannot say.
+func (p *Publisher) kind(t naming.Type) string {
+	if c, ok := p.cfg.Catalog.(kindCatalog); ok {
+		return c.Kind(t)
+	}
+	return ""
+}
+
+// destination returns where an event goes: a command to the queue of the
+// service that accepts it (its topic as the Topic function gives it), a
+// reply to its requester's queue (its replyto), an event to its topic.
+func (p *Publisher) destination(e *envelope.Envelope, t naming.Type) (string, error) {
+	topic := p.cfg.Topic(t)
+	_, toQueue := driver.QueueOf(topic)
+	switch p.kind(t) {
+	case "command":
+		if !toQueue {
+			return "", fmt.Errorf("%w: %s is a command: it goes to the one service that accepts it (a service's accepts in the topology), never to a topic", ErrNoOwner, t)
+		}
+	case "reply":
+		requester, _ := e.Extensions[AttrReplyTo].(string)
+		if requester == "" {
+			return "", fmt.Errorf("%w: %s is a reply: it goes to its requester's queue, and it has no %s (build it with Reply, from the command)", ErrNoOwner, t, AttrReplyTo)
+		}
+		return driver.QueueDestination(requester), nil
+	}
+	return topic, nil
 }
 
 // limit returns the largest message of a topic.

@@ -95,3 +95,20 @@ func TestBus(t *testing.T) {
 		return b
 	}, "dev")
 }
+
+// TestRequests runs request and reply on a broker.
+func TestRequests(t *testing.T) {
+	transporttest.RunRequests(t, func(t *testing.T) driver.Driver {
+		b, err := memory.New(nil)
+		require.NoError(t, err)
+		return b
+	}, "dev")
+}
+
+// BenchmarkRequests: a request and reply round trip against an event's
+// trip to its handler, one requester at a time.
+func BenchmarkRequests(b *testing.B) {
+	broker, err := memory.New(nil)
+	require.NoError(b, err)
+	transporttest.BenchRequests(b, broker, "dev", 1, 0)
+}

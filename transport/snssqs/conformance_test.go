@@ -135,3 +135,28 @@ func TestBus(t *testing.T) {
 		}, newEnvName())
 	})
 }
+
+// TestRequests runs request and reply on both servers.
+func TestRequests(t *testing.T) {
+	onEachServer(t, func(t *testing.T, srv testServer) {
+		transporttest.RunRequests(t, func(t *testing.T) driver.Driver {
+			snsC, sqsC := clientsOf(t, srv.endpoint)
+			d, err := snssqs.NewDriver(snsC, sqsC, &snssqs.DriverConfig{WaitTime: time.Second})
+			if err != nil {
+				t.Fatal(err)
+			}
+			return d
+		}, newEnvName())
+	})
+}
+
+// BenchmarkRequestsOnGoAws: request and reply round trips with 16
+// requesters at once, on GoAws.
+func BenchmarkRequestsOnGoAws(b *testing.B) {
+	snsC, sqsC := clientsOf(b, testServers()[0].endpoint)
+	d, err := snssqs.NewDriver(snsC, sqsC, &snssqs.DriverConfig{WaitTime: time.Second})
+	if err != nil {
+		b.Fatal(err)
+	}
+	transporttest.BenchRequests(b, d, newEnvName(), 16, 64)
+}

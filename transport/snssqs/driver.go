@@ -206,7 +206,7 @@ func (d *Driver) OpenSender(ctx context.Context, t *topology.Topology) (driver.S
 	}
 	queues := map[string]string{}
 	for _, s := range t.Services {
-		if len(s.Accepts) == 0 {
+		if len(s.Accepts) == 0 && len(s.Requests) == 0 { // commands, or replies, come to its queue
 			continue
 		}
 		name, _ := awsNames(t).Queue(s.Name, t.FIFO(s))

@@ -49,8 +49,16 @@ func (t *Topology) checkAccepts() []error {
 			owners[typ] = s.Name
 		}
 	}
+	for _, s := range t.Services {
+		for _, typ := range s.Requests {
+			if _, ok := owners[typ]; !ok {
+				errs = append(errs, fmt.Errorf("service %q requests %s, which no service accepts", s.Name, typ))
+			}
+		}
+	}
 	return errs
 }
 
-// errNothingReceived is a service that neither consumes nor accepts.
-var errNothingReceived = errors.New("consumes and accepts nothing")
+// errNothingReceived is a service that neither consumes, accepts nor
+// requests.
+var errNothingReceived = errors.New("consumes, accepts and requests nothing")

@@ -90,6 +90,10 @@ type Service struct {
 	// versions, no wildcards): they are sent to its queue alone, and no
 	// other service may accept them.
 	Accepts []string `json:"accepts,omitempty"`
+	// Requests lists the commands the service sends and awaits replies
+	// to: each must be accepted by a service. Replies come to the
+	// service's own queue.
+	Requests []string `json:"requests,omitempty"`
 	// MaxReceiveCount moves a message to the dead-letter queue after this
 	// many receives, 1 to 1000. Default DefaultMaxReceiveCount: above the
 	// consumer runtime's MaxAttempts, as a backstop for consumers that keep
@@ -183,7 +187,7 @@ func (t *Topology) Validate() error {
 			errs = append(errs, fmt.Errorf("service %q is listed twice", s.Name))
 		}
 		seen[s.Name] = true
-		if len(s.Consumes) == 0 && len(s.Accepts) == 0 {
+		if len(s.Consumes) == 0 && len(s.Accepts) == 0 && len(s.Requests) == 0 {
 			errs = append(errs, fmt.Errorf("service %q %w", s.Name, errNothingReceived))
 		}
 		fifo := map[bool]bool{}

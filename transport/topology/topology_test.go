@@ -48,7 +48,7 @@ func TestValidate(t *testing.T) {
 		{"unknown domain", func(t *topology.Topology) { t.Services[0].Consumes = []string{"elmo.payroll.pay_run.completed.v1"} }, `domain "payroll" has no topic`},
 		{"bad type", func(t *topology.Topology) { t.Services[0].Consumes = []string{"elmo.identity.client.signed-up.v1"} }, "snake_case"},
 		{"bad wildcard", func(t *topology.Topology) { t.Services[0].Consumes = []string{"elmo.*"} }, "wildcard"},
-		{"nothing consumed", func(t *topology.Topology) { t.Services[0].Consumes = nil }, "consumes and accepts nothing"},
+		{"nothing consumed", func(t *topology.Topology) { t.Services[0].Consumes = nil }, "consumes, accepts and requests nothing"},
 		{"command with a wildcard", func(t *topology.Topology) { t.Services[0].Accepts = []string{"elmo.identity.*"} }, `service "billing" accepts "elmo.identity.*"`},
 		{"command with two owners", func(t *topology.Topology) {
 			t.Services[0].Accepts = []string{"elmo.identity.client.suspend.v1"}
