@@ -95,7 +95,7 @@ func (d *doc) schemasOf(entry string) ([]*schema.Schema, error) {
 	var out []*schema.Schema
 	if prefix, ok := strings.CutSuffix(entry, "*"); ok {
 		for _, s := range d.cat.Schemas() {
-			if strings.HasPrefix(s.ID().Type.String(), prefix) {
+			if strings.HasPrefix(s.ID().Type.String(), prefix) && s.Kind() == schema.KindEvent { // commands and replies go through no topic
 				out = append(out, s)
 			}
 		}
@@ -128,7 +128,7 @@ func (d *doc) build() error {
 	for _, dom := range d.topo.Domains {
 		prefix := d.org() + "." + dom.Name + "."
 		for _, s := range d.cat.Schemas() {
-			if strings.HasPrefix(s.ID().Type.String(), prefix) {
+			if strings.HasPrefix(s.ID().Type.String(), prefix) && s.Kind() == schema.KindEvent {
 				topicMessages[dom.Name] = append(topicMessages[dom.Name], s)
 			}
 		}
@@ -209,9 +209,20 @@ func (d *doc) service(s topology.Service) error {
 			}
 		}
 	}
+	var accepted []*schema.Schema
+	for _, entry := range s.Accepts {
+		ss, err := d.schemasOf(entry)
+		if err != nil {
+			return fmt.Errorf("service %q: %w", s.Name, err)
+		}
+		accepted = append(accepted, ss...)
+	}
 	id := "queue." + s.Name
 	msgs := map[string]any{}
-	for _, x := range consumed {
+	for _, x := range slices.Concat(consumed, accepted) {
+		if err := d.message(x); err != nil {
+			return err
+		}
 		msgs[messageID(x)] = map[string]any{"$ref": "#/components/messages/" + messageID(x)}
 	}
 	q := map[string]any{
@@ -229,15 +240,72 @@ func (d *doc) service(s topology.Service) error {
 		"bindings": map[string]any{"sqs": map[string]any{"queue": q, "bindingVersion": SQSBindingVersion,
 			"deadLetterQueue": map[string]any{"name": dlq, "fifoQueue": fifo, "messageRetentionPeriod": int(topology.MaxRetention.Seconds())}}},
 	}
-	d.operations[s.Name+".receive"] = map[string]any{
-		"action":   "receive",
-		"title":    s.Name + " receives",
-		"summary":  s.Name + " handles " + strings.Join(s.Consumes, ", ") + ".",
-		"channel":  map[string]any{"$ref": "#/channels/" + id},
-		"messages": refs(id, consumed),
-		"bindings": map[string]any{"sqs": map[string]any{"queues": []any{map[string]any{"name": queue, "fifoQueue": fifo}}, "bindingVersion": SQSBindingVersion}},
+	sqsBinding := map[string]any{"sqs": map[string]any{"queues": []any{map[string]any{"name": queue, "fifoQueue": fifo}}, "bindingVersion": SQSBindingVersion}}
+	if len(consumed) > 0 {
+		d.operations[s.Name+".receive"] = map[string]any{
+			"action":   "receive",
+			"title":    s.Name + " receives",
+			"summary":  s.Name + " handles " + strings.Join(s.Consumes, ", ") + ".",
+			"channel":  map[string]any{"$ref": "#/channels/" + id},
+			"messages": refs(id, consumed),
+			"bindings": sqsBinding,
+		}
+	}
+	for _, cmd := range accepted {
+		op := map[string]any{
+			"action":   "receive",
+			"title":    s.Name + " accepts " + cmd.ID().Type.String(),
+			"summary":  "A command: sent to " + s.Name + " alone, which carries it out or refuses it.",
+			"channel":  map[string]any{"$ref": "#/channels/" + id},
+			"messages": refs(id, []*schema.Schema{cmd}),
+			"bindings": sqsBinding,
+		}
+		if replies := d.repliesTo(cmd); len(replies) > 0 {
+			op["reply"] = map[string]any{
+				"address":  map[string]any{"location": "$message.header#/" + transportReplyTo, "description": "The requester's queue: the command's replyto names its service."},
+				"channel":  map[string]any{"$ref": "#/channels/" + repliesChannel},
+				"messages": refs(repliesChannel, replies),
+			}
+		}
+		d.operations[s.Name+".accept."+strings.ReplaceAll(cmd.ID().Type.String(), ".", "_")] = op
 	}
 	return nil
+}
+
+// repliesChannel holds the replies: addressed at run time, by the
+// command's replyto.
+const repliesChannel = "replies"
+
+// transportReplyTo is the extension attribute that names the requester.
+const transportReplyTo = "replyto"
+
+// repliesTo returns the reply types that answer a command: by convention,
+// the replies (x-elmo-kind reply) of the command's entity, e.g.
+// elmo.payroll.payslip.generated.v1 for elmo.payroll.payslip.generate.v1.
+// It puts them on the replies channel.
+func (d *doc) repliesTo(cmd *schema.Schema) []*schema.Schema {
+	t := cmd.ID().Type
+	var out []*schema.Schema
+	for _, s := range d.cat.Schemas() {
+		r := s.ID().Type
+		if s.Kind() == schema.KindReply && r.Org() == t.Org() && r.Domain() == t.Domain() && r.Entity() == t.Entity() {
+			out = append(out, s)
+		}
+	}
+	if len(out) == 0 {
+		return nil
+	}
+	ch, _ := d.channels[repliesChannel].(map[string]any)
+	if ch == nil {
+		ch = map[string]any{"title": "replies", "description": "Replies to commands, each sent to its requester's own queue (the command's replyto).", "messages": map[string]any{}}
+		d.channels[repliesChannel] = ch
+	}
+	for _, s := range out {
+		if d.message(s) == nil {
+			ch["messages"].(map[string]any)[messageID(s)] = map[string]any{"$ref": "#/components/messages/" + messageID(s)}
+		}
+	}
+	return out
 }
 
 // producer adds a publishing service's send operation per topic.
@@ -333,6 +401,9 @@ func (d *doc) message(s *schema.Schema) error {
 	}
 	if shape := s.Shape(); shape != "" {
 		m["x-elmo-shape"] = shape // an AsyncAPI specification extension: the events' shape
+	}
+	if kind := s.Kind(); kind != schema.KindEvent {
+		m["x-elmo-kind"] = kind // a command or a reply
 	}
 	if ex, ok := payload["examples"].([]any); ok {
 		var examples []any

@@ -107,7 +107,7 @@ func TestTheParserAcceptsTheDocuments(t *testing.T) {
 	vs := parse(t, signup, shop)
 	for i, want := range []struct{ channels, operations, messages int }{
 		{2 + 4, 4 + 2, 3 + 1}, // identity and platform topics, 4 queues; 4 receive, 2 send; client.signed_up 1.0 to 1.2, tenant.provisioned 1.0
-		{1 + 2, 2 + 1, 2},
+		{1 + 2 + 1, 2 + 1 + 1, 2 + 2}, // the replies channel; warehouse accepts order.cancel, with a reply; the command and its reply
 	} {
 		v := vs[i]
 		for _, d := range v.Diagnostics {
@@ -247,9 +247,44 @@ func TestMessagesShowTheirShape(t *testing.T) {
 		} `json:"components"`
 	}
 	require.NoError(t, json.Unmarshal(generate(t, "testdata/catalog", "testdata/topology/shop.json"), &doc))
-	shapes := map[string]any{}
+	shapes, kinds := map[string]any{}, map[string]any{}
 	for _, m := range doc.Components.Messages {
 		shapes[m["name"].(string)] = m["x-elmo-shape"]
+		kinds[m["name"].(string)] = m["x-elmo-kind"]
 	}
-	assert.Equal(t, map[string]any{"elmo.shop.order.placed.v1": "state", "elmo.shop.order.cancelled.v1": "notification"}, shapes)
+	assert.Equal(t, map[string]any{"elmo.shop.order.placed.v1": "state", "elmo.shop.order.cancelled.v1": "notification",
+		"elmo.shop.order.cancel.v1": nil, "elmo.shop.order.confirmed.v1": nil}, shapes)
+	assert.Equal(t, map[string]any{"elmo.shop.order.placed.v1": nil, "elmo.shop.order.cancelled.v1": nil,
+		"elmo.shop.order.cancel.v1": "command", "elmo.shop.order.confirmed.v1": "reply"}, kinds)
+}
+
+// TestCommandsHaveReplies: a command its owner accepts is an operation of
+// the owner's queue, with a reply addressed by the command's replyto.
+func TestCommandsHaveReplies(t *testing.T) {
+	var doc struct {
+		Operations map[string]struct {
+			Action  string `json:"action"`
+			Channel struct {
+				Ref string `json:"$ref"`
+			} `json:"channel"`
+			Reply struct {
+				Address struct {
+					Location string `json:"location"`
+				} `json:"address"`
+				Messages []struct {
+					Ref string `json:"$ref"`
+				} `json:"messages"`
+			} `json:"reply"`
+		} `json:"operations"`
+	}
+	require.NoError(t, json.Unmarshal(generate(t, "testdata/catalog", "testdata/topology/shop.json"), &doc))
+	op, ok := doc.Operations["warehouse.accept.elmo_shop_order_cancel_v1"]
+	require.True(t, ok, "the operation of the accepted command")
+	assert.Equal(t, "receive", op.Action)
+	assert.Equal(t, "#/channels/queue.warehouse", op.Channel.Ref)
+	assert.Equal(t, "$message.header#/replyto", op.Reply.Address.Location)
+	require.Len(t, op.Reply.Messages, 1)
+	assert.Contains(t, op.Reply.Messages[0].Ref, "elmo.shop.order.confirmed")
+	_, audited := doc.Operations["audit.receive"]
+	assert.True(t, audited)
 }

@@ -221,3 +221,20 @@ func ExampleBuild() {
 	fmt.Println(len(files["index.html"]) > 0, len(files["event-elmo.hr.employee.hired.v1.html"]) > 0, len(files["service-payroll.html"]) > 0)
 	// Output: true true true
 }
+
+// TestCommandsInABrowser: who accepts which command shows on the
+// command's page and on its owner's, as Chromium renders them.
+func TestCommandsInABrowser(t *testing.T) {
+	bin := chromium(t)
+	dir, _ := site(t, "../asyncapi/testdata/catalog", readTopology(t, "../asyncapi/testdata/topology/shop.json"))
+	for page, want := range map[string][]string{
+		"event-elmo.shop.order.cancel.v1.html": {`<td class="kind">command, accepted by <a href="service-warehouse.html">warehouse</a></td>`},
+		"service-warehouse.html":               {`<section class="accepts"><h2>Accepts</h2>`, `href="event-elmo.shop.order.cancel.v1.html"`},
+		"event-elmo.shop.order.placed.v1.html": {`<td class="kind">event</td>`, `<td class="shape">state</td>`},
+	} {
+		dom := browse(t, bin, dir, page, "--dump-dom")
+		for _, w := range want {
+			assert.Contains(t, dom, w, page)
+		}
+	}
+}

@@ -39,6 +39,7 @@ type service struct {
 	Retention           string
 	Publishes, Consumes []string // as the topology writes them
 	Sends, Receives     []*eventType
+	Accepts             []*eventType // the commands it owns
 }
 
 type eventType struct {
@@ -46,6 +47,8 @@ type eventType struct {
 	Domain               string
 	Title, Description   string
 	Shape                string     // the newest minor's x-elmo-shape, "" when undeclared
+	Kind                 string     // event, command or reply
+	Owner                *service   // of a command: the service that accepts it
 	Versions             []*version // ascending
 	Producers, Consumers []*service
 }
@@ -128,7 +131,7 @@ func build(cat *schema.Catalog, topo *topology.Topology) (*site, error) {
 		e.Versions = append(e.Versions, v)
 		var doc struct{ Title, Description string }
 		_ = json.Unmarshal(s.Bytes(), &doc) // the catalogue decoded it
-		e.Title, e.Description, e.Shape = doc.Title, doc.Description, s.Shape()
+		e.Title, e.Description, e.Shape, e.Kind = doc.Title, doc.Description, s.Shape(), s.Kind()
 	}
 	services := map[string]*service{}
 	svc := func(name string) *service {
@@ -151,6 +154,12 @@ func build(cat *schema.Catalog, topo *topology.Topology) (*site, error) {
 		s.DeadLetters, _ = names.DeadLetterQueue(c.Name, fifo)
 		s.Visibility, s.ReceiveLimit, s.Retention = c.VisibilityTimeout().String(), c.ReceiveLimit(), c.Retention().String()
 		s.Consumes = c.Consumes
+		for _, typ := range c.Accepts {
+			for _, e := range matches(typ) {
+				s.Accepts = appendNew(s.Accepts, e)
+				e.Owner = s
+			}
+		}
 		for _, entry := range c.Consumes {
 			for _, e := range matches(entry) {
 				s.Receives = appendNew(s.Receives, e)

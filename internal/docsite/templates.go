@@ -53,13 +53,15 @@ const templates = `
 <tr><th>Visibility timeout</th><td>{{.Page.Visibility}}</td></tr><tr><th>Retention</th><td>{{.Page.Retention}}</td></tr></table>{{end}}
 <section><h2>Publishes</h2>{{if .Page.Publishes}}<p class="muted">{{range .Page.Publishes}}<code>{{.}}</code> {{end}}</p>{{end}}{{template "events" .Page.Sends}}</section>
 <section><h2>Consumes</h2>{{if .Page.Consumes}}<p class="muted">{{range .Page.Consumes}}<code>{{.}}</code> {{end}}</p>{{end}}{{template "events" .Page.Receives}}</section>
+{{if .Page.Accepts}}<section class="accepts"><h2>Accepts</h2><p class="muted">The commands sent to this service alone.</p>{{template "events" .Page.Accepts}}</section>{{end}}
 {{template "foot" .}}{{end}}
 
 {{define "event"}}{{template "head" .Page.Type}}{{template "nav" .}}
 <h1><code>{{.Page.Type}}</code></h1>
 <p class="lead">{{.Page.Title}}. {{.Page.Description}}</p>
 <table class="facts"><tr><th>Domain</th><td><a href="domain-{{.Page.Domain}}.html">{{.Page.Domain}}</a></td></tr>
-<tr><th>Shape</th><td class="shape">{{if .Page.Shape}}{{.Page.Shape}}{{else}}<span class="muted">not declared</span>{{end}}</td></tr>
+<tr><th>Kind</th><td class="kind">{{.Page.Kind}}{{if .Page.Owner}}, accepted by <a href="{{.Page.Owner.Page}}">{{.Page.Owner.Name}}</a>{{end}}</td></tr>
+{{if eq .Page.Kind "event"}}<tr><th>Shape</th><td class="shape">{{if .Page.Shape}}{{.Page.Shape}}{{else}}<span class="muted">not declared</span>{{end}}</td></tr>{{end}}
 <tr><th>Published by</th><td>{{range .Page.Producers}}<a href="{{.Page}}">{{.Name}}</a> {{else}}<span class="muted">no producer in the topology</span>{{end}}</td></tr>
 <tr><th>Consumed by</th><td>{{range .Page.Consumers}}<a href="{{.Page}}">{{.Name}}</a> {{else}}<span class="muted">no consumer in the topology</span>{{end}}</td></tr>
 <tr><th>Versions</th><td>{{range .Page.Versions}}<a href="#v{{.Label}}">{{.Label}}</a> {{end}}</td></tr></table>
