@@ -3,33 +3,18 @@ package transport_test
 import (
 	"context"
 	"testing"
-	"testing/fstest"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
 	"github.com/elmosoftware/eventprotocol/envelope"
-	"github.com/elmosoftware/eventprotocol/schema"
 	"github.com/elmosoftware/eventprotocol/transport"
 	"github.com/elmosoftware/eventprotocol/transport/memory"
 	"github.com/elmosoftware/eventprotocol/transport/topology"
+	"github.com/elmosoftware/eventprotocol/transport/transporttest"
 )
 
-const typeGenerate = "elmo.payroll.payslip.generate.v1"
-
-// commandCatalog has a command, payslip.generate, beside the sign-up event.
-func commandCatalog(t testing.TB) *schema.Catalog {
-	t.Helper()
-	cat, err := schema.Load(fstest.MapFS{
-		"payroll/payslip.generate.v1.0.json": {Data: []byte(`{"$schema":"https://json-schema.org/draft/2020-12/schema",
-			"$id":"https://schemas.elmo.example/elmo.payroll.payslip.generate/1.0","title":"Generate a payslip",
-			"description":"Asks payroll to generate an employee's payslip.","x-elmo-kind":"command","type":"object",
-			"additionalProperties":false,"required":["employee"],"properties":{"employee":{"type":"string","format":"ern"}},
-			"examples":[{"employee":"ern:elmo:hr:acme:employee/e-1"}]}`)},
-	})
-	require.NoError(t, err)
-	return cat
-}
+const typeGenerate = transporttest.TypeGenerate
 
 func generatePayslip(t testing.TB) *envelope.Envelope {
 	t.Helper()
@@ -48,7 +33,7 @@ func TestCommandsGoToTheirOwner(t *testing.T) {
 	require.NoError(t, err)
 	topo := &topology.Topology{Env: "dev", Domains: []topology.Domain{{Name: "payroll"}},
 		Services: []topology.Service{{Name: "payslips", Accepts: []string{typeGenerate}}, {Name: "audit", Consumes: []string{"elmo.payroll.*"}}}}
-	bus, err := transport.Open(ctx, b, topo, &transport.OpenConfig{Provision: true, Catalog: commandCatalog(t)})
+	bus, err := transport.Open(ctx, b, topo, &transport.OpenConfig{Provision: true, Catalog: transporttest.RequestCatalog(t)})
 	require.NoError(t, err)
 	got := make(chan string, 1)
 	payslips, err := bus.Consumer(ctx, "payslips", nil)
@@ -80,7 +65,7 @@ func TestCommandWithoutOwner(t *testing.T) {
 	require.NoError(t, err)
 	topo := &topology.Topology{Env: "dev", Domains: []topology.Domain{{Name: "payroll"}},
 		Services: []topology.Service{{Name: "audit", Consumes: []string{"elmo.payroll.*"}}}}
-	bus, err := transport.Open(ctx, b, topo, &transport.OpenConfig{Provision: true, Catalog: commandCatalog(t)})
+	bus, err := transport.Open(ctx, b, topo, &transport.OpenConfig{Provision: true, Catalog: transporttest.RequestCatalog(t)})
 	require.NoError(t, err)
 	err = bus.Publisher().Publish(ctx, generatePayslip(t))
 	require.ErrorIs(t, err, transport.ErrNoOwner)

@@ -3,17 +3,16 @@ package snssqs_test
 import (
 	"context"
 	"testing"
-	"testing/fstest"
 	"time"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
 	"github.com/elmosoftware/eventprotocol/envelope"
-	"github.com/elmosoftware/eventprotocol/schema"
 	"github.com/elmosoftware/eventprotocol/transport"
 	"github.com/elmosoftware/eventprotocol/transport/snssqs"
 	"github.com/elmosoftware/eventprotocol/transport/topology"
+	"github.com/elmosoftware/eventprotocol/transport/transporttest"
 )
 
 // TestCommandsOnServers: a command goes straight to the queue of the
@@ -23,15 +22,8 @@ func TestCommandsOnServers(t *testing.T) { onEachServer(t, testCommands) }
 
 func testCommands(t *testing.T, srv testServer) {
 	ctx := context.Background()
-	cat, err := schema.Load(fstest.MapFS{
-		"payroll/payslip.generate.v1.0.json": {Data: []byte(`{"$schema":"https://json-schema.org/draft/2020-12/schema",
-			"$id":"https://schemas.elmo.example/elmo.payroll.payslip.generate/1.0","title":"Generate a payslip",
-			"description":"Asks payroll to generate an employee's payslip.","x-elmo-kind":"command","type":"object",
-			"additionalProperties":false,"required":["employee"],"properties":{"employee":{"type":"string","format":"ern"}},
-			"examples":[{"employee":"ern:elmo:hr:acme:employee/e-1"}]}`)},
-	})
-	require.NoError(t, err)
-	const typ = "elmo.payroll.payslip.generate.v1"
+	cat := transporttest.RequestCatalog(t)
+	const typ = transporttest.TypeGenerate
 	topo := &topology.Topology{Env: newEnvName(), Domains: []topology.Domain{{Name: "payroll"}},
 		Services: []topology.Service{{Name: "payslips", Accepts: []string{typ}}, {Name: "audit", Consumes: []string{"elmo.payroll.*"}}}}
 	snsC, sqsC := clientsOf(t, srv.endpoint)

@@ -124,30 +124,24 @@ func TestConformance(t *testing.T) {
 // TestBus runs the portable wiring and the dead-letter tooling on both
 // servers, through a Driver.
 func TestBus(t *testing.T) {
-	onEachServer(t, func(t *testing.T, srv testServer) {
-		transporttest.RunBus(t, func(t *testing.T) driver.Driver {
-			snsC, sqsC := clientsOf(t, srv.endpoint)
-			d, err := snssqs.NewDriver(snsC, sqsC, &snssqs.DriverConfig{WaitTime: time.Second})
-			if err != nil {
-				t.Fatal(err)
-			}
-			return d
-		}, newEnvName())
-	})
+	onEachServer(t, func(t *testing.T, srv testServer) { transporttest.RunBus(t, driverOn(srv), newEnvName()) })
+}
+
+// driverOn returns a factory of Drivers on a test server.
+func driverOn(srv testServer) func(t *testing.T) driver.Driver {
+	return func(t *testing.T) driver.Driver {
+		snsC, sqsC := clientsOf(t, srv.endpoint)
+		d, err := snssqs.NewDriver(snsC, sqsC, &snssqs.DriverConfig{WaitTime: time.Second})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return d
+	}
 }
 
 // TestRequests runs request and reply on both servers.
 func TestRequests(t *testing.T) {
-	onEachServer(t, func(t *testing.T, srv testServer) {
-		transporttest.RunRequests(t, func(t *testing.T) driver.Driver {
-			snsC, sqsC := clientsOf(t, srv.endpoint)
-			d, err := snssqs.NewDriver(snsC, sqsC, &snssqs.DriverConfig{WaitTime: time.Second})
-			if err != nil {
-				t.Fatal(err)
-			}
-			return d
-		}, newEnvName())
-	})
+	onEachServer(t, func(t *testing.T, srv testServer) { transporttest.RunRequests(t, driverOn(srv), newEnvName()) })
 }
 
 // BenchmarkRequestsOnGoAws: request and reply round trips with 16
