@@ -106,7 +106,7 @@ func TestTheParserAcceptsTheDocuments(t *testing.T) {
 	shop := generate(t, "testdata/catalog", "testdata/topology/shop.json")
 	vs := parse(t, signup, shop)
 	for i, want := range []struct{ channels, operations, messages int }{
-		{2 + 4, 4 + 2, 3 + 1}, // identity and platform topics, 4 queues; 4 receive, 2 send; client.signed_up 1.0 to 1.2, tenant.provisioned 1.0
+		{2 + 4, 4 + 2, 3 + 1},         // identity and platform topics, 4 queues; 4 receive, 2 send; client.signed_up 1.0 to 1.2, tenant.provisioned 1.0
 		{1 + 2 + 1, 2 + 1 + 1, 2 + 2}, // the replies channel; warehouse accepts order.cancel, with a reply; the command and its reply
 	} {
 		v := vs[i]
