@@ -172,7 +172,7 @@ func (s *Store) pending(e *envelope.Envelope) (Pending, error) {
 	if e == nil {
 		return Pending{}, errors.New("nil envelope")
 	}
-	if err := (envelope.Validator{}).Validate(e); err != nil {
+	if err := s.envelopes.Validate(e); err != nil {
 		return Pending{}, err
 	}
 	if s.cfg.Validator != nil {

@@ -14,6 +14,7 @@ import (
 
 	"github.com/elmosoftware/eventprotocol/config"
 	"github.com/elmosoftware/eventprotocol/envelope"
+	"github.com/elmosoftware/eventprotocol/naming"
 )
 
 // PayloadValidator checks an event's payload against the schema its
@@ -49,8 +50,9 @@ type Config struct {
 // Store is an event store over a [Backend]. It is safe for concurrent
 // use.
 type Store struct {
-	b   Backend
-	cfg Config
+	b         Backend
+	cfg       Config
+	envelopes envelope.Validator // the ELMO profile, strict but for the tense of type actions
 
 	mu      sync.Mutex
 	changed chan struct{} // closed and replaced after each append
@@ -90,7 +92,11 @@ func New(b Backend, cfg *Config) (*Store, error) {
 	if c.Logger == nil {
 		c.Logger = slog.New(slog.DiscardHandler)
 	}
-	return &Store{b: b, cfg: c, changed: make(chan struct{})}, nil
+	st := &Store{b: b, cfg: c, changed: make(chan struct{})}
+	// The store holds commands as well as events: the tense of a type's
+	// action is the publisher's check (transport.Publisher), not the store's.
+	st.envelopes.Commands = func(naming.Type) bool { return true }
+	return st, nil
 }
 
 // Backend returns the store's backend: for a SQL backend's AppendTx when

@@ -121,3 +121,30 @@ func TestWaitPollsOnTheClock(t *testing.T) {
 		t.Fatal("the poll did not see the append")
 	}
 }
+
+// TestStoresCommands: the store keeps commands (a process manager's, for
+// its outbox) as strictly as events, but for the tense of their action.
+func TestStoresCommands(t *testing.T) {
+	s, err := memory.NewStore(nil)
+	require.NoError(t, err)
+	ctx := context.Background()
+	for _, tc := range []struct {
+		name, subject string
+		ok            bool
+	}{
+		{"a command", "ern:elmo:payroll:acme:payslip/p-1", true},
+		{"a command breaking another rule", "not an ern", false},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			e, err := (&envelope.Producer{Source: "urn:elmo:service:payroll"}).New("elmo.payroll.payslip.generate.v1", []byte(`{}`))
+			require.NoError(t, err)
+			e.Subject, e.TenantID = tc.subject, "acme"
+			_, err = s.Append(ctx, eventstore.Stream{Name: "payslips"}, eventstore.Any, &e)
+			if tc.ok {
+				require.NoError(t, err)
+			} else {
+				require.ErrorIs(t, err, eventstore.ErrInvalidEvent)
+			}
+		})
+	}
+}

@@ -21,6 +21,11 @@ type Config struct {
 	// Name is the relay's: its checkpoint in the store and its parked
 	// events. Default "outbox".
 	Name string
+	// Publish, when set, says which stored events the relay publishes;
+	// the others it passes over, as what a service keeps for itself (the
+	// process managers' own records, see process.Publishable). Nil:
+	// every event of the main timeline.
+	Publish func(e *envelope.Envelope) bool
 	// BatchSize is the most events of one Publish call. Default 100.
 	BatchSize int
 	// Backoff spaces the retries of a failed publish. Default 100ms
@@ -236,6 +241,10 @@ func (r *Relay) read(ctx context.Context, pos int64, parked map[int64]bool) (out
 				return nil, 0, perr
 			}
 			seen = rec.Position
+			continue
+		}
+		if r.cfg.Publish != nil && !r.cfg.Publish(&e) {
+			seen = rec.Position // kept for the store's own use: passed over
 			continue
 		}
 		if e.PartitionKey != "" {

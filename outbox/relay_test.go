@@ -469,3 +469,31 @@ func TestRelayRetriesFollowItsClock(t *testing.T) {
 	assert.Equal(t, 1, got[appended[0].ID])
 	assert.NoError(t, relay.Health())
 }
+
+// TestRelayPublishFilter: the events Config.Publish refuses are passed
+// over, the others published in order, and the position moves past both.
+func TestRelayPublishFilter(t *testing.T) {
+	r := newRig(t)
+	appended := r.appendEvents(t, 30, 3)
+	even := map[string]bool{}
+	for i, e := range appended {
+		even[e.ID] = i%2 == 0
+	}
+	relay := newRelay(t, r, &outbox.Config{BatchSize: 4, Publish: func(e *envelope.Envelope) bool { return even[e.ID] }})
+	stop := r.run(t, relay)
+	head, err := r.store.Head(context.Background())
+	require.NoError(t, err)
+	require.Eventually(t, func() bool { return relay.Position() == head }, 10*time.Second, 5*time.Millisecond)
+	require.ErrorIs(t, stop(), context.Canceled)
+	got := r.sink.waitFor(t, 15)
+	var want []*envelope.Envelope
+	for _, e := range appended {
+		if even[e.ID] {
+			want = append(want, e)
+			assert.Equal(t, 1, got[e.ID])
+		} else {
+			assert.Zero(t, got[e.ID], "passed over")
+		}
+	}
+	assert.Zero(t, assertOrder(t, r.sender, want))
+}

@@ -64,6 +64,8 @@ func TestLayering(t *testing.T) {
 			}, false},
 		{"the store knows no transport", func(p string) bool { return under(p, "eventstore") },
 			func(d string) bool { return under(d, module+"transport") || under(d, module+"outbox") }, false},
+		{"process managers know no transport: the outbox sends for them", func(p string) bool { return under(p, "process") },
+			func(d string) bool { return under(d, module+"transport") || under(d, module+"outbox") }, false},
 		{"transports know no store, outbox or telemetry", func(p string) bool { return under(p, "transport") },
 			func(d string) bool {
 				return under(d, module+"eventstore") || under(d, module+"outbox") || under(d, module+"telemetry")
