@@ -16,11 +16,12 @@ import (
 	"time"
 
 	"github.com/elmosoftware/eventprotocol/envelope"
+	"github.com/elmosoftware/eventprotocol/examples/leavebalance/ledger"
 )
 
 // benchLedger loads 100,000 random events of one employee.
-func benchLedger(b *testing.B, snapshotEvery int, events []*envelope.Envelope) *Ledger {
-	l := NewLedger(snapshotEvery)
+func benchLedger(b *testing.B, snapshotEvery int, events []*envelope.Envelope) *ledger.Ledger {
+	l := ledger.NewLedger(snapshotEvery)
 	for _, e := range events {
 		if err := l.Add(e); err != nil {
 			b.Fatal(err)

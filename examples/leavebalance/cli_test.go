@@ -15,6 +15,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/elmosoftware/eventprotocol/envelope"
+	"github.com/elmosoftware/eventprotocol/examples/leavebalance/ledger"
 )
 
 var update = flag.Bool("update", false, "rewrite testdata/history.jsonl")
@@ -42,7 +43,7 @@ func TestHistoryFileIsTheDemoHistory(t *testing.T) {
 		e.CorrelationID = e.ID
 	}
 	// The amendment names its absence by its new id.
-	amendment, err := absenceAmended.Decode(h.events[5])
+	amendment, err := ledger.AbsenceAmendedEvent.Decode(h.events[5])
 	require.NoError(t, err)
 	amendment.AbsenceID = h.events[4].ID
 	h.events[5].Data, err = json.Marshal(amendment)
@@ -96,7 +97,7 @@ func TestBalanceCommand(t *testing.T) {
 func TestBalanceWhatIf(t *testing.T) {
 	dir := t.TempDir()
 	wh := newHistory()
-	record(wh, absenceApproved, "2026-11-26T18:00:00Z", date("2026-12-28"), AbsenceApproved{demoEmployee, "2026-12-28", "5"})
+	record(wh, ledger.AbsenceApprovedEvent, "2026-11-26T18:00:00Z", date("2026-12-28"), ledger.AbsenceApproved{Employee: demoEmployee, Date: "2026-12-28", Days: "5"})
 	whatIf := filepath.Join(dir, "whatif.jsonl")
 	require.NoError(t, os.WriteFile(whatIf, jsonLines(t, wh.events), 0o644))
 	code, out, stderr := cli(t, "--events", historyFile, "--employee", demoEmployee.String(), "--on", "2026-12-31",

@@ -9,6 +9,7 @@ import (
 
 	"github.com/elmosoftware/eventprotocol/envelope"
 	"github.com/elmosoftware/eventprotocol/event"
+	"github.com/elmosoftware/eventprotocol/examples/leavebalance/ledger"
 	"github.com/elmosoftware/eventprotocol/naming"
 	"github.com/elmosoftware/eventprotocol/transport"
 	"github.com/elmosoftware/eventprotocol/transport/topology"
@@ -59,23 +60,23 @@ func record[T any](h *history, def *event.Definition[T], recorded string, effect
 func demoHistory() *history {
 	h := newHistory()
 	emp := demoEmployee
-	record(h, employeeHired, "2026-01-02T09:00:00Z", date("2026-01-05"), EmployeeHired{emp, "2026-01-05"})
-	record(h, policyAssigned, "2026-01-02T09:05:00Z", date("2026-01-05"), PolicyAssigned{emp, "1.5", 14, "2026-01-05"})
-	record(h, absenceApproved, "2026-02-01T10:00:00Z", date("2026-02-16"), AbsenceApproved{emp, "2026-02-16", "1"})
-	record(h, absenceApproved, "2026-03-20T10:00:00Z", date("2026-04-07"), AbsenceApproved{emp, "2026-04-07", "2"})
-	winter := record(h, absenceApproved, "2026-06-01T10:00:00Z", date("2026-06-22"), AbsenceApproved{emp, "2026-06-22", "5"})
-	record(h, absenceAmended, "2026-06-25T08:00:00Z", date("2026-06-22"), AbsenceAmended{emp, winter.ID, "3"})
-	record(h, policyAssigned, "2026-07-01T09:00:00Z", date("2026-07-06"), PolicyAssigned{emp, "2", 14, "2026-07-06"})
-	record(h, absenceApproved, "2026-09-01T10:00:00Z", date("2026-09-14"), AbsenceApproved{emp, "2026-09-14", "3"})
-	record(h, balanceAdjusted, "2026-10-01T09:00:00Z", date("2026-10-01"), BalanceAdjusted{emp, "-2", "CASH_OUT"})
-	record(h, absenceApproved, "2026-11-20T10:00:00Z", date("2026-12-21"), AbsenceApproved{emp, "2026-12-21", "4"})
+	record(h, ledger.EmployeeHiredEvent, "2026-01-02T09:00:00Z", date("2026-01-05"), ledger.EmployeeHired{Employee: emp, HireDate: "2026-01-05"})
+	record(h, ledger.PolicyAssignedEvent, "2026-01-02T09:05:00Z", date("2026-01-05"), ledger.PolicyAssigned{Employee: emp, DaysPerPeriod: "1.5", PeriodDays: 14, AnchorDate: "2026-01-05"})
+	record(h, ledger.AbsenceApprovedEvent, "2026-02-01T10:00:00Z", date("2026-02-16"), ledger.AbsenceApproved{Employee: emp, Date: "2026-02-16", Days: "1"})
+	record(h, ledger.AbsenceApprovedEvent, "2026-03-20T10:00:00Z", date("2026-04-07"), ledger.AbsenceApproved{Employee: emp, Date: "2026-04-07", Days: "2"})
+	winter := record(h, ledger.AbsenceApprovedEvent, "2026-06-01T10:00:00Z", date("2026-06-22"), ledger.AbsenceApproved{Employee: emp, Date: "2026-06-22", Days: "5"})
+	record(h, ledger.AbsenceAmendedEvent, "2026-06-25T08:00:00Z", date("2026-06-22"), ledger.AbsenceAmended{Employee: emp, AbsenceID: winter.ID, Days: "3"})
+	record(h, ledger.PolicyAssignedEvent, "2026-07-01T09:00:00Z", date("2026-07-06"), ledger.PolicyAssigned{Employee: emp, DaysPerPeriod: "2", PeriodDays: 14, AnchorDate: "2026-07-06"})
+	record(h, ledger.AbsenceApprovedEvent, "2026-09-01T10:00:00Z", date("2026-09-14"), ledger.AbsenceApproved{Employee: emp, Date: "2026-09-14", Days: "3"})
+	record(h, ledger.BalanceAdjustedEvent, "2026-10-01T09:00:00Z", date("2026-10-01"), ledger.BalanceAdjusted{Employee: emp, Days: "-2", Reason: "CASH_OUT"})
+	record(h, ledger.AbsenceApprovedEvent, "2026-11-20T10:00:00Z", date("2026-12-21"), ledger.AbsenceApproved{Employee: emp, Date: "2026-12-21", Days: "4"})
 	return h
 }
 
 // readSide is the ledger behind a consumer: the read side of CQRS.
 type readSide struct {
 	mu     sync.Mutex
-	ledger *Ledger
+	ledger *ledger.Ledger
 	added  chan struct{}
 }
 
@@ -89,7 +90,7 @@ func (r *readSide) handle(_ context.Context, d *transport.Delivery) error {
 	return nil
 }
 
-func (r *readSide) balance(on, knownAt time.Time) (Days, error) {
+func (r *readSide) balance(on, knownAt time.Time) (ledger.Days, error) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	return r.ledger.Balance(demoEmployee, on, knownAt)
@@ -98,8 +99,8 @@ func (r *readSide) balance(on, knownAt time.Time) (Days, error) {
 // ledgerTopology is the demo's topology: the topics of the hr and leave
 // domains, and the ledger's queue taking the five types.
 func ledgerTopology(env string) *topology.Topology {
-	types := []string{employeeHired.Type().String(), policyAssigned.Type().String(), absenceApproved.Type().String(),
-		absenceAmended.Type().String(), balanceAdjusted.Type().String()}
+	types := []string{ledger.EmployeeHiredEvent.Type().String(), ledger.PolicyAssignedEvent.Type().String(), ledger.AbsenceApprovedEvent.Type().String(),
+		ledger.AbsenceAmendedEvent.Type().String(), ledger.BalanceAdjustedEvent.Type().String()}
 	return &topology.Topology{Env: env, Domains: []topology.Domain{{Name: "hr"}, {Name: "leave"}},
 		Services: []topology.Service{{Name: "leave-ledger", Consumes: types}}}
 }
@@ -116,7 +117,7 @@ func demo(ctx context.Context, opts *options, out io.Writer) error {
 		return err
 	}
 	types := ledgerTopology("").Services[0].Consumes
-	rs := &readSide{ledger: NewLedger(4), added: make(chan struct{}, 64)}
+	rs := &readSide{ledger: ledger.NewLedger(4), added: make(chan struct{}, 64)}
 	for _, t := range types {
 		if err := cons.HandleFunc(t, rs.handle); err != nil {
 			return err
@@ -128,7 +129,7 @@ func demo(ctx context.Context, opts *options, out io.Writer) error {
 	defer cons.Shutdown(context.Background()) //nolint:errcheck
 
 	say := func(format string, args ...any) { fmt.Fprintf(out, format+"\n", args...) }
-	ask := func(label string, on string, knownAt time.Time) (Days, error) {
+	ask := func(label string, on string, knownAt time.Time) (ledger.Days, error) {
 		b, err := rs.balance(date(on), knownAt)
 		if err == nil {
 			say("  %-44s %7s days   (on %s, as known at %s)", label, b, on, knownAt.Format(time.RFC3339))
@@ -183,7 +184,7 @@ func demo(ctx context.Context, opts *options, out io.Writer) error {
 	say("== A retroactive correction: +2 days effective 1 March, recorded today")
 	h.clock = demoNow.Add(-time.Hour)
 	before := demoNow.Add(-2 * time.Hour)
-	correction := record(h, balanceAdjusted, demoNow.Add(-time.Hour).Format(time.RFC3339), date("2026-03-01"), BalanceAdjusted{demoEmployee, "2", "CORRECTION"})
+	correction := record(h, ledger.BalanceAdjustedEvent, demoNow.Add(-time.Hour).Format(time.RFC3339), date("2026-03-01"), ledger.BalanceAdjusted{Employee: demoEmployee, Days: "2", Reason: "CORRECTION"})
 	if err := publish(correction); err != nil {
 		return err
 	}
@@ -200,7 +201,7 @@ func demo(ctx context.Context, opts *options, out io.Writer) error {
 	branch := rs.ledger.Fork(demoNow)
 	rs.mu.Unlock()
 	wh := newHistory()
-	whatIf := record(wh, absenceApproved, demoNow.Format(time.RFC3339), date("2026-12-28"), AbsenceApproved{demoEmployee, "2026-12-28", "5"})
+	whatIf := record(wh, ledger.AbsenceApprovedEvent, demoNow.Format(time.RFC3339), date("2026-12-28"), ledger.AbsenceApproved{Employee: demoEmployee, Date: "2026-12-28", Days: "5"})
 	if err := branch.Add(whatIf); err != nil {
 		return err
 	}

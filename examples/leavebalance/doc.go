@@ -7,7 +7,7 @@
 // its effectivetime when the fact takes effect (valid time). The ledger
 // counts every fact recorded at or before T whose effect falls before the
 // end of day D (UTC); accruals are derived from the accrual policies, never
-// stored. See ledger.go for every rule.
+// stored. See package ledger (ledger/ledger.go) for every rule.
 //
 // Without arguments it runs a narrated demo: a producer publishes a year of
 // one employee's history through the in-memory transport (or SNS/SQS with

@@ -9,6 +9,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/elmosoftware/eventprotocol/envelope"
+	"github.com/elmosoftware/eventprotocol/examples/leavebalance/ledger"
 )
 
 func ts(s string) time.Time {
@@ -25,23 +26,23 @@ type scenario struct{ h *history }
 func newScenario() *scenario { return &scenario{h: newHistory()} }
 
 func (s *scenario) hired(recorded, hireDate string) *envelope.Envelope {
-	return record(s.h, employeeHired, recorded, date(hireDate), EmployeeHired{demoEmployee, hireDate})
+	return record(s.h, ledger.EmployeeHiredEvent, recorded, date(hireDate), ledger.EmployeeHired{Employee: demoEmployee, HireDate: hireDate})
 }
 
 func (s *scenario) policy(recorded string, effective time.Time, days string, period int, anchor string) *envelope.Envelope {
-	return record(s.h, policyAssigned, recorded, effective, PolicyAssigned{demoEmployee, days, period, anchor})
+	return record(s.h, ledger.PolicyAssignedEvent, recorded, effective, ledger.PolicyAssigned{Employee: demoEmployee, DaysPerPeriod: days, PeriodDays: period, AnchorDate: anchor})
 }
 
 func (s *scenario) absence(recorded, on, days string) *envelope.Envelope {
-	return record(s.h, absenceApproved, recorded, date(on), AbsenceApproved{demoEmployee, on, days})
+	return record(s.h, ledger.AbsenceApprovedEvent, recorded, date(on), ledger.AbsenceApproved{Employee: demoEmployee, Date: on, Days: days})
 }
 
 func (s *scenario) amend(recorded string, absence *envelope.Envelope, days string) *envelope.Envelope {
-	return record(s.h, absenceAmended, recorded, absence.EffectiveAt(), AbsenceAmended{demoEmployee, absence.ID, days})
+	return record(s.h, ledger.AbsenceAmendedEvent, recorded, absence.EffectiveAt(), ledger.AbsenceAmended{Employee: demoEmployee, AbsenceID: absence.ID, Days: days})
 }
 
 func (s *scenario) adjust(recorded string, effective time.Time, days string) *envelope.Envelope {
-	return record(s.h, balanceAdjusted, recorded, effective, BalanceAdjusted{demoEmployee, days, "CORRECTION"})
+	return record(s.h, ledger.BalanceAdjustedEvent, recorded, effective, ledger.BalanceAdjusted{Employee: demoEmployee, Days: days, Reason: "CORRECTION"})
 }
 
 // base is an employee hired on 2026-01-05 with 1 day every 7 days from then.
@@ -140,13 +141,13 @@ func TestLedgerRules(t *testing.T) {
 			t.Run(fmt.Sprintf("%s/snapshots=%d", tc.name, every), func(t *testing.T) {
 				s := base()
 				tc.build(s)
-				l := NewLedger(every)
+				l := ledger.NewLedger(every)
 				for _, e := range s.h.events {
 					require.NoError(t, l.Add(e))
 				}
 				got, err := l.Balance(demoEmployee, date(tc.on), ts(tc.knownAt))
 				if tc.want == "error" {
-					assert.ErrorIs(t, err, ErrUnknownEmployee)
+					assert.ErrorIs(t, err, ledger.ErrUnknownEmployee)
 					return
 				}
 				require.NoError(t, err)
@@ -161,7 +162,7 @@ func TestLedgerDuplicatesAndOrder(t *testing.T) {
 	a := s.absence("2026-01-01T00:00:00Z", "2026-01-06", "1")
 	s.amend("2026-01-02T00:00:00Z", a, "0.5")
 	events := s.h.events
-	forward, backward := NewLedger(0), NewLedger(0)
+	forward, backward := ledger.NewLedger(0), ledger.NewLedger(0)
 	for _, e := range events {
 		require.NoError(t, forward.Add(e))
 		require.NoError(t, forward.Add(e), "a duplicate changes nothing")
@@ -169,7 +170,7 @@ func TestLedgerDuplicatesAndOrder(t *testing.T) {
 	for i := len(events) - 1; i >= 0; i-- { // the amendment before its absence
 		require.NoError(t, backward.Add(events[i]))
 	}
-	for _, l := range []*Ledger{forward, backward} {
+	for _, l := range []*ledger.Ledger{forward, backward} {
 		got, err := l.Balance(demoEmployee, date("2026-01-31"), ts("2027-01-01T00:00:00Z"))
 		require.NoError(t, err)
 		assert.Equal(t, "3.5", got.String(), "4 credits less the amended half day")
@@ -184,7 +185,7 @@ func TestLedgerDeduplicatesOnSourceAndID(t *testing.T) {
 	adj := s.adjust("2026-01-01T00:00:00Z", ts("2026-01-10T00:00:00Z"), "2")
 	other := *adj
 	other.Source = "urn:elmo:service:payroll"
-	l := NewLedger(0)
+	l := ledger.NewLedger(0)
 	for _, e := range append(s.h.events, &other, adj) {
 		require.NoError(t, l.Add(e))
 	}
@@ -196,7 +197,7 @@ func TestLedgerDeduplicatesOnSourceAndID(t *testing.T) {
 func TestLedgerWhatIfNeverChangesMain(t *testing.T) {
 	s := base()
 	s.absence("2026-01-10T00:00:00Z", "2026-01-20", "1") // recorded after the fork
-	main := NewLedger(2)
+	main := ledger.NewLedger(2)
 	for _, e := range s.h.events {
 		require.NoError(t, main.Add(e))
 	}
@@ -228,24 +229,24 @@ func TestLedgerRefusesBadFacts(t *testing.T) {
 	bad[2].Data = []byte(`{"employee":"ern:elmo:hr:acme:employee/e-1001","daysPerPeriod":"1","periodDays":0,"anchorDate":"2026-01-05"}`)
 	bad[3].Data = []byte(`{"employee":"ern:elmo:hr:acme:employee/e-1001","daysPerPeriod":"999999999","periodDays":1,"anchorDate":"2026-01-05"}`)
 	bad[4].Data = []byte(`{"employee":"ern:elmo:hr:acme:employee/e-1001","daysPerPeriod":"1","periodDays":2147483647,"anchorDate":"2026-01-05"}`)
-	l := NewLedger(0)
+	l := ledger.NewLedger(0)
 	for _, e := range bad {
-		assert.ErrorIs(t, l.Add(e), ErrBadFact)
+		assert.ErrorIs(t, l.Add(e), ledger.ErrBadFact)
 	}
 	other := &envelope.Envelope{ID: "x", Type: "elmo.leave.policy.retired.v1"}
-	assert.ErrorIs(t, l.Add(other), ErrUnsupported)
+	assert.ErrorIs(t, l.Add(other), ledger.ErrUnsupported)
 	_, err := l.Balance(demoEmployee, date("2026-01-06"), ts("2027-01-01T00:00:00Z"))
-	assert.ErrorIs(t, err, ErrUnknownEmployee)
+	assert.ErrorIs(t, err, ledger.ErrUnknownEmployee)
 }
 
 func TestDays(t *testing.T) {
 	for _, tc := range []struct{ in, out string }{{"1.5", "1.5"}, {"-2", "-2"}, {"0.25", "0.25"}, {"0", "0"}, {"10.000001", "10.000001"}, {"-0.5", "-0.5"}} {
-		d, err := ParseDays(tc.in)
+		d, err := ledger.ParseDays(tc.in)
 		require.NoError(t, err, tc.in)
 		assert.Equal(t, tc.out, d.String())
 	}
 	for _, bad := range []string{"", "1.", ".5", "01", "1.1234567", "1e3", "abc", "--1", "1.5x"} {
-		_, err := ParseDays(bad)
+		_, err := ledger.ParseDays(bad)
 		assert.Error(t, err, bad)
 	}
 }

@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/elmosoftware/eventprotocol/eventstore"
+	"github.com/elmosoftware/eventprotocol/examples/leavebalance/ledger"
 	"github.com/elmosoftware/eventprotocol/naming"
 	"github.com/elmosoftware/eventprotocol/schema"
 )
@@ -119,7 +120,7 @@ func balance(args []string, stdout, stderr io.Writer, now func() time.Time) int 
 		fmt.Fprintln(stderr, "leavebalance balance:", err)
 		return exitUsage
 	}
-	mainLedger := NewLedger(*snapshotEvery)
+	mainLedger := ledger.NewLedger(*snapshotEvery)
 	if *dsn != "" {
 		ctx := context.Background()
 		store, err := openStore(ctx, *dsn, nil) // no appends
@@ -176,7 +177,7 @@ func balance(args []string, stdout, stderr io.Writer, now func() time.Time) int 
 
 // load adds the events of a JSON lines file to the ledger. Every invalid
 // line is reported with its number; any makes the command fail.
-func load(l *Ledger, file string, cat *schema.Catalog, stderr io.Writer) int {
+func load(l *ledger.Ledger, file string, cat *schema.Catalog, stderr io.Writer) int {
 	events, code := readFile(file, cat, stderr)
 	if code != exitOK {
 		return code

@@ -10,6 +10,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/elmosoftware/eventprotocol/envelope"
+	"github.com/elmosoftware/eventprotocol/examples/leavebalance/ledger"
 )
 
 // randomStream makes a random history of the demo employee: hires,
@@ -24,7 +25,7 @@ func randomStream(rng *rand.Rand, n int) []*envelope.Envelope {
 	recorded := func() string { return instant().Format(time.RFC3339Nano) }
 	dateOf := func() string { return instant().Format(time.DateOnly) }
 	amount := func(signed bool) string {
-		d := Days(rng.Int64N(5*daysScale)) / 250_000 * 250_000
+		d := ledger.Days(rng.Int64N(int64(5*ledger.Day))) / 250_000 * 250_000
 		if signed && rng.IntN(2) == 0 {
 			d = -d
 		}
@@ -58,7 +59,7 @@ func TestLedgerProperties(t *testing.T) {
 		t.Run(fmt.Sprint("seed ", seed), func(t *testing.T) {
 			rng := rand.New(rand.NewPCG(seed, 17))
 			events := randomStream(rng, 20+rng.IntN(120))
-			reference := NewLedger(0)
+			reference := ledger.NewLedger(0)
 			for _, e := range events {
 				require.NoError(t, reference.Add(e))
 			}
@@ -66,7 +67,7 @@ func TestLedgerProperties(t *testing.T) {
 			// between the additions so that late facts hit snapshots.
 			shuffled := append(append([]*envelope.Envelope{}, events...), events[:len(events)/3]...)
 			rng.Shuffle(len(shuffled), func(i, j int) { shuffled[i], shuffled[j] = shuffled[j], shuffled[i] })
-			others := []*Ledger{NewLedger(1), NewLedger(3), NewLedger(7)}
+			others := []*ledger.Ledger{ledger.NewLedger(1), ledger.NewLedger(3), ledger.NewLedger(7)}
 			for i, e := range shuffled {
 				for _, l := range others {
 					require.NoError(t, l.Add(e))
@@ -98,30 +99,30 @@ func TestRestoredSnapshots(t *testing.T) {
 	for seed := range uint64(40) {
 		rng := rand.New(rand.NewPCG(seed, 23))
 		events := randomStream(rng, 40+rng.IntN(120))
-		reference := NewLedger(0)
+		reference := ledger.NewLedger(0)
 		for _, e := range events {
 			require.NoError(t, reference.Add(e))
 		}
 		// The maker reads the history but for a few late facts.
-		maker := NewLedger(5)
+		maker := ledger.NewLedger(5)
 		late := rng.IntN(4)
 		for _, e := range events[:len(events)-late] {
 			require.NoError(t, maker.Add(e))
 		}
-		snap, ok := maker.newestSnapshot(demoEmployee)
+		snap, ok := maker.NewestSnapshot(demoEmployee)
 		if !ok {
 			continue
 		}
-		taker := NewLedger(5)
+		taker := ledger.NewLedger(5)
 		for _, e := range events {
 			require.NoError(t, taker.Add(e))
 		}
-		if taker.restoreSnapshot(demoEmployee, snap) {
+		if taker.RestoreSnapshot(demoEmployee, snap) {
 			taken++
-			built, ok := ledgerOf(t, 5, events).newestSnapshot(demoEmployee)
+			built, ok := ledgerOf(t, 5, events).NewestSnapshot(demoEmployee)
 			require.True(t, ok)
-			if built.cutoff.Equal(snap.cutoff) {
-				require.Equal(t, built, snap, "seed %d: a snapshot taken is the one the ledger would build", seed)
+			if built.Cutoff.Equal(snap.Cutoff) {
+				require.Equal(t, built, snap, "seed %d: a ledger.Snapshot taken is the one the ledger would build", seed)
 			}
 		} else {
 			refused++
@@ -135,13 +136,13 @@ func TestRestoredSnapshots(t *testing.T) {
 			require.Equal(t, want, got, "seed %d: on %s known at %s", seed, on.Format(time.DateOnly), knownAt.Format(time.RFC3339))
 		}
 	}
-	assert.Positive(t, taken, "no snapshot was ever taken")
-	assert.Positive(t, refused, "no snapshot was ever refused")
+	assert.Positive(t, taken, "no ledger.Snapshot was ever taken")
+	assert.Positive(t, refused, "no ledger.Snapshot was ever refused")
 }
 
 // ledgerOf is a ledger of snapshots every so many facts that read events.
-func ledgerOf(t *testing.T, snapshotEvery int, events []*envelope.Envelope) *Ledger {
-	l := NewLedger(snapshotEvery)
+func ledgerOf(t *testing.T, snapshotEvery int, events []*envelope.Envelope) *ledger.Ledger {
+	l := ledger.NewLedger(snapshotEvery)
 	for _, e := range events {
 		require.NoError(t, l.Add(e))
 	}

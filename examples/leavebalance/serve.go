@@ -20,6 +20,7 @@ import (
 	"github.com/elmosoftware/eventprotocol/envelope"
 	"github.com/elmosoftware/eventprotocol/event"
 	"github.com/elmosoftware/eventprotocol/eventstore"
+	"github.com/elmosoftware/eventprotocol/examples/leavebalance/ledger"
 	"github.com/elmosoftware/eventprotocol/naming"
 	"github.com/elmosoftware/eventprotocol/outbox"
 	"github.com/elmosoftware/eventprotocol/schema"
@@ -39,17 +40,17 @@ type service struct {
 	log      *slog.Logger
 
 	mu        sync.Mutex
-	projected int64                   // the global position the projection has read up to
-	advanced  chan struct{}           // closed and replaced when it moves
-	ledger    *Ledger                 // the main timeline, every employee
-	marks     map[string]mark         // by stream: how far the projection has read it
-	snapshots map[naming.ERN]snapshot // the newest in the store; absent: not yet read
-	relay     *outbox.Relay           // nil without a transport
+	projected int64                          // the global position the projection has read up to
+	advanced  chan struct{}                  // closed and replaced when it moves
+	ledger    *ledger.Ledger                 // the main timeline, every employee
+	marks     map[string]mark                // by stream: how far the projection has read it
+	snapshots map[naming.ERN]ledger.Snapshot // the newest in the store; absent: not yet read
+	relay     *outbox.Relay                  // nil without a transport
 }
 
 func newService(store *eventstore.Store, now func() time.Time, log *slog.Logger) *service {
 	return &service{store: store, producer: &envelope.Producer{Source: "urn:elmo:service:leave", Now: now}, log: log,
-		advanced: make(chan struct{}), ledger: NewLedger(snapshotEvery), marks: map[string]mark{}, snapshots: map[naming.ERN]snapshot{}}
+		advanced: make(chan struct{}), ledger: ledger.NewLedger(snapshotEvery), marks: map[string]mark{}, snapshots: map[naming.ERN]ledger.Snapshot{}}
 }
 
 // project follows the store from its start, until ctx ends.
@@ -155,9 +156,9 @@ func (s *service) failErr(w http.ResponseWriter, err error) {
 		fail(w, http.StatusNotFound, "unknown_branch", "no such branch of this employee")
 	case errors.Is(err, eventstore.ErrInvalidStream):
 		fail(w, http.StatusBadRequest, "invalid_name", "a branch or stream name must be UTF-8 text without NUL, of at most %d bytes", eventstore.MaxNameBytes)
-	case errors.Is(err, ErrUnknownEmployee):
+	case errors.Is(err, ledger.ErrUnknownEmployee):
 		fail(w, http.StatusNotFound, "unknown_employee", "the employee was not hired as far as is known then")
-	case errors.Is(err, eventstore.ErrInvalidEvent), errors.Is(err, eventstore.ErrInvalidVersion), errors.Is(err, ErrBadFact):
+	case errors.Is(err, eventstore.ErrInvalidEvent), errors.Is(err, eventstore.ErrInvalidVersion), errors.Is(err, ledger.ErrBadFact):
 		fail(w, http.StatusBadRequest, "invalid", "%v", err)
 	case errors.Is(err, eventstore.ErrOutcomeUnknown):
 		fail(w, http.StatusServiceUnavailable, "outcome_unknown", "the command may have been stored: read the employee's balance or stream before sending it again")
@@ -172,23 +173,23 @@ func (s *service) handler() http.Handler {
 	mux := http.NewServeMux()
 	mux.HandleFunc("GET /v1/health", s.health)
 	mux.HandleFunc("GET /v1/employees/{ern}/balance", s.balance)
-	mux.HandleFunc("POST /v1/employees/{ern}/hires", command(s, employeeHired, func(emp naming.ERN, b *EmployeeHired) (time.Time, error) {
+	mux.HandleFunc("POST /v1/employees/{ern}/hires", command(s, ledger.EmployeeHiredEvent, func(emp naming.ERN, b *ledger.EmployeeHired) (time.Time, error) {
 		b.Employee = emp
-		return parseDate(b.HireDate)
+		return ledger.ParseDate(b.HireDate)
 	}))
-	mux.HandleFunc("POST /v1/employees/{ern}/policies", command(s, policyAssigned, func(emp naming.ERN, b *PolicyAssigned) (time.Time, error) {
+	mux.HandleFunc("POST /v1/employees/{ern}/policies", command(s, ledger.PolicyAssignedEvent, func(emp naming.ERN, b *ledger.PolicyAssigned) (time.Time, error) {
 		b.Employee = emp
-		return parseDate(b.AnchorDate)
+		return ledger.ParseDate(b.AnchorDate)
 	}))
-	mux.HandleFunc("POST /v1/employees/{ern}/absences", command(s, absenceApproved, func(emp naming.ERN, b *AbsenceApproved) (time.Time, error) {
+	mux.HandleFunc("POST /v1/employees/{ern}/absences", command(s, ledger.AbsenceApprovedEvent, func(emp naming.ERN, b *ledger.AbsenceApproved) (time.Time, error) {
 		b.Employee = emp
-		return parseDate(b.Date)
+		return ledger.ParseDate(b.Date)
 	}))
-	mux.HandleFunc("POST /v1/employees/{ern}/absences/{id}/amendments", command(s, absenceAmended, func(emp naming.ERN, b *AbsenceAmended) (time.Time, error) {
+	mux.HandleFunc("POST /v1/employees/{ern}/absences/{id}/amendments", command(s, ledger.AbsenceAmendedEvent, func(emp naming.ERN, b *ledger.AbsenceAmended) (time.Time, error) {
 		b.Employee = emp
 		return time.Time{}, nil // takes effect on the absence's date: set by the ledger
 	}))
-	mux.HandleFunc("POST /v1/employees/{ern}/adjustments", command(s, balanceAdjusted, func(emp naming.ERN, b *BalanceAdjusted) (time.Time, error) {
+	mux.HandleFunc("POST /v1/employees/{ern}/adjustments", command(s, ledger.BalanceAdjustedEvent, func(emp naming.ERN, b *ledger.BalanceAdjusted) (time.Time, error) {
 		b.Employee = emp
 		return time.Time{}, nil
 	}))
@@ -272,7 +273,7 @@ func command[T any](s *service, def *event.Definition[T], effect func(naming.ERN
 			return
 		}
 		if id := r.PathValue("id"); id != "" {
-			if am, ok := any(&payload).(*AbsenceAmended); ok {
+			if am, ok := any(&payload).(*ledger.AbsenceAmended); ok {
 				am.AbsenceID = id
 			}
 		}
@@ -296,11 +297,11 @@ func command[T any](s *service, def *event.Definition[T], effect func(naming.ERN
 			fail(w, http.StatusBadRequest, "invalid", "%v", err)
 			return
 		}
-		if _, _, _, err := decodeFact(&e); err != nil {
+		if _, err := ledger.Employee(&e); err != nil {
 			fail(w, http.StatusBadRequest, "invalid", "%v", err)
 			return
 		}
-		if am, ok := any(&payload).(*AbsenceAmended); ok {
+		if am, ok := any(&payload).(*ledger.AbsenceAmended); ok {
 			found, err := s.absenceApproved(r.Context(), eventstore.Stream{Name: emp.String(), Branch: meta.Branch}, am.AbsenceID)
 			if err != nil {
 				s.failErr(w, err)
@@ -329,7 +330,7 @@ func command[T any](s *service, def *event.Definition[T], effect func(naming.ERN
 	}
 }
 
-// absenceApproved reports whether the stream holds the approval of the
+// ledger.AbsenceApprovedEvent reports whether the stream holds the approval of the
 // absence id (the id of its event), which an amendment needs.
 func (s *service) absenceApproved(ctx context.Context, st eventstore.Stream, id string) (bool, error) {
 	for rec, err := range s.store.ReadStream(ctx, st, 0) {
@@ -337,7 +338,7 @@ func (s *service) absenceApproved(ctx context.Context, st eventstore.Stream, id 
 			return false, err
 		}
 		e, err := rec.Envelope()
-		if err == nil && e.ID == id && e.Type == absenceApproved.Type().String() {
+		if err == nil && e.ID == id && e.Type == ledger.AbsenceApprovedEvent.Type().String() {
 			return true, nil
 		}
 	}
@@ -372,11 +373,11 @@ func (s *service) balance(w http.ResponseWriter, r *http.Request) {
 		}
 	}
 	ans := balanceReply{Employee: emp.String(), On: on.Format(time.DateOnly), KnownAt: knownAt.Format(time.RFC3339Nano), Branch: q.Get("branch")}
-	var bal Days
+	var bal ledger.Days
 	if ans.Branch == "" {
 		bal, err = s.mainBalance(r.Context(), emp, on, knownAt)
 	} else {
-		l := NewLedger(s.ledger.SnapshotEvery)
+		l := ledger.NewLedger(s.ledger.SnapshotEvery)
 		var save func()
 		save, err = openTimeline(r.Context(), s.store, eventstore.Stream{Name: emp.String(), Branch: ans.Branch}, emp, l, s.warnTimeline)
 		if err == nil {
@@ -400,7 +401,7 @@ const snapshotEvery = 1000
 // holds now (this process's appends and others'). The first answer for an
 // employee takes the store's snapshot; an answer that built a newer one
 // saves it.
-func (s *service) mainBalance(ctx context.Context, emp naming.ERN, on, knownAt time.Time) (Days, error) {
+func (s *service) mainBalance(ctx context.Context, emp naming.ERN, on, knownAt time.Time) (ledger.Days, error) {
 	if err := s.readAll(ctx); err != nil {
 		return 0, err
 	}
@@ -414,10 +415,10 @@ func (s *service) mainBalance(ctx context.Context, emp naming.ERN, on, knownAt t
 			s.warnTimeline(err) // and read it again next time
 		} else {
 			s.mu.Lock()
-			if ok && s.ledger.restoreSnapshot(emp, snap) {
+			if ok && s.ledger.RestoreSnapshot(emp, snap) {
 				s.snapshots[emp] = snap
 			} else if _, read := s.snapshots[emp]; !read { // keep what a concurrent answer saved
-				s.snapshots[emp] = snapshot{}
+				s.snapshots[emp] = ledger.Snapshot{}
 			}
 			s.mu.Unlock()
 		}

@@ -20,6 +20,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/elmosoftware/eventprotocol/eventstore"
+	"github.com/elmosoftware/eventprotocol/examples/leavebalance/ledger"
 	"github.com/elmosoftware/eventprotocol/schema"
 	"github.com/elmosoftware/eventprotocol/transport"
 	"github.com/elmosoftware/eventprotocol/transport/memory"
@@ -126,7 +127,7 @@ func TestServeAPI(t *testing.T) {
 	}
 
 	// The same facts through the ledger directly.
-	want := NewLedger(0)
+	want := ledger.NewLedger(0)
 	for r, err := range mustStore(t, db).ReadStream(context.Background(), eventstore.Stream{Name: demoEmployee.String()}, 0) {
 		require.NoError(t, err)
 		e, err := r.Envelope()
@@ -150,11 +151,11 @@ func TestServeAPI(t *testing.T) {
 	_, mainBody := a.do("GET", empPath+"/balance?on=2026-12-31", "")
 	code, branchBody := a.do("GET", empPath+"/balance?on=2026-12-31&branch="+branch, "")
 	require.Equal(t, http.StatusOK, code, branchBody)
-	mainBal, err := ParseDays(mainBody["balance"].(string))
+	mainBal, err := ledger.ParseDays(mainBody["balance"].(string))
 	require.NoError(t, err)
-	branchBal, err := ParseDays(branchBody["balance"].(string))
+	branchBal, err := ledger.ParseDays(branchBody["balance"].(string))
 	require.NoError(t, err)
-	assert.Equal(t, mainBal-5*daysScale, branchBal)
+	assert.Equal(t, mainBal-5*ledger.Day, branchBal)
 	code, body = a.do("GET", empPath+"/branches", "")
 	require.Equal(t, http.StatusOK, code)
 	assert.Len(t, body["branches"], 1)
@@ -218,7 +219,7 @@ func TestServeKeepsSnapshotsInTheStore(t *testing.T) {
 	// events of st's timeline.
 	answers := func(a *api, st eventstore.Stream) {
 		t.Helper()
-		want := NewLedger(0)
+		want := ledger.NewLedger(0)
 		_, err := loadTimeline(ctx, store, st, want, func(eventstore.Record) { t.Error("nothing to skip") })
 		require.NoError(t, err)
 		for _, on := range []string{"2026-02-28", "2026-09-30", "2027-03-31"} {
@@ -243,13 +244,13 @@ func TestServeKeepsSnapshotsInTheStore(t *testing.T) {
 		t.Helper()
 		snap, ok, err := store.LoadSnapshot(ctx, st, time.Time{}, time.Time{})
 		require.NoError(t, err)
-		require.True(t, ok, "the store keeps a snapshot of %+v", st)
+		require.True(t, ok, "the store keeps a ledger.Snapshot of %+v", st)
 		return snap
 	}
 	restored := func(a *api) time.Time {
 		a.svc.mu.Lock()
 		defer a.svc.mu.Unlock()
-		return a.svc.snapshots[demoEmployee].cutoff
+		return a.svc.snapshots[demoEmployee].Cutoff
 	}
 
 	a := startAPIWith(t, db, now, every)
@@ -266,7 +267,7 @@ func TestServeKeepsSnapshotsInTheStore(t *testing.T) {
 	code, body := b.do("POST", empPath+"/absences", `{"date":"2026-01-20","days":"0.5"}`)
 	require.Equal(t, http.StatusCreated, code, body)
 	answers(b, main)
-	assert.Greater(t, stored(main).Version, first.Version, "a newer snapshot replaced the invalidated one")
+	assert.Greater(t, stored(main).Version, first.Version, "a newer ledger.Snapshot replaced the invalidated one")
 
 	code, body = b.do("POST", empPath+"/branches", `{}`)
 	require.Equal(t, http.StatusCreated, code, body)
@@ -349,7 +350,7 @@ func TestServeRelays(t *testing.T) {
 	got := make(chan string, 4)
 	cons, err := bus.Consumer(ctx, "leave-ledger", nil)
 	require.NoError(t, err)
-	require.NoError(t, cons.HandleFunc(employeeHired.Type().String(), func(_ context.Context, d *transport.Delivery) error {
+	require.NoError(t, cons.HandleFunc(ledger.EmployeeHiredEvent.Type().String(), func(_ context.Context, d *transport.Delivery) error {
 		got <- d.Envelope.ID
 		return nil
 	}))
@@ -391,8 +392,8 @@ func TestFailErr(t *testing.T) {
 	}{
 		{&eventstore.ConflictError{Stream: "s", Expected: 1, Actual: 2}, 409, "version_conflict"},
 		{fmt.Errorf("x: %w", eventstore.ErrUnknownBranch), 404, "unknown_branch"},
-		{fmt.Errorf("x: %w", ErrUnknownEmployee), 404, "unknown_employee"},
-		{fmt.Errorf("x: %w", ErrBadFact), 400, "invalid"},
+		{fmt.Errorf("x: %w", ledger.ErrUnknownEmployee), 404, "unknown_employee"},
+		{fmt.Errorf("x: %w", ledger.ErrBadFact), 400, "invalid"},
 		{fmt.Errorf("%w: connection reset", eventstore.ErrOutcomeUnknown), 503, "outcome_unknown"},
 		{errors.New("disk on fire"), 500, "internal"},
 	} {
@@ -430,7 +431,7 @@ func TestBadStoredSnapshot(t *testing.T) {
 		assert.False(t, ok)
 		assert.NotContains(t, err.Error(), "2026-13-45")
 		assert.NotContains(t, err.Error(), "12.3456789")
-		l := NewLedger(5)
+		l := ledger.NewLedger(5)
 		save, err := openTimeline(ctx, store, st, demoEmployee, l, func(error) {})
 		require.NoError(t, err, "the answer does without the snapshot")
 		save()

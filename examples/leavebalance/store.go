@@ -16,6 +16,7 @@ import (
 	"github.com/elmosoftware/eventprotocol/eventstore"
 	"github.com/elmosoftware/eventprotocol/eventstore/postgres"
 	"github.com/elmosoftware/eventprotocol/eventstore/sqlite"
+	"github.com/elmosoftware/eventprotocol/examples/leavebalance/ledger"
 	"github.com/elmosoftware/eventprotocol/naming"
 	"github.com/elmosoftware/eventprotocol/schema"
 )
@@ -43,7 +44,7 @@ type checked struct {
 
 // check makes an event checked: a fact the ledger knows.
 func check(e *envelope.Envelope) (checked, error) {
-	_, employee, _, err := decodeFact(e)
+	employee, err := ledger.Employee(e)
 	return checked{e: e, employee: employee}, err
 }
 
@@ -125,7 +126,7 @@ func importEvents(ctx context.Context, store *eventstore.Store, events []checked
 // loadTimeline adds an employee's timeline st to the ledger (a branch's:
 // the main timeline up to the fork, then the branch's own events), and
 // says how far it read.
-func loadTimeline(ctx context.Context, store *eventstore.Store, st eventstore.Stream, l *Ledger, skip func(eventstore.Record)) (mark, error) {
+func loadTimeline(ctx context.Context, store *eventstore.Store, st eventstore.Stream, l *ledger.Ledger, skip func(eventstore.Record)) (mark, error) {
 	var m mark
 	for r, err := range store.ReadStream(ctx, st, 0) {
 		if err != nil {
@@ -156,7 +157,9 @@ type mark struct {
 // saw moves the mark past a record.
 func (m *mark) saw(r eventstore.Record) {
 	m.version = max(m.version, r.Version)
-	m.recorded = maxTime(m.recorded, r.Recorded)
+	if r.Recorded.After(m.recorded) {
+		m.recorded = r.Recorded
+	}
 }
 
 // storedSnapshot is a ledger's snapshot as the store keeps it (its
@@ -178,33 +181,33 @@ type storedSnapshot struct {
 // record time that take effect before its cutoff. An event recorded later
 // that takes effect before the cutoff invalidates it in the store as in
 // the ledger.
-func storedForm(st eventstore.Stream, employee naming.ERN, l *Ledger, m mark, saved snapshot) (snap eventstore.Snapshot, s snapshot, ok bool) {
-	s, ok = l.newestSnapshot(employee)
-	if !ok || s.same(saved) || m.version == 0 {
+func storedForm(st eventstore.Stream, employee naming.ERN, l *ledger.Ledger, m mark, saved ledger.Snapshot) (snap eventstore.Snapshot, s ledger.Snapshot, ok bool) {
+	s, ok = l.NewestSnapshot(employee)
+	if !ok || s.Same(saved) || m.version == 0 {
 		return eventstore.Snapshot{}, saved, false
 	}
-	state, _ := json.Marshal(storedSnapshot{Cutoff: s.cutoff, Facts: s.index, Balance: s.balance.String(), MaxRecorded: s.maxRecorded, HireDate: s.hireDate}) // cannot fail: times of facts are in range
+	state, _ := json.Marshal(storedSnapshot{Cutoff: s.Cutoff, Facts: s.Facts, Balance: s.Balance.String(), MaxRecorded: s.MaxRecorded, HireDate: s.HireDate}) // cannot fail: times of facts are in range
 	return eventstore.Snapshot{Stream: st.Name, Branch: st.Branch, Recorded: m.recorded,
-		Effective: s.cutoff.Add(-time.Nanosecond), Version: m.version, State: state}, s, true
+		Effective: s.Cutoff.Add(-time.Nanosecond), Version: m.version, State: state}, s, true
 }
 
 // loadSnapshot returns the store's newest snapshot of st that no event
 // recorded since invalidates; ok is false when there is none. The ledger
-// checks it again as it takes it (Ledger.restoreSnapshot).
-func loadSnapshot(ctx context.Context, store *eventstore.Store, st eventstore.Stream) (s snapshot, ok bool, err error) {
+// checks it again as it takes it (Ledger.RestoreSnapshot).
+func loadSnapshot(ctx context.Context, store *eventstore.Store, st eventstore.Stream) (s ledger.Snapshot, ok bool, err error) {
 	snap, ok, err := store.LoadSnapshot(ctx, st, time.Time{}, time.Time{})
 	if err != nil || !ok {
-		return snapshot{}, false, err
+		return ledger.Snapshot{}, false, err
 	}
 	var state storedSnapshot
 	if json.Unmarshal(snap.State, &state) != nil { // its text may quote a date: say what, not which
-		return snapshot{}, false, fmt.Errorf("the stored snapshot of version %d is not one this service writes", snap.Version)
+		return ledger.Snapshot{}, false, fmt.Errorf("the stored snapshot of version %d is not one this service writes", snap.Version)
 	}
-	bal, err := ParseDays(state.Balance)
+	bal, err := ledger.ParseDays(state.Balance)
 	if err != nil { // its text would quote the balance: name the member only
-		return snapshot{}, false, fmt.Errorf("the stored snapshot of version %d: its balance is not an exact decimal", snap.Version)
+		return ledger.Snapshot{}, false, fmt.Errorf("the stored snapshot of version %d: its balance is not an exact decimal", snap.Version)
 	}
-	return snapshot{cutoff: state.Cutoff, index: state.Facts, balance: bal, maxRecorded: state.MaxRecorded, hireDate: state.HireDate}, true, nil
+	return ledger.Snapshot{Cutoff: state.Cutoff, Facts: state.Facts, Balance: bal, MaxRecorded: state.MaxRecorded, HireDate: state.HireDate}, true, nil
 }
 
 // openTimeline reads an employee's timeline st into a ledger of its own
@@ -212,17 +215,17 @@ func loadSnapshot(ctx context.Context, store *eventstore.Store, st eventstore.St
 // snapshot once it has answered. Snapshots are a cache: their failures go
 // to warn, and cost time, never an answer. A stored fact the ledger cannot
 // count is skipped and reported to warn by its position, never its values.
-func openTimeline(ctx context.Context, store *eventstore.Store, st eventstore.Stream, employee naming.ERN, l *Ledger, warn func(error)) (save func(), err error) {
+func openTimeline(ctx context.Context, store *eventstore.Store, st eventstore.Stream, employee naming.ERN, l *ledger.Ledger, warn func(error)) (save func(), err error) {
 	m, err := loadTimeline(ctx, store, st, l, func(r eventstore.Record) {
 		warn(fmt.Errorf("skipped the event at position %d of %s (branch %q): the ledger cannot count it", r.Position, r.Stream, r.Branch))
 	})
 	if err != nil {
 		return nil, err
 	}
-	var saved snapshot
+	var saved ledger.Snapshot
 	if s, ok, err := loadSnapshot(ctx, store, st); err != nil {
 		warn(err)
-	} else if ok && l.restoreSnapshot(employee, s) {
+	} else if ok && l.RestoreSnapshot(employee, s) {
 		saved = s
 	}
 	return func() {

@@ -16,6 +16,7 @@ import (
 
 	"github.com/elmosoftware/eventprotocol/eventstore"
 	"github.com/elmosoftware/eventprotocol/eventstore/memory"
+	"github.com/elmosoftware/eventprotocol/examples/leavebalance/ledger"
 	pgserver "github.com/elmosoftware/eventprotocol/internal/postgres"
 )
 
@@ -125,7 +126,7 @@ func TestStoreAnswersAsTheFile(t *testing.T) {
 				}
 			}
 			// The store keeps the newest snapshot a ledger of it builds.
-			want, wantOK := ledgerOf(t, 7, events).newestSnapshot(demoEmployee)
+			want, wantOK := ledgerOf(t, 7, events).NewestSnapshot(demoEmployee)
 			store, err := openStore(t.Context(), db, nil)
 			require.NoError(t, err)
 			got, ok, err := store.LoadSnapshot(t.Context(), eventstore.Stream{Name: demoEmployee.String()}, time.Time{}, time.Time{})
@@ -134,7 +135,7 @@ func TestStoreAnswersAsTheFile(t *testing.T) {
 			require.Equal(t, wantOK, ok, "seed %d, %s", seed, db)
 			if ok {
 				stored++
-				assert.Equal(t, want.cutoff.Add(-time.Nanosecond), got.Effective, "seed %d, %s", seed, db)
+				assert.Equal(t, want.Cutoff.Add(-time.Nanosecond), got.Effective, "seed %d, %s", seed, db)
 			}
 		}
 	}
@@ -190,7 +191,7 @@ func TestUncountableFactOnABranch(t *testing.T) {
 	require.NoError(t, err)
 
 	var warned []string
-	l := NewLedger(0)
+	l := ledger.NewLedger(0)
 	save, err := openTimeline(ctx, store, branch, demoEmployee, l, func(err error) { warned = append(warned, err.Error()) })
 	require.NoError(t, err, "the branch is read: the bad fact is skipped")
 	save()

@@ -1,4 +1,4 @@
-package main
+package ledger
 
 import (
 	"errors"
@@ -13,6 +13,9 @@ import (
 type Days int64
 
 const daysScale = 1_000_000
+
+// Day is one whole day.
+const Day Days = daysScale
 
 // errDays reports an amount that is not an exact decimal.
 var errDays = errors.New("not an exact decimal amount of days with at most 6 decimal places")

@@ -1,4 +1,4 @@
-package main
+package ledger
 
 import (
 	"cmp"
@@ -15,26 +15,38 @@ import (
 
 // The ledger's events.
 type (
+	// EmployeeHired is the payload of elmo.hr.employee.hired.v1: an employee
+	// starts on HireDate (YYYY-MM-DD).
 	EmployeeHired struct {
 		Employee naming.ERN `json:"employee"`
 		HireDate string     `json:"hireDate"`
 	}
+	// PolicyAssigned is the payload of
+	// elmo.leave.accrual_policy.assigned.v1: from its effective time, the
+	// employee accrues DaysPerPeriod every PeriodDays days counted from
+	// AnchorDate.
 	PolicyAssigned struct {
 		Employee      naming.ERN `json:"employee"`
 		DaysPerPeriod string     `json:"daysPerPeriod"`
 		PeriodDays    int        `json:"periodDays"`
 		AnchorDate    string     `json:"anchorDate"`
 	}
+	// AbsenceApproved is the payload of elmo.leave.absence.approved.v1: Days
+	// of leave taken on Date.
 	AbsenceApproved struct {
 		Employee naming.ERN `json:"employee"`
 		Date     string     `json:"date"`
 		Days     string     `json:"days"`
 	}
+	// AbsenceAmended is the payload of elmo.leave.absence.amended.v1: the
+	// absence AbsenceID (an event id) now counts Days.
 	AbsenceAmended struct {
 		Employee  naming.ERN `json:"employee"`
 		AbsenceID string     `json:"absenceId"`
 		Days      string     `json:"days"`
 	}
+	// BalanceAdjusted is the payload of elmo.leave.balance.adjusted.v1: Days
+	// added (negative: taken) for Reason.
 	BalanceAdjusted struct {
 		Employee naming.ERN `json:"employee"`
 		Days     string     `json:"days"`
@@ -49,12 +61,14 @@ const (
 	maxDaysPerPeriod = 366
 )
 
+// The definitions of the ledger's events, for typed publishing and
+// decoding.
 var (
-	employeeHired   = event.MustDefine[EmployeeHired]("elmo.hr.employee.hired.v1")
-	policyAssigned  = event.MustDefine[PolicyAssigned]("elmo.leave.accrual_policy.assigned.v1")
-	absenceApproved = event.MustDefine[AbsenceApproved]("elmo.leave.absence.approved.v1")
-	absenceAmended  = event.MustDefine[AbsenceAmended]("elmo.leave.absence.amended.v1")
-	balanceAdjusted = event.MustDefine[BalanceAdjusted]("elmo.leave.balance.adjusted.v1", event.WithClassification(envelope.ClassificationConfidential))
+	EmployeeHiredEvent   = event.MustDefine[EmployeeHired]("elmo.hr.employee.hired.v1")
+	PolicyAssignedEvent  = event.MustDefine[PolicyAssigned]("elmo.leave.accrual_policy.assigned.v1")
+	AbsenceApprovedEvent = event.MustDefine[AbsenceApproved]("elmo.leave.absence.approved.v1")
+	AbsenceAmendedEvent  = event.MustDefine[AbsenceAmended]("elmo.leave.absence.amended.v1")
+	BalanceAdjustedEvent = event.MustDefine[BalanceAdjusted]("elmo.leave.balance.adjusted.v1", event.WithClassification(envelope.ClassificationConfidential))
 )
 
 // Errors of the ledger.
@@ -147,29 +161,33 @@ type account struct {
 	absences   map[string]*fact
 	amendments map[string][]*fact // by absence id
 	policies   []*fact
-	snapshots  []snapshot
+	snapshots  []Snapshot
 }
 
-// snapshot caches the balance of facts[:index], every one of which takes
-// effect before cutoff, as known with every fact known then.
-type snapshot struct {
-	cutoff      time.Time
-	index       int
-	balance     Days
-	maxRecorded time.Time // the latest record time among the facts it counts
-	hireDate    time.Time // the hire date it assumed
+// Snapshot caches the balance of an employee's first Facts facts, every
+// one of which takes effect before Cutoff, as known with every fact known
+// then. A service keeps the newest in its store (NewestSnapshot) and gives
+// it back to a ledger it rebuilds (RestoreSnapshot).
+type Snapshot struct {
+	Cutoff      time.Time
+	Facts       int       // how many of the account's facts it counts
+	Balance     Days      // their balance at Cutoff
+	MaxRecorded time.Time // the latest record time among the facts it counts
+	HireDate    time.Time // the hire date it assumed
 }
 
-// same reports whether two snapshots of one ledger's account are one:
+// Same reports whether two snapshots of one ledger's account are one:
 // the ledger never loses a fact, so the same count of facts before the
 // same cutoff are the same facts.
-func (s snapshot) same(o snapshot) bool {
-	return s.index == o.index && s.cutoff.Equal(o.cutoff) && s.hireDate.Equal(o.hireDate)
+func (s Snapshot) Same(o Snapshot) bool {
+	return s.Facts == o.Facts && s.Cutoff.Equal(o.Cutoff) && s.HireDate.Equal(o.HireDate)
 }
 
 func day(t time.Time) int64 { return t.Unix() / 86400 }
 
-func parseDate(s string) (time.Time, error) {
+// ParseDate parses a fact's date, YYYY-MM-DD; a malformed one matches
+// ErrBadFact.
+func ParseDate(s string) (time.Time, error) {
 	t, err := time.Parse(time.DateOnly, s)
 	if err != nil {
 		return time.Time{}, fmt.Errorf("%w: date %q: want YYYY-MM-DD", ErrBadFact, s)
@@ -206,28 +224,36 @@ func (l *Ledger) Add(e *envelope.Envelope) error {
 // dedupKey is the protocol's identity of an event: its source and id.
 func dedupKey(e *envelope.Envelope) string { return e.Source + "\x00" + e.ID }
 
+// Employee checks that an event states a fact the ledger knows, and
+// returns the employee it is about. A refusal matches ErrUnsupported or
+// ErrBadFact.
+func Employee(e *envelope.Envelope) (naming.ERN, error) {
+	_, employee, _, err := decodeFact(e)
+	return employee, err
+}
+
 func decodeFact(e *envelope.Envelope) (*fact, naming.ERN, *hire, error) {
 	f := &fact{id: e.ID, key: dedupKey(e), recorded: e.Time, effect: e.EffectiveAt()}
 	bad := func(err error) (*fact, naming.ERN, *hire, error) {
 		return nil, naming.ERN{}, nil, fmt.Errorf("%w: %s %s: %w", ErrBadFact, e.Type, e.ID, err)
 	}
 	switch e.Type {
-	case employeeHired.Type().String():
-		p, err := employeeHired.Decode(e)
+	case EmployeeHiredEvent.Type().String():
+		p, err := EmployeeHiredEvent.Decode(e)
 		if err != nil {
 			return bad(err)
 		}
-		date, err := parseDate(p.HireDate)
+		date, err := ParseDate(p.HireDate)
 		if err != nil {
 			return bad(err)
 		}
 		return nil, p.Employee, &hire{recorded: e.Time, id: e.ID, key: f.key, date: date}, nil
-	case policyAssigned.Type().String():
-		p, err := policyAssigned.Decode(e)
+	case PolicyAssignedEvent.Type().String():
+		p, err := PolicyAssignedEvent.Decode(e)
 		if err != nil {
 			return bad(err)
 		}
-		anchor, err := parseDate(p.AnchorDate)
+		anchor, err := ParseDate(p.AnchorDate)
 		if err != nil {
 			return bad(err)
 		}
@@ -244,12 +270,12 @@ func decodeFact(e *envelope.Envelope) (*fact, naming.ERN, *hire, error) {
 		}
 		f.kind, f.periodDays, f.anchorDay = kindPolicy, p.PeriodDays, day(anchor)
 		return f, p.Employee, nil, nil
-	case absenceApproved.Type().String():
-		p, err := absenceApproved.Decode(e)
+	case AbsenceApprovedEvent.Type().String():
+		p, err := AbsenceApprovedEvent.Decode(e)
 		if err != nil {
 			return bad(err)
 		}
-		if f.effect, err = parseDate(p.Date); err != nil { // the debit falls on its date
+		if f.effect, err = ParseDate(p.Date); err != nil { // the debit falls on its date
 			return bad(err)
 		}
 		if f.days, err = ParseDays(p.Days); err != nil || f.days < 0 {
@@ -257,8 +283,8 @@ func decodeFact(e *envelope.Envelope) (*fact, naming.ERN, *hire, error) {
 		}
 		f.kind = kindAbsence
 		return f, p.Employee, nil, nil
-	case absenceAmended.Type().String():
-		p, err := absenceAmended.Decode(e)
+	case AbsenceAmendedEvent.Type().String():
+		p, err := AbsenceAmendedEvent.Decode(e)
 		if err != nil {
 			return bad(err)
 		}
@@ -267,8 +293,8 @@ func decodeFact(e *envelope.Envelope) (*fact, naming.ERN, *hire, error) {
 		}
 		f.kind, f.absenceID, f.effect = kindAmendment, p.AbsenceID, time.Time{}
 		return f, p.Employee, nil, nil
-	case balanceAdjusted.Type().String():
-		p, err := balanceAdjusted.Decode(e)
+	case BalanceAdjustedEvent.Type().String():
+		p, err := BalanceAdjustedEvent.Decode(e)
 		if err != nil {
 			return bad(err)
 		}
@@ -307,7 +333,7 @@ func (a *account) add(f *fact) {
 
 // invalidate drops the snapshots that a fact taking effect at t changes.
 func (a *account) invalidate(t time.Time) {
-	i := sort.Search(len(a.snapshots), func(i int) bool { return a.snapshots[i].cutoff.After(t) })
+	i := sort.Search(len(a.snapshots), func(i int) bool { return a.snapshots[i].Cutoff.After(t) })
 	a.snapshots = a.snapshots[:i]
 }
 
@@ -361,11 +387,11 @@ func (l *Ledger) Balance(employee naming.ERN, on time.Time, knownAt time.Time) (
 	// cutoff, so both conditions hold on a prefix.
 	i := sort.Search(len(a.snapshots), func(i int) bool {
 		s := a.snapshots[i]
-		return s.cutoff.After(end) || s.maxRecorded.After(knownAt)
+		return s.Cutoff.After(end) || s.MaxRecorded.After(knownAt)
 	}) - 1
-	if i >= 0 && a.snapshots[i].hireDate.Equal(hireDate) {
+	if i >= 0 && a.snapshots[i].HireDate.Equal(hireDate) {
 		s := a.snapshots[i]
-		bal, from, creditFrom = s.balance, s.index, s.cutoff
+		bal, from, creditFrom = s.Balance, s.Facts, s.Cutoff
 	}
 	bal += a.sum(from, end, knownAt, hireDate)
 	bal += a.credits(creditFrom, end, knownAt, hireDate)
@@ -484,22 +510,22 @@ func (l *Ledger) buildSnapshots(a *account) {
 	if !ok {
 		return
 	}
-	var last snapshot
+	var last Snapshot
 	if n := len(a.snapshots); n > 0 {
 		last = a.snapshots[n-1]
-		if !last.hireDate.Equal(hireDate) {
-			a.snapshots, last = nil, snapshot{}
+		if !last.HireDate.Equal(hireDate) {
+			a.snapshots, last = nil, Snapshot{}
 		}
 	}
 	if len(a.snapshots) == 0 {
-		last = snapshot{cutoff: hireDate, hireDate: hireDate}
+		last = Snapshot{Cutoff: hireDate, HireDate: hireDate}
 		// Facts before the hire date never count; start after them.
-		last.index = sort.Search(len(a.facts), func(i int) bool { return !a.facts[i].effect.Before(hireDate) })
-		for _, f := range a.facts[:last.index] {
-			last.maxRecorded = maxTime(last.maxRecorded, f.recorded)
+		last.Facts = sort.Search(len(a.facts), func(i int) bool { return !a.facts[i].effect.Before(hireDate) })
+		for _, f := range a.facts[:last.Facts] {
+			last.MaxRecorded = maxTime(last.MaxRecorded, f.recorded)
 		}
 	}
-	for next := last.index + l.SnapshotEvery; next < len(a.facts); next += l.SnapshotEvery {
+	for next := last.Facts + l.SnapshotEvery; next < len(a.facts); next += l.SnapshotEvery {
 		// Move the cutoff to the next change of effect time, so that the
 		// snapshot holds every fact taking effect before it and no other.
 		for next < len(a.facts) && a.facts[next].effect.Equal(a.facts[next-1].effect) {
@@ -509,11 +535,11 @@ func (l *Ledger) buildSnapshots(a *account) {
 			break
 		}
 		cutoff := a.facts[next].effect
-		s := snapshot{cutoff: cutoff, index: next, hireDate: hireDate, maxRecorded: last.maxRecorded}
-		for _, f := range a.facts[last.index:next] {
-			s.maxRecorded = maxTime(s.maxRecorded, f.recorded)
+		s := Snapshot{Cutoff: cutoff, Facts: next, HireDate: hireDate, MaxRecorded: last.MaxRecorded}
+		for _, f := range a.facts[last.Facts:next] {
+			s.MaxRecorded = maxTime(s.MaxRecorded, f.recorded)
 		}
-		s.balance = last.balance + a.sum(last.index, cutoff, endOfTime, hireDate) + a.credits(last.cutoff, cutoff, endOfTime, hireDate)
+		s.Balance = last.Balance + a.sum(last.Facts, cutoff, endOfTime, hireDate) + a.credits(last.Cutoff, cutoff, endOfTime, hireDate)
 		a.snapshots = append(a.snapshots, s)
 		last = s
 	}
@@ -558,41 +584,41 @@ func (a *account) all() []*fact {
 	return out
 }
 
-// newestSnapshot returns the newest snapshot of an employee's balance,
+// NewestSnapshot returns the newest Snapshot of an employee's balance,
 // built first if it is due; ok is false when there is none.
-func (l *Ledger) newestSnapshot(employee naming.ERN) (s snapshot, ok bool) {
+func (l *Ledger) NewestSnapshot(employee naming.ERN) (s Snapshot, ok bool) {
 	a := l.accounts[employee]
 	if a == nil {
-		return snapshot{}, false
+		return Snapshot{}, false
 	}
 	a.sort()
 	l.buildSnapshots(a)
 	if n := len(a.snapshots); n > 0 {
 		return a.snapshots[n-1], true
 	}
-	return snapshot{}, false
+	return Snapshot{}, false
 }
 
-// restoreSnapshot gives an employee's account a snapshot made earlier
+// RestoreSnapshot gives an employee's account a Snapshot made earlier
 // from the same timeline, so that it need not be built again. The ledger
 // takes it only when it still holds: the hire date known now is the one
 // it assumed, and as many facts take effect before its cutoff as it
 // counted. A ledger never loses a fact, so the same count means the same
 // facts. It reports whether the snapshot was taken (or one as new was
 // there already).
-func (l *Ledger) restoreSnapshot(employee naming.ERN, s snapshot) bool {
+func (l *Ledger) RestoreSnapshot(employee naming.ERN, s Snapshot) bool {
 	a := l.accounts[employee]
 	if a == nil || l.SnapshotEvery <= 0 {
 		return false
 	}
-	if hireDate, ok := a.hireAt(endOfTime); !ok || !hireDate.Equal(s.hireDate) {
+	if hireDate, ok := a.hireAt(endOfTime); !ok || !hireDate.Equal(s.HireDate) {
 		return false
 	}
 	a.sort()
-	if s.index != sort.Search(len(a.facts), func(i int) bool { return !a.facts[i].effect.Before(s.cutoff) }) {
+	if s.Facts != sort.Search(len(a.facts), func(i int) bool { return !a.facts[i].effect.Before(s.Cutoff) }) {
 		return false
 	}
-	if n := len(a.snapshots); n > 0 && !a.snapshots[n-1].cutoff.Before(s.cutoff) {
+	if n := len(a.snapshots); n > 0 && !a.snapshots[n-1].Cutoff.Before(s.Cutoff) {
 		return true
 	}
 	a.snapshots = append(a.snapshots, s) // the chain's cutoffs keep growing
