@@ -56,6 +56,16 @@ func (d *deadlines) next() (pendingDeadline, bool, <-chan struct{}) {
 	return d.h[0], true, d.changed
 }
 
+func (d *deadlines) len() int {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	return len(d.h)
+}
+
+// Pending returns how many deadlines the manager holds that are not
+// handled yet: due or not, set here or loaded by Run.
+func (m *Manager[S]) Pending() int { return m.due.len() }
+
 func (d *deadlines) pop() {
 	d.mu.Lock()
 	defer d.mu.Unlock()

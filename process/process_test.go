@@ -239,8 +239,10 @@ func TestDeadline(t *testing.T) {
 			done := make(chan error, 1)
 			go func() { done <- later.Run(run) }()
 			require.Eventually(t, func() bool { return clock.Waiting() > 0 }, 10*time.Second, time.Millisecond, "the deadline is waited for")
+			assert.Equal(t, 1, later.Pending())
 			clock.Advance(time.Hour)
 			require.Eventually(t, func() bool { return len(sent(t, store)) == 2 }, 10*time.Second, 10*time.Millisecond)
+			require.Eventually(t, func() bool { return later.Pending() == 0 }, 10*time.Second, time.Millisecond)
 			stop()
 			<-done
 			assert.Equal(t, []string{typeApprove, typeNotified}, sent(t, store))

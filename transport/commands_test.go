@@ -74,3 +74,46 @@ func TestCommandWithoutOwner(t *testing.T) {
 	require.ErrorAs(t, err, &perr)
 	assert.True(t, perr.Failed[0].Invalid, "certainly not sent")
 }
+
+// TestRepliesHandledAsMessages: a service that handles the replies to its
+// commands as messages (a process manager) registers them with
+// HandleReply, which HandleFunc refuses as never delivered; the reply
+// goes to its queue alone.
+func TestRepliesHandledAsMessages(t *testing.T) {
+	ctx := context.Background()
+	b, err := memory.New(nil)
+	require.NoError(t, err)
+	topo := &topology.Topology{Env: "dev", Domains: []topology.Domain{{Name: "payroll"}},
+		Services: []topology.Service{{Name: "payslips", Accepts: []string{typeGenerate}}, {Name: "hr", Requests: []string{typeGenerate}}}}
+	bus, err := transport.Open(ctx, b, topo, &transport.OpenConfig{Provision: true, Catalog: transporttest.RequestCatalog(t)})
+	require.NoError(t, err)
+	hr, err := bus.Consumer(ctx, "hr", nil)
+	require.NoError(t, err)
+	nop := func(context.Context, *transport.Delivery) error { return nil }
+	for _, tc := range []struct {
+		name string
+		err  error
+	}{
+		{"HandleFunc", hr.HandleFunc(transporttest.TypeGenerated, nop)},
+		{"an invalid type", hr.HandleReply("not a type", nop)},
+		{"a nil handler", hr.HandleReply(transporttest.TypeGenerated, nil)},
+	} {
+		assert.ErrorIs(t, tc.err, transport.ErrInvalidHandler, tc.name)
+	}
+	got := make(chan string, 1)
+	require.NoError(t, hr.HandleReply(transporttest.TypeGenerated, func(_ context.Context, d *transport.Delivery) error {
+		got <- d.Envelope.CausationID
+		return nil
+	}))
+	require.NoError(t, hr.Start(ctx))
+	t.Cleanup(func() { _ = hr.Shutdown(context.Background()) })
+
+	cmd := generatePayslip(t)
+	cmd.Extensions = map[string]any{transport.AttrReplyTo: "hr"}
+	reply, err := (&envelope.Producer{Source: "urn:elmo:service:payslips"}).Caused(cmd, transporttest.TypeGenerated, []byte(`{"employee":"ern:elmo:hr:acme:employee/e-1"}`))
+	require.NoError(t, err)
+	reply.Subject, reply.TenantID = cmd.Subject, cmd.TenantID
+	transport.ReplyTo(cmd, &reply)
+	require.NoError(t, bus.Publisher().Publish(ctx, &reply))
+	assert.Equal(t, cmd.ID, within(t, got, "the reply"))
+}

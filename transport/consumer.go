@@ -198,11 +198,18 @@ func (c *Consumer) HandleFunc(eventType string, h HandlerFunc) error {
 	return c.register(eventType, h, nil, true)
 }
 
-// registerReply adds the handler of a reply type: replies come to the
-// requester's queue, whatever the subscription's event types.
-func (c *Consumer) registerReply(replyType string, h HandlerFunc) error {
+// HandleReply registers the handler of a reply type. Replies to the
+// commands a service sends come to its queue (the topology's requests),
+// whatever it consumes: use it where a reply is handled as a message, by a
+// process manager for one, rather than awaited (Requester). A type that is
+// not a valid type and a nil handler are refused with an error matching
+// ErrInvalidHandler.
+func (c *Consumer) HandleReply(replyType string, h HandlerFunc) error {
 	if _, err := naming.ParseType(replyType); err != nil {
 		return fmt.Errorf("%w: %w", ErrInvalidHandler, err)
+	}
+	if h == nil {
+		return fmt.Errorf("%w: nil handler for %s", ErrInvalidHandler, replyType)
 	}
 	return c.register(replyType, h, nil, false)
 }

@@ -102,7 +102,7 @@ func NewRequester(pub *Publisher, c *Consumer, service string, replyTypes []stri
 	}
 	r := &Requester{pub: pub, service: service, timeout: rc.Timeout, log: rc.Logger, pending: map[string]chan *envelope.Envelope{}}
 	for _, typ := range replyTypes {
-		if err := c.registerReply(typ, r.deliver); err != nil {
+		if err := c.HandleReply(typ, r.deliver); err != nil {
 			return nil, err
 		}
 	}
