@@ -25,6 +25,7 @@ import (
 	"github.com/elmosoftware/eventprotocol/transport/snssqs"
 	"github.com/elmosoftware/eventprotocol/transport/snssqs/snssqstest"
 	"github.com/elmosoftware/eventprotocol/transport/topology"
+	"github.com/elmosoftware/eventprotocol/transport/transporttest"
 )
 
 const typeSignedUp = "elmo.identity.client.signed_up.v1"
@@ -48,17 +49,23 @@ func newRig(t *testing.T, cfg *awslambda.Config, h func(*transport.Delivery) err
 
 // newRigWith is newRig with the consumer's hooks.
 func newRigWith(t *testing.T, cfg *awslambda.Config, hooks *transport.ConsumerHooks, h func(*transport.Delivery) error) *rig {
+	return newRigOn(t, topo, nil, "billing", typeSignedUp, cfg, hooks, h)
+}
+
+// newRigOn is newRig on any topology: service's queue, its handler of
+// eventType, with the bus's catalogue cat (none when nil).
+func newRigOn(t *testing.T, topo *topology.Topology, cat transport.PayloadValidator, service, eventType string, cfg *awslambda.Config, hooks *transport.ConsumerHooks, h func(*transport.Delivery) error) *rig {
 	t.Helper()
 	ctx := context.Background()
 	srv := snssqstest.StartForTest(t)
 	d, err := srv.Driver(ctx, nil)
 	require.NoError(t, err)
-	bus, err := transport.Open(ctx, d, topo, &transport.OpenConfig{Provision: true})
+	bus, err := transport.Open(ctx, d, topo, &transport.OpenConfig{Provision: true, Catalog: cat})
 	require.NoError(t, err)
 	r := &rig{bus: bus}
-	cons, err := bus.Consumer(ctx, "billing", &transport.ConsumerConfig{Push: true, Hooks: hooks})
+	cons, err := bus.Consumer(ctx, service, &transport.ConsumerConfig{Push: true, Hooks: hooks})
 	require.NoError(t, err)
-	require.NoError(t, cons.HandleFunc(typeSignedUp, func(_ context.Context, dl *transport.Delivery) error {
+	require.NoError(t, cons.HandleFunc(eventType, func(_ context.Context, dl *transport.Delivery) error {
 		if err := h(dl); err != nil {
 			return err
 		}
@@ -73,7 +80,7 @@ func newRigWith(t *testing.T, cfg *awslambda.Config, hooks *transport.ConsumerHo
 	require.NoError(t, err)
 	_, sqsC, err := snssqs.Connect(ctx, &snssqs.ConnectConfig{Region: snssqstest.Region, Endpoint: srv.Endpoint, LocalServer: true})
 	require.NoError(t, err)
-	name, err := naming.AWSNames{Env: topo.Env}.Queue("billing", false)
+	name, err := naming.AWSNames{Env: topo.Env}.Queue(service, false)
 	require.NoError(t, err)
 	q, err := sqsC.GetQueueUrl(ctx, &sqs.GetQueueUrlInput{QueueName: aws.String(name)})
 	require.NoError(t, err)
@@ -95,6 +102,25 @@ func (r *rig) publish(t *testing.T, n int) []string {
 	return ids
 }
 
+// pollUntil polls the mapping until n messages were handled, and returns
+// how many records it passed and how many the handler reported failed.
+func (r *rig) pollUntil(t *testing.T, n int) (records, failed int) {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	for {
+		r.mu.Lock()
+		done := len(r.handled)
+		r.mu.Unlock()
+		if done == n {
+			return records, failed
+		}
+		got, f, err := r.mapping.Poll(ctx)
+		require.NoError(t, err)
+		records, failed = records+got, failed+f
+	}
+}
+
 // TestHandlerReportsFailures: the handler returns the failed records only;
 // the mapping deletes the rest, and the failed one comes back.
 func TestHandlerReportsFailures(t *testing.T) {
@@ -107,20 +133,7 @@ func TestHandlerReportsFailures(t *testing.T) {
 		return err
 	})
 	ids := r.publish(t, 3)
-	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
-	defer cancel()
-	records, failed := 0, 0
-	for {
-		r.mu.Lock()
-		n := len(r.handled)
-		r.mu.Unlock()
-		if n == len(ids) {
-			break
-		}
-		got, f, err := r.mapping.Poll(ctx)
-		require.NoError(t, err)
-		records, failed = records+got, failed+f
-	}
+	records, failed := r.pollUntil(t, len(ids))
 	assert.ElementsMatch(t, ids, r.handled)
 	assert.Equal(t, 1, failed)
 	assert.Equal(t, 4, records)
@@ -178,4 +191,30 @@ func TestHandlerNotStarted(t *testing.T) {
 	assert.ErrorIs(t, err, transport.ErrNotPush)
 	_, err = awslambda.New(cons, &awslambda.Config{Reserve: -time.Second})
 	assert.ErrorIs(t, err, config.ErrInvalid)
+}
+
+// TestCommandsOnLambda: a command reaches its owner's function as an event
+// does, and a failed one comes back.
+func TestCommandsOnLambda(t *testing.T) {
+	payroll := &topology.Topology{Env: "dev", Domains: []topology.Domain{{Name: "payroll"}},
+		Services: []topology.Service{{Name: "payslips", Accepts: []string{transporttest.TypeGenerate}}}}
+	var once sync.Once
+	r := newRigOn(t, payroll, transporttest.RequestCatalog(t), "payslips", transporttest.TypeGenerate, nil, nil, func(d *transport.Delivery) error {
+		var err error
+		once.Do(func() { err = errors.New("a passing outage") })
+		return err
+	})
+	var ids []string
+	for i := range 2 {
+		subject := fmt.Sprintf("ern:elmo:hr:acme:employee/e-%d", i)
+		e, err := (&envelope.Producer{Source: "urn:elmo:service:hr"}).New(transporttest.TypeGenerate, []byte(fmt.Sprintf(`{"employee":%q}`, subject)))
+		require.NoError(t, err)
+		e.Subject, e.TenantID = subject, "acme"
+		require.NoError(t, r.bus.Publisher().Publish(context.Background(), &e))
+		ids = append(ids, e.ID)
+	}
+	records, failed := r.pollUntil(t, len(ids))
+	assert.ElementsMatch(t, ids, r.handled)
+	assert.Equal(t, 1, failed)
+	assert.Equal(t, 3, records)
 }
