@@ -103,7 +103,7 @@ func resolveClaim(cc driver.ClaimCheck, max int) Middleware {
 			}
 			resolved := *e // the event as it was published: data in place of the dataref
 			resolved.Data, resolved.DataRef, resolved.DataDigest = data, "", ""
-			d.Envelope = &resolved
+			d.Envelope, d.Body = &resolved, nil // the body holds the dataref, not the data
 			return next(ctx, d)
 		}
 	}

@@ -25,6 +25,10 @@ type Delivery struct {
 	ReceiveCount int
 	// Attributes are the message's transport attributes.
 	Attributes map[string]string
+	// Body is the message's body as it came: the envelope's encoding, byte
+	// for byte. It is nil when the event's data was fetched from its
+	// dataref (claim check): Envelope then holds what the body did not.
+	Body []byte
 
 	duplicate bool // set by Idempotent: the event was handled already
 }
@@ -50,6 +54,7 @@ type Consumer struct {
 	hooks     ConsumerHooks
 	log       *slog.Logger
 	handlers  map[string]HandlerFunc
+	fallback  HandlerFunc                       // HandleDefault's: of every type without its own
 	members   map[string]envelope.MemberChecker // of the typed handlers
 	receives  func(eventType string) bool       // what the subscription delivers, when a topology says
 	chain     HandlerFunc
@@ -265,7 +270,34 @@ func Handle[T any](c *Consumer, def *event.Definition[T], h func(ctx context.Con
 func (c *Consumer) dispatch(ctx context.Context, d *Delivery) error {
 	h, ok := c.handlers[d.Envelope.Type]
 	if !ok {
+		h = c.fallback
+	}
+	if h == nil {
 		return fmt.Errorf("%w: %s", ErrNoHandler, d.Envelope.Type)
 	}
 	return h(ctx, d)
 }
+
+// HandleDefault registers the handler of every type that has no handler
+// of its own: whatever the subscription delivers (an archive's, a
+// router's). Register it before Start; a second one, or a nil one, is
+// refused with an error matching ErrInvalidHandler.
+func (c *Consumer) HandleDefault(h HandlerFunc) error {
+	if h == nil {
+		return fmt.Errorf("%w: nil default handler", ErrInvalidHandler)
+	}
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	switch {
+	case c.started:
+		return ErrStarted
+	case c.fallback != nil:
+		return fmt.Errorf("%w: a default handler is registered already", ErrInvalidHandler)
+	}
+	c.fallback = h
+	return nil
+}
+
+// Replayed returns the id of the replay that sent the delivery (see
+// Bus.Resend), or "" when it is no replay.
+func (d *Delivery) Replayed() string { return d.Attributes[driver.AttrReplay] }

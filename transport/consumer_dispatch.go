@@ -157,7 +157,7 @@ func (c *Consumer) prepare(ctx context.Context, m *driver.Message) *Delivery {
 		d Delivery
 		e envelope.Envelope
 	}{e: e}
-	box.d = Delivery{Envelope: &box.e, ReceiveCount: m.ReceiveCount, Attributes: m.Attributes}
+	box.d = Delivery{Envelope: &box.e, ReceiveCount: m.ReceiveCount, Attributes: m.Attributes, Body: m.Body}
 	return &box.d
 }
 

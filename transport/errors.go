@@ -20,6 +20,10 @@ var ErrInvalidConfig = config.ErrInvalid
 // Publisher would send it to a topic.
 var ErrNoOwner = errors.New("transport: no service accepts the command")
 
+// ErrNotReceived matches Bus.Resend's refusal of a service the topology
+// does not list, or of an event whose type the service does not receive.
+var ErrNotReceived = errors.New("transport: the service does not receive the event")
+
 // ErrTooLarge matches every [*TooLargeError], and a driver's refusal of a
 // message over its limit: it is driver.ErrTooLarge.
 var ErrTooLarge = driver.ErrTooLarge

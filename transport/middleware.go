@@ -5,6 +5,8 @@ import (
 	"errors"
 	"fmt"
 	"runtime/debug"
+
+	"github.com/elmosoftware/eventprotocol/transport/driver"
 )
 
 // Recover turns a panic in the handler into a failed delivery (an error
@@ -46,6 +48,9 @@ func Idempotent(store IdempotencyStore) Middleware {
 		}
 		return func(ctx context.Context, d *Delivery) error {
 			key := d.Envelope.Source + "\x00" + d.Envelope.ID
+			if replay := d.Replayed(); replay != "" && d.Attributes[driver.AttrReplayBypass] == "true" {
+				key += "\x00replay\x00" + replay // handled again, once per replay
+			}
 			claim, err := store.Claim(ctx, key)
 			if err != nil {
 				return fmt.Errorf("transport: idempotency store: %w", err)

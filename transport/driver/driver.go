@@ -23,6 +23,17 @@ const (
 	AttrDeadLetterReceiveCount = "deadletter_receive_count"
 )
 
+// Attributes a replayed message carries (transport.Bus.Resend), besides
+// the mirrored ones.
+const (
+	// AttrReplay is the id of the replay that sent the message.
+	AttrReplay = "replay"
+	// AttrReplayBypass, "true", asks consumers to handle the event again
+	// even when they handled it before: their deduplication keys it by
+	// the replay too.
+	AttrReplayBypass = "replay_bypass"
+)
+
 // Message is one message as a transport carries it: the encoded envelope and
 // a few string attributes.
 type Message struct {
