@@ -159,7 +159,10 @@ func TestHandleDefault(t *testing.T) {
 	require.NoError(t, err)
 	handled := make(chan string, 2)
 	require.NoError(t, c.HandleFunc(typeHired, func(_ context.Context, d *transport.Delivery) error { handled <- "own " + d.Envelope.Type; return nil }))
-	require.NoError(t, c.HandleDefault(func(_ context.Context, d *transport.Delivery) error { handled <- "default " + d.Envelope.Type; return nil }))
+	require.NoError(t, c.HandleDefault(func(_ context.Context, d *transport.Delivery) error {
+		handled <- "default " + d.Envelope.Type
+		return nil
+	}))
 	for _, tc := range []struct {
 		name string
 		err  error
