@@ -139,6 +139,14 @@ func (w *where) open(ctx context.Context) (driver.Driver, *topology.Topology, er
 	return d, t, err
 }
 
+// OpenStore opens the event store a URL names, as Config.Store does:
+// "mem://", "sqlite:///abs/path.db" or "sqlite://rel/path.db", or a
+// PostgreSQL URL. A URL it cannot use is a *config.Error that names the
+// setting given as name (a command's flag, say), never the URL.
+func OpenStore(ctx context.Context, name, url string, cfg *eventstore.Config) (*eventstore.Store, error) {
+	return openStore(ctx, setting{name, url}, cfg)
+}
+
 // openStore opens the event store a store URL names. Its errors name the
 // setting and the scheme, never the URL, which may hold a password.
 func openStore(ctx context.Context, s setting, cfg *eventstore.Config) (*eventstore.Store, error) {

@@ -28,6 +28,8 @@ commands:
   provision create the SNS topics and SQS queues of a topology (--dry-run: plan only)
   teardown  remove them
   dlq       list, show, redrive or purge a service's dead letters (eventctl dlq -h)
+  archive   keep every event of chosen domains in an event store
+  replay    send archived events to one service's queue
   gen go    write Go payload types and event definitions from a catalogue
   asyncapi  write the AsyncAPI 3.0 document of a topology and catalogue
   docs      write a browsable site of a topology's services, events and schemas
@@ -71,6 +73,13 @@ func run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 		return provision(args[0], args[1:], stdout, stderr)
 	case "dlq":
 		return dlq(args[1:], stdout, stderr)
+	case "archive", "replay":
+		ctx, stop := signalled()
+		defer stop()
+		if args[0] == "archive" {
+			return archiveCmd(ctx, args[1:], stdout, stderr)
+		}
+		return replayCmd(ctx, args[1:], stdout, stderr)
 	case "gen":
 		return gen(args[1:], stdout, stderr)
 	case "asyncapi":

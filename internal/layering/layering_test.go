@@ -63,12 +63,14 @@ func TestLayering(t *testing.T) {
 				return under(d, module+"transport") || under(d, module+"eventstore") || under(d, module+"schema")
 			}, false},
 		{"the store knows no transport", func(p string) bool { return under(p, "eventstore") },
-			func(d string) bool { return under(d, module+"transport") || under(d, module+"outbox") }, false},
+			func(d string) bool {
+				return under(d, module+"transport") || under(d, module+"outbox") || under(d, module+"archive")
+			}, false},
 		{"process managers know no transport: the outbox sends for them", func(p string) bool { return under(p, "process") },
 			func(d string) bool { return under(d, module+"transport") || under(d, module+"outbox") }, false},
-		{"transports know no store, outbox or telemetry", func(p string) bool { return under(p, "transport") },
+		{"transports know no store, outbox, archive or telemetry", func(p string) bool { return under(p, "transport") },
 			func(d string) bool {
-				return under(d, module+"eventstore") || under(d, module+"outbox") || under(d, module+"telemetry")
+				return under(d, module+"eventstore") || under(d, module+"outbox") || under(d, module+"archive") || under(d, module+"telemetry")
 			}, false},
 		{"the topology is the data model alone", func(p string) bool { return p == "transport/topology" },
 			func(d string) bool { return under(d, module+"transport") && d != module+"transport/topology" }, false},

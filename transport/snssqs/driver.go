@@ -204,22 +204,7 @@ func (d *Driver) OpenSender(ctx context.Context, t *topology.Topology) (driver.S
 	if err != nil {
 		return nil, err
 	}
-	queues := map[string]string{}
-	for _, s := range t.Services {
-		if len(s.Accepts) == 0 && len(s.Requests) == 0 { // commands, or replies, come to its queue
-			continue
-		}
-		name, _ := awsNames(t).Queue(s.Name, t.FIFO(s))
-		url, err := d.queueURL(ctx, name)
-		if err != nil {
-			return nil, err
-		}
-		queues[s.Name] = url
-	}
-	if len(queues) == 0 {
-		return topics, nil
-	}
-	return &routedSender{Sender: topics, sqs: d.sqs, queues: queues}, nil
+	return &routedSender{Sender: topics, d: d, t: t}, nil
 }
 
 // serviceOf returns the named service of the topology, and its queue and
