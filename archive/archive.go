@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"sync"
 
 	"github.com/elmosoftware/eventprotocol/config"
 	"github.com/elmosoftware/eventprotocol/envelope"
@@ -14,17 +15,41 @@ import (
 )
 
 // Archive appends the events it handles to a store. It is safe for
-// concurrent use: give its consumer any Concurrency.
+// concurrent use: give its consumer any Concurrency. On a backend that
+// appends to several streams in one transaction (SQLite's AppendAll), the
+// events of concurrent deliveries are written in one.
 type Archive struct {
 	store *eventstore.Store
+	all   allAppender // nil: one append per event
+
+	mu       sync.Mutex
+	queue    []write
+	flushing bool
 }
+
+// allAppender appends to several streams in one transaction
+// (*sqlite.Backend).
+type allAppender interface {
+	AppendAll(ctx context.Context, batches []*eventstore.Batch) ([]eventstore.Appended, error)
+}
+
+// write is an event waiting for its transaction.
+type write struct {
+	batch *eventstore.Batch
+	done  chan error
+}
+
+// maxWrites bounds the events of one transaction.
+const maxWrites = 256
 
 // New returns an archive into store.
 func New(store *eventstore.Store) (*Archive, error) {
 	if store == nil {
 		return nil, &config.Error{Setting: "archive.New's store", Problem: "must not be nil"}
 	}
-	return &Archive{store: store}, nil
+	a := &Archive{store: store}
+	a.all, _ = store.Backend().(allAppender)
+	return a, nil
 }
 
 // Stream returns the stream that archives an event: its subject's, or its
@@ -56,12 +81,65 @@ func (a *Archive) Handle(ctx context.Context, d *transport.Delivery) error {
 	if d.Body != nil {
 		batch.Events[0].Raw = d.Body
 	}
-	res, err := a.store.Backend().Append(ctx, batch)
-	if err != nil {
-		return fmt.Errorf("archive: %w", err)
+	if a.all == nil {
+		res, err := a.store.Backend().Append(ctx, batch)
+		if err != nil {
+			return fmt.Errorf("archive: %w", err)
+		}
+		a.store.Appended(res)
+		return nil
 	}
-	a.store.Appended(res)
-	return nil
+	return a.batched(ctx, batch)
+}
+
+// batched queues an append, and makes the caller write the queue's
+// transactions when nobody else is: a leader writes what the others
+// queued meanwhile, in one transaction, until the queue is empty.
+func (a *Archive) batched(ctx context.Context, batch *eventstore.Batch) error {
+	w := write{batch: batch, done: make(chan error, 1)}
+	a.mu.Lock()
+	a.queue = append(a.queue, w)
+	lead := !a.flushing
+	a.flushing = true
+	a.mu.Unlock()
+	if lead {
+		a.flush(context.WithoutCancel(ctx)) // the others wait on it
+	}
+	select {
+	case err := <-w.done:
+		return err
+	case <-ctx.Done():
+		return fmt.Errorf("archive: %w: %w", eventstore.ErrOutcomeUnknown, ctx.Err())
+	}
+}
+
+// flush writes the queue until it is empty.
+func (a *Archive) flush(ctx context.Context) {
+	for {
+		a.mu.Lock()
+		n := min(len(a.queue), maxWrites)
+		if n == 0 {
+			a.flushing = false
+			a.mu.Unlock()
+			return
+		}
+		ws := a.queue[:n:n]
+		a.queue = a.queue[n:]
+		a.mu.Unlock()
+		batches := make([]*eventstore.Batch, n)
+		for i, w := range ws {
+			batches[i] = w.batch
+		}
+		res, err := a.all.AppendAll(ctx, batches)
+		for i, w := range ws {
+			if err != nil {
+				w.done <- fmt.Errorf("archive: %w", err)
+				continue
+			}
+			a.store.Appended(res[i])
+			w.done <- nil
+		}
+	}
 }
 
 // Service returns the topology entry of an archive called name that

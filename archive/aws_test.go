@@ -20,7 +20,7 @@ import (
 
 // awsBus opens a provisioned topology on an SNS/SQS server, removed when
 // the test ends.
-func awsBus(t *testing.T, endpoint, region string, topo *topology.Topology) *transport.Bus {
+func awsBus(t testing.TB, endpoint, region string, topo *topology.Topology) *transport.Bus {
 	ctx := context.Background()
 	snsC, sqsC, err := snssqs.Connect(ctx, &snssqs.ConnectConfig{Region: region, Endpoint: endpoint, LocalServer: true})
 	require.NoError(t, err)

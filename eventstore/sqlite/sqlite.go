@@ -229,6 +229,28 @@ func (b *Backend) Append(ctx context.Context, batch *eventstore.Batch) (eventsto
 	return res, err
 }
 
+// AppendAll makes appends to several streams in one transaction, each as
+// Append would make it alone: what one writer of many streams (an
+// archive) batches, since SQLite commits one transaction at a time. A
+// failed append fails them all, and nothing is stored.
+func (b *Backend) AppendAll(ctx context.Context, batches []*eventstore.Batch) (res []eventstore.Appended, err error) {
+	tx, err := b.db.BeginTx(ctx, nil) // BEGIN IMMEDIATE: the write lock
+	if err != nil {
+		return nil, err
+	}
+	res = make([]eventstore.Appended, len(batches))
+	for i, batch := range batches {
+		// Looked up first: a repeated event must not abort the others.
+		if res[i], err = b.appendIn(ctx, inTx{tx: tx, own: b}, batch, true); err != nil {
+			return nil, errors.Join(err, tx.Rollback())
+		}
+	}
+	if err := tx.Commit(); err != nil {
+		return nil, fmt.Errorf("%w: %w", eventstore.ErrOutcomeUnknown, err)
+	}
+	return res, nil
+}
+
 // sqliteConstraint is SQLITE_CONSTRAINT, the primary code of a unique
 // index's refusal.
 const sqliteConstraint = 19
