@@ -42,6 +42,11 @@ type write struct {
 // maxWrites bounds the events of one transaction.
 const maxWrites = 256
 
+// Concurrency is the archive consumer's ConsumerConfig.Concurrency that
+// fills its transactions: deliveries wait for theirs, so the more there
+// are at once, the more each transaction writes. eventctl archive uses it.
+const Concurrency = 256
+
 // New returns an archive into store.
 func New(store *eventstore.Store) (*Archive, error) {
 	if store == nil {

@@ -123,47 +123,11 @@ func Replay(ctx context.Context, store *eventstore.Store, bus *transport.Bus, cf
 	if c.DryRun || rep.Total == 0 {
 		return rep, nil
 	}
-	replay := transport.Replay{ID: c.Name, BypassDedup: c.BypassDedup}
-	start := c.Clock.Now()
-	var batch []transport.Stored
-	var batchEnd int64
-	flush := func() error {
-		if len(batch) == 0 {
-			return nil
-		}
-		if c.Rate > 0 { // a batch goes when the rate allows it
-			due := start.Add(time.Duration(float64(rep.Sent) / c.Rate * float64(time.Second)))
-			if !config.Sleep(ctx, c.Clock, due.Sub(c.Clock.Now())) {
-				return ctx.Err()
-			}
-		}
-		n, err := bus.Resend(ctx, c.Service, replay, batch...)
-		rep.Sent += n
-		if err != nil {
-			return err
-		}
-		if err := store.SaveCheckpoint(ctx, checkpoint, batchEnd); err != nil {
-			return fmt.Errorf("archive: the replay sent up to position %d and could not save it: %w", batchEnd, err)
-		}
-		batch = batch[:0]
-		if c.Progress != nil {
-			c.Progress(rep)
-		}
-		return nil
-	}
-	for sl, err := range sel.scan(ctx, store, from, rep.Last) {
-		if err != nil {
-			return rep, err
-		}
-		batch = append(batch, transport.Stored{Envelope: sl.e, Raw: sl.rec.Raw})
-		batchEnd = sl.rec.Position
-		if len(batch) == c.BatchSize {
-			if err := flush(); err != nil {
-				return rep, err
-			}
-		}
-	}
-	return rep, flush()
+	snd := &sender{c: c, store: store, bus: bus, rep: &rep, checkpoint: checkpoint,
+		replay: transport.Replay{ID: c.Name, BypassDedup: c.BypassDedup},
+		start:  c.Clock.Now(), sentTo: from, savedTo: from}
+	snd.saved = snd.start
+	return rep, snd.run(ctx, sel, from)
 }
 
 func replayDefaults(store *eventstore.Store, bus *transport.Bus, cfg *ReplayConfig) (ReplayConfig, error) {

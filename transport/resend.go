@@ -31,7 +31,8 @@ type Stored struct {
 }
 
 // Resend sends stored events to one service's queue, never to a topic,
-// marked as a replay: their bytes unchanged, in the order given (a FIFO
+// marked as a replay (driver.AttrReplay, the only attribute they carry):
+// their bytes unchanged, in the order given (a FIFO
 // queue keeps each partition key's), in batches as large as the driver
 // takes. Before it sends anything it refuses, with an error matching
 // ErrNotReceived that names them, a service the topology does not list and
@@ -55,8 +56,9 @@ func (b *Bus) Resend(ctx context.Context, service string, r Replay, events ...St
 			return 0, fmt.Errorf("%w: %q does not receive %s (event %s): add it to the service's consumes, or leave the type out of the replay",
 				ErrNotReceived, service, s.Envelope.Type, s.Envelope.ID)
 		}
-		attrs := MirroredAttributes(s.Envelope)
-		attrs[driver.AttrReplay] = r.ID
+		// No mirrored attributes: they serve the topics' filters, and a
+		// replay goes to a queue. The consumer reads the body.
+		attrs := map[string]string{driver.AttrReplay: r.ID}
 		if r.BypassDedup {
 			attrs[driver.AttrReplayBypass] = "true"
 		}

@@ -233,15 +233,25 @@ func (b *Backend) Append(ctx context.Context, batch *eventstore.Batch) (eventsto
 // Append would make it alone: what one writer of many streams (an
 // archive) batches, since SQLite commits one transaction at a time. A
 // failed append fails them all, and nothing is stored.
-func (b *Backend) AppendAll(ctx context.Context, batches []*eventstore.Batch) (res []eventstore.Appended, err error) {
+func (b *Backend) AppendAll(ctx context.Context, batches []*eventstore.Batch) ([]eventstore.Appended, error) {
+	// As Append: first assume the events are new, and look them up when
+	// the unique index or an expectation says otherwise.
+	res, err := b.appendAll(ctx, batches, false)
+	var serr *msqlite.Error
+	if errors.Is(err, errLookUp) || (errors.As(err, &serr) && serr.Code()&0xff == sqliteConstraint) {
+		res, err = b.appendAll(ctx, batches, true)
+	}
+	return res, err
+}
+
+func (b *Backend) appendAll(ctx context.Context, batches []*eventstore.Batch, lookUp bool) (res []eventstore.Appended, err error) {
 	tx, err := b.db.BeginTx(ctx, nil) // BEGIN IMMEDIATE: the write lock
 	if err != nil {
 		return nil, err
 	}
 	res = make([]eventstore.Appended, len(batches))
 	for i, batch := range batches {
-		// Looked up first: a repeated event must not abort the others.
-		if res[i], err = b.appendIn(ctx, inTx{tx: tx, own: b}, batch, true); err != nil {
+		if res[i], err = b.appendIn(ctx, inTx{tx: tx, own: b}, batch, lookUp || batch.Branch != ""); err != nil {
 			return nil, errors.Join(err, tx.Rollback())
 		}
 	}

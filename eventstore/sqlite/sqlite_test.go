@@ -83,4 +83,8 @@ func TestAppendAll(t *testing.T) {
 	head, err := store.Head(ctx)
 	require.NoError(t, err)
 	assert.Equal(t, int64(3), head, "nothing of the failed call stored")
+
+	res, err = b.AppendAll(ctx, []*eventstore.Batch{prepare("c", eventstore.Any, fourth), prepare("d", eventstore.Any, fourth)})
+	require.NoError(t, err)
+	assert.Equal(t, []int{1, 0}, []int{res[0].Stored, res[1].Stored}, "one event twice in one call: stored once")
 }
