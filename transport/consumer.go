@@ -25,6 +25,9 @@ type Delivery struct {
 	ReceiveCount int
 	// Attributes are the message's transport attributes.
 	Attributes map[string]string
+	// UpcastFrom is the type the event came as when it was upcast to its
+	// handler's (ConsumerConfig.Upcasters), "" otherwise.
+	UpcastFrom string
 	// Body is the message's body as it came: the envelope's encoding, byte
 	// for byte. It is nil when the event's data was fetched from its
 	// dataref (claim check): Envelope then holds what the body did not.
@@ -269,13 +272,37 @@ func Handle[T any](c *Consumer, def *event.Definition[T], h func(ctx context.Con
 
 func (c *Consumer) dispatch(ctx context.Context, d *Delivery) error {
 	h, ok := c.handlers[d.Envelope.Type]
-	if !ok {
+	if !ok && c.cfg.Upcasters != nil {
+		var err error
+		if h, err = c.upcast(d); err != nil {
+			return Permanent(fmt.Errorf("transport: %w", err)) // the same event fails the same way
+		}
+	}
+	if h == nil {
 		h = c.fallback
 	}
 	if h == nil {
 		return fmt.Errorf("%w: %s", ErrNoHandler, d.Envelope.Type)
 	}
 	return h(ctx, d)
+}
+
+// upcast converts the delivery's event to the first type of its upcast
+// path that has a handler, and returns the handler; nil when none has.
+func (c *Consumer) upcast(d *Delivery) (HandlerFunc, error) {
+	for _, t := range c.cfg.Upcasters.Path(d.Envelope.Type)[1:] {
+		h, ok := c.handlers[t]
+		if !ok {
+			continue
+		}
+		e, _, err := c.cfg.Upcasters.To(d.Envelope, t)
+		if err != nil {
+			return nil, err
+		}
+		d.UpcastFrom, d.Envelope = d.Envelope.Type, e
+		return h, nil
+	}
+	return nil, nil
 }
 
 // HandleDefault registers the handler of every type that has no handler

@@ -51,6 +51,14 @@ type ConsumerConfig struct {
 	// means the ELMO profile, read tolerantly (envelope.Validator's
 	// Tolerant), as consumers must.
 	Validator *envelope.Validator
+	// Upcasters converts an event of an older major to the type of a
+	// handler the consumer has, when it has none for the event's own:
+	// the handler of elmo.x.y.z.v2 receives v1 events upcast, and the
+	// Delivery says the type they came as (UpcastFrom). The subscription
+	// must deliver the old types too (the topology's consumes). The event
+	// is checked against its own schema before it is converted. Default:
+	// none.
+	Upcasters *envelope.Upcasters
 	// Catalog, when set (usually a *schema.Catalog), validates each
 	// payload tolerantly against its schema before the handler runs
 	// (ValidateTolerant: the newest minor version of the event's major
