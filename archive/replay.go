@@ -50,6 +50,10 @@ type ReplayConfig struct {
 	// BypassDedup makes the service handle again events it handled
 	// before (transport.Replay.BypassDedup).
 	BypassDedup bool
+	// Upcasters, when set, sends each event upcast to the newest major
+	// they reach (encoded again: not the archive's bytes), which the
+	// service must receive. Types still select by the archived type.
+	Upcasters *envelope.Upcasters
 	// Rate bounds the events sent per second; 0 means no bound.
 	Rate float64
 	// BatchSize is the most events of one send (and one checkpoint).
@@ -175,10 +179,12 @@ func replayDefaults(store *eventstore.Store, bus *transport.Bus, cfg *ReplayConf
 	return c, nil
 }
 
-// selected is an event a replay selected, as stored and decoded.
+// selected is an event a replay selected: as stored, and as it is sent
+// (decoded, and upcast when the replay upcasts).
 type selected struct {
 	rec eventstore.Record
 	e   *envelope.Envelope
+	raw []byte
 }
 
 // selector selects a replay's events.
@@ -214,7 +220,19 @@ func (s selector) scan(ctx context.Context, store *eventstore.Store, from, to in
 			if !matches(types, e.Type) || (s.c.Tenant != "" && e.TenantID != s.c.Tenant) || (s.c.Subject != "" && e.Subject != s.c.Subject) {
 				continue
 			}
-			if !yield(selected{rec, &e}, nil) {
+			sl := selected{rec: rec, e: &e, raw: rec.Raw}
+			if s.c.Upcasters != nil {
+				up, changed, err := s.c.Upcasters.Newest(&e)
+				if err == nil && changed {
+					sl.e = up
+					sl.raw, err = up.MarshalJSON()
+				}
+				if err != nil {
+					yield(selected{}, fmt.Errorf("archive: the event at position %d: %w", rec.Position, err))
+					return
+				}
+			}
+			if !yield(sl, nil) {
 				return
 			}
 		}

@@ -51,7 +51,7 @@ func (s *sender) run(ctx context.Context, sel selector, from int64) error {
 				readErr <- err
 				return
 			}
-			b.events, b.end = append(b.events, transport.Stored{Envelope: sl.e, Raw: sl.rec.Raw}), sl.rec.Position
+			b.events, b.end = append(b.events, transport.Stored{Envelope: sl.e, Raw: sl.raw}), sl.rec.Position
 			if len(b.events) == s.c.BatchSize {
 				select {
 				case batches <- b:

@@ -2,6 +2,7 @@ package archive_test
 
 import (
 	"context"
+	"fmt"
 	"sync"
 	"testing"
 	"time"
@@ -13,6 +14,7 @@ import (
 	"github.com/elmosoftware/eventprotocol/config"
 	"github.com/elmosoftware/eventprotocol/envelope"
 	"github.com/elmosoftware/eventprotocol/eventstore"
+	"github.com/elmosoftware/eventprotocol/naming"
 	"github.com/elmosoftware/eventprotocol/transport"
 )
 
@@ -228,4 +230,47 @@ func subjectOf(t *testing.T, evs []*envelope.Envelope, id string) string {
 	}
 	t.Fatalf("no event %s", id)
 	return ""
+}
+
+// TestReplayUpcasts: a replay with upcasters sends the v1 hires as v2,
+// which payroll's new code handles, each saying the type it was archived
+// as.
+func TestReplayUpcasts(t *testing.T) {
+	ctx := context.Background()
+	const hiredV2 = "elmo.hr.employee.hired.v2"
+	topo := world("dev")
+	topo.Services[0].Consumes = append(topo.Services[0].Consumes, hiredV2)
+	bus := memoryBus(t, topo)
+	store := stores[0].open(t)()
+	startArchive(t, bus, store, nil)
+	require.NoError(t, bus.Publisher().Publish(ctx, events(t, 40, 4)...))
+	archived(t, store, 40)
+	c, err := bus.Consumer(ctx, "payroll", nil)
+	require.NoError(t, err)
+	require.NoError(t, c.HandleFunc(typeHired, func(context.Context, *transport.Delivery) error { return nil })) // the originals
+	got := make(chan string, 32)
+	require.NoError(t, c.HandleFunc(hiredV2, func(_ context.Context, d *transport.Delivery) error {
+		got <- d.Envelope.Type + " from " + fmt.Sprint(d.Envelope.Extensions[envelope.ExtUpcastFrom])
+		return nil
+	}))
+	require.NoError(t, c.Start(ctx))
+	t.Cleanup(func() { _ = c.Shutdown(context.Background()) })
+
+	from, err := naming.ParseType(typeHired)
+	require.NoError(t, err)
+	to, err := naming.ParseType(hiredV2)
+	require.NoError(t, err)
+	ups, err := envelope.NewUpcasters(envelope.Upcast{From: from, To: to, Convert: func(d []byte) ([]byte, error) { return d, nil }})
+	require.NoError(t, err)
+	rep, err := archive.Replay(ctx, store, bus, &archive.ReplayConfig{Service: "payroll", Types: []string{typeHired}, Upcasters: ups, BypassDedup: true})
+	require.NoError(t, err)
+	assert.Equal(t, map[string]int{hiredV2: 20}, rep.Selected, "counted as sent")
+	for range 20 {
+		select {
+		case g := <-got:
+			assert.Equal(t, hiredV2+" from "+typeHired, g)
+		case <-time.After(10 * time.Second):
+			t.Fatal("the upcast hires did not all arrive")
+		}
+	}
 }

@@ -6,6 +6,8 @@ import (
 	"fmt"
 	"iter"
 	"time"
+
+	"github.com/elmosoftware/eventprotocol/envelope"
 )
 
 // ReadStream returns a stream's events after a version, in version order.
@@ -180,4 +182,19 @@ func before(x, y Record) bool {
 		return x.Effective.Before(y.Effective)
 	}
 	return x.Position < y.Position
+}
+
+// Decode decodes a record's event for new code: upcast to the newest major
+// the store's Config.Upcasters reach (with the extension attribute
+// envelope.ExtUpcastFrom), else as it was stored (Record.Envelope).
+func (s *Store) Decode(r Record) (envelope.Envelope, error) {
+	e, err := r.Envelope()
+	if err != nil || s.cfg.Upcasters == nil {
+		return e, err
+	}
+	up, _, err := s.cfg.Upcasters.Newest(&e)
+	if err != nil {
+		return envelope.Envelope{}, fmt.Errorf("eventstore: %s version %d: %w", r.Stream, r.Version, err)
+	}
+	return *up, nil
 }

@@ -45,6 +45,10 @@ type Config struct {
 	// Logger receives what would otherwise go unseen: a subscription's
 	// failure to save its checkpoint when it stops. Default: none.
 	Logger *slog.Logger
+	// Upcasters converts stored events of older majors for Decode, which
+	// new code reads with: the store keeps every event as it was
+	// appended. Default: none.
+	Upcasters *envelope.Upcasters
 }
 
 // Store is an event store over a [Backend]. It is safe for concurrent

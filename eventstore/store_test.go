@@ -15,6 +15,7 @@ import (
 	"github.com/elmosoftware/eventprotocol/eventstore/memory"
 	"github.com/elmosoftware/eventprotocol/eventstore/storetest"
 	"github.com/elmosoftware/eventprotocol/internal/testcatalog"
+	"github.com/elmosoftware/eventprotocol/naming"
 	"github.com/elmosoftware/eventprotocol/schema"
 )
 
@@ -146,5 +147,38 @@ func TestStoresCommands(t *testing.T) {
 				require.ErrorIs(t, err, eventstore.ErrInvalidEvent)
 			}
 		})
+	}
+}
+
+// TestDecodeUpcasts: the store keeps an event of an old major as it was
+// appended; Decode returns it upcast.
+func TestDecodeUpcasts(t *testing.T) {
+	ctx := context.Background()
+	from, err := naming.ParseType("elmo.hr.employee.hired.v1")
+	require.NoError(t, err)
+	to, err := from.WithMajor(2)
+	require.NoError(t, err)
+	ups, err := envelope.NewUpcasters(envelope.Upcast{From: from, To: to, Convert: func(data []byte) ([]byte, error) {
+		return []byte(`{"v1":` + string(data) + `}`), nil
+	}})
+	require.NoError(t, err)
+	s, err := memory.NewStore(&eventstore.Config{Upcasters: ups})
+	require.NoError(t, err)
+	e, err := (&envelope.Producer{Source: "urn:elmo:service:hr"}).New(from.String(), []byte(`{"n":1}`))
+	require.NoError(t, err)
+	e.Subject, e.TenantID = "ern:elmo:hr:acme:employee/e-1", "acme"
+	st := eventstore.Stream{Name: e.Subject}
+	_, err = s.Append(ctx, st, eventstore.Any, &e)
+	require.NoError(t, err)
+	for rec, err := range s.ReadStream(ctx, st, 0) {
+		require.NoError(t, err)
+		stored, err := rec.Envelope()
+		require.NoError(t, err)
+		assert.Equal(t, from.String(), stored.Type, "stored as appended")
+		got, err := s.Decode(rec)
+		require.NoError(t, err)
+		assert.Equal(t, to.String(), got.Type)
+		assert.JSONEq(t, `{"v1":{"n":1}}`, string(got.Data))
+		assert.Equal(t, from.String(), got.Extensions[envelope.ExtUpcastFrom])
 	}
 }

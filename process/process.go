@@ -152,7 +152,7 @@ func (m *Manager[S]) Handle(ctx context.Context, msg *envelope.Envelope) error {
 		if err != nil {
 			return err
 		}
-		e, err := rec.Envelope()
+		e, err := m.store.Decode(rec) // facts of an older major, upcast
 		if err != nil {
 			return fmt.Errorf("process: %s version %d: %w", stream.Name, rec.Version, err)
 		}

@@ -19,6 +19,7 @@ import (
 	pgstore "github.com/elmosoftware/eventprotocol/eventstore/postgres"
 	"github.com/elmosoftware/eventprotocol/eventstore/sqlite"
 	"github.com/elmosoftware/eventprotocol/internal/postgres"
+	"github.com/elmosoftware/eventprotocol/naming"
 	"github.com/elmosoftware/eventprotocol/process"
 )
 
@@ -284,4 +285,42 @@ func TestRefusals(t *testing.T) {
 	orphan := submitted(t)
 	orphan.CorrelationID = ""
 	require.ErrorIs(t, m.Handle(context.Background(), orphan), process.ErrNoInstance)
+}
+
+// TestFactsUpcast: a process whose code knows the v2 of a fact it
+// recorded as v1 reads its old facts upcast.
+func TestFactsUpcast(t *testing.T) {
+	ctx := context.Background()
+	const askedV2 = "elmo.leave.approval.asked.v2"
+	from, err := naming.ParseType(typeAsked)
+	require.NoError(t, err)
+	to, err := naming.ParseType(askedV2)
+	require.NoError(t, err)
+	ups, err := envelope.NewUpcasters(envelope.Upcast{From: from, To: to, Convert: func(data []byte) ([]byte, error) { return data, nil }})
+	require.NoError(t, err)
+	store, err := sqlite.NewStore(ctx, filepath.Join(t.TempDir(), "events.db"), &eventstore.Config{Upcasters: ups})
+	require.NoError(t, err)
+	defer store.Close()
+	clock := config.NewManualClock(time.Date(2026, 12, 7, 9, 0, 0, 0, time.UTC))
+	def := definition(t, clock)
+	evolve := def.Evolve
+	def.Evolve = func(s approval, fact *envelope.Envelope) (approval, error) {
+		if fact.Type == typeAsked {
+			return s, fmt.Errorf("the v1 fact reached new code")
+		}
+		if fact.Type == askedV2 {
+			s.Asked = true
+		}
+		return evolve(s, fact)
+	}
+	req := submitted(t)
+	old := caused(t, req, typeAsked, `{}`)
+	old.Extensions = map[string]any{process.RoleAttr: process.RoleFact}
+	_, err = store.Append(ctx, eventstore.Stream{Name: "process/leave-approval/" + req.CorrelationID}, eventstore.Any, old)
+	require.NoError(t, err)
+
+	m, err := process.New(store, def, &process.Config{Clock: clock})
+	require.NoError(t, err)
+	require.NoError(t, m.Handle(ctx, req))
+	assert.Empty(t, sent(t, store), "asked already, as the upcast fact says")
 }
