@@ -36,6 +36,7 @@ const (
 	LintShape                = "shape"                 // an event schema declares its events' shape (x-elmo-shape) and keeps its rules
 	LintKind                 = "kind"                  // x-elmo-kind is event, command or reply
 	LintImperative           = "imperative"            // a command's action names what to do: not a verb in the past tense
+	LintUpcast               = "upcast"                // x-elmo-upcast is well formed, on a major's first minor, and turns every example of the previous major into a valid payload
 )
 
 // LintConfig configures [Lint]. A nil *LintConfig, like the zero value,
@@ -134,6 +135,22 @@ func Lint(fsys fs.FS, cfg *LintConfig) ([]Finding, error) {
 				add(step.New.path, c.Pointer, LintChainIncompatible, "breaks the evolution policy against %s (a new major version is needed): %s", step.Old.id.Version(), c)
 			}
 		}
+	}
+	for _, s := range cat.all {
+		d, err := upcastOf(s.doc)
+		switch {
+		case err != nil:
+			add(s.path, "/"+UpcastKeyword, LintUpcast, "%v", err)
+		case d != nil && (s.id.Minor != 0 || s.id.Type.Major() < 2):
+			add(s.path, "/"+UpcastKeyword, LintUpcast, "an upcast is declared on the first minor of a major from 2 on (x.0), from the previous major")
+		}
+	}
+	for _, p := range CheckUpcasts(cat, cat.Upcasts()) {
+		path := "" // where the upcast is declared: the major's first minor
+		if v := cat.Versions(p.To); len(v) > 0 {
+			path = v[0].path
+		}
+		add(path, "/"+UpcastKeyword, LintUpcast, "%v", p)
 	}
 	slices.SortStableFunc(out, func(a, b Finding) int {
 		return cmp.Or(cmp.Compare(a.Path, b.Path), cmp.Compare(a.Pointer, b.Pointer), cmp.Compare(a.Rule, b.Rule))

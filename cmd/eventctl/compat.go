@@ -6,6 +6,7 @@ import (
 	"os"
 	"slices"
 
+	"github.com/elmosoftware/eventprotocol/envelope"
 	"github.com/elmosoftware/eventprotocol/schema"
 )
 
@@ -25,6 +26,16 @@ type compatReport struct {
 	// Unchanged counts the pairs left out of Pairs: a schema the new
 	// catalogue holds as it was (--baseline without --all).
 	Unchanged int `json:"unchanged,omitempty"`
+	// Upcasts are the new catalogue's declared upcasts, each run over
+	// every example of its old major (--catalog).
+	Upcasts []upcastCheck `json:"upcasts,omitempty"`
+}
+
+// upcastCheck is a declared upcast and what running it found.
+type upcastCheck struct {
+	From     string   `json:"from"`
+	To       string   `json:"to"`
+	Problems []string `json:"problems,omitempty"`
 }
 
 // unchanged reports whether p compares a schema with itself and found
@@ -148,7 +159,16 @@ func compareCatalogs(baselineDir, catalogDir string, mode schema.Mode) (compatRe
 		}
 		pairs = append(pairs, newPair(old.ID().URI, successor.ID().URI, schema.CompareSchemas(old, successor), mode))
 	}
-	return summarise(mode, pairs), nil
+	rep := summarise(mode, pairs)
+	for _, up := range current.Upcasts() {
+		check := upcastCheck{From: up.From.String(), To: up.To.String()}
+		for _, p := range schema.CheckUpcasts(current, []envelope.Upcast{up}) {
+			check.Problems = append(check.Problems, p.Error())
+			rep.Compatible = false
+		}
+		rep.Upcasts = append(rep.Upcasts, check)
+	}
+	return rep, nil
 }
 
 func summarise(mode schema.Mode, pairs []pair) compatReport {
@@ -171,6 +191,16 @@ func printCompat(w io.Writer, rep compatReport) {
 		fmt.Fprintf(w, "%s -> %s: %s (%s)\n", p.Old, target, verdict, rep.Mode)
 		for _, c := range p.Breaking {
 			fmt.Fprintf(w, "    %s\n", printable(c.String()))
+		}
+	}
+	for _, u := range rep.Upcasts {
+		verdict := "every example of the old major upcast validates"
+		if len(u.Problems) > 0 {
+			verdict = "FAILS"
+		}
+		fmt.Fprintf(w, "upcast %s -> %s: %s\n", u.From, u.To, verdict)
+		for _, p := range u.Problems {
+			fmt.Fprintf(w, "    %s\n", printable(p))
 		}
 	}
 	fmt.Fprintf(w, "%s", plural(len(rep.Pairs), "comparison"))

@@ -229,6 +229,39 @@ func TestCompatCatalogs(t *testing.T) {
 		assert.Equal(t, exitInvalid, code, out)
 		assert.Contains(t, out, `/properties/reason/enum: enum-value-removed: value "OPENING_BALANCE" no longer allowed (narrows)`)
 	})
+	t.Run("a new major with an upcast", func(t *testing.T) {
+		for _, tc := range []struct {
+			name   string
+			upcast map[string]any
+			code   int
+			says   string
+		}{
+			{"that works", map[string]any{"rename": map[string]any{"days": "amount"}, "set": map[string]any{"leaveType": "ANNUAL"}}, exitOK,
+				"upcast elmo.leave.absence.approved.v1 -> elmo.leave.absence.approved.v2: every example of the old major upcast validates"},
+			{"that leaves a required member out", map[string]any{"rename": map[string]any{"days": "amount"}}, exitInvalid,
+				"upcast elmo.leave.absence.approved.v1 -> elmo.leave.absence.approved.v2: FAILS"},
+		} {
+			t.Run(tc.name, func(t *testing.T) {
+				dir := copyCatalog(t)
+				editSchema(t, filepath.Join(dir, "leave", "absence.approved.v1.1.json"), filepath.Join(dir, "leave", "absence.approved.v2.0.json"), func(m map[string]any) {
+					m["$id"] = strings.Replace(m["$id"].(string), "/1.1", "/2.0", 1)
+					props := m["properties"].(map[string]any)
+					props["amount"] = props["days"]
+					delete(props, "days")
+					m["required"] = []any{"employee", "date", "amount", "leaveType"}
+					for _, ex := range m["examples"].([]any) {
+						ex := ex.(map[string]any)
+						ex["amount"], ex["leaveType"] = ex["days"], "ANNUAL"
+						delete(ex, "days")
+					}
+					m["x-elmo-upcast"] = tc.upcast
+				})
+				code, out, _ := eventctl(t, "", "compat", "--catalog", dir, "--baseline", catalogDir)
+				assert.Equal(t, tc.code, code, out)
+				assert.Contains(t, out, tc.says)
+			})
+		}
+	})
 	t.Run("removed type", func(t *testing.T) {
 		dir := copyCatalog(t)
 		require.NoError(t, os.Remove(filepath.Join(dir, "payroll", "pay_run.completed.v1.0.json")))
