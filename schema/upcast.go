@@ -3,9 +3,9 @@ package schema
 import (
 	"bytes"
 	"encoding/json"
-	"maps"
 	"errors"
 	"fmt"
+	"maps"
 	"slices"
 	"strconv"
 
