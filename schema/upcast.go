@@ -8,6 +8,7 @@ import (
 	"maps"
 	"slices"
 	"strconv"
+	"strings"
 
 	"github.com/elmosoftware/eventprotocol/envelope"
 	"github.com/elmosoftware/eventprotocol/naming"
@@ -111,6 +112,35 @@ func (c *Catalog) Upcasts() []envelope.Upcast {
 		out = append(out, envelope.Upcast{From: from, To: s.id.Type, DataSchema: s.id.URI, Convert: d.convert})
 	}
 	return out
+}
+
+// UpcastOf returns the previous major of t and a summary of the upcast the
+// catalogue declares from it to t ("drop legacy; rename days to amount;
+// set unit"), for documents and tools; ok is false when it declares none.
+func (c *Catalog) UpcastOf(t naming.Type) (from naming.Type, summary string, ok bool) {
+	v := c.Versions(t)
+	if len(v) == 0 || t.Major() < 2 {
+		return naming.Type{}, "", false
+	}
+	d, err := upcastOf(v[0].doc)
+	if d == nil || err != nil {
+		return naming.Type{}, "", false
+	}
+	from, _ = t.WithMajor(t.Major() - 1)
+	var parts []string
+	if len(d.Drop) > 0 {
+		parts = append(parts, "drop "+strings.Join(d.Drop, ", "))
+	}
+	for _, old := range slices.Sorted(maps.Keys(d.Rename)) {
+		parts = append(parts, "rename "+old+" to "+d.Rename[old])
+	}
+	if len(d.Set) > 0 {
+		parts = append(parts, "set "+strings.Join(slices.Sorted(maps.Keys(d.Set)), ", ")+" when absent")
+	}
+	if len(parts) == 0 {
+		parts = append(parts, "the payload unchanged")
+	}
+	return from, strings.Join(parts, "; "), true
 }
 
 // UpcastProblem is an upcast that fails on an example of its old major, or

@@ -405,6 +405,9 @@ func (d *doc) message(s *schema.Schema) error {
 	if kind := s.Kind(); kind != schema.KindEvent {
 		m["x-elmo-kind"] = kind // a command or a reply
 	}
+	if from, summary, ok := d.cat.UpcastOf(t); ok {
+		m["x-elmo-upcast"] = map[string]any{"from": from.String(), "summary": summary} // the previous major's events, converted
+	}
 	if ex, ok := payload["examples"].([]any); ok {
 		var examples []any
 		for i, e := range ex {

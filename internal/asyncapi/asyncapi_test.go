@@ -288,3 +288,25 @@ func TestCommandsHaveReplies(t *testing.T) {
 	_, audited := doc.Operations["audit.receive"]
 	assert.True(t, audited)
 }
+
+// TestUpcastsShown: a major whose upcast the catalogue declares says so
+// in its messages, and the parser accepts the document.
+func TestUpcastsShown(t *testing.T) {
+	doc := generate(t, "testdata/upcast", "testdata/topology/upcast.json")
+	v := parse(t, doc)[0]
+	assert.True(t, v.Valid)
+	var d struct {
+		Components struct {
+			Messages map[string]map[string]any `json:"messages"`
+		} `json:"components"`
+	}
+	require.NoError(t, json.Unmarshal(doc, &d))
+	up := map[string]any{}
+	for id, m := range d.Components.Messages {
+		if u, ok := m["x-elmo-upcast"]; ok {
+			up[id] = u
+		}
+	}
+	assert.Equal(t, map[string]any{"elmo.leave.absence.approved.v2.0": map[string]any{
+		"from": "elmo.leave.absence.approved.v1", "summary": "drop legacy; rename days to amount; set unit when absent"}}, up)
+}

@@ -238,3 +238,14 @@ func TestCommandsInABrowser(t *testing.T) {
 		}
 	}
 }
+
+// TestUpcastInABrowser: the page of a major whose upcast the catalogue
+// declares links the previous major and says what the upcast does.
+func TestUpcastInABrowser(t *testing.T) {
+	bin := chromium(t)
+	dir, _ := site(t, "../asyncapi/testdata/upcast", readTopology(t, "../asyncapi/testdata/topology/upcast.json"))
+	dom := browse(t, bin, dir, "event-elmo.leave.absence.approved.v2.html", "--dump-dom")
+	assert.Contains(t, dom, `<td class="upcast"><a href="event-elmo.leave.absence.approved.v1.html"><code>elmo.leave.absence.approved.v1</code></a>: drop legacy; rename days to amount; set unit when absent</td>`)
+	dom = browse(t, bin, dir, "event-elmo.leave.absence.approved.v1.html", "--dump-dom")
+	assert.NotContains(t, dom, `class="upcast"`)
+}

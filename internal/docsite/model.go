@@ -49,6 +49,8 @@ type eventType struct {
 	Shape                string     // the newest minor's x-elmo-shape, "" when undeclared
 	Kind                 string     // event, command or reply
 	Owner                *service   // of a command: the service that accepts it
+	UpcastFrom           *eventType // the previous major, when the catalogue declares its upcast
+	Upcast               string     // the upcast's summary
 	Versions             []*version // ascending
 	Producers, Consumers []*service
 }
@@ -132,6 +134,12 @@ func build(cat *schema.Catalog, topo *topology.Topology) (*site, error) {
 		var doc struct{ Title, Description string }
 		_ = json.Unmarshal(s.Bytes(), &doc) // the catalogue decoded it
 		e.Title, e.Description, e.Shape, e.Kind = doc.Title, doc.Description, s.Shape(), s.Kind()
+	}
+	for _, e := range st.Events {
+		t, _ := naming.ParseType(e.Type) // the catalogue's: valid
+		if from, summary, ok := cat.UpcastOf(t); ok {
+			e.UpcastFrom, e.Upcast = events[from.String()], summary
+		}
 	}
 	services := map[string]*service{}
 	svc := func(name string) *service {

@@ -62,6 +62,7 @@ const templates = `
 <table class="facts"><tr><th>Domain</th><td><a href="domain-{{.Page.Domain}}.html">{{.Page.Domain}}</a></td></tr>
 <tr><th>Kind</th><td class="kind">{{.Page.Kind}}{{if .Page.Owner}}, accepted by <a href="{{.Page.Owner.Page}}">{{.Page.Owner.Name}}</a>{{end}}</td></tr>
 {{if eq .Page.Kind "event"}}<tr><th>Shape</th><td class="shape">{{if .Page.Shape}}{{.Page.Shape}}{{else}}<span class="muted">not declared</span>{{end}}</td></tr>{{end}}
+{{if .Page.Upcast}}<tr><th>Upcast from</th><td class="upcast">{{with .Page.UpcastFrom}}<a href="{{.Page}}"><code>{{.Type}}</code></a>{{else}}the previous major{{end}}: {{.Page.Upcast}}</td></tr>{{end}}
 <tr><th>Published by</th><td>{{range .Page.Producers}}<a href="{{.Page}}">{{.Name}}</a> {{else}}<span class="muted">no producer in the topology</span>{{end}}</td></tr>
 <tr><th>Consumed by</th><td>{{range .Page.Consumers}}<a href="{{.Page}}">{{.Name}}</a> {{else}}<span class="muted">no consumer in the topology</span>{{end}}</td></tr>
 <tr><th>Versions</th><td>{{range .Page.Versions}}<a href="#v{{.Label}}">{{.Label}}</a> {{end}}</td></tr></table>
