@@ -57,6 +57,11 @@ func TestArchiveAndReplayOnGoAws(t *testing.T) {
 	var topo topology.Topology
 	require.NoError(t, json.Unmarshal(raw, &topo))
 	topo.Env = fmt.Sprintf("arch%d", time.Now().UnixNano()%100000)
+	for i := range topo.Services { // billing's new code reads v2 too
+		if topo.Services[i].Name == "billing" {
+			topo.Services[i].Consumes = append(topo.Services[i].Consumes, "elmo.identity.client.signed_up.v2")
+		}
+	}
 	file := filepath.Join(dir, "topology.json")
 	raw, err = json.Marshal(&topo)
 	require.NoError(t, err)
@@ -135,6 +140,17 @@ func TestArchiveAndReplayOnGoAws(t *testing.T) {
 		want = append(want, id+" ", id+" week")
 	}
 	assert.ElementsMatch(t, want, handled, "each original, and each replayed once, marked")
+
+	// A catalogue with a v2 of the sign-up and its upcast: the replay
+	// would send v2 events.
+	upcastCatalog := copyCatalog(t)
+	editSchema(t, filepath.Join(upcastCatalog, "identity", "client.signed_up.v1.2.json"), filepath.Join(upcastCatalog, "identity", "client.signed_up.v2.0.json"), func(m map[string]any) {
+		m["$id"] = strings.Replace(m["$id"].(string), "/1.2", "/2.0", 1)
+		m["x-elmo-upcast"] = map[string]any{}
+	})
+	out = lockedBuffer{}
+	require.Equal(t, exitOK, replayCmd(ctx, append([]string{"--dry-run", "--catalog", upcastCatalog, "--service", "billing"}, common...), &out, &errOut), errOut.String())
+	assert.Regexp(t, `elmo.identity.client.signed_up.v2\s+5`, out.String())
 
 	errOut.Reset()
 	code := replayCmd(ctx, append([]string{"--types", "elmo.platform.*", "--service", "billing"}, common...), &out, &errOut)

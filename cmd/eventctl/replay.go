@@ -11,6 +11,8 @@ import (
 
 	"github.com/elmosoftware/eventprotocol/archive"
 	"github.com/elmosoftware/eventprotocol/config"
+	"github.com/elmosoftware/eventprotocol/envelope"
+	"github.com/elmosoftware/eventprotocol/schema"
 	"github.com/elmosoftware/eventprotocol/transport"
 )
 
@@ -20,7 +22,8 @@ Sends archived events to one service's queue, never to a topic: in the order the
 archive holds them, marked as a replay, keeping their ids (the service skips what
 it handled unless --bypass-dedup), paced by --rate, resumable by --name after an
 interruption. --dry-run prints what it would send: counts per type, the first and
-last position. It refuses a selected type the service does not receive.
+last position. It refuses a selected type the service does not receive. With
+--catalog, the events go upcast to the newest major the catalogue's upcasts reach.
 `
 
 // replayCmd runs "eventctl replay".
@@ -42,6 +45,7 @@ func replayCmd(ctx context.Context, args []string, stdout, stderr io.Writer) int
 	fs.Float64Var(&cfg.Rate, "rate", 0, "at most this many events a second (0: no bound)")
 	fs.BoolVar(&cfg.DryRun, "dry-run", false, "print what would be sent, send nothing")
 	asJSON := fs.Bool("json", false, "print the report as JSON")
+	upcasts := fs.String("catalog", "", "send the events upcast by the upcasts this catalogue folder declares (x-elmo-upcast)")
 	rest, status, ok := fs.parse(args)
 	if !ok {
 		return status
@@ -74,6 +78,16 @@ func replayCmd(ctx context.Context, args []string, stdout, stderr io.Writer) int
 	if err := errors.Join(problems...); err != nil {
 		fmt.Fprintf(stderr, "eventctl replay: %v\n", err)
 		return exitUsage
+	}
+	if *upcasts != "" {
+		cat, err := schema.LoadDir(*upcasts)
+		if err == nil {
+			cfg.Upcasters, err = envelope.NewUpcasters(cat.Upcasts()...)
+		}
+		if err != nil {
+			fmt.Fprintf(stderr, "eventctl replay: --catalog: %v\n", err)
+			return exitInvalid
+		}
 	}
 	topo, err := aws.readTopology()
 	if err != nil {

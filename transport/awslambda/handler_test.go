@@ -49,12 +49,13 @@ func newRig(t *testing.T, cfg *awslambda.Config, h func(*transport.Delivery) err
 
 // newRigWith is newRig with the consumer's hooks.
 func newRigWith(t *testing.T, cfg *awslambda.Config, hooks *transport.ConsumerHooks, h func(*transport.Delivery) error) *rig {
-	return newRigOn(t, topo, nil, "billing", typeSignedUp, cfg, hooks, h)
+	return newRigOn(t, topo, nil, "billing", typeSignedUp, cfg, &transport.ConsumerConfig{Hooks: hooks}, h)
 }
 
 // newRigOn is newRig on any topology: service's queue, its handler of
-// eventType, with the bus's catalogue cat (none when nil).
-func newRigOn(t *testing.T, topo *topology.Topology, cat transport.PayloadValidator, service, eventType string, cfg *awslambda.Config, hooks *transport.ConsumerHooks, h func(*transport.Delivery) error) *rig {
+// eventType, with the bus's catalogue cat (none when nil), and the
+// consumer's configuration ccfg (in push mode).
+func newRigOn(t *testing.T, topo *topology.Topology, cat transport.PayloadValidator, service, eventType string, cfg *awslambda.Config, ccfg *transport.ConsumerConfig, h func(*transport.Delivery) error) *rig {
 	t.Helper()
 	ctx := context.Background()
 	srv := snssqstest.StartForTest(t)
@@ -63,7 +64,12 @@ func newRigOn(t *testing.T, topo *topology.Topology, cat transport.PayloadValida
 	bus, err := transport.Open(ctx, d, topo, &transport.OpenConfig{Provision: true, Catalog: cat})
 	require.NoError(t, err)
 	r := &rig{bus: bus}
-	cons, err := bus.Consumer(ctx, service, &transport.ConsumerConfig{Push: true, Hooks: hooks})
+	c := transport.ConsumerConfig{}
+	if ccfg != nil {
+		c = *ccfg
+	}
+	c.Push = true
+	cons, err := bus.Consumer(ctx, service, &c)
 	require.NoError(t, err)
 	require.NoError(t, cons.HandleFunc(eventType, func(_ context.Context, dl *transport.Delivery) error {
 		if err := h(dl); err != nil {
@@ -217,4 +223,33 @@ func TestCommandsOnLambda(t *testing.T) {
 	assert.ElementsMatch(t, ids, r.handled)
 	assert.Equal(t, 1, failed)
 	assert.Equal(t, 3, records)
+}
+
+// TestUpcastOnLambda: the function's handler for v2 receives the v1
+// events upcast, as a consumer's does.
+func TestUpcastOnLambda(t *testing.T) {
+	const v1, v2 = "elmo.hr.employee.hired.v1", "elmo.hr.employee.hired.v2"
+	hr := &topology.Topology{Env: "dev", Domains: []topology.Domain{{Name: "hr"}},
+		Services: []topology.Service{{Name: "payroll", Consumes: []string{v1, v2}}}}
+	from, err := naming.ParseType(v1)
+	require.NoError(t, err)
+	to, err := naming.ParseType(v2)
+	require.NoError(t, err)
+	ups, err := envelope.NewUpcasters(envelope.Upcast{From: from, To: to, Convert: func(d []byte) ([]byte, error) { return d, nil }})
+	require.NoError(t, err)
+	var mu sync.Mutex
+	var from1 []string
+	r := newRigOn(t, hr, nil, "payroll", v2, nil, &transport.ConsumerConfig{Upcasters: ups}, func(d *transport.Delivery) error {
+		mu.Lock()
+		defer mu.Unlock()
+		from1 = append(from1, d.UpcastFrom)
+		return nil
+	})
+	e, err := (&envelope.Producer{Source: "urn:elmo:service:hr"}).New(v1, []byte(`{}`))
+	require.NoError(t, err)
+	e.Subject, e.TenantID = "ern:elmo:hr:acme:employee/e-1", "acme"
+	require.NoError(t, r.bus.Publisher().Publish(context.Background(), &e))
+	records, failed := r.pollUntil(t, 1)
+	assert.Equal(t, []int{1, 0}, []int{records, failed})
+	assert.Equal(t, []string{v1}, from1)
 }
