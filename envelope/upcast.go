@@ -3,6 +3,7 @@ package envelope
 import (
 	"errors"
 	"fmt"
+	"unsafe"
 
 	"github.com/elmosoftware/eventprotocol/naming"
 )
@@ -26,20 +27,31 @@ type Upcast struct {
 	// Convert returns the To payload of a From payload, or an error
 	// naming the member and the rule, never a value.
 	Convert func(data []byte) ([]byte, error)
+	// Members, when set, is a check Convert's output passes by
+	// construction (the encoding of a Go type: event.Upcast's), so that
+	// a typed reader of To does not check the member names again (see
+	// Envelope.MembersCheckedBy).
+	Members MemberChecker
 }
 
 // Upcasters converts events of old majors to the newest major their
 // upcasts reach, one major after the other. It is safe for concurrent use
 // once made; a nil *Upcasters converts nothing.
 type Upcasters struct {
-	from map[string]Upcast // by From type
+	from map[string]link // by From type
+}
+
+// link is an upcast, with its To type's text.
+type link struct {
+	up Upcast
+	to string
 }
 
 // NewUpcasters checks and holds upcasts: each from a major to the next, of
 // one type (its org, domain, entity and action), and at most one from a
 // type; else an error matching ErrUpcast.
 func NewUpcasters(upcasts ...Upcast) (*Upcasters, error) {
-	u := &Upcasters{from: make(map[string]Upcast, len(upcasts))}
+	u := &Upcasters{from: make(map[string]link, len(upcasts))}
 	var errs []error
 	for _, up := range upcasts {
 		next, err := up.From.WithMajor(up.From.Major() + 1)
@@ -53,7 +65,7 @@ func NewUpcasters(upcasts ...Upcast) (*Upcasters, error) {
 				errs = append(errs, fmt.Errorf("%w: two upcasts from %s", ErrUpcast, up.From))
 				continue
 			}
-			u.from[up.From.String()] = up
+			u.from[up.From.String()] = link{up, up.To.String()}
 		}
 	}
 	return u, errors.Join(errs...)
@@ -71,14 +83,20 @@ func (u *Upcasters) Len() int {
 // the newest its upcasts reach (typ alone when none applies).
 func (u *Upcasters) Path(typ string) []string {
 	path := []string{typ}
-	for u != nil {
-		up, ok := u.from[path[len(path)-1]]
-		if !ok {
-			break
-		}
-		path = append(path, up.To.String())
+	for t, ok := u.Next(typ); ok; t, ok = u.Next(t) {
+		path = append(path, t)
 	}
 	return path
+}
+
+// Next returns the type an upcast leads to from typ, and whether one
+// does.
+func (u *Upcasters) Next(typ string) (string, bool) {
+	if u == nil {
+		return "", false
+	}
+	l, ok := u.from[typ]
+	return l.to, ok
 }
 
 // To returns e converted to the type target, which must be on e's Path,
@@ -90,20 +108,20 @@ func (u *Upcasters) To(e *Envelope, target string) (*Envelope, bool, error) {
 	if e.Type == target {
 		return e, false, nil
 	}
-	path := u.Path(e.Type)
-	at := -1
-	for i, t := range path {
-		if t == target {
-			at = i
+	n := 0 // the steps to target
+	for t, ok := e.Type, true; t != target; n++ {
+		if t, ok = u.Next(t); !ok {
+			return nil, false, fmt.Errorf("%w: no upcasts lead from %s to %s", ErrUpcast, e.Type, target)
 		}
 	}
-	if at < 0 {
-		return nil, false, fmt.Errorf("%w: no upcasts lead from %s to %s", ErrUpcast, e.Type, target)
-	}
 	out := *e
+	out.checked = membersCheck{}
 	data := e.Data
-	for _, t := range path[:at] {
-		up := u.from[t]
+	var last Upcast
+	for t := e.Type; n > 0; n-- {
+		l := u.from[t]
+		up := l.up
+		last, t = up, l.to
 		if data == nil {
 			return nil, false, fmt.Errorf("%w: %s %s: %w", ErrUpcast, e.Type, e.ID, ErrNoData)
 		}
@@ -115,6 +133,9 @@ func (u *Upcasters) To(e *Envelope, target string) (*Envelope, bool, error) {
 		out.DataSchema = up.DataSchema
 	}
 	out.Type, out.Data = target, data
+	if last.Members != nil && len(data) > 0 {
+		out.checked = membersCheck{by: last.Members, data: unsafe.SliceData(data), size: len(data)}
+	}
 	out.Extensions = make(map[string]any, len(e.Extensions)+1)
 	for k, v := range e.Extensions {
 		out.Extensions[k] = v
@@ -128,6 +149,9 @@ func (u *Upcasters) To(e *Envelope, target string) (*Envelope, bool, error) {
 // Newest returns e converted to the newest type its upcasts reach (see
 // To), and whether it was converted.
 func (u *Upcasters) Newest(e *Envelope) (*Envelope, bool, error) {
-	path := u.Path(e.Type)
-	return u.To(e, path[len(path)-1])
+	newest := e.Type
+	for t, ok := u.Next(newest); ok; t, ok = u.Next(t) {
+		newest = t
+	}
+	return u.To(e, newest)
 }

@@ -15,7 +15,11 @@ import (
 // schema.CheckUpcasts in a test, as eventctl compat checks the declared
 // ones.
 func Upcast[Old, New any](from *Definition[Old], to *Definition[New], fn func(Old) (New, error)) envelope.Upcast {
-	return envelope.Upcast{From: from.Type(), To: to.Type(), DataSchema: to.dataSchema,
+	var members envelope.MemberChecker // nil when T has no named members to check
+	if to.fields != nil {
+		members = to.fields
+	}
+	return envelope.Upcast{From: from.Type(), To: to.Type(), DataSchema: to.dataSchema, Members: members,
 		Convert: func(data []byte) ([]byte, error) {
 			old, err := from.Decode(&envelope.Envelope{Type: from.name, Data: data})
 			if err != nil {

@@ -290,7 +290,7 @@ func (c *Consumer) dispatch(ctx context.Context, d *Delivery) error {
 // upcast converts the delivery's event to the first type of its upcast
 // path that has a handler, and returns the handler; nil when none has.
 func (c *Consumer) upcast(d *Delivery) (HandlerFunc, error) {
-	for _, t := range c.cfg.Upcasters.Path(d.Envelope.Type)[1:] {
+	for t, ok := c.cfg.Upcasters.Next(d.Envelope.Type); ok; t, ok = c.cfg.Upcasters.Next(t) {
 		h, ok := c.handlers[t]
 		if !ok {
 			continue
