@@ -125,13 +125,13 @@ func TestKilled(t *testing.T) {
 			bus, handled := managerQueue(t)
 
 			// Killed between deciding and sending: decided, no relay ran.
-			m := manager(t, open(), clock)
+			m := manager(t, open(nil), clock)
 			require.NoError(t, m.Handle(ctx, submitted(t)))
 			assert.Empty(t, handled())
 
 			// Restarted: the relay sends, and is killed before it records
 			// that it did.
-			store := open()
+			store := open(nil)
 			stop, published := runRelay(t, store, bus, true)
 			stop()
 			require.Equal(t, 1, published(), "the command was sent")
@@ -144,7 +144,7 @@ func TestKilled(t *testing.T) {
 			// records it, and the manager has handled it once.
 			head, err := store.Head(ctx)
 			require.NoError(t, err)
-			stop, published = runRelay(t, open(), bus, false)
+			stop, published = runRelay(t, open(nil), bus, false)
 			require.Eventually(t, func() bool {
 				pos, err := store.Checkpoint(ctx, "outbox")
 				return err == nil && pos == head

@@ -102,7 +102,7 @@ func submitted(t testing.TB) *envelope.Envelope {
 // backend opens stores on one database, as restarts of a service would.
 type backend struct {
 	name string
-	open func(t *testing.T) func() *eventstore.Store
+	open func(t *testing.T) func(cfg *eventstore.Config) *eventstore.Store
 }
 
 var (
@@ -122,21 +122,21 @@ func TestMain(m *testing.M) {
 
 func backends() []backend {
 	return []backend{
-		{"SQLite", func(t *testing.T) func() *eventstore.Store {
+		{"SQLite", func(t *testing.T) func(cfg *eventstore.Config) *eventstore.Store {
 			path := filepath.Join(t.TempDir(), "events.db")
-			return func() *eventstore.Store {
-				s, err := sqlite.NewStore(context.Background(), path, nil)
+			return func(cfg *eventstore.Config) *eventstore.Store {
+				s, err := sqlite.NewStore(context.Background(), path, cfg)
 				require.NoError(t, err)
 				t.Cleanup(func() { s.Close() })
 				return s
 			}
 		}},
-		{"PostgreSQL", func(t *testing.T) func() *eventstore.Store {
+		{"PostgreSQL", func(t *testing.T) func(cfg *eventstore.Config) *eventstore.Store {
 			pgOnce.Do(func() { pg, pgErr = postgres.Start(context.Background()) })
 			require.NoError(t, pgErr, "PostgreSQL 15 must start for this test")
 			dsn := pg.DSN + fmt.Sprintf("&search_path=p%d", searchPath.Add(1))
-			return func() *eventstore.Store {
-				s, err := pgstore.NewStore(context.Background(), dsn, nil)
+			return func(cfg *eventstore.Config) *eventstore.Store {
+				s, err := pgstore.NewStore(context.Background(), dsn, cfg)
 				require.NoError(t, err)
 				t.Cleanup(func() { s.Close() })
 				return s
@@ -168,12 +168,12 @@ func TestExactlyOnce(t *testing.T) {
 			ctx := context.Background()
 			open := b.open(t)
 			clock := config.NewManualClock(time.Date(2026, 12, 7, 9, 0, 0, 0, time.UTC))
-			m := manager(t, open(), clock)
+			m := manager(t, open(nil), clock)
 			req := submitted(t)
 			require.NoError(t, m.Handle(ctx, req))
 			require.NoError(t, m.Handle(ctx, req), "a redelivery")
 
-			restarted := open() // the service restarted
+			restarted := open(nil) // the service restarted
 			again := manager(t, restarted, clock)
 			require.NoError(t, again.Handle(ctx, req), "a redelivery after the restart")
 			assert.Equal(t, []string{typeApprove}, sent(t, restarted), "asked once")
@@ -196,7 +196,7 @@ func TestConcurrentDeliveries(t *testing.T) {
 			var wg sync.WaitGroup
 			failed := make(chan error, 2)
 			for range 2 {
-				m := manager(t, open(), clock)
+				m := manager(t, open(nil), clock)
 				wg.Add(1)
 				go func() {
 					defer wg.Done()
@@ -216,7 +216,7 @@ func TestConcurrentDeliveries(t *testing.T) {
 			for err := range failed {
 				require.NoError(t, err, "still failing after 100 deliveries")
 			}
-			assert.Equal(t, []string{typeApprove}, sent(t, open()))
+			assert.Equal(t, []string{typeApprove}, sent(t, open(nil)))
 		})
 	}
 }
@@ -230,12 +230,12 @@ func TestDeadline(t *testing.T) {
 			ctx := context.Background()
 			open := b.open(t)
 			clock := config.NewManualClock(time.Date(2026, 12, 7, 9, 0, 0, 0, time.UTC))
-			store := open()
+			store := open(nil)
 			m := manager(t, store, clock)
 			require.NoError(t, m.Handle(ctx, submitted(t)))
 
 			// The service restarts before the deadline: the new manager loads it.
-			later := manager(t, open(), clock)
+			later := manager(t, open(nil), clock)
 			run, stop := context.WithCancel(ctx)
 			done := make(chan error, 1)
 			go func() { done <- later.Run(run) }()
@@ -248,7 +248,7 @@ func TestDeadline(t *testing.T) {
 			<-done
 			assert.Equal(t, []string{typeApprove, typeNotified}, sent(t, store))
 
-			again := manager(t, open(), clock)
+			again := manager(t, open(nil), clock)
 			run, stop = context.WithCancel(ctx)
 			go func() { done <- again.Run(run) }()
 			clock.Advance(2 * time.Hour)
@@ -298,29 +298,31 @@ func TestFactsUpcast(t *testing.T) {
 	require.NoError(t, err)
 	ups, err := envelope.NewUpcasters(envelope.Upcast{From: from, To: to, Convert: func(data []byte) ([]byte, error) { return data, nil }})
 	require.NoError(t, err)
-	store, err := sqlite.NewStore(ctx, filepath.Join(t.TempDir(), "events.db"), &eventstore.Config{Upcasters: ups})
-	require.NoError(t, err)
-	defer store.Close()
-	clock := config.NewManualClock(time.Date(2026, 12, 7, 9, 0, 0, 0, time.UTC))
-	def := definition(t, clock)
-	evolve := def.Evolve
-	def.Evolve = func(s approval, fact *envelope.Envelope) (approval, error) {
-		if fact.Type == typeAsked {
-			return s, fmt.Errorf("the v1 fact reached new code")
-		}
-		if fact.Type == askedV2 {
-			s.Asked = true
-		}
-		return evolve(s, fact)
-	}
-	req := submitted(t)
-	old := caused(t, req, typeAsked, `{}`)
-	old.Extensions = map[string]any{process.RoleAttr: process.RoleFact}
-	_, err = store.Append(ctx, eventstore.Stream{Name: "process/leave-approval/" + req.CorrelationID}, eventstore.Any, old)
-	require.NoError(t, err)
+	for _, b := range backends() {
+		t.Run(b.name, func(t *testing.T) {
+			store := b.open(t)(&eventstore.Config{Upcasters: ups})
+			clock := config.NewManualClock(time.Date(2026, 12, 7, 9, 0, 0, 0, time.UTC))
+			def := definition(t, clock)
+			evolve := def.Evolve
+			def.Evolve = func(s approval, fact *envelope.Envelope) (approval, error) {
+				if fact.Type == typeAsked {
+					return s, fmt.Errorf("the v1 fact reached new code")
+				}
+				if fact.Type == askedV2 {
+					s.Asked = true
+				}
+				return evolve(s, fact)
+			}
+			req := submitted(t)
+			old := caused(t, req, typeAsked, `{}`)
+			old.Extensions = map[string]any{process.RoleAttr: process.RoleFact}
+			_, err = store.Append(ctx, eventstore.Stream{Name: "process/leave-approval/" + req.CorrelationID}, eventstore.Any, old)
+			require.NoError(t, err)
 
-	m, err := process.New(store, def, &process.Config{Clock: clock})
-	require.NoError(t, err)
-	require.NoError(t, m.Handle(ctx, req))
-	assert.Empty(t, sent(t, store), "asked already, as the upcast fact says")
+			m, err := process.New(store, def, &process.Config{Clock: clock})
+			require.NoError(t, err)
+			require.NoError(t, m.Handle(ctx, req))
+			assert.Empty(t, sent(t, store), "asked already, as the upcast fact says")
+		})
+	}
 }

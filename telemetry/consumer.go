@@ -118,7 +118,13 @@ func (c *ConsumerTelemetry) start(ctx context.Context, e *envelope.Envelope) (co
 }
 
 func (c *ConsumerTelemetry) handling(ctx context.Context, d *transport.Delivery) context.Context {
-	ctx, _ = c.start(ctx, d.Envelope)
+	ctx, span := c.start(ctx, d.Envelope)
+	if replay := d.Replayed(); replay != "" && span.IsRecording() {
+		span.SetAttributes(keyReplay.String(replay)) // a replay (archive.Replay), handled again
+	}
+	if d.UpcastFrom != "" && span.IsRecording() {
+		span.SetAttributes(keyUpcastFrom.String(d.UpcastFrom))
+	}
 	c.inFlight.Add(1)
 	if !d.Envelope.Time.IsZero() && c.t.measuring() {
 		c.t.age.Record(ctx, time.Since(d.Envelope.Time).Seconds(), c.rec...)

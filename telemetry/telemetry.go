@@ -208,6 +208,8 @@ const (
 	keyCESource    = attribute.Key("cloudevents.event_source")
 	keyCEType      = attribute.Key("cloudevents.event_type")
 	keyCESubject   = attribute.Key("cloudevents.event_subject")
+	keyReplay      = attribute.Key("elmo.replay")      // the replay a delivery came from
+	keyUpcastFrom  = attribute.Key("elmo.upcast_from") // the type an upcast event came as
 	outcomeAttr    = attribute.Key("elmo.outcome")
 	keyReason      = attribute.Key("elmo.deadletter.reason")
 	keyFailures    = attribute.Key("elmo.failures")

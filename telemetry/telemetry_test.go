@@ -284,3 +284,30 @@ func TestOnSNSSQS(t *testing.T) {
 		return s.Send(ctx, "identity", []*driver.Message{{Body: body, Attributes: map[string]string{driver.AttrType: typeSignedUp}, DedupID: "raw"}})
 	})
 }
+
+// TestReplayAndUpcastAttributes: a replayed delivery's span says the
+// replay, an upcast one the type it came as.
+func TestReplayAndUpcastAttributes(t *testing.T) {
+	o := observe(t)
+	hooks := o.tel.Consumer("billing").Hooks()
+	e := newEvent(t, "replayed")
+	for _, tc := range []struct {
+		name string
+		d    *transport.Delivery
+		key  string
+		want string
+	}{
+		{"a replay", &transport.Delivery{Envelope: e, Attributes: map[string]string{"replay": "billing-fix"}}, "elmo.replay", "billing-fix"},
+		{"an upcast", &transport.Delivery{Envelope: e, UpcastFrom: "elmo.identity.client.signed_up.v0"}, "elmo.upcast_from", "elmo.identity.client.signed_up.v0"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			ctx := hooks.Handling(context.Background(), tc.d)
+			hooks.Settled(ctx, tc.d, transport.Settlement{Outcome: transport.Handled})
+			trace.SpanFromContext(ctx).End()
+			ended := o.spans.Ended()
+			v, found := attr(ended[len(ended)-1], tc.key)
+			assert.True(t, found)
+			assert.Equal(t, tc.want, v.AsString())
+		})
+	}
+}
