@@ -76,15 +76,18 @@ func (a *Archive) Register(c *transport.Consumer) error { return c.HandleDefault
 // large, against the envelope's rules) is a permanent failure: the
 // consumer dead-letters it with the reason.
 func (a *Archive) Handle(ctx context.Context, d *transport.Delivery) error {
-	batch, err := a.store.Prepare(ctx, Stream(d.Envelope), eventstore.Any, d.Envelope)
+	var batch *eventstore.Batch
+	var err error
+	if d.Body != nil { // stored as it came
+		batch, err = a.store.PrepareEncoded(ctx, Stream(d.Envelope), eventstore.Any, d.Envelope, d.Body)
+	} else {
+		batch, err = a.store.Prepare(ctx, Stream(d.Envelope), eventstore.Any, d.Envelope)
+	}
 	if errors.Is(err, eventstore.ErrInvalidEvent) || errors.Is(err, eventstore.ErrInvalidStream) {
 		return transport.Permanent(fmt.Errorf("archive: %w", err))
 	}
 	if err != nil {
 		return err
-	}
-	if d.Body != nil {
-		batch.Events[0].Raw = d.Body
 	}
 	if a.all == nil {
 		res, err := a.store.Backend().Append(ctx, batch)

@@ -134,14 +134,10 @@ func (s *Store) onTimeline(ctx context.Context, batch *Batch, p Pending) (Record
 // of a service that is not event-sourced; see the SQL backends' AppendTx).
 // It checks what Append checks, with the same errors.
 func (s *Store) Prepare(ctx context.Context, st Stream, expect Expect, events ...*envelope.Envelope) (*Batch, error) {
-	br, err := s.branch(ctx, st)
+	batch, err := s.prepare(ctx, st, expect, len(events))
 	if err != nil {
 		return nil, err
 	}
-	if expect.set && expect.version < 0 {
-		return nil, fmt.Errorf("%w: expected version %d", ErrInvalidVersion, expect.version)
-	}
-	batch := &Batch{Stream: st.Name, Branch: st.Branch, Base: br.Base, Expected: expect.version, Any: !expect.set, Events: make([]Pending, 0, len(events))}
 	for i, e := range events {
 		p, err := s.pending(e)
 		if err != nil {
@@ -156,6 +152,39 @@ func (s *Store) Prepare(ctx context.Context, st Stream, expect Expect, events ..
 	return batch, nil
 }
 
+// PrepareEncoded is Prepare for one event whose encoding the caller holds
+// (the bytes an archive received): raw, which must be e's encoding, is
+// stored as it is, after the checks Prepare makes of e.
+func (s *Store) PrepareEncoded(ctx context.Context, st Stream, expect Expect, e *envelope.Envelope, raw []byte) (*Batch, error) {
+	if len(raw) == 0 {
+		return nil, &EventError{Index: 0, Err: errors.New("no encoding")}
+	}
+	batch, err := s.prepare(ctx, st, expect, 1)
+	if err != nil {
+		return nil, err
+	}
+	p, err := s.pendingRaw(e, raw)
+	if err != nil {
+		return nil, &EventError{Index: 0, Err: err}
+	}
+	batch.Events = append(batch.Events, p)
+	batch.Now = s.cfg.Clock.Now().UnixNano()
+	return batch, nil
+}
+
+// prepare checks an append's stream and expectation, and returns its batch
+// without events.
+func (s *Store) prepare(ctx context.Context, st Stream, expect Expect, n int) (*Batch, error) {
+	br, err := s.branch(ctx, st)
+	if err != nil {
+		return nil, err
+	}
+	if expect.set && expect.version < 0 {
+		return nil, fmt.Errorf("%w: expected version %d", ErrInvalidVersion, expect.version)
+	}
+	return &Batch{Stream: st.Name, Branch: st.Branch, Base: br.Base, Expected: expect.version, Any: !expect.set, Events: make([]Pending, 0, n)}, nil
+}
+
 // Appended turns what a backend stored into the Result of an append, and
 // wakes this store's subscriptions when something was stored.
 func (s *Store) Appended(a Appended) Result {
@@ -168,7 +197,11 @@ func (s *Store) Appended(a Appended) Result {
 }
 
 // pending checks and encodes one event.
-func (s *Store) pending(e *envelope.Envelope) (Pending, error) {
+func (s *Store) pending(e *envelope.Envelope) (Pending, error) { return s.pendingRaw(e, nil) }
+
+// pendingRaw checks one event, and takes raw as its encoding, or encodes
+// it when raw is nil.
+func (s *Store) pendingRaw(e *envelope.Envelope, raw []byte) (Pending, error) {
 	if e == nil {
 		return Pending{}, errors.New("nil envelope")
 	}
@@ -184,9 +217,11 @@ func (s *Store) pending(e *envelope.Envelope) (Pending, error) {
 	if !ok {
 		return Pending{}, errors.New("effective time outside the years 1678 to 2262")
 	}
-	raw, err := e.MarshalJSON() // sized once
-	if err != nil {
-		return Pending{}, err
+	if raw == nil {
+		var err error
+		if raw, err = e.MarshalJSON(); err != nil { // sized once
+			return Pending{}, err
+		}
 	}
 	if len(raw) > envelope.DefaultMaxBytes {
 		// Nobody could decode it with the default limits.

@@ -182,3 +182,37 @@ func TestDecodeUpcasts(t *testing.T) {
 		assert.Equal(t, from.String(), got.Extensions[envelope.ExtUpcastFrom])
 	}
 }
+
+// TestPrepareEncoded: an event's own bytes are stored as they are, after
+// the checks of any append.
+func TestPrepareEncoded(t *testing.T) {
+	ctx := context.Background()
+	s, err := memory.NewStore(nil)
+	require.NoError(t, err)
+	e, err := (&envelope.Producer{Source: "urn:elmo:service:hr"}).New("elmo.hr.employee.hired.v1", []byte(`{}`))
+	require.NoError(t, err)
+	e.Subject, e.TenantID = "ern:elmo:hr:acme:employee/e-1", "acme"
+	raw, err := e.MarshalJSON()
+	require.NoError(t, err)
+	raw = append([]byte("  "), raw...)
+	st := eventstore.Stream{Name: e.Subject}
+	batch, err := s.PrepareEncoded(ctx, st, eventstore.Any, &e, raw)
+	require.NoError(t, err)
+	res, err := s.Backend().Append(ctx, batch)
+	require.NoError(t, err)
+	s.Appended(res)
+	for rec, err := range s.ReadStream(ctx, st, 0) {
+		require.NoError(t, err)
+		assert.Equal(t, string(raw), string(rec.Raw))
+	}
+	bad := e
+	bad.Subject = "not an ern"
+	for _, tc := range []struct {
+		name string
+		e    *envelope.Envelope
+		raw  []byte
+	}{{"no bytes", &e, nil}, {"an invalid event", &bad, raw}} {
+		_, err := s.PrepareEncoded(ctx, st, eventstore.Any, tc.e, tc.raw)
+		assert.ErrorIs(t, err, eventstore.ErrInvalidEvent, tc.name)
+	}
+}

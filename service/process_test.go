@@ -2,6 +2,7 @@ package service_test
 
 import (
 	"context"
+	"errors"
 	"testing"
 	"time"
 
@@ -10,6 +11,7 @@ import (
 
 	"github.com/elmosoftware/eventprotocol/envelope"
 	"github.com/elmosoftware/eventprotocol/event"
+	"github.com/elmosoftware/eventprotocol/eventstore"
 	"github.com/elmosoftware/eventprotocol/naming"
 	"github.com/elmosoftware/eventprotocol/outbox"
 	"github.com/elmosoftware/eventprotocol/process"
@@ -52,7 +54,13 @@ func TestProcessManager(t *testing.T) {
 
 	hire, err := service.Publish(c, svc, hired, employee, EmployeeHired{Employee: employee, HireDate: "2026-01-05"})
 	require.NoError(t, err)
-	require.NoError(t, onboarding.Handle(c, &hire), "the hire again: decided already")
+	// The hire again, as a redelivery would bring it: decided once. A
+	// conflict with the consumer's delivery of it is passing, as there.
+	err = onboarding.Handle(c, &hire)
+	for errors.Is(err, eventstore.ErrConflict) {
+		err = onboarding.Handle(c, &hire)
+	}
+	require.NoError(t, err)
 	assert.Equal(t, "5", receive(t, c, got))
 	head, err := svc.Store().Head(c)
 	require.NoError(t, err)
