@@ -22,8 +22,9 @@ import (
 	"github.com/elmosoftware/eventprotocol/transport/snssqs/snssqstest"
 )
 
-// BenchmarkArchiveSQLite measures the archive's writes into SQLite: 16
-// handlers at once, as a consumer's, each event a delivery of its own.
+// BenchmarkArchiveSQLite measures the archive's writes into SQLite:
+// archive.Concurrency handlers at once, as its consumer's, each event a
+// delivery of its own.
 func BenchmarkArchiveSQLite(b *testing.B) {
 	ctx := context.Background()
 	store, err := sqlite.NewStore(ctx, b.TempDir()+"/archive.db", nil)
@@ -44,7 +45,7 @@ func BenchmarkArchiveSQLite(b *testing.B) {
 	start := time.Now()
 	var wg sync.WaitGroup
 	next := make(chan *transport.Delivery)
-	for range 16 {
+	for range archive.Concurrency {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
@@ -106,7 +107,7 @@ func BenchmarkArchiveOnGoAws(b *testing.B) {
 	}
 	{ // the archive
 		a, _ := archive.New(store)
-		c, _ := bus.Consumer(ctx, "archive", &transport.ConsumerConfig{Concurrency: 64})
+		c, _ := bus.Consumer(ctx, "archive", &transport.ConsumerConfig{Concurrency: archive.Concurrency})
 		_ = a.Register(c)
 		start := time.Now()
 		_ = c.Start(ctx)

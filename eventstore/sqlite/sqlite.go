@@ -229,38 +229,6 @@ func (b *Backend) Append(ctx context.Context, batch *eventstore.Batch) (eventsto
 	return res, err
 }
 
-// AppendAll makes appends to several streams in one transaction, each as
-// Append would make it alone: what one writer of many streams (an
-// archive) batches, since SQLite commits one transaction at a time. A
-// failed append fails them all, and nothing is stored.
-func (b *Backend) AppendAll(ctx context.Context, batches []*eventstore.Batch) ([]eventstore.Appended, error) {
-	// As Append: first assume the events are new, and look them up when
-	// the unique index or an expectation says otherwise.
-	res, err := b.appendAll(ctx, batches, false)
-	var serr *msqlite.Error
-	if errors.Is(err, errLookUp) || (errors.As(err, &serr) && serr.Code()&0xff == sqliteConstraint) {
-		res, err = b.appendAll(ctx, batches, true)
-	}
-	return res, err
-}
-
-func (b *Backend) appendAll(ctx context.Context, batches []*eventstore.Batch, lookUp bool) (res []eventstore.Appended, err error) {
-	tx, err := b.db.BeginTx(ctx, nil) // BEGIN IMMEDIATE: the write lock
-	if err != nil {
-		return nil, err
-	}
-	res = make([]eventstore.Appended, len(batches))
-	for i, batch := range batches {
-		if res[i], err = b.appendIn(ctx, inTx{tx: tx, own: b}, batch, lookUp || batch.Branch != ""); err != nil {
-			return nil, errors.Join(err, tx.Rollback())
-		}
-	}
-	if err := tx.Commit(); err != nil {
-		return nil, fmt.Errorf("%w: %w", eventstore.ErrOutcomeUnknown, err)
-	}
-	return res, nil
-}
-
 // sqliteConstraint is SQLITE_CONSTRAINT, the primary code of a unique
 // index's refusal.
 const sqliteConstraint = 19
