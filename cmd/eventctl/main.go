@@ -31,6 +31,7 @@ commands:
   archive   keep every event of chosen domains in an event store
   replay    send archived events to one service's queue
   gen go    write Go payload types and event definitions from a catalogue
+  new       write a schema skeleton (event, command), the next minor, or a service
   asyncapi  write the AsyncAPI 3.0 document of a topology and catalogue
   docs      write a browsable site of a topology's services, events and schemas
   version   print eventctl's version
@@ -82,6 +83,8 @@ func run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 		return replayCmd(ctx, args[1:], stdout, stderr)
 	case "gen":
 		return gen(args[1:], stdout, stderr)
+	case "new":
+		return newCmd(args[1:], stdout, stderr)
 	case "asyncapi":
 		return asyncAPI(args[1:], stdout, stderr)
 	case "docs":
