@@ -61,6 +61,9 @@ func Build(cat *schema.Catalog, topo *topology.Topology, cfg *Config) (map[strin
 	if err := render("search.html", "search", nil); err != nil {
 		return nil, err
 	}
+	if err := render("map.html", "map", system(st)); err != nil {
+		return nil, err
+	}
 	for _, d := range st.Domains {
 		if err := render(d.Page(), "domain", d); err != nil {
 			return nil, err
@@ -175,4 +178,4 @@ func flow(d *domain) template.HTML {
 	return template.HTML(b.String()) // every text in it is escaped above
 }
 
-var pages = template.Must(template.New("").Funcs(template.FuncMap{"flow": flow, "indent": func(d int) int { return d * 18 }}).Parse(templates))
+var pages = template.Must(template.New("").Funcs(template.FuncMap{"flow": flow, "systemMap": systemMap, "indent": func(d int) int { return d * 18 }}).Parse(templates))

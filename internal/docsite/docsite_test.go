@@ -249,3 +249,41 @@ func TestUpcastInABrowser(t *testing.T) {
 	dom = browse(t, bin, dir, "event-elmo.leave.absence.approved.v1.html", "--dump-dom")
 	assert.NotContains(t, dom, `class="upcast"`)
 }
+
+// TestSystemMapInABrowser: the map of the leave-approval example shows
+// every service and domain, events through their topics and commands
+// (dashed) straight to their owners, and each service's dependencies,
+// with links that resolve.
+func TestSystemMapInABrowser(t *testing.T) {
+	bin := chromium(t)
+	dir, files := site(t, "../../examples/leaveapproval/catalog", readTopology(t, "../../examples/leaveapproval/topology.json"))
+	require.Contains(t, files, "map.html")
+	for _, m := range links.FindAllSubmatch(files["map.html"], -1) {
+		target := strings.SplitN(string(m[1]), "#", 2)[0]
+		assert.Contains(t, files, target, "map.html links %s", target)
+	}
+	dom := browse(t, bin, dir, "map.html", "--dump-dom")
+	for _, want := range []string{
+		`<svg class="flow system"`,
+		`<a href="service-manager.html"><rect`, `<a href="domain-leave.html"><rect`, `<a href="domain-hr.html"><rect`,
+		`<line class="command"`, `<title>elmo.leave.request.review.v1, elmo.leave.request.withdraw.v1</title>`,
+		`<title>elmo.leave.request.reviewed.v1</title>`, // the reply, straight to the requester
+	} {
+		assert.Contains(t, dom, want)
+	}
+	assert.Regexp(t, `<line class="event"[^>]*><title>[^<]*elmo.leave.absence.approved.v1`, dom)
+	assert.NotRegexp(t, `<line class="event"[^>]*><title>[^<]*elmo.leave.request.reviewed.v1`, dom, "a reply takes no topic")
+	// balance depends on the facts of hr and leave; leave sends commands to manager.
+	row := func(service string) string {
+		i := strings.Index(dom, `<td><a href="service-`+service+`.html">`+service+`</a></td>`)
+		require.GreaterOrEqual(t, i, 0, service)
+		end := strings.Index(dom[i:], "</tr>")
+		return dom[i : i+end]
+	}
+	assert.Contains(t, row("balance"), `<a href="service-hr.html">hr</a>`)
+	assert.Contains(t, row("balance"), `<a href="service-leave.html">leave</a>`)
+	assert.Contains(t, row("leave"), `<a href="service-manager.html">manager</a> (<a href="event-elmo.leave.request.review.v1.html">`)
+	assert.Contains(t, row("manager"), `<a href="service-leave.html">leave</a> (<a href="event-elmo.leave.request.reviewed.v1.html">`)
+	index := browse(t, bin, dir, "index.html", "--dump-dom")
+	assert.Contains(t, index, `href="map.html"`)
+}

@@ -40,6 +40,7 @@ type service struct {
 	Publishes, Consumes []string // as the topology writes them
 	Sends, Receives     []*eventType
 	Accepts             []*eventType // the commands it owns
+	Requests            []*eventType // the commands whose replies come to its queue
 }
 
 type eventType struct {
@@ -166,6 +167,11 @@ func build(cat *schema.Catalog, topo *topology.Topology) (*site, error) {
 			for _, e := range matches(typ) {
 				s.Accepts = appendNew(s.Accepts, e)
 				e.Owner = s
+			}
+		}
+		for _, typ := range c.Requests {
+			for _, e := range matches(typ) {
+				s.Requests = appendNew(s.Requests, e)
 			}
 		}
 		for _, entry := range c.Consumes {

@@ -8,7 +8,7 @@ const templates = `
 <body>{{end}}
 
 {{define "nav"}}<header><a class="home" href="index.html">{{.Site.Title}}</a>
-<form class="search" action="search.html" method="get"><input type="search" name="q" placeholder="Search types, fields, services" aria-label="search"></form></header>
+<a class="map" href="map.html">System map</a> <form class="search" action="search.html" method="get"><input type="search" name="q" placeholder="Search types, fields, services" aria-label="search"></form></header>
 <main>{{end}}
 
 {{define "foot"}}</main><footer>Written by eventctl docs from the schema catalogue and the topology of environment {{.Site.Env}}.</footer></body></html>
@@ -20,7 +20,7 @@ const templates = `
 
 {{define "index"}}{{template "head" .Site.Title}}{{template "nav" .}}
 <h1>{{.Site.Title}}</h1>
-<p>Every event type of the catalogue, the domains whose topics carry them, and the services that publish and consume them.</p>
+<p>Every event type of the catalogue, the domains whose topics carry them, and the services that publish and consume them. The <a href="map.html">system map</a> shows them all on one picture.</p>
 <section><h2>Domains</h2><table><thead><tr><th>Domain</th><th>SNS topic</th><th>Event types</th><th>Producers</th><th>Consumers</th></tr></thead><tbody>
 {{range .Site.Domains}}<tr><td><a href="{{.Page}}">{{.Name}}</a></td><td>{{if .Topic}}<code>{{.Topic}}</code>{{else}}<span class="muted">none</span>{{end}}</td><td>{{len .Events}}</td><td>{{len .Producers}}</td><td>{{len .Consumers}}</td></tr>
 {{end}}</tbody></table></section>
@@ -28,6 +28,20 @@ const templates = `
 {{range .Site.Services}}<tr><td><a href="{{.Page}}">{{.Name}}</a></td><td>{{range .Sends}}<a href="{{.Page}}"><code>{{.Type}}</code></a> {{end}}</td><td>{{range .Receives}}<a href="{{.Page}}"><code>{{.Type}}</code></a> {{end}}</td></tr>
 {{end}}</tbody></table></section>
 <section><h2>Event types</h2>{{template "events" .Site.Events}}</section>
+{{template "foot" .}}{{end}}
+
+{{define "map"}}{{template "head" "System map"}}{{template "nav" .}}
+<h1>System map</h1>
+<p>Every service and domain. An event goes from the service that publishes it through its domain's topic to the services that consume it; a command or a reply (dashed) goes from the service that sends it straight to the one that accepts it or awaits it. Hover a line for its types; boxes open their pages.</p>
+<section>{{systemMap .Site}}</section>
+<section><h2>Services</h2><p class="muted">Each service's view: whose facts it depends on, who depends on its facts, and the commands between them (the operations of its AsyncAPI document).</p>
+<table class="system"><thead><tr><th>Service</th><th>Depends on the facts of</th><th>Its facts feed</th><th>Sends commands and replies to</th><th>Receives commands and replies from</th></tr></thead><tbody>
+{{range .Page.Services}}<tr><td><a href="{{.Service.Page}}">{{.Service.Name}}</a></td>
+<td>{{range .DependsOn}}<a href="{{.From.Page}}">{{.From.Name}}</a> ({{range .Types}}<a href="{{.Page}}"><code>{{.Type}}</code></a> {{end}}) {{else}}<span class="muted">none</span>{{end}}</td>
+<td>{{range .FeedsInto}}<a href="{{.To.Page}}">{{.To.Name}}</a> {{else}}<span class="muted">none</span>{{end}}</td>
+<td>{{range .CommandsTo}}<a href="{{.To.Page}}">{{.To.Name}}</a> ({{range .Types}}<a href="{{.Page}}"><code>{{.Type}}</code></a> {{end}}) {{else}}<span class="muted">none</span>{{end}}</td>
+<td>{{range .CommandsFrom}}<a href="{{.From.Page}}">{{.From.Name}}</a> {{else}}<span class="muted">none</span>{{end}}</td></tr>
+{{end}}</tbody></table></section>
 {{template "foot" .}}{{end}}
 
 {{define "search"}}{{template "head" "Search"}}{{template "nav" .}}
@@ -103,6 +117,7 @@ svg.flow rect{fill:#eef4fb;stroke:#23395d}
 svg.flow .topic rect{fill:#fff4d6;stroke:#b08800}
 svg.flow text{font:13px system-ui,sans-serif;fill:#1d232a}
 svg.flow text.col{font-weight:600;fill:#6a737d}
+svg.system line.command{stroke-dasharray:6 4}
 svg.flow text.none{fill:#6a737d;font-style:italic}
 svg.flow line{stroke:#23395d;stroke-width:1.5}
 ol.results li{margin:.4em 0}
