@@ -183,7 +183,7 @@ func TestCommands(t *testing.T) {
 					assert.Contains(t, string(ci), "\n"+line+"\n", "this suite: .ci/run runs it")
 				case strings.HasPrefix(line, "eventctl "):
 					w.eventctl(t, line)
-				case strings.Contains(line, "go run ./examples/"), strings.HasPrefix(line, "go test "):
+				case strings.Contains(line, "go run ./examples/"), strings.Contains(line, "go run ./cmd/eventctl "), strings.HasPrefix(line, "go test "):
 					dir := filepath.Join(root, c.dir)
 					removeNew(t, dir) // quickstart.db
 					out := run(t, dir, line)
