@@ -129,7 +129,7 @@ func RunRequests(t *testing.T, newDriver func(t *testing.T) driver.Driver, env s
 	close(hold) // the late reply comes, and is acknowledged and logged
 	require.Eventually(t, func() bool { return strings.Contains(logged.String(), "no request waits for") }, 30*time.Second, 50*time.Millisecond)
 	assert.Contains(t, logged.String(), "causationid="+slow.ID)
-	assert.NotContains(t, logged.String(), "e-1", "no payload value in the log")
+	assert.NotContains(t, logged.String(), "employee/e-1", "no payload value in the log") // ids are random: "e-1" may be in one
 	again, err := requester.Request(ctx, command(`{"employee":"ern:elmo:hr:acme:employee/e-1"}`))
 	require.NoError(t, err, "the requester works on after a late reply")
 	assert.Equal(t, TypeGenerated, again.Type)
