@@ -59,7 +59,10 @@ type Definition[S any] struct {
 	Instance func(m *envelope.Envelope) string
 	// Evolve folds a recorded fact into the state.
 	Evolve func(state S, fact *envelope.Envelope) (S, error)
-	// Decide reacts to a message, given the state so far.
+	// Decide reacts to a message, given the state so far. It must have no
+	// side effects of its own (what it does, it returns in the Decision):
+	// it runs again when another delivery of the instance's messages
+	// committed first.
 	Decide func(ctx context.Context, state S, m *envelope.Envelope) (Decision, error)
 }
 

@@ -152,9 +152,13 @@ type UpcastProblem struct {
 	Err     error
 }
 
+// Error names the upcast, the example, and what failed.
 func (p UpcastProblem) Error() string {
 	return fmt.Sprintf("upcast %s to %s, %s: %v", p.From, p.To, p.Example, p.Err)
 }
+
+// Unwrap returns what failed.
+func (p UpcastProblem) Unwrap() error { return p.Err }
 
 // CheckUpcasts runs each upcast over every example of every minor of its
 // old major and validates the result against its new major's newest
