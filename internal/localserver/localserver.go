@@ -77,6 +77,9 @@ func Launch(name string, cmd *exec.Cmd, port int, dir string, wait time.Duration
 	}
 }
 
+// PID returns the server's process id.
+func (p *Process) PID() int { return p.cmd.Process.Pid }
+
 // Stop kills the server by its PID and removes its folder. It is
 // idempotent.
 func (p *Process) Stop() error {
