@@ -122,4 +122,8 @@ func TestAsyncAPI(t *testing.T) {
 	require.NotNil(t, review.Reply)
 	require.Len(t, review.Reply.Messages, 1)
 	assert.Contains(t, review.Reply.Messages[0].Ref, "elmo.leave.request.reviewed.v1")
+	for _, op := range []string{"leave.accept.elmo_leave_request_submit_v1", "manager.accept.elmo_leave_request_withdraw_v1"} {
+		require.Contains(t, d.Operations, op)
+		assert.Nil(t, d.Operations[op].Reply, "%s: no service awaits a reply to it", op)
+	}
 }

@@ -55,6 +55,14 @@ func Generate(cat *schema.Catalog, topo *topology.Topology, cfg *Config) ([]byte
 	}
 	d := &doc{cat: cat, topo: topo, names: naming.AWSNames{Env: topo.Env, Org: topo.Org},
 		messages: map[string]any{}, schemas: map[string]any{}, channels: map[string]any{}, operations: map[string]any{}}
+	for _, svc := range topo.Services {
+		for _, c := range svc.Requests {
+			if d.requested == nil {
+				d.requested = map[string]bool{}
+			}
+			d.requested[c] = true
+		}
+	}
 	if err := d.build(); err != nil {
 		return nil, err
 	}
@@ -76,9 +84,10 @@ func Generate(cat *schema.Catalog, topo *topology.Topology, cfg *Config) ([]byte
 }
 
 type doc struct {
-	cat   *schema.Catalog
-	topo  *topology.Topology
-	names naming.AWSNames
+	cat       *schema.Catalog
+	topo      *topology.Topology
+	names     naming.AWSNames
+	requested map[string]bool // the commands some service requests; nil when none does
 
 	messages, schemas, channels, operations map[string]any
 }
@@ -282,9 +291,13 @@ const transportReplyTo = "replyto"
 // repliesTo returns the reply types that answer a command: by convention,
 // the replies (x-elmo-kind reply) of the command's entity, e.g.
 // elmo.payroll.payslip.generated.v1 for elmo.payroll.payslip.generate.v1.
+// When the topology's services request commands, only those have replies.
 // It puts them on the replies channel.
 func (d *doc) repliesTo(cmd *schema.Schema) []*schema.Schema {
 	t := cmd.ID().Type
+	if d.requested != nil && !d.requested[t.String()] {
+		return nil // the topology says which commands are awaited: not this one
+	}
 	var out []*schema.Schema
 	for _, s := range d.cat.Schemas() {
 		r := s.ID().Type
