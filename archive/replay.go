@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"iter"
+	"slices"
 	"strings"
 	"time"
 
@@ -103,10 +104,9 @@ func Replay(ctx context.Context, store *eventstore.Store, bus *transport.Bus, cf
 	}
 	rep := Report{Name: c.Name, Selected: map[string]int{}, Resumed: from}
 	svc, _ := bus.Topology().Service(c.Service)
-	sel := selector{c: c}
-	if len(c.Types) == 0 {
-		sel.types = svc.Consumes
-		sel.types = append(sel.types, svc.Accepts...)
+	sel := selector{c: c, types: c.Types}
+	if len(sel.types) == 0 {
+		sel.types = slices.Concat(svc.Consumes, svc.Accepts)
 	}
 	for sl, err := range sel.scan(ctx, store, from, 0) {
 		if err != nil {
@@ -190,16 +190,12 @@ type selected struct {
 // selector selects a replay's events.
 type selector struct {
 	c     ReplayConfig
-	types []string // the patterns; c.Types unless they default
+	types []string // the patterns: c.Types, or what the service receives
 }
 
 // scan yields the selected events after position from, up to position to
 // (0: the end), in the store's order.
 func (s selector) scan(ctx context.Context, store *eventstore.Store, from, to int64) iter.Seq2[selected, error] {
-	types := s.types
-	if len(s.c.Types) > 0 {
-		types = s.c.Types
-	}
 	return func(yield func(selected, error) bool) {
 		for rec, err := range store.ReadAll(ctx, from) {
 			if err != nil {
@@ -217,7 +213,7 @@ func (s selector) scan(ctx context.Context, store *eventstore.Store, from, to in
 				yield(selected{}, fmt.Errorf("archive: the event at position %d: %w", rec.Position, err))
 				return
 			}
-			if !matches(types, e.Type) || (s.c.Tenant != "" && e.TenantID != s.c.Tenant) || (s.c.Subject != "" && e.Subject != s.c.Subject) {
+			if !matches(s.types, e.Type) || (s.c.Tenant != "" && e.TenantID != s.c.Tenant) || (s.c.Subject != "" && e.Subject != s.c.Subject) {
 				continue
 			}
 			sl := selected{rec: rec, e: &e, raw: rec.Raw}

@@ -3,6 +3,7 @@ package process
 import (
 	"container/heap"
 	"context"
+	"strings"
 	"sync"
 	"time"
 
@@ -112,7 +113,7 @@ func (m *Manager[S]) load(ctx context.Context) error {
 		if err != nil {
 			return err
 		}
-		if len(rec.Stream) < len(prefix) || rec.Stream[:len(prefix)] != prefix {
+		if !strings.HasPrefix(rec.Stream, prefix) {
 			continue
 		}
 		e, err := rec.Envelope()

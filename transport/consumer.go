@@ -29,8 +29,8 @@ type Delivery struct {
 	// handler's (ConsumerConfig.Upcasters), "" otherwise.
 	UpcastFrom string
 	// Body is the message's body as it came: the envelope's encoding, byte
-	// for byte. It is nil when the event's data was fetched from its
-	// dataref (claim check): Envelope then holds what the body did not.
+	// for byte. It is nil when Envelope is not what the body holds: its
+	// data fetched from its dataref (claim check), or upcast.
 	Body []byte
 
 	duplicate bool // set by Idempotent: the event was handled already
@@ -299,7 +299,7 @@ func (c *Consumer) upcast(d *Delivery) (HandlerFunc, error) {
 		if err != nil {
 			return nil, err
 		}
-		d.UpcastFrom, d.Envelope = d.Envelope.Type, e
+		d.UpcastFrom, d.Envelope, d.Body = d.Envelope.Type, e, nil // the body is the old major's
 		return h, nil
 	}
 	return nil, nil

@@ -76,7 +76,7 @@ func archiveCmd(ctx context.Context, args []string, stdout, stderr io.Writer) in
 		fmt.Fprintf(stderr, "eventctl archive: %v\n", err)
 		return exitUsage
 	}
-	consumer, err := bus.Consumer(ctx, *name, nil)
+	consumer, err := bus.Consumer(ctx, *name, &transport.ConsumerConfig{Concurrency: archive.Concurrency})
 	if err != nil {
 		fmt.Fprintf(stderr, "eventctl archive: %v\n", err)
 		return exitUsage

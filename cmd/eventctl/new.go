@@ -9,6 +9,7 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -121,13 +122,19 @@ func createNew(path string, b []byte) error {
 func idBase(dir string) string {
 	if cat, err := schema.LoadDir(dir); err == nil {
 		for _, s := range cat.Schemas() {
-			uri := s.ID().URI
-			if i := strings.LastIndex(uri, "/"+s.ID().Type.String()[:strings.LastIndex(s.ID().Type.String(), ".v")]+"/"); i > 0 {
-				return uri[:i]
+			id := s.ID()
+			if base, ok := strings.CutSuffix(id.URI, "/"+unversioned(id.Type)+"/"+id.Version()); ok {
+				return base
 			}
 		}
 	}
 	return "https://schemas.elmo.example"
+}
+
+// unversioned is a type's name without its major, as a $id has it:
+// elmo.leave.absence.approved.
+func unversioned(t naming.Type) string {
+	return strings.TrimSuffix(t.String(), ".v"+strconv.Itoa(t.Major()))
 }
 
 // skeleton returns the path and document of a new type's first schema.
@@ -139,7 +146,7 @@ func skeleton(dir, kind string, t naming.Type, shape string) (string, []byte, er
 		return "", nil, fmt.Errorf("%s: rule past-tense: an event's action names what happened, in the past tense: %w", t, pastErr)
 	case kind == "command" && pastErr == nil:
 		return "", nil, fmt.Errorf("%s: rule imperative: a command's action names what to do (generate, approve), not what happened", t)
-	case kind == "event" && !contains(schema.Shapes, shape):
+	case kind == "event" && !slices.Contains(schema.Shapes, shape):
 		return "", nil, fmt.Errorf("%w: --shape must be %s", errUsage, strings.Join(schema.Shapes, ", "))
 	case kind == "command" && shape != "":
 		return "", nil, fmt.Errorf("%w: a command takes no --shape", errUsage)
@@ -147,7 +154,7 @@ func skeleton(dir, kind string, t naming.Type, shape string) (string, []byte, er
 	if cat, err := schema.LoadDir(dir); err == nil && len(cat.Versions(t)) > 0 {
 		return "", nil, fmt.Errorf("%s has schemas already: evolve it with eventctl new minor", t)
 	}
-	id := schema.ID{URI: fmt.Sprintf("%s/%s/%d.0", idBase(dir), strings.TrimSuffix(t.String(), fmt.Sprintf(".v%d", t.Major())), t.Major()), Type: t}
+	id := schema.ID{URI: fmt.Sprintf("%s/%s/%d.0", idBase(dir), unversioned(t), t.Major()), Type: t}
 	entity, words := t.Entity(), strings.ReplaceAll(t.Entity(), "_", " ")
 	subject := camel(entity)
 	example := map[string]any{subject: fmt.Sprintf("ern:%s:%s:acme:%s/%s-1", t.Org(), t.Domain(), entity, entity[:1])}
@@ -252,13 +259,4 @@ func camel(s string) string {
 		}
 	}
 	return strings.Join(parts, "")
-}
-
-func contains(list []string, s string) bool {
-	for _, x := range list {
-		if x == s {
-			return true
-		}
-	}
-	return false
 }

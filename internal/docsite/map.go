@@ -44,6 +44,7 @@ func requesters(st *site, reply *eventType) []*service {
 // systemView is the map page: the picture and each service's view (the
 // AsyncAPI document's operations of the service, by the other services).
 type systemView struct {
+	site     *site
 	Facts    []dependency // From publishes events To consumes: To depends on From's facts
 	Commands []dependency // From sends commands To accepts, or replies To requested
 	Services []serviceView
@@ -59,7 +60,7 @@ type serviceView struct {
 // system works out the flows between services: events by their topics,
 // commands straight to their owners.
 func system(st *site) *systemView {
-	v := &systemView{}
+	v := &systemView{site: st}
 	add := func(list *[]dependency, from, to *service, e *eventType) {
 		for i := range *list {
 			if (*list)[i].From == from && (*list)[i].To == to {
@@ -124,9 +125,9 @@ func system(st *site) *systemView {
 // its consumers (right); a command or a reply (dashed) goes from its
 // sender straight to the service that accepts or awaits it. Boxes link to their pages; each line
 // names its types.
-func systemMap(st *site) template.HTML {
+func systemMap(v *systemView) template.HTML {
 	const boxW, boxH, gap, colGap, top = 200, 30, 12, 110, 28
-	v := system(st)
+	st := v.site
 	senders, receivers := []*service{}, []*service{}
 	for _, s := range st.Services {
 		if len(s.Sends) > 0 {

@@ -33,7 +33,7 @@ const templates = `
 {{define "map"}}{{template "head" "System map"}}{{template "nav" .}}
 <h1>System map</h1>
 <p>Every service and domain. An event goes from the service that publishes it through its domain's topic to the services that consume it; a command or a reply (dashed) goes from the service that sends it straight to the one that accepts it or awaits it. Hover a line for its types; boxes open their pages.</p>
-<section>{{systemMap .Site}}</section>
+<section>{{systemMap .Page}}</section>
 <section><h2>Services</h2><p class="muted">Each service's view: whose facts it depends on, who depends on its facts, and the commands between them (the operations of its AsyncAPI document).</p>
 <table class="system"><thead><tr><th>Service</th><th>Depends on the facts of</th><th>Its facts feed</th><th>Sends commands and replies to</th><th>Receives commands and replies from</th></tr></thead><tbody>
 {{range .Page.Services}}<tr><td><a href="{{.Service.Page}}">{{.Service.Name}}</a></td>

@@ -84,8 +84,13 @@ func sqsAttributes(attrs map[string]string) map[string]sqstypes.MessageAttribute
 	out := make(map[string]sqstypes.MessageAttributeValue, len(attrs))
 	for k, v := range attrs {
 		if v != "" {
-			out[k] = sqstypes.MessageAttributeValue{DataType: aws.String("String"), StringValue: aws.String(v)}
+			out[k] = stringAttribute(v)
 		}
 	}
 	return out
+}
+
+// stringAttribute is an SQS message attribute of type String.
+func stringAttribute(v string) sqstypes.MessageAttributeValue {
+	return sqstypes.MessageAttributeValue{DataType: aws.String("String"), StringValue: aws.String(v)}
 }

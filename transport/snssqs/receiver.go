@@ -330,11 +330,11 @@ func (r *Receiver) DeadLetter(ctx context.Context, m *driver.Message, reason str
 	attrs := make(map[string]sqstypes.MessageAttributeValue, len(m.Attributes)+2)
 	for k, v := range m.Attributes {
 		if v != "" && len(attrs) < 8 {
-			attrs[k] = sqstypes.MessageAttributeValue{DataType: aws.String("String"), StringValue: aws.String(v)}
+			attrs[k] = stringAttribute(v)
 		}
 	}
-	attrs[driver.AttrDeadLetterReason] = sqstypes.MessageAttributeValue{DataType: aws.String("String"), StringValue: aws.String(strings.ToValidUTF8(reason, "?"))}
-	attrs[driver.AttrDeadLetterReceiveCount] = sqstypes.MessageAttributeValue{DataType: aws.String("String"), StringValue: aws.String(strconv.Itoa(m.ReceiveCount))}
+	attrs[driver.AttrDeadLetterReason] = stringAttribute(strings.ToValidUTF8(reason, "?"))
+	attrs[driver.AttrDeadLetterReceiveCount] = stringAttribute(strconv.Itoa(m.ReceiveCount))
 	in := &sqs.SendMessageInput{QueueUrl: aws.String(dlq), MessageBody: aws.String(string(m.Body)), MessageAttributes: attrs}
 	if strings.HasSuffix(dlq, ".fifo") {
 		group := m.GroupID
