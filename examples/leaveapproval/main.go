@@ -6,8 +6,9 @@ import (
 	"fmt"
 	"io"
 	"os"
-	"sync"
 	"time"
+
+	"github.com/elmosoftware/eventprotocol/examples/internal/examplekit"
 )
 
 func main() {
@@ -36,12 +37,12 @@ func run(ctx context.Context, opts *options, out io.Writer) error {
 	defer cleanup()
 	defer store.Close()
 
-	tr := &trace{out: out}
+	tr := examplekit.NewTrace(out, 16)
 	where := "SQLite"
 	if isPostgres(opts.db) {
 		where = "PostgreSQL"
 	}
-	tr.header("ELMO leave-approval example on the %s transport, the leave service's store in %s", opts.transport, where)
+	tr.Header("ELMO leave-approval example on the %s transport, the leave service's store in %s", opts.transport, where)
 	w, err := start(ctx, bus, store, tr)
 	if err != nil {
 		return err
@@ -54,20 +55,4 @@ func run(ctx context.Context, opts *options, out io.Writer) error {
 }
 
 // trace prints the story, one line per step, safely from many goroutines.
-type trace struct {
-	mu  sync.Mutex
-	out io.Writer
-}
-
-func (t *trace) header(format string, args ...any) {
-	t.mu.Lock()
-	defer t.mu.Unlock()
-	fmt.Fprintf(t.out, "\n== "+format+"\n", args...)
-}
-
-// line prints "[who] what".
-func (t *trace) line(who, format string, args ...any) {
-	t.mu.Lock()
-	defer t.mu.Unlock()
-	fmt.Fprintf(t.out, "%-16s %s\n", "["+who+"]", fmt.Sprintf(format, args...))
-}
+type trace = examplekit.Trace

@@ -134,10 +134,10 @@ func (w *world) decide(ctx context.Context, d *transport.Delivery) error {
 	switch {
 	case submitCmd.Matches(d.Envelope):
 		r, _ := submitCmd.Decode(d.Envelope) // decoded by the process already
-		w.tr.line("leave", "%s from %s: %s from %s; asked %s to review it within 3 days", id(r.Request), id(r.Employee), days(r.Days), r.Date, id(r.Manager))
+		w.tr.Line("leave", "%s from %s: %s from %s; asked %s to review it within 3 days", id(r.Request), id(r.Employee), days(r.Days), r.Date, id(r.Manager))
 	case reviewed.Matches(d.Envelope):
 		a, _ := reviewed.Decode(d.Envelope)
-		w.tr.line("leave", "%s: the manager answered %s", id(a.Request), a.Decision)
+		w.tr.Line("leave", "%s: the manager answered %s", id(a.Request), a.Decision)
 	}
 	return nil
 }
@@ -146,7 +146,7 @@ func (w *world) decide(ctx context.Context, d *transport.Delivery) error {
 func (w *world) review(ctx context.Context, cmd *envelope.Envelope, r Review) error {
 	answer, ok := w.answers[id(r.Employee)]
 	if !ok {
-		w.tr.line("manager", "%s from %s: left unanswered", id(r.Request), id(r.Employee))
+		w.tr.Line("manager", "%s from %s: left unanswered", id(r.Request), id(r.Employee))
 		w.step("manager holds " + id(r.Request))
 		return nil
 	}
@@ -158,13 +158,13 @@ func (w *world) review(ctx context.Context, cmd *envelope.Envelope, r Review) er
 	if err := w.bus.Publisher().Publish(ctx, &reply); err != nil {
 		return err
 	}
-	w.tr.line("manager", "%s from %s: %s", id(r.Request), id(r.Employee), answer)
+	w.tr.Line("manager", "%s from %s: %s", id(r.Request), id(r.Employee), answer)
 	return nil
 }
 
 // withdrawn is the manager service's handling of the compensation.
 func (w *world) withdrawn(_ context.Context, _ *envelope.Envelope, r Withdraw) error {
-	w.tr.line("manager", "%s withdrawn from my reviews", id(r.Request))
+	w.tr.Line("manager", "%s withdrawn from my reviews", id(r.Request))
 	w.step("manager withdrew " + id(r.Request))
 	return nil
 }
@@ -205,7 +205,7 @@ func (w *world) deduct(_ context.Context, e *envelope.Envelope, a ledger.Absence
 	if err != nil {
 		return err
 	}
-	w.tr.line("balance", "%s: %s deducted for %s; balance on %s: %s -> %s days", id(a.Employee), days(a.Days), a.Date, yearEnd.Format(time.DateOnly), before, after)
+	w.tr.Line("balance", "%s: %s deducted for %s; balance on %s: %s -> %s days", id(a.Employee), days(a.Days), a.Date, yearEnd.Format(time.DateOnly), before, after)
 	w.step("balance deducted " + id(a.Employee))
 	return nil
 }
@@ -220,7 +220,7 @@ func (w *world) balance(employee naming.ERN) (ledger.Days, error) {
 // notify is the notifications service telling the employee.
 func (w *world) notify(_ context.Context, e *envelope.Envelope, o Outcome) error {
 	word := map[string]string{approved.Type().String(): "was approved", declined.Type().String(): "was declined", expired.Type().String(): "lapsed: nobody answered in time"}[e.Type]
-	w.tr.line("notifications", "told %s: your leave of %s from %s %s", id(o.Employee), days(o.Days), o.Date, word)
+	w.tr.Line("notifications", "told %s: your leave of %s from %s %s", id(o.Employee), days(o.Days), o.Date, word)
 	w.step(fmt.Sprintf("notified %s %s", id(o.Request), e.Type))
 	return nil
 }

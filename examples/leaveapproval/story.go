@@ -31,7 +31,7 @@ var (
 
 // story tells the story, waiting at each step for what must have happened.
 func (w *world) story(ctx context.Context) error {
-	w.tr.header("HR hires three employees, each accruing 1.5 days a fortnight")
+	w.tr.Header("HR hires three employees, each accruing 1.5 days a fortnight")
 	hr := &envelope.Producer{Source: "urn:elmo:service:hr"}
 	var seed []*envelope.Envelope
 	hireDate := time.Date(2026, 1, 5, 0, 0, 0, 0, time.UTC)
@@ -61,7 +61,7 @@ func (w *world) story(ctx context.Context) error {
 		return err
 	}
 
-	w.tr.header("Each asks for leave: a command to the leave service, whose process asks the manager")
+	w.tr.Header("Each asks for leave: a command to the leave service, whose process asks the manager")
 	portal := &envelope.Producer{Source: "urn:elmo:service:portal"}
 	for _, r := range requests {
 		cmd, err := submitCmd.New(portal, r, event.WithSubject(r.Request))
@@ -76,7 +76,7 @@ func (w *world) story(ctx context.Context) error {
 		return err
 	}
 
-	w.tr.header("Three days pass: r-3's review lapses")
+	w.tr.Header("Three days pass: r-3's review lapses")
 	w.clock.Advance(reviewWithin)
 	if err := w.await(ctx, "notified r-3 "+expired.Type().String(), "manager withdrew r-3"); err != nil {
 		return err
@@ -90,7 +90,7 @@ func (w *world) story(ctx context.Context) error {
 		}
 	}
 
-	w.tr.header("The outcome")
+	w.tr.Header("The outcome")
 	if err := w.report("balance", "after"); err != nil {
 		return err
 	}
@@ -125,7 +125,7 @@ func (w *world) report(who, when string) error {
 		if err != nil {
 			return err
 		}
-		w.tr.line(who, "%s: %s on %s (%s)", id(emp), days(b.String()), yearEnd.Format("2006-01-02"), when)
+		w.tr.Line(who, "%s: %s on %s (%s)", id(emp), days(b.String()), yearEnd.Format("2006-01-02"), when)
 	}
 	return nil
 }
@@ -148,7 +148,7 @@ func (w *world) reportStore(ctx context.Context) error {
 			sent++
 		}
 	}
-	w.tr.line("leave", "store: %d messages sent through the outbox; the processes kept %d handled marks, %d facts, %d deadlines",
+	w.tr.Line("leave", "store: %d messages sent through the outbox; the processes kept %d handled marks, %d facts, %d deadlines",
 		sent, kept[process.RoleHandled], kept[process.RoleFact], kept[process.RoleDeadline])
 	return nil
 }

@@ -5,9 +5,7 @@ import (
 	"context"
 	"embed"
 	"flag"
-	"fmt"
 	"io/fs"
-	"math/rand/v2"
 	"os"
 	"path/filepath"
 	"strings"
@@ -16,11 +14,9 @@ import (
 	"github.com/elmosoftware/eventprotocol/eventstore"
 	"github.com/elmosoftware/eventprotocol/eventstore/postgres"
 	"github.com/elmosoftware/eventprotocol/eventstore/sqlite"
+	"github.com/elmosoftware/eventprotocol/examples/internal/examplekit"
 	"github.com/elmosoftware/eventprotocol/schema"
 	"github.com/elmosoftware/eventprotocol/transport"
-	"github.com/elmosoftware/eventprotocol/transport/driver"
-	"github.com/elmosoftware/eventprotocol/transport/memory"
-	"github.com/elmosoftware/eventprotocol/transport/snssqs"
 	"github.com/elmosoftware/eventprotocol/transport/topology"
 )
 
@@ -55,24 +51,11 @@ func openBus(ctx context.Context, o *options) (*transport.Bus, error) {
 	if err != nil {
 		return nil, err
 	}
-	var d driver.Driver
-	switch o.transport {
-	case "memory":
-		if d, err = memory.New(nil); err != nil {
-			return nil, err
-		}
-	case "snssqs":
-		snsC, sqsC, err := snssqs.Connect(ctx, &snssqs.ConnectConfig{Region: o.region, Endpoint: o.endpoint, LocalServer: o.endpoint != ""})
-		if err != nil {
-			return nil, err
-		}
-		if d, err = snssqs.NewDriver(snsC, sqsC, &snssqs.DriverConfig{WaitTime: time.Second}); err != nil {
-			return nil, err
-		}
-		topo.Env = fmt.Sprintf("ex%06d", rand.IntN(1_000_000))
-	default:
-		return nil, fmt.Errorf("unknown transport %q (want memory or snssqs)", o.transport)
+	d, env, err := examplekit.Driver(ctx, o.transport, o.endpoint, o.region)
+	if err != nil {
+		return nil, err
 	}
+	topo.Env = env
 	return transport.Open(ctx, d, topo, &transport.OpenConfig{Provision: true, Catalog: cat})
 }
 

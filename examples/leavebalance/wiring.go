@@ -3,14 +3,9 @@ package main
 import (
 	"context"
 	"flag"
-	"fmt"
-	"math/rand/v2"
-	"time"
 
+	"github.com/elmosoftware/eventprotocol/examples/internal/examplekit"
 	"github.com/elmosoftware/eventprotocol/transport"
-	"github.com/elmosoftware/eventprotocol/transport/driver"
-	"github.com/elmosoftware/eventprotocol/transport/memory"
-	"github.com/elmosoftware/eventprotocol/transport/snssqs"
 	"github.com/elmosoftware/eventprotocol/transport/topology"
 )
 
@@ -39,24 +34,9 @@ func open(ctx context.Context, o *options, topo func(env string) *topology.Topol
 	if err != nil {
 		return nil, err
 	}
-	var d driver.Driver
-	env := "dev"
-	switch o.transport {
-	case "memory":
-		if d, err = memory.New(nil); err != nil {
-			return nil, err
-		}
-	case "snssqs":
-		snsC, sqsC, err := snssqs.Connect(ctx, &snssqs.ConnectConfig{Region: o.region, Endpoint: o.endpoint, LocalServer: o.endpoint != ""})
-		if err != nil {
-			return nil, err
-		}
-		if d, err = snssqs.NewDriver(snsC, sqsC, &snssqs.DriverConfig{WaitTime: time.Second}); err != nil {
-			return nil, err
-		}
-		env = fmt.Sprintf("ex%06d", rand.IntN(1_000_000))
-	default:
-		return nil, fmt.Errorf("unknown transport %q (want memory or snssqs)", o.transport)
+	d, env, err := examplekit.Driver(ctx, o.transport, o.endpoint, o.region)
+	if err != nil {
+		return nil, err
 	}
 	return transport.Open(ctx, d, topo(env), &transport.OpenConfig{Provision: true, Catalog: cat})
 }

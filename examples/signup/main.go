@@ -36,7 +36,7 @@ func run(ctx context.Context, opts *options, out io.Writer) (err error) {
 	defer bus.Teardown(context.Background()) //nolint:errcheck // best effort: a run's own topology
 
 	tr := newTrace(out)
-	tr.header("ELMO sign-up example on the %s transport", opts.transport)
+	tr.Header("ELMO sign-up example on the %s transport", opts.transport)
 	world, err := start(ctx, bus, d, tr, sp)
 	if err != nil {
 		return err

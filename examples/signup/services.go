@@ -142,7 +142,7 @@ func (w *world) publish(ctx context.Context, who string, e *envelope.Envelope) e
 	if err := w.pub.Publish(ctx, e); err != nil {
 		return err
 	}
-	w.tr.line(who, "published %s (%s)", e.Type, links(e))
+	w.tr.Line(who, "published %s (%s)", e.Type, links(e))
 	return nil
 }
 
@@ -163,7 +163,7 @@ func (w *world) received(ctx context.Context, service string, e *envelope.Envelo
 	if d != nil {
 		count = d.ReceiveCount
 	}
-	w.tr.line(service, "received  %s (delivery %d; %s)", e.Type, count, links(e))
+	w.tr.Line(service, "received  %s (delivery %d; %s)", e.Type, count, links(e))
 }
 
 func (w *world) provision(ctx context.Context, e *envelope.Envelope, p ClientSignedUp) error {
@@ -172,7 +172,7 @@ func (w *world) provision(ctx context.Context, e *envelope.Envelope, p ClientSig
 	if err != nil {
 		return transport.Permanent(err)
 	}
-	w.tr.line(svcProvisioning, "prepared the databases of tenant %s", p.Client.Tenant())
+	w.tr.Line(svcProvisioning, "prepared the databases of tenant %s", p.Client.Tenant())
 	out, err := provisioned.NewCaused(w.provisioning, e, TenantProvisioned{Tenant: tenant, Region: "AP_SOUTHEAST_2"}, event.WithSubject(tenant))
 	if err != nil {
 		return err
@@ -188,10 +188,10 @@ func (w *world) sendWelcome(ctx context.Context, e *envelope.Envelope, p ClientS
 	w.received(ctx, svcEmail, e)
 	try := w.count(&w.emailTries)
 	if try <= 2 {
-		w.tr.line(svcEmail, "email provider is down (attempt %d): the message goes back with a backoff", try)
+		w.tr.Line(svcEmail, "email provider is down (attempt %d): the message goes back with a backoff", try)
 		return errors.New("email provider unavailable")
 	}
-	w.tr.line(svcEmail, "sent the welcome email to %s (attempt %d)", p.ContactEmail, try)
+	w.tr.Line(svcEmail, "sent the welcome email to %s (attempt %d)", p.ContactEmail, try)
 	w.done(svcEmail, e.Type)
 	return nil
 }
@@ -199,21 +199,21 @@ func (w *world) sendWelcome(ctx context.Context, e *envelope.Envelope, p ClientS
 func (w *world) invoice(ctx context.Context, e *envelope.Envelope, p ClientSignedUp) error {
 	w.received(ctx, svcBilling, e)
 	n := w.count(&w.invoiceCount)
-	w.tr.line(svcBilling, "raised invoice INV-%04d for %s, %s plan", n, p.CompanyName, p.Plan)
+	w.tr.Line(svcBilling, "raised invoice INV-%04d for %s, %s plan", n, p.CompanyName, p.Plan)
 	w.done(svcBilling, e.Type)
 	return nil
 }
 
 func (w *world) notifySignUp(ctx context.Context, e *envelope.Envelope, p ClientSignedUp) error {
 	w.received(ctx, svcLeadership, e)
-	w.tr.line(svcLeadership, "told leadership: new client %s on the %s plan", p.CompanyName, p.Plan)
+	w.tr.Line(svcLeadership, "told leadership: new client %s on the %s plan", p.CompanyName, p.Plan)
 	w.done(svcLeadership, e.Type)
 	return nil
 }
 
 func (w *world) notifyProvisioned(ctx context.Context, e *envelope.Envelope, p TenantProvisioned) error {
 	w.received(ctx, svcLeadership, e)
-	w.tr.line(svcLeadership, "told leadership: tenant %s is ready in %s", p.Tenant.Tenant(), p.Region)
+	w.tr.Line(svcLeadership, "told leadership: tenant %s is ready in %s", p.Tenant.Tenant(), p.Region)
 	w.done(svcLeadership, e.Type)
 	return nil
 }
@@ -230,7 +230,7 @@ func (s *tracingStore) Claim(ctx context.Context, key string) (transport.ClaimRe
 	res, err := s.MemoryStore.Claim(ctx, key)
 	if err == nil && res == transport.AlreadyDone {
 		_, id, _ := strings.Cut(key, "\x00")
-		s.w.tr.line(s.service, "duplicate delivery of %s: already handled, acknowledged without running the handler", short(id))
+		s.w.tr.Line(s.service, "duplicate delivery of %s: already handled, acknowledged without running the handler", short(id))
 		s.w.duplicates <- s.service
 	}
 	return res, err
@@ -239,7 +239,7 @@ func (s *tracingStore) Claim(ctx context.Context, key string) (transport.ClaimRe
 // story tells the three parts of the example, waiting for each to finish.
 func (w *world) story(ctx context.Context) error {
 	acme, _ := naming.NewERN("elmo", "identity", "acme", "client", "acme")
-	w.tr.header("1. Acme signs up; four services react on their own queues")
+	w.tr.Header("1. Acme signs up; four services react on their own queues")
 	e, err := signedUp.New(w.identity, ClientSignedUp{Client: acme, CompanyName: "Acme Pty Ltd", Plan: "STANDARD", ContactEmail: "ops@acme.example"},
 		event.WithSubject(acme), event.WithTenant("acme"))
 	if err != nil {
@@ -252,7 +252,7 @@ func (w *world) story(ctx context.Context) error {
 		return err
 	}
 
-	w.tr.header("2. The identity service retries its publish: the same event is delivered again")
+	w.tr.Header("2. The identity service retries its publish: the same event is delivered again")
 	if err := w.publish(ctx, "identity", &e); err != nil {
 		return err
 	}
@@ -260,7 +260,7 @@ func (w *world) story(ctx context.Context) error {
 		return err
 	}
 
-	w.tr.header("3. A legacy producer sends a malformed sign-up (no contact email; its unknown plan alone would be tolerated)")
+	w.tr.Header("3. A legacy producer sends a malformed sign-up (no contact email; its unknown plan alone would be tolerated)")
 	bad, err := w.identity.New(signedUp.Type().String(), []byte(`{"client":"ern:elmo:identity:globex:client/globex","companyName":"Globex","plan":"GOLD"}`))
 	if err != nil {
 		return err
@@ -270,7 +270,7 @@ func (w *world) story(ctx context.Context) error {
 	if err := w.legacy.Publish(ctx, &bad); err != nil {
 		return err
 	}
-	w.tr.line("legacy-producer", "sent %s (%s) without validation", bad.Type, links(&bad))
+	w.tr.Line("legacy-producer", "sent %s (%s) without validation", bad.Type, links(&bad))
 	return w.awaitDeadLetters(ctx) // every consumer of sign-ups dead-letters it
 }
 
@@ -329,7 +329,7 @@ func (w *world) shutdown() error {
 
 // report lists the dead-letter queues.
 func (w *world) report(ctx context.Context) error {
-	w.tr.header("Dead-letter queues")
+	w.tr.Header("Dead-letter queues")
 	for _, s := range allServices {
 		dl, err := w.bus.DeadLetters(ctx, s, 10)
 		if err != nil {
@@ -341,9 +341,9 @@ func (w *world) report(ctx context.Context) error {
 			if i := strings.IndexByte(reason, '\n'); i >= 0 {
 				reason = reason[:i]
 			}
-			w.tr.line(s, "dead letter %s: %s", short(e.ID), reason)
+			w.tr.Line(s, "dead letter %s: %s", short(e.ID), reason)
 		}
 	}
-	w.tr.header("Done: every service reacted on its own; the email outage held up nobody else")
+	w.tr.Header("Done: every service reacted on its own; the email outage held up nobody else")
 	return nil
 }

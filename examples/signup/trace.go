@@ -1,34 +1,17 @@
 package main
 
 import (
-	"fmt"
 	"io"
 	"strings"
-	"sync"
 
 	"github.com/elmosoftware/eventprotocol/envelope"
+	"github.com/elmosoftware/eventprotocol/examples/internal/examplekit"
 )
 
 // trace prints the story, one line per step, safely from many goroutines.
-type trace struct {
-	mu  sync.Mutex
-	out io.Writer
-}
+type trace = examplekit.Trace
 
-func newTrace(out io.Writer) *trace { return &trace{out: out} }
-
-func (t *trace) header(format string, args ...any) {
-	t.mu.Lock()
-	defer t.mu.Unlock()
-	fmt.Fprintf(t.out, "\n== "+format+"\n", args...)
-}
-
-// line prints "<who> <what>".
-func (t *trace) line(who, format string, args ...any) {
-	t.mu.Lock()
-	defer t.mu.Unlock()
-	fmt.Fprintf(t.out, "%-20s %s\n", "["+who+"]", fmt.Sprintf(format, args...))
-}
+func newTrace(out io.Writer) *trace { return examplekit.NewTrace(out, 20) }
 
 // short abbreviates an id for reading: its last 8 characters.
 func short(id string) string {
