@@ -81,7 +81,7 @@ func (b *Bus) Resend(ctx context.Context, service string, r Replay, events ...St
 			n, size = n+1, size+m
 		}
 		if err := b.pub.sender.Send(ctx, queue, msgs[sent:sent+n]); err != nil {
-			if !errors.Is(err, driver.ErrNotSent) {
+			if !noneSent(err, n) {
 				err = fmt.Errorf("%w: %w", ErrOutcomeUnknown, err)
 			}
 			return sent, fmt.Errorf("transport: resending to %s: %w", service, err)
@@ -89,4 +89,22 @@ func (b *Bus) Resend(ctx context.Context, service string, r Replay, events ...St
 		sent += n
 	}
 	return sent, nil
+}
+
+// noneSent reports whether a failed Send of n messages certainly sent
+// none of them: every one failed with driver.ErrNotSent.
+func noneSent(err error, n int) bool {
+	var berr *driver.BatchError
+	if !errors.As(err, &berr) {
+		return errors.Is(err, driver.ErrNotSent)
+	}
+	if len(berr.Failed) < n {
+		return false // the others were sent
+	}
+	for _, f := range berr.Failed {
+		if !errors.Is(f.Err, driver.ErrNotSent) {
+			return false
+		}
+	}
+	return true
 }

@@ -11,6 +11,7 @@ import (
 	"github.com/elmosoftware/eventprotocol/config"
 	"github.com/elmosoftware/eventprotocol/envelope"
 	"github.com/elmosoftware/eventprotocol/transport"
+	"github.com/elmosoftware/eventprotocol/transport/driver"
 	"github.com/elmosoftware/eventprotocol/transport/memory"
 	"github.com/elmosoftware/eventprotocol/transport/topology"
 )
@@ -177,4 +178,29 @@ func TestHandleDefault(t *testing.T) {
 	require.NoError(t, bus.Publisher().Publish(ctx, stored(t, typeHired).Envelope, stored(t, typeAdjusted).Envelope))
 	got := []string{within(t, handled, "the first"), within(t, handled, "the second")}
 	assert.ElementsMatch(t, []string{"own " + typeHired, "default " + typeAdjusted}, got)
+}
+
+// TestResendOutcome: a batch the transport refused whole is not sent; one
+// it took in part may have been: outcome unknown, whatever the others'
+// errors say.
+func TestResendOutcome(t *testing.T) {
+	ctx := context.Background()
+	broker, err := memory.New(&memory.Config{MaxMessages: 1})
+	require.NoError(t, err)
+	topo := &topology.Topology{Env: "dev", Domains: []topology.Domain{{Name: "hr"}},
+		Services: []topology.Service{{Name: "payroll", Consumes: []string{typeHired}}}}
+	bus, err := transport.Open(ctx, broker, topo, &transport.OpenConfig{Provision: true})
+	require.NoError(t, err)
+	replay := transport.Replay{ID: "r"}
+
+	n, err := bus.Resend(ctx, "payroll", replay, stored(t, typeHired), stored(t, typeHired))
+	require.Error(t, err, "the queue takes one")
+	assert.ErrorIs(t, err, transport.ErrOutcomeUnknown, "one of the batch was sent")
+	assert.Zero(t, n)
+
+	n, err = bus.Resend(ctx, "payroll", replay, stored(t, typeHired), stored(t, typeHired))
+	require.Error(t, err, "the queue is full")
+	assert.NotErrorIs(t, err, transport.ErrOutcomeUnknown, "none was sent")
+	assert.ErrorIs(t, err, driver.ErrNotSent)
+	assert.Zero(t, n)
 }
